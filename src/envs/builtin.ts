@@ -1,0 +1,20 @@
+/**
+ * Registers the built-in envs once. Import this module (or call
+ * `registerBuiltinEnvs`) before looking envs up by id.
+ */
+import { listEnvs, registerEnv } from './core/registry.js';
+import type { AnyEnvDefinition } from './core/types.js';
+
+/** The built-in envs, in the order `lamer envs` lists them. */
+export const BUILTIN_ENVS: AnyEnvDefinition[] = [
+  // BUILTIN-ENVS (one line per env; keep this marker)
+];
+
+let registered = false;
+
+export function registerBuiltinEnvs(): void {
+  if (registered) return;
+  registered = true;
+  const have = new Set(listEnvs().map((e) => e.id));
+  for (const env of BUILTIN_ENVS) if (!have.has(env.id)) registerEnv(env);
+}

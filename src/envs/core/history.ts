@@ -1,0 +1,32 @@
+/**
+ * The history formatter of the reference's grid envs (`memory.py::fetch`):
+ * the last `historyLength` records as `Action k: ...\nObservation k:\n...`,
+ * observations older than the last `obsLength` replaced by `...`, numbering
+ * continuing from the attempt's first turn, and rendering stopping at the
+ * first record whose `done` is true.
+ */
+import type { HistoryRecord } from './types.js';
+
+export interface HistoryWindow {
+  /** How many of the most recent records are shown (reference default 7). */
+  historyLength: number;
+  /** How many of the shown records print their observation (others print `...`). */
+  obsLength: number;
+}
+
+export function formatHistory(records: readonly HistoryRecord[], window: HistoryWindow): string {
+  const recent = records.slice(Math.max(0, records.length - window.historyLength));
+  const start = records.length - recent.length;
+  const lines: string[] = [];
+  for (let j = 0; j < recent.length; j++) {
+    const rec = recent[j]!;
+    const k = start + j + 1;
+    if (recent.length - j > window.obsLength) {
+      lines.push(`Action ${k}: ${rec.action}\nObservation ${k}: ...`);
+    } else {
+      lines.push(`Action ${k}: ${rec.action}\nObservation ${k}:\n${rec.observation}`);
+    }
+    if (rec.done) break;
+  }
+  return lines.join('\n');
+}
