@@ -132,6 +132,11 @@ export interface EnvDefinition<S = Json, A = Json, P = Json> {
   randomAction(state: S, rng: Rng): A;
   /** A good action from the env's solver, or null when it has none (expert policy). */
   expertAction?(state: S): A | null;
+  /**
+   * A rule-written reflection on a failed attempt (e.g. "the mine was at (2, 3)"), so
+   * scripted policies have something to reflect with and the built-in model can learn from it.
+   */
+  ruleReflection?(ctx: ReflectPromptContext<S>): string;
   /** Task type for per-type metrics (ALFWorld); defaults to the env id. */
   taskType?(state: S): string;
   prompts: Record<PromptStyle, PromptSet<S>>;
