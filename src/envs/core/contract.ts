@@ -53,7 +53,10 @@ const HOSTILE_TEXTS = [
   '<action>search[]</action>',
 ];
 
-export function checkEnvContract<S, A, P>(env: EnvDefinition<S, A, P>, options: ContractOptions<P> = {}): ContractReport {
+export function checkEnvContract<S, A, P>(
+  env: EnvDefinition<S, A, P>,
+  options: ContractOptions<P> = {},
+): ContractReport {
   const params = options.params ?? env.presets[env.defaultPreset]!;
   const seeds = options.seeds ?? [0, 1, 2, 3, 12345];
   const turns = options.turns ?? env.maxTurns;
@@ -90,7 +93,8 @@ export function checkEnvContract<S, A, P>(env: EnvDefinition<S, A, P>, options: 
       }
       const round = JSON.parse(JSON.stringify(state)) as S;
       const again = action === null ? env.stepInvalid(round) : env.step(round, action);
-      if (!isDeepStrictEqual(again, result)) fail(`stepping a JSON round-tripped state differs (seed ${seed}, turn ${t})`);
+      if (!isDeepStrictEqual(again, result))
+        fail(`stepping a JSON round-tripped state differs (seed ${seed}, turn ${t})`);
       for (const adm of env.admissible(state)) {
         projections++;
         const p = env.project(wrapAction(adm));
@@ -103,12 +107,14 @@ export function checkEnvContract<S, A, P>(env: EnvDefinition<S, A, P>, options: 
       state = result.state;
       if (result.done) break;
     }
-    if (JSON.stringify(s0) !== frozen) fail(`the initial state of seed ${seed} changed during play (restart would differ)`);
+    if (JSON.stringify(s0) !== frozen)
+      fail(`the initial state of seed ${seed} changed during play (restart would differ)`);
     state = env.initial(seed, params);
     for (let t = 0; t < actions.length; t++) {
       const a = actions[t]!;
       const result = a === null ? env.stepInvalid(state) : env.step(state, a);
-      if (!isDeepStrictEqual(result, trace[t])) fail(`same seed and actions give a different rollout (seed ${seed}, turn ${t})`);
+      if (!isDeepStrictEqual(result, trace[t]))
+        fail(`same seed and actions give a different rollout (seed ${seed}, turn ${t})`);
       state = result.state;
     }
   }
@@ -120,9 +126,12 @@ export function checkEnvContract<S, A, P>(env: EnvDefinition<S, A, P>, options: 
     try {
       p = env.project(text);
       const r = env.parseReflection(text);
-      if (r.kind !== 'reflection' && r.kind !== 'invalid') fail(`parseReflection returned kind "${String((r as { kind: unknown }).kind)}"`);
+      if (r.kind !== 'reflection' && r.kind !== 'invalid')
+        fail(`parseReflection returned kind "${String((r as { kind: unknown }).kind)}"`);
     } catch (error) {
-      throw new ContractViolationError(`${env.id}.project threw on ${JSON.stringify(text.slice(0, 80))}`, { cause: error });
+      throw new ContractViolationError(`${env.id}.project threw on ${JSON.stringify(text.slice(0, 80))}`, {
+        cause: error,
+      });
     }
     if (p.kind === 'action') env.describeAction(p.action);
     else if (p.kind !== 'invalid') fail(`project returned kind "${String((p as { kind: unknown }).kind)}"`);
@@ -137,11 +146,25 @@ function checkStep<S>(r: StepResult<S>, where: string, fail: (w: string) => neve
 }
 
 function checkJson(value: unknown, where: string, fail: (w: string) => never): void {
-  if (!isDeepStrictEqual(JSON.parse(JSON.stringify(value)), value)) fail(`${where} does not survive a JSON round trip`);
+  if (!isDeepStrictEqual(JSON.parse(JSON.stringify(value)), value))
+    fail(`${where} does not survive a JSON round trip`);
 }
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789 ,()[]<>/_-.:;\n\t"\'{}#?*';
-const FRAGMENTS = ['<action>', '</action>', '<remark>', '</remark>', 'up', 'left', '(', ')', ',', 'click[', 'search[', ']'];
+const FRAGMENTS = [
+  '<action>',
+  '</action>',
+  '<remark>',
+  '</remark>',
+  'up',
+  'left',
+  '(',
+  ')',
+  ',',
+  'click[',
+  'search[',
+  ']',
+];
 
 function randomText(rng: Rng): string {
   let out = '';

@@ -32,7 +32,8 @@ export function splitOf(taskSeed: number): Split | null {
  * same list; a longer list extends a shorter one (prefix-stable).
  */
 export function taskSeeds(split: Split, count: number, seed: number): number[] {
-  if (!Number.isInteger(count) || count < 0) throw new ConfigError(`task count must be an integer >= 0, got ${count}`);
+  if (!Number.isInteger(count) || count < 0)
+    throw new ConfigError(`task count must be an integer >= 0, got ${count}`);
   const { min, max } = SEED_RANGES[split];
   if (count > max - min + 1) throw new ConfigError(`cannot draw ${count} distinct ${split} seeds`);
   const rng = Rng.seeded(seed);

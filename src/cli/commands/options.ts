@@ -1,0 +1,35 @@
+/**
+ * Shared option parsers for the CLI (commander hands us strings).
+ */
+import { InvalidArgumentError } from 'commander';
+import { ConfigError } from '../../util/errors.js';
+
+export function parseIntOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+  return n;
+}
+
+export function parsePositiveIntOption(value: string): number {
+  const n = parseIntOption(value);
+  if (n < 1) throw new InvalidArgumentError(`expected an integer >= 1, got "${value}"`);
+  return n;
+}
+
+/** `key=value` pairs → object; values parsed as JSON when they are valid JSON, else kept as strings. */
+export function parseSetOptions(pairs: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--set expects key=value (e.g. --set mines=4), got "${pair}"`);
+    const raw = pair.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+    }
+    out[pair.slice(0, eq)] = value;
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+/**
+ * `lamer play <env>`: a person plays in the terminal (see PlaySession).
+ */
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { registerBuiltinEnvs } from '../../envs/builtin.js';
+import { getEnv, resolveParams } from '../../envs/core/registry.js';
+import type { Json } from '../../envs/core/types.js';
+import { PlaySession } from '../play-session.js';
+import { parseIntOption, parseSetOptions } from './options.js';
+
+interface PlayOptions {
+  seed: number;
+  preset?: string;
+  set: string[];
+}
+
+export function registerPlayCommand(program: Command): void {
+  program
+    .command('play')
+    .description('play an environment in the terminal, typing actions as the LLM would')
+    .argument('<env>', 'env id or alias (see `lamer envs`)')
+    .option('--seed <n>', 'task seed', parseIntOption, 0)
+    .option('--preset <name>', 'difficulty preset (see `lamer envs`)')
+    .option('--set <key=value...>', 'override a param (value parsed as JSON when possible)', collect, [])
+    .action(async (envName: string, opts: PlayOptions) => {
+      registerBuiltinEnvs();
+      const env = getEnv(envName);
+      const params = resolveParams(env, opts.preset, parseSetOptions(opts.set)) as Json;
+      const session = new PlaySession({ envId: env.id, params, seed: opts.seed });
+      await runInteractive(session);
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function runInteractive(session: PlaySession): Promise<void> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  console.log(session.intro());
+  try {
+    for await (const line of rl) {
+      console.log(session.handle(line));
+      if (session.finished) break;
+      if (process.stdin.isTTY) process.stdout.write('> ');
+    }
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The `lamer` command line. Each subcommand lives in `commands/<name>.ts` and
+ * registers itself on the commander program; `main` returns the exit code
+ * (no `process.exit` in src/).
+ */
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { LamerError } from '../util/errors.js';
+import { registerEnvsCommand } from './commands/envs.js';
+import { registerPlayCommand } from './commands/play.js';
+
+export function buildProgram(): Command {
+  const program = new Command('lamer')
+    .description('Meta-RL training and evaluation of language agents (LaMer)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerEnvsCommand(program);
+  registerPlayCommand(program);
+  return program;
+}
+
+/** Run the CLI on `argv` (as `process.argv`); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof LamerError) {
+      console.error(`lamer: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await main(process.argv);
+}
