@@ -137,6 +137,8 @@ export interface EnvDefinition<S = Json, A = Json, P = Json> {
    * scripted policies have something to reflect with and the built-in model can learn from it.
    */
   ruleReflection?(ctx: ReflectPromptContext<S>): string;
+  /** Extra named operations timed by `npm run bench:envs` (e.g. WebShop's `search`). */
+  benchmarks?(): Record<string, () => void>;
   /** Task type for per-type metrics (ALFWorld); defaults to the env id. */
   taskType?(state: S): string;
   prompts: Record<PromptStyle, PromptSet<S>>;
