@@ -21,7 +21,7 @@ const gammas = { stepGamma: 0.95, trajGamma: 0.6 };
 
 function closeTo(actual: number[], expected: number[], digits = 6): void {
   expect(actual).toHaveLength(expected.length);
-  actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i]!, digits));
+  for (const [i, a] of actual.entries()) expect(a).toBeCloseTo(expected[i]!, digits);
 }
 
 describe('cross-episode returns', () => {
