@@ -164,7 +164,14 @@ export function encodeSafetensorsChunks(
 
 /** Encode tensors into one safetensors file in memory. */
 export function encodeSafetensors(tensors: TensorMap, metadata: Record<string, string> = {}): Uint8Array {
-  return Buffer.concat(encodeSafetensorsChunks(tensors, metadata));
+  const chunks = encodeSafetensorsChunks(tensors, metadata);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
 }
 
 export interface DecodeOptions {
@@ -348,7 +355,9 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}
   for (const e of entries) tensors[e.name] = { dtype: e.dtype, shape: e.shape, data: new Uint8Array(0) };
   if (options.expected) checkTensorSpec(tensors, options.expected, options);
   for (const e of entries) {
-    const copy = bytes.slice(dataStart + e.begin, dataStart + e.end);
+    // A fresh buffer per tensor: aligned for the typed array, and no view into a (possibly pooled) Buffer.
+    const copy = new Uint8Array(e.end - e.begin);
+    copy.set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
     tensors[e.name] = { dtype: e.dtype, shape: e.shape, data: new DTYPES[e.dtype].ctor(copy.buffer) };
   }
   return { tensors, metadata };

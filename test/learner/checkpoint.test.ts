@@ -1,0 +1,211 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type AtomicWriteIo,
+  CHECKPOINT_FILES,
+  type Checkpoint,
+  CheckpointError,
+  checkpointDirName,
+  latestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  readSafetensorsFile,
+  saveCheckpoint,
+  specOf,
+  type TensorMap,
+  writeFileAtomic,
+  writeSafetensorsFile,
+} from '../../src/learner/index.js';
+import { Rng } from '../../src/util/rng.js';
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'lamer-ckpt-'));
+});
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+function randomParams(seed: number, hidden = 4): TensorMap {
+  const rng = Rng.seeded(seed);
+  const fill = (n: number) => Float32Array.from({ length: n }, () => rng.float() * 2 - 1);
+  return {
+    'model.embed_tokens.weight': { dtype: 'F32', shape: [5, hidden], data: fill(5 * hidden) },
+    'model.layers.0.self_attn.q_proj.weight': {
+      dtype: 'F32',
+      shape: [hidden, hidden],
+      data: fill(hidden * hidden),
+    },
+    'model.norm.weight': { dtype: 'F32', shape: [hidden], data: fill(hidden) },
+    'lm_head.weight': { dtype: 'F32', shape: [5, hidden], data: fill(5 * hidden) },
+  };
+}
+
+function checkpoint(step: number, seed = step): Checkpoint {
+  const params = randomParams(seed);
+  // NaN payloads and -0 must survive in the optimizer state too.
+  const special = new Float32Array(new Uint32Array([0x7fc00abc, 0x80000000, 0xff800000, 0x00000003]).buffer);
+  const m = randomParams(seed + 1000);
+  (m['model.norm.weight']!.data as Float32Array).set(special);
+  return {
+    step,
+    config: { hidden_size: 4, vocab_size: 5, num_hidden_layers: 1, tie_word_embeddings: false },
+    params,
+    optimizer: { step: step * 2, m, v: randomParams(seed + 2000) },
+    trainerState: { step, rng: Rng.seeded(seed).state(), note: 'opaque' },
+  };
+}
+
+const raw = (t: { data: ArrayBufferView }) =>
+  Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+
+function expectSameTensors(a: TensorMap, b: TensorMap): void {
+  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+  for (const name of Object.keys(a)) {
+    expect([a[name]!.dtype, a[name]!.shape]).toEqual([b[name]!.dtype, b[name]!.shape]);
+    expect(raw(a[name]!).equals(raw(b[name]!))).toBe(true);
+  }
+}
+
+/** A write function that writes `budget` bytes in total, then fails like a full disk or a crash. */
+function failingAfter(budget: number): Partial<AtomicWriteIo> {
+  let left = budget;
+  return {
+    async write(handle, chunk) {
+      const n = Math.min(left, chunk.byteLength);
+      if (n > 0) await handle.write(chunk, 0, n);
+      left -= n;
+      if (n < chunk.byteLength) throw new Error('simulated crash mid-write');
+    },
+  };
+}
+
+describe('checkpoint folders', () => {
+  it('round-trips bit-exactly with the documented layout', async () => {
+    const ckpt = checkpoint(123);
+    const dir = await saveCheckpoint(root, ckpt);
+    expect(dir).toBe(join(root, 'step-000123'));
+    expect(readdirSync(dir).sort()).toEqual(Object.values(CHECKPOINT_FILES).sort());
+    const back = await loadCheckpoint(dir, { expected: specOf(ckpt.params) });
+    expect(back.step).toBe(123);
+    expect(back.config).toEqual(ckpt.config);
+    expect(back.trainerState).toEqual(ckpt.trainerState);
+    expectSameTensors(back.params, ckpt.params);
+    expect(back.optimizer!.step).toBe(246);
+    expectSameTensors(back.optimizer!.m, ckpt.optimizer!.m);
+    expectSameTensors(back.optimizer!.v, ckpt.optimizer!.v);
+    const model = await readSafetensorsFile(join(dir, CHECKPOINT_FILES.model));
+    expect(model.metadata.format).toBe('pt');
+  });
+
+  it('rejects a checkpoint that does not match the model, naming the tensor', async () => {
+    const dir = await saveCheckpoint(root, checkpoint(1));
+    const bigger = specOf(randomParams(1, 8));
+    const err = await loadCheckpoint(dir, { expected: bigger }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as Error).message).toMatch(/tensor "[^"]+": shape is \[.*\], expected \[.*\]/);
+  });
+
+  it('detects a flipped data byte through the manifest hash', async () => {
+    const dir = await saveCheckpoint(root, checkpoint(2));
+    const path = join(dir, CHECKPOINT_FILES.optimizer);
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 1]! ^= 1;
+    writeFileSync(path, bytes);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(
+      /optimizer\.safetensors: contents differ from the manifest/,
+    );
+    const noHash = await loadCheckpoint(dir, { verifyHashes: false });
+    expect(noHash.step).toBe(2);
+  });
+
+  it('rejects a truncated model file with an error naming the tensor', async () => {
+    const dir = await saveCheckpoint(root, checkpoint(3));
+    const path = join(dir, CHECKPOINT_FILES.model);
+    writeFileSync(path, readFileSync(path).subarray(0, -3));
+    await expect(loadCheckpoint(dir, { verifyHashes: false })).rejects.toThrow(
+      /tensor "[^"]+": needs data bytes .* truncated/,
+    );
+  });
+
+  it('a crash mid-save leaves the previous checkpoint usable and is never picked for resume', async () => {
+    await saveCheckpoint(root, checkpoint(10));
+    const failed = saveCheckpoint(root, checkpoint(20), { io: failingAfter(700) });
+    await expect(failed).rejects.toThrow('simulated crash mid-write');
+    expect(await latestCheckpoint(root)).toEqual({ step: 10, dir: join(root, 'step-000010') });
+    expect((await listCheckpoints(root)).map((c) => [c.step, c.complete])).toEqual([
+      [10, true],
+      [20, false],
+    ]);
+    expectSameTensors((await loadCheckpoint(join(root, 'step-000010'))).params, checkpoint(10).params);
+    await expect(loadCheckpoint(join(root, 'step-000020'))).rejects.toBeInstanceOf(CheckpointError);
+    expect(readdirSync(join(root, 'step-000020')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // Saving again completes it.
+    await saveCheckpoint(root, checkpoint(20));
+    expect((await latestCheckpoint(root))?.step).toBe(20);
+  });
+
+  it('keeps the last K checkpoints and removes crash debris older than the newest', async () => {
+    await saveCheckpoint(root, checkpoint(1));
+    await saveCheckpoint(root, checkpoint(2)).then(() =>
+      rmSync(join(root, 'step-000002', CHECKPOINT_FILES.manifest)),
+    );
+    for (const step of [3, 4]) await saveCheckpoint(root, checkpoint(step));
+    await saveCheckpoint(root, checkpoint(5), { keepLast: 2 });
+    expect(readdirSync(root).sort()).toEqual(['step-000004', 'step-000005']);
+    expect(await latestCheckpoint(join(root, 'nowhere'))).toBeNull();
+    expect(checkpointDirName(1234567)).toBe('step-1234567');
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('never leaves a partial file at the final path', async () => {
+    const path = join(root, 'model.safetensors');
+    const tensors = randomParams(7);
+    await writeSafetensorsFile(path, tensors);
+    const before = readFileSync(path);
+    const next = randomParams(8);
+    await expect(writeSafetensorsFile(path, next, {}, { io: failingAfter(100) })).rejects.toThrow(
+      'simulated crash',
+    );
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(readdirSync(root)).toEqual(['model.safetensors']);
+    expectSameTensors((await readSafetensorsFile(path)).tensors, tensors);
+    await writeFileAtomic(path, [Buffer.from('ab'), Buffer.from('cd')]);
+    expect(readFileSync(path, 'utf8')).toBe('abcd');
+  });
+});
+
+function findTorchPython(): string | null {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    const probe = spawnSync(python, ['-c', 'import torch, safetensors.torch'], { stdio: 'ignore' });
+    if (probe.status === 0) return python;
+  }
+  return null;
+}
+
+const python = findTorchPython();
+if (!python)
+  console.info('[checkpoint.test] skipping the PyTorch interop test: no python3 with torch and safetensors.');
+
+describe('PyTorch interop', () => {
+  it.skipIf(!python)('PyTorch (safetensors.torch) reads our model file bit-exactly', async () => {
+    const ckpt = checkpoint(5);
+    const dir = await saveCheckpoint(root, ckpt);
+    const script = [
+      'import sys, json, struct',
+      'from safetensors.torch import load_file',
+      't = load_file(sys.argv[1])',
+      'print(json.dumps({k: [str(v.dtype), list(v.shape), v.contiguous().view(-1).numpy().tobytes().hex()] for k, v in t.items()}))',
+    ].join('\n');
+    const out = JSON.parse(
+      execFileSync(python!, ['-c', script, join(dir, CHECKPOINT_FILES.model)], { encoding: 'utf8' }),
+    );
+    for (const [name, t] of Object.entries(ckpt.params)) {
+      expect(out[name]).toEqual(['torch.float32', t.shape, raw(t).toString('hex')]);
+    }
+  });
+});
