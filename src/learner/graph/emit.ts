@@ -1,0 +1,182 @@
+/**
+ * Serialization: each op of the closed set maps to standard ONNX ops at ONE
+ * opset, 18 (the first where every Reduce* op takes its axes as an input).
+ */
+import {
+  encodeModel,
+  type OnnxAttr,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+} from './protobuf.js';
+import type { DType } from './shape.js';
+import type { ConstData, OpName, Tensor } from './tensor.js';
+import { type GraphSpec, validateGraph } from './validate.js';
+
+export const OPSET = 18;
+export const IR_VERSION = 8;
+
+function rawBytes(data: ConstData): Uint8Array {
+  return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+}
+
+class Ctx {
+  readonly nodes: OnnxNode[] = [];
+  readonly inits: OnnxTensor[] = [];
+  private n = 0;
+  tmp(): string {
+    return `_t${this.n++}`;
+  }
+  node(opType: string, inputs: readonly string[], outputs: readonly string[], attrs?: OnnxAttr[]): void {
+    this.nodes.push({ opType, name: `${opType}_${this.nodes.length}`, inputs, outputs, attrs });
+  }
+  /** Emit a node with one fresh output and return its name. */
+  op(opType: string, inputs: readonly string[], attrs?: OnnxAttr[]): string {
+    const out = this.tmp();
+    this.node(opType, inputs, [out], attrs);
+    return out;
+  }
+  init(dtype: DType, dims: readonly number[], data: ConstData, name = this.tmp()): string {
+    this.inits.push({ name, dtype, dims, raw: rawBytes(data) });
+    return name;
+  }
+  ints(values: readonly number[]): string {
+    return this.init('int64', [values.length], BigInt64Array.from(values, BigInt));
+  }
+  scalar(value: number, dtype: DType): string {
+    const data =
+      dtype === 'float64'
+        ? Float64Array.of(value)
+        : dtype === 'int64'
+          ? BigInt64Array.of(BigInt(value))
+          : Float32Array.of(value);
+    return this.init(dtype, [], data);
+  }
+}
+
+const int = (name: string, value: number): OnnxAttr => ({ name, kind: 'int', value });
+const ONNX_CAST = { float32: 1, int64: 7, bool: 9, float64: 11 } as const;
+type Emit = (c: Ctx, t: Tensor, ins: readonly string[], out: string) => void;
+const same =
+  (opType: string): Emit =>
+  (c, _t, ins, out) =>
+    c.node(opType, ins, [out]);
+const reduceOp =
+  (opType: string): Emit =>
+  (c, t, ins, out) =>
+    c.node(
+      opType,
+      [ins[0]!, c.ints(t.attrs.axes ?? [])],
+      [out],
+      [int('keepdims', t.attrs.keepdims ? 1 : 0), int('noop_with_empty_axes', 1)],
+    );
+
+export const onnxRules: Record<Exclude<OpName, 'Input' | 'Const'>, Emit> = {
+  Neg: same('Neg'),
+  Exp: same('Exp'),
+  Log: same('Log'),
+  Sqrt: same('Sqrt'),
+  Reciprocal: same('Reciprocal'),
+  Tanh: same('Tanh'),
+  Sigmoid: same('Sigmoid'),
+  Not: same('Not'),
+  PowC: (c, t, ins, out) => c.node('Pow', [ins[0]!, c.scalar(t.attrs.exponent!, t.dtype)], [out]),
+  Cast: (c, t, ins, out) => c.node('Cast', ins, [out], [int('to', ONNX_CAST[t.attrs.to!])]),
+  Clip: (c, t, ins, out) =>
+    c.node('Clip', [ins[0]!, c.scalar(t.attrs.min!, t.dtype), c.scalar(t.attrs.max!, t.dtype)], [out]),
+  Add: same('Add'),
+  Sub: same('Sub'),
+  Mul: same('Mul'),
+  Div: same('Div'),
+  Max: same('Max'),
+  Min: same('Min'),
+  Equal: same('Equal'),
+  Less: same('Less'),
+  LessOrEqual: same('LessOrEqual'),
+  Greater: same('Greater'),
+  And: same('And'),
+  Where: same('Where'),
+  MatMul: same('MatMul'),
+  Transpose: (c, t, ins, out) =>
+    c.node('Transpose', ins, [out], [{ name: 'perm', kind: 'ints', value: t.attrs.perm! }]),
+  Reshape: (c, t, ins, out) => c.node('Reshape', [ins[0]!, c.ints(t.attrs.target!)], [out]),
+  ReshapeLike: (c, _t, ins, out) => c.node('Reshape', [ins[0]!, c.op('Shape', [ins[1]!])], [out]),
+  ExpandLike: (c, _t, ins, out) => c.node('Expand', [ins[0]!, c.op('Shape', [ins[1]!])], [out]),
+  Unsqueeze: (c, t, ins, out) => c.node('Unsqueeze', [ins[0]!, c.ints(t.attrs.axes!)], [out]),
+  Concat: (c, t, ins, out) => c.node('Concat', ins, [out], [int('axis', t.attrs.axis!)]),
+  Slice: (c, t, ins, out) =>
+    c.node('Slice', [ins[0]!, c.ints(t.attrs.starts!), c.ints(t.attrs.ends!), c.ints(t.attrs.axes!)], [out]),
+  Pad: (c, t, ins, out) =>
+    c.node(
+      'Pad',
+      [ins[0]!, c.ints(t.attrs.pads!), c.scalar(0, t.dtype)],
+      [out],
+      [{ name: 'mode', kind: 'string', value: 'constant' }],
+    ),
+  ReduceSum: reduceOp('ReduceSum'),
+  ReduceMean: reduceOp('ReduceMean'),
+  ReduceMax: reduceOp('ReduceMax'),
+  Softmax: (c, t, ins, out) => c.node('Softmax', ins, [out], [int('axis', t.attrs.axis!)]),
+  LogSoftmax: (c, t, ins, out) => c.node('LogSoftmax', ins, [out], [int('axis', t.attrs.axis!)]),
+  CumSum: (c, t, ins, out) => {
+    const axis = c.init('int64', [], BigInt64Array.of(BigInt(t.attrs.axis!)));
+    c.node('CumSum', [ins[0]!, axis], [out], [int('reverse', t.attrs.reverse ? 1 : 0)]);
+  },
+  Gather: (c, _t, ins, out) => c.node('Gather', ins, [out], [int('axis', 0)]),
+  ScatterAdd: (c, t, ins, out) => {
+    const zero = {
+      dtype: t.dtype as 'float32',
+      dims: [1],
+      raw: rawBytes(t.dtype === 'float64' ? new Float64Array(1) : new Float32Array(1)),
+    };
+    const zeros = c.op(
+      'ConstantOfShape',
+      [c.op('Shape', [ins[2]!])],
+      [{ name: 'value', kind: 'tensor', value: zero }],
+    );
+    const idx = c.op('Unsqueeze', [ins[1]!, c.ints([-1])]);
+    c.node('ScatterND', [zeros, idx, ins[0]!], [out], [{ name: 'reduction', kind: 'string', value: 'add' }]);
+  },
+};
+
+/** Validate `spec`, then serialize it to ONNX ModelProto bytes. */
+export function compileGraph(spec: GraphSpec, docString?: string): Uint8Array {
+  const order = validateGraph(spec);
+  const c = new Ctx();
+  const names = new Map<Tensor, string>();
+  for (const t of spec.inputs) names.set(t, t.attrs.name!);
+  // A computed tensor that is an output takes the output's name (first one wins).
+  const outputs = Object.entries(spec.outputs);
+  for (const [name, t] of outputs) if (!names.has(t) && t.op !== 'Const') names.set(t, name);
+  for (const t of order) {
+    if (t.op === 'Input') continue;
+    if (t.op === 'Const') {
+      const name = t.attrs.name ?? c.tmp();
+      names.set(t, name);
+      c.init(t.dtype, t.shape as number[], t.attrs.data!, name);
+      continue;
+    }
+    if (!names.has(t)) names.set(t, c.tmp());
+    onnxRules[t.op](
+      c,
+      t,
+      t.inputs.map((i) => names.get(i)!),
+      names.get(t)!,
+    );
+  }
+  for (const [name, t] of outputs) if (names.get(t) !== name) c.node('Identity', [names.get(t)!], [name]);
+  const info = (name: string, t: Tensor): OnnxValueInfo => ({ name, dtype: t.dtype, dims: t.shape });
+  return encodeModel({
+    irVersion: IR_VERSION,
+    opset: OPSET,
+    producer: 'lamer-ts',
+    docString,
+    graph: {
+      name: spec.name ?? 'graph',
+      nodes: c.nodes,
+      initializers: c.inits,
+      inputs: spec.inputs.map((t) => info(t.attrs.name!, t)),
+      outputs: outputs.map(([name, t]) => info(name, t)),
+    },
+  });
+}
