@@ -1,0 +1,16 @@
+/**
+ * Reward: the mean episode return, where an episode is one attempt and its
+ * return is the sum of its play turns' env rewards (reflection turns carry
+ * reward 0 and are excluded). Reported over every attempt played so far
+ * (`tags` empty) and per attempt number (`tags.attempt` = j + 1).
+ *
+ * Input: trial records. Emits `episode_return` after every trial.
+ */
+import type { OperatorFunction } from 'rxjs';
+import type { MetricEvent } from '../streams/metric.js';
+import type { TrialRecord } from '../streams/types.js';
+import { perAttemptMean } from './attempts.js';
+
+export function reward(): OperatorFunction<TrialRecord, MetricEvent> {
+  return perAttemptMean('episode_return', (samples) => samples.reduce((sum, s) => sum + s.reward, 0));
+}

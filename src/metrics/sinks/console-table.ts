@@ -1,0 +1,116 @@
+/**
+ * Live console table of metric events. Keeps the latest value of every
+ * series (name + tags) and redraws at most once per `throttleMs` (leading and
+ * trailing, RxJS `throttleTime`), plus once at the end.
+ *
+ * On a TTY the table is redrawn in place (cursor moved up over the previous
+ * drawing). Elsewhere (CI logs, pipes) each redraw prints plain lines, one
+ * per series that changed since the last one, and the end prints the full
+ * table once. Events pass through unchanged.
+ */
+import Table from 'cli-table3';
+import {
+  asyncScheduler,
+  Observable,
+  type OperatorFunction,
+  type SchedulerLike,
+  Subject,
+  throttleTime,
+} from 'rxjs';
+import { type MetricEvent, metricKey } from '../../streams/metric.js';
+
+export interface TextOut {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface ConsoleTableOptions {
+  /** Where to draw (default `process.stdout`). */
+  out?: TextOut;
+  /** Minimum time between redraws in ms (default 500). */
+  throttleMs?: number;
+  /** Force TTY (in-place) or plain-line mode; default: `out.isTTY`. */
+  tty?: boolean;
+  /** Draw the table when the stream ends (default true). */
+  final?: boolean;
+  /** Scheduler for the throttle (tests pass a TestScheduler). */
+  scheduler?: SchedulerLike;
+}
+
+/** A value as shown: integers as is, others to 4 decimals. */
+export function formatValue(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(4);
+}
+
+/** The table of the latest events (one row per series, in first-seen order). */
+export function renderMetricsTable(latest: Iterable<MetricEvent>): string {
+  const table = new Table({ head: ['metric', 'tags', 'value', 'n'], style: { head: [], border: [] } });
+  for (const e of latest) {
+    const tags = Object.entries(e.tags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    table.push([e.name, tags, formatValue(e.value), String(e.count)]);
+  }
+  return table.toString();
+}
+
+/** One plain line per event: `name{tags} = value (n=count)`. */
+export function plainLine(e: MetricEvent): string {
+  return `${metricKey(e)} = ${formatValue(e.value)} (n=${e.count})`;
+}
+
+export function consoleTable(options: ConsoleTableOptions = {}): OperatorFunction<MetricEvent, MetricEvent> {
+  const out: TextOut = options.out ?? process.stdout;
+  const tty = options.tty ?? out.isTTY === true;
+  const throttleMs = options.throttleMs ?? 500;
+  return (source) =>
+    new Observable<MetricEvent>((subscriber) => {
+      const latest = new Map<string, MetricEvent>();
+      const changed = new Set<string>();
+      let drawnLines = 0;
+      const draw = (final: boolean) => {
+        if (tty) {
+          const text = `${renderMetricsTable(latest.values())}\n`;
+          // ESC[nF: cursor to the start of the line n lines up; ESC[0J: clear to the end of the screen.
+          out.write((drawnLines > 0 ? `\x1b[${drawnLines}F\x1b[0J` : '') + text);
+          drawnLines = text.split('\n').length - 1;
+        } else if (final) {
+          if (latest.size > 0) out.write(`${renderMetricsTable(latest.values())}\n`);
+        } else if (changed.size > 0) {
+          out.write(`${[...changed].map((k) => plainLine(latest.get(k)!)).join('\n')}\n`);
+        }
+        changed.clear();
+      };
+      const ticks = new Subject<void>();
+      const redraws = ticks
+        .pipe(
+          throttleTime(throttleMs, options.scheduler ?? asyncScheduler, { leading: true, trailing: true }),
+        )
+        .subscribe(() => draw(false));
+      const end = () => {
+        redraws.unsubscribe();
+        if (options.final !== false) draw(true);
+      };
+      const subscription = source.subscribe({
+        next: (event) => {
+          const key = metricKey(event);
+          latest.set(key, event);
+          changed.add(key);
+          ticks.next();
+          subscriber.next(event);
+        },
+        error: (err) => {
+          end();
+          subscriber.error(err);
+        },
+        complete: () => {
+          end();
+          subscriber.complete();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        redraws.unsubscribe();
+      };
+    });
+}

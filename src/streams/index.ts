@@ -1,0 +1,19 @@
+// Actor → RxJS bridge
+export {
+  completion,
+  type EmittingActor,
+  fromEmitted,
+  groupByTask,
+  type RolloutEmitted,
+  type RolloutStreams,
+  rolloutStreams,
+  snapshots,
+  type TaskGroup,
+  taskGroups,
+  trialRecords,
+  turnSamples,
+} from './bridge.js';
+
+// Metric events
+export { latestByKey, type MetricEvent, type MetricScope, metric, metricKey, ratio } from './metric.js';
+export type { Phase, TrialRecord, TurnSample } from './types.js';
