@@ -5,10 +5,12 @@
 import { listEnvs, registerEnv } from './core/registry.js';
 import type { AnyEnvDefinition } from './core/types.js';
 import { minesweeper } from './minesweeper/index.js';
+import { sokoban } from './sokoban/index.js';
 
 /** The built-in envs, in the order `lamer envs` lists them. */
 export const BUILTIN_ENVS: AnyEnvDefinition[] = [
   // BUILTIN-ENVS (one line per env; keep this marker)
+  sokoban,
   minesweeper,
 ];
 
