@@ -3,6 +3,7 @@
  * Every agent brain — scripted, local ONNX LM, OpenAI-compatible HTTP — sits
  * behind it. Type-only module.
  */
+import type { HistoryRecord, Json } from '../envs/core/types.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -19,11 +20,26 @@ export interface SamplingSettings {
   seed?: number;
 }
 
+/**
+ * The env state behind a request. For scripted policies only (random, expert,
+ * rule reflections); LLM policies must ignore it: they see only `messages`.
+ */
+export interface GenerationOracle {
+  envId: string;
+  phase: 'play' | 'reflect';
+  /** play: the state the agent acts from; reflect: the final state of the attempt reflected on. */
+  state: Json;
+  /** reflect only: the rest of the env's `ReflectPromptContext`. */
+  reflect?: { initial: Json; attempt: number; history: HistoryRecord[] };
+}
+
 export interface GenerationRequest {
   /** Stable key of this call, e.g. `task/trial/attempt/turn/phase`; calls are idempotent per key. */
   key: string;
   messages: ChatMessage[];
   sampling: SamplingSettings;
+  /** For scripted policies only; LLM policies must ignore it. */
+  oracle?: GenerationOracle;
 }
 
 export interface Generation {

@@ -1,0 +1,175 @@
+/**
+ * The policy client between the machines and a Policy: a batcher plus a
+ * replay cache, shared by every trial of a rollout.
+ *
+ * Batching: requests wait until every in-flight trial has one pending
+ * (`setExpected(n)`, kept up to date by the rollout machine) or `maxBatch`
+ * are pending, then go to `policy.generate(batch)` in one call. With no
+ * expected count (a trial or episode run on its own) each request is sent
+ * at once. A trial waiting out a retry backoff still counts as in flight, so
+ * the batch waits for it (lock-step, as the reference runs its trials).
+ *
+ * Idempotency (choice: the cache lives here, not in machine context): a
+ * request key already answered is served from the cache, and a key already
+ * in flight joins that call. A restored snapshot re-runs the policy call that
+ * was in flight when it was persisted; through the same client that call is
+ * answered from the cache or joins the original one, so the policy sees each
+ * key once and nothing is counted twice. Failed calls are not cached (a retry
+ * asks again). Aborting a request that was not sent yet withdraws it; one
+ * already sent runs to completion and lands in the cache.
+ */
+import { PolicyError } from '../policy/errors.js';
+import type { Generation, GenerationRequest, Policy } from '../policy/types.js';
+
+export interface PolicyClientOptions {
+  /** Largest batch sent to the policy (default 64). */
+  maxBatch?: number;
+  /** Answered generations kept for replay, oldest dropped first (default 4096). */
+  cacheSize?: number;
+}
+
+export interface PolicyClientStats {
+  /** Calls to `policy.generate`. */
+  batches: number;
+  /** Requests sent to the policy. */
+  requests: number;
+  /** Requests answered from the replay cache or joined to a call in flight. */
+  replayed: number;
+  /** Size of every batch sent, in order. */
+  batchSizes: number[];
+}
+
+interface Waiter {
+  resolve: (g: Generation) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Entry {
+  request: GenerationRequest;
+  waiters: Set<Waiter>;
+  sent: boolean;
+}
+
+export class PolicyClient {
+  readonly maxBatch: number;
+  readonly cacheSize: number;
+  readonly stats: PolicyClientStats = { batches: 0, requests: 0, replayed: 0, batchSizes: [] };
+  private expected = 0;
+  private readonly pending: Entry[] = [];
+  private readonly inflight = new Map<string, Entry>();
+  private readonly cache = new Map<string, Generation>();
+
+  constructor(
+    readonly policy: Policy,
+    options: PolicyClientOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 64;
+    this.cacheSize = options.cacheSize ?? 4096;
+    if (!(Number.isInteger(this.maxBatch) && this.maxBatch >= 1)) {
+      throw new PolicyError(`maxBatch must be an integer >= 1, got ${options.maxBatch}`);
+    }
+  }
+
+  get policyName(): string {
+    return this.policy.name;
+  }
+
+  /** How many requests to wait for before sending a batch (the number of in-flight trials). */
+  setExpected(n: number): void {
+    this.expected = n;
+    this.maybeFlush();
+  }
+
+  /** Requests waiting to be sent. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /** One generation for one request, batched with the requests of other trials. */
+  submit(request: GenerationRequest, signal?: AbortSignal): Promise<Generation> {
+    const cached = this.cache.get(request.key);
+    if (cached !== undefined) {
+      this.stats.replayed++;
+      return Promise.resolve(cached);
+    }
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<Generation>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject };
+      let entry = this.inflight.get(request.key);
+      if (entry) {
+        this.stats.replayed++;
+      } else {
+        entry = { request, waiters: new Set(), sent: false };
+        this.inflight.set(request.key, entry);
+        this.pending.push(entry);
+      }
+      entry.waiters.add(waiter);
+      const joined = entry;
+      signal?.addEventListener('abort', () => this.withdraw(joined, waiter, signal), { once: true });
+      this.maybeFlush();
+    });
+  }
+
+  private withdraw(entry: Entry, waiter: Waiter, signal: AbortSignal): void {
+    if (!entry.waiters.delete(waiter)) return;
+    waiter.reject(abortReason(signal));
+    if (entry.waiters.size === 0 && !entry.sent) {
+      this.inflight.delete(entry.request.key);
+      const i = this.pending.indexOf(entry);
+      if (i !== -1) this.pending.splice(i, 1);
+      this.maybeFlush();
+    }
+  }
+
+  private maybeFlush(): void {
+    while (
+      this.pending.length > 0 &&
+      (this.pending.length >= this.maxBatch || this.pending.length >= Math.max(1, this.expected))
+    ) {
+      this.send(this.pending.splice(0, this.maxBatch));
+    }
+  }
+
+  private send(batch: Entry[]): void {
+    for (const e of batch) e.sent = true;
+    this.stats.batches++;
+    this.stats.requests += batch.length;
+    this.stats.batchSizes.push(batch.length);
+    const requests = batch.map((e) => e.request);
+    Promise.resolve()
+      .then(() => this.policy.generate(requests))
+      .then((generations) => {
+        if (!Array.isArray(generations) || generations.length !== batch.length) {
+          throw new PolicyError(
+            `policy ${this.policy.name} returned ${Array.isArray(generations) ? generations.length : 'no'} generations for ${batch.length} requests`,
+          );
+        }
+        for (let i = 0; i < batch.length; i++) this.settle(batch[i]!, generations[i]!);
+      })
+      .catch((error: unknown) => {
+        const failure =
+          error instanceof PolicyError
+            ? error
+            : new PolicyError(`policy ${this.policy.name} failed on a batch of ${batch.length}`, {
+                cause: error,
+              });
+        for (const e of batch) {
+          this.inflight.delete(e.request.key);
+          for (const w of e.waiters) w.reject(failure);
+        }
+      });
+  }
+
+  private settle(entry: Entry, generation: Generation): void {
+    this.inflight.delete(entry.request.key);
+    if (generation.finishReason !== 'error') {
+      this.cache.set(entry.request.key, generation);
+      if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    }
+    for (const w of entry.waiters) w.resolve(generation);
+  }
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new PolicyError('policy request aborted');
+}

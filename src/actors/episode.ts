@@ -1,0 +1,275 @@
+/**
+ * The episode machine: one attempt. observe → ask the policy → project → step,
+ * until the env says done or the turn budget (maxTurns) runs out. An invalid
+ * reply takes the env's invalid step (reference §8: a no-op with the env's
+ * penalty), is recorded with `valid: false` and counted.
+ *
+ * Each play prompt is `env.prompts[style].play(ctx)` with the trial's memory,
+ * so the env's templates do the wording. A failed policy call is retried after
+ * a backoff (`after` delay named `retryDelay`), then the episode ends in
+ * `failed`; nothing throws across the actor boundary.
+ *
+ * Named implementations: actor `generate` (the policy call; provide one with
+ * `withPolicy`), actions `prepareRequest`, `applyReply`, `reportTurn`,
+ * `noteFailure`, guards `over`, `canRetry`, delay `retryDelay`.
+ */
+import { assign, enqueueActions, setup } from 'xstate';
+import type { AttemptMemory, HistoryRecord, Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
+import type { Generation, GenerationRequest, SamplingSettings } from '../policy/types.js';
+import type { TurnSample } from '../streams/types.js';
+import { ConfigError } from '../util/errors.js';
+import type { EpisodeEmitted } from './events.js';
+import {
+  backoffDelay,
+  DEFAULT_RETRY,
+  describeFailure,
+  envOf,
+  makeRequest,
+  missingPolicy,
+  type RetrySettings,
+  requestKey,
+  type TurnOwner,
+  taskTypeOf,
+} from './shared.js';
+
+/** Input of one episode (plain JSON). */
+export interface EpisodeInput extends Partial<TurnOwner> {
+  envId: string;
+  params?: Json;
+  /** Task seed (the instance, and the base of the sampling seeds). */
+  seed: number;
+  /** Start state; default `env.initial(seed, params)`. A trial passes its identical initial state. */
+  initial?: Json;
+  /** 0-based attempt index (request keys and samples). Default 0. */
+  attempt?: number;
+  /** Attempt index shown in prompts (memory mode `none` shows 0). Default `attempt`. */
+  promptAttempt?: number;
+  /** Earlier attempts visible to this one. */
+  memory?: AttemptMemory[];
+  memoryMode?: MemoryMode;
+  style?: PromptStyle;
+  /** Turn budget; default the env's `maxTurns`. */
+  maxTurns?: number;
+  sampling?: SamplingSettings;
+  retry?: RetrySettings;
+}
+
+/** The resolved, immutable settings of an episode. */
+export interface EpisodeConfig extends TurnOwner {
+  envId: string;
+  seed: number;
+  initial: Json;
+  taskType: string;
+  attempt: number;
+  promptAttempt: number;
+  memory: AttemptMemory[];
+  memoryMode: MemoryMode;
+  style: PromptStyle;
+  maxTurns: number;
+  sampling: SamplingSettings;
+  retry: RetrySettings;
+}
+
+export interface EpisodeContext {
+  cfg: EpisodeConfig;
+  state: Json;
+  history: HistoryRecord[];
+  samples: TurnSample[];
+  done: boolean;
+  won: boolean;
+  /** Invalid replies so far. */
+  invalid: number;
+  reward: number;
+  /** The request of the call in progress (the `generate` child's input). */
+  request: GenerationRequest | null;
+  /** Failed tries of the current call. */
+  tries: number;
+  failed: string | null;
+}
+
+export interface EpisodeOutput {
+  attempt: number;
+  initial: Json;
+  final: Json;
+  history: HistoryRecord[];
+  samples: TurnSample[];
+  done: boolean;
+  won: boolean;
+  invalid: number;
+  reward: number;
+  /** Why the episode could not finish (policy failure after retries), else null. */
+  failed: string | null;
+}
+
+export function resolveEpisodeInput(input: EpisodeInput): EpisodeConfig {
+  const env = envOf(input.envId);
+  const initial = input.initial ?? env.initial(input.seed, input.params ?? env.presets[env.defaultPreset]);
+  const attempt = input.attempt ?? 0;
+  const maxTurns = input.maxTurns ?? env.maxTurns;
+  if (!(Number.isInteger(maxTurns) && maxTurns >= 0))
+    throw new ConfigError(`maxTurns must be an integer >= 0, got ${maxTurns}`);
+  return {
+    taskId: input.taskId ?? `seed-${input.seed}`,
+    groupId: input.groupId ?? input.taskId ?? `seed-${input.seed}`,
+    trialId: input.trialId ?? 't0',
+    envId: env.id,
+    seed: input.seed,
+    initial,
+    taskType: taskTypeOf(env, initial),
+    attempt,
+    promptAttempt: input.promptAttempt ?? attempt,
+    memory: input.memory ?? [],
+    memoryMode: input.memoryMode ?? 'reflection_only',
+    style: input.style ?? 'faithful',
+    maxTurns,
+    sampling: input.sampling ?? {},
+    retry: input.retry ?? DEFAULT_RETRY,
+  };
+}
+
+function outputOf(c: EpisodeContext): EpisodeOutput {
+  return {
+    attempt: c.cfg.attempt,
+    initial: c.cfg.initial,
+    final: c.state,
+    history: c.history,
+    samples: c.samples,
+    done: c.done,
+    won: c.won,
+    invalid: c.invalid,
+    reward: c.reward,
+    failed: c.failed,
+  };
+}
+
+export const episodeMachine = setup({
+  types: {
+    input: {} as EpisodeInput,
+    context: {} as EpisodeContext,
+    output: {} as EpisodeOutput,
+    emitted: {} as EpisodeEmitted,
+  },
+  actors: { generate: missingPolicy },
+  actions: {
+    prepareRequest: assign(({ context: c }) => {
+      const { cfg } = c;
+      const prompt = envOf(cfg.envId).prompts[cfg.style].play({
+        initial: cfg.initial,
+        current: c.state,
+        attempt: cfg.promptAttempt,
+        history: c.history,
+        memory: cfg.memory,
+        memoryMode: cfg.memoryMode,
+      });
+      const key = requestKey(cfg, cfg.attempt, c.history.length, 'play');
+      const oracle = { envId: cfg.envId, phase: 'play' as const, state: c.state };
+      return { request: makeRequest(key, prompt, cfg.sampling, cfg.seed, oracle) };
+    }),
+    applyReply: assign(({ context: c, event }) => {
+      const gen = (event as unknown as { output: Generation }).output;
+      const { cfg } = c;
+      const env = envOf(cfg.envId);
+      const before = c.state;
+      const p = env.project(gen.text);
+      const valid = p.kind === 'action';
+      const r = valid ? env.step(before, p.action) : env.stepInvalid(before);
+      const action = env.describeAction(valid ? p.action : null);
+      const record: HistoryRecord = {
+        action,
+        observation: env.observe(r.state),
+        reward: r.reward,
+        done: r.done,
+        won: r.won,
+      };
+      const sample: TurnSample = {
+        taskId: cfg.taskId,
+        groupId: cfg.groupId,
+        trialId: cfg.trialId,
+        attempt: cfg.attempt,
+        turn: c.history.length,
+        phase: 'play',
+        prompt: c.request?.messages[0]?.content ?? '',
+        response: gen.text,
+        reward: r.reward,
+        valid,
+        done: r.done,
+        won: r.won,
+        anchor: env.anchor(before),
+        policyVersion: gen.policyVersion ?? 0,
+        action,
+        envId: cfg.envId,
+        taskType: cfg.taskType,
+        info: p.kind === 'invalid' ? { ...r.info, invalidReason: p.reason } : r.info,
+      };
+      if (gen.promptTokens) sample.promptTokens = gen.promptTokens;
+      if (gen.responseTokens) sample.responseTokens = gen.responseTokens;
+      if (gen.logprobs) sample.logprobs = gen.logprobs;
+      return {
+        state: r.state,
+        history: [...c.history, record],
+        samples: [...c.samples, sample],
+        done: r.done,
+        won: r.won,
+        invalid: c.invalid + (valid ? 0 : 1),
+        reward: c.reward + r.reward,
+        request: null,
+        tries: 0,
+        failed: null,
+      };
+    }),
+    reportTurn: enqueueActions(({ context, enqueue, self }) => {
+      const sample = context.samples[context.samples.length - 1]!;
+      enqueue.emit({ type: 'turn', sample });
+      if (self._parent) enqueue.sendParent({ type: 'turn', sample });
+    }),
+    noteFailure: assign(({ context, event }) => ({
+      tries: context.tries + 1,
+      failed: describeFailure((event as { error?: unknown }).error),
+    })),
+  },
+  guards: {
+    over: ({ context }) => context.done || context.history.length >= context.cfg.maxTurns,
+    canRetry: ({ context }) => context.tries < context.cfg.retry.retries,
+  },
+  delays: {
+    retryDelay: ({ context }) => backoffDelay(context.cfg.retry, context.tries),
+  },
+}).createMachine({
+  id: 'episode',
+  context: ({ input }) => {
+    const cfg = resolveEpisodeInput(input);
+    return {
+      cfg,
+      state: cfg.initial,
+      history: [],
+      samples: [],
+      done: false,
+      won: false,
+      invalid: 0,
+      reward: 0,
+      request: null,
+      tries: 0,
+      failed: null,
+    };
+  },
+  initial: 'check',
+  states: {
+    check: { always: [{ guard: 'over', target: 'done' }, { target: 'asking' }] },
+    asking: {
+      entry: 'prepareRequest',
+      invoke: {
+        src: 'generate',
+        input: ({ context }) => context.request!,
+        onDone: { target: 'check', actions: ['applyReply', 'reportTurn'] },
+        onError: [
+          { guard: 'canRetry', target: 'backoff', actions: 'noteFailure' },
+          { target: 'failed', actions: 'noteFailure' },
+        ],
+      },
+    },
+    backoff: { after: { retryDelay: 'asking' } },
+    done: { type: 'final' },
+    failed: { type: 'final' },
+  },
+  output: ({ context }) => outputOf(context),
+});

@@ -1,0 +1,85 @@
+// Env actor
+
+// Policy client: batching and replay cache
+export { PolicyClient, type PolicyClientOptions, type PolicyClientStats } from './client.js';
+export { type EnvActorContext, type EnvActorEvent, type EnvActorInput, envMachine } from './env.js';
+// Machines
+export {
+  type EpisodeConfig,
+  type EpisodeContext,
+  type EpisodeInput,
+  type EpisodeOutput,
+  episodeMachine,
+  resolveEpisodeInput,
+} from './episode.js';
+// Emitted events (type-only)
+export type {
+  DoneEmitted,
+  EpisodeEmitted,
+  RolloutEmitted,
+  TaskEmitted,
+  TrialEmitted,
+  TrialMachineEmitted,
+  TurnEmitted,
+} from './events.js';
+// Wiring a policy in, running a rollout
+export {
+  createRolloutActor,
+  episodeWithPolicy,
+  type PolicySource,
+  type RolloutActor,
+  type RunRolloutOptions,
+  reflectorWithPolicy,
+  rolloutWithPolicy,
+  runRollout,
+  type TrialParts,
+  toClient,
+  trialWithPolicy,
+} from './provide.js';
+export {
+  type ReflectorConfig,
+  type ReflectorContext,
+  type ReflectorInput,
+  type ReflectorOutput,
+  reflectorMachine,
+  resolveReflectorInput,
+} from './reflector.js';
+export {
+  planRollout,
+  type RolloutContext,
+  type RolloutEvent,
+  type RolloutInput,
+  type RolloutTask,
+  rolloutMachine,
+} from './rollout.js';
+
+// Schedules
+export {
+  defaultSchedule,
+  type PlayStep,
+  playCount,
+  type ReflectStep,
+  type ScheduleStep,
+  usesReflection,
+  validateSchedule,
+} from './schedule.js';
+
+// Shared pieces
+export {
+  DEFAULT_RETRY,
+  generateActor,
+  makeRequest,
+  type RetrySettings,
+  requestKey,
+  type TurnOwner,
+} from './shared.js';
+export {
+  type LastAttempt,
+  resolveTrialInput,
+  type TrialConfig,
+  type TrialContext,
+  type TrialEvent,
+  type TrialInput,
+  type TrialSettings,
+  trialMachine,
+} from './trial.js';

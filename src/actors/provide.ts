@@ -1,0 +1,136 @@
+/**
+ * Wiring a policy into the machines without touching them: every machine
+ * calls the policy through its named `generate` actor; these helpers
+ * `provide` it (through a PolicyClient: batching and replay cache) at every
+ * level, and `runRollout` runs a whole rollout to its records.
+ */
+import { type ActorOptions, type AnyStateMachine, createActor, type Snapshot } from 'xstate';
+import type { Policy } from '../policy/types.js';
+import type { TrialRecord } from '../streams/types.js';
+import { PolicyClient, type PolicyClientOptions } from './client.js';
+import { episodeMachine } from './episode.js';
+import { reflectorMachine } from './reflector.js';
+import { type RolloutInput, rolloutMachine } from './rollout.js';
+import { generateActor } from './shared.js';
+import { trialMachine } from './trial.js';
+
+/** A policy, or a client already wrapping one (to share its batcher and cache). */
+export type PolicySource = Policy | PolicyClient;
+
+export function toClient(source: PolicySource, options?: PolicyClientOptions): PolicyClient {
+  return source instanceof PolicyClient ? source : new PolicyClient(source, options);
+}
+
+/** The episode machine calling `source`. */
+export function episodeWithPolicy(source: PolicySource, machine = episodeMachine) {
+  return machine.provide({ actors: { generate: generateActor(toClient(source)) } });
+}
+
+/** The reflector machine calling `source`. */
+export function reflectorWithPolicy(source: PolicySource, machine = reflectorMachine) {
+  return machine.provide({ actors: { generate: generateActor(toClient(source)) } });
+}
+
+export interface TrialParts {
+  episode?: typeof episodeMachine;
+  reflector?: typeof reflectorMachine;
+}
+
+/** A trial machine (ours by default) whose episodes and reflections call `source`. */
+export function trialWithPolicy<M extends AnyStateMachine = typeof trialMachine>(
+  source: PolicySource,
+  machine: M = trialMachine as unknown as M,
+  parts: TrialParts = {},
+): M {
+  const client = toClient(source);
+  const actors = {
+    episode: episodeWithPolicy(client, parts.episode),
+    reflector: reflectorWithPolicy(client, parts.reflector),
+  };
+  return machine.provide({ actors } as never) as M;
+}
+
+/**
+ * The rollout machine whose trials call `source` through one shared client,
+ * which batches the requests of all in-flight trials.
+ */
+export function rolloutWithPolicy(
+  source: PolicySource,
+  options: { trial?: AnyStateMachine; parts?: TrialParts } = {},
+): typeof rolloutMachine {
+  const client = toClient(source);
+  const trial = trialWithPolicy(client, options.trial ?? trialMachine, options.parts);
+  return rolloutMachine.provide({
+    actors: { trial: trial as typeof trialMachine },
+    actions: { inFlightChanged: ({ context }) => client.setExpected(context.running.length) },
+  });
+}
+
+export interface RunRolloutOptions extends RolloutInput {
+  policy: PolicySource;
+  /** Batching and cache settings when `policy` is a Policy. */
+  client?: PolicyClientOptions;
+  /** A custom trial machine (must invoke `episode`/`reflector` or provide its own `generate`). */
+  trialMachine?: AnyStateMachine;
+  /** XState clock (a SimulatedClock in tests drives the retry backoffs). */
+  clock?: ActorOptions<AnyStateMachine>['clock'];
+  /** Resume from `actor.getPersistedSnapshot()` of an earlier rollout actor. */
+  snapshot?: Snapshot<unknown>;
+  /** Called with the actor before it starts: attach listeners here (`actor.on('turn', ...)`). */
+  attach?: (actor: RolloutActor) => void;
+  /** Stops the rollout; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export type RolloutActor = ReturnType<typeof createRolloutActor>;
+
+/** A rollout actor over a policy (not started). */
+export function createRolloutActor(options: RunRolloutOptions) {
+  const {
+    policy,
+    client: clientOptions,
+    trialMachine: trial,
+    clock,
+    snapshot,
+    attach,
+    signal,
+    ...input
+  } = options;
+  const client = toClient(policy, clientOptions);
+  const machine = rolloutWithPolicy(client, trial ? { trial } : {});
+  const actor = createActor(machine, {
+    input,
+    ...(clock ? { clock } : {}),
+    ...(snapshot ? { snapshot: snapshot as never } : {}),
+  });
+  if (snapshot) {
+    const running = (snapshot as { context?: { running?: unknown[] } }).context?.running;
+    client.setExpected(Array.isArray(running) ? running.length : 0);
+  }
+  return actor;
+}
+
+/** Run a rollout to the end; resolves with every TrialRecord in plan order. */
+export function runRollout(options: RunRolloutOptions): Promise<TrialRecord[]> {
+  const actor = createRolloutActor(options);
+  options.attach?.(actor);
+  return new Promise<TrialRecord[]>((resolve, reject) => {
+    const onAbort = () => {
+      actor.stop();
+      reject(options.signal?.reason ?? new Error('rollout aborted'));
+    };
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    actor.subscribe({
+      complete: () => {
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve(actor.getSnapshot().output ?? []);
+      },
+      error: (err) => {
+        options.signal?.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    });
+    actor.start();
+  });
+}

@@ -1,0 +1,212 @@
+/**
+ * The reflector machine: one reflection turn between attempts (reference
+ * §3). Builds `env.prompts[style].reflect(ctx)` from the attempt just ended
+ * (its initial and final state and its own history only), asks the policy,
+ * parses `<remark>` with `env.parseReflection` (stripped, capped at 2000
+ * characters; a missing tag gives '' and `valid: false`).
+ *
+ * Named implementations: actor `generate`, actions `prepareRequest`,
+ * `applyReply`, `reportTurn`, `noteFailure`, guard `canRetry`, delay `retryDelay`.
+ */
+import { assign, enqueueActions, setup } from 'xstate';
+import type { HistoryRecord, Json, PromptStyle } from '../envs/core/types.js';
+import type { Generation, GenerationRequest, SamplingSettings } from '../policy/types.js';
+import type { TurnSample } from '../streams/types.js';
+import type { EpisodeEmitted } from './events.js';
+import {
+  backoffDelay,
+  DEFAULT_RETRY,
+  describeFailure,
+  envOf,
+  makeRequest,
+  missingPolicy,
+  type RetrySettings,
+  requestKey,
+  type TurnOwner,
+  taskTypeOf,
+} from './shared.js';
+
+/** Input of one reflection (plain JSON). */
+export interface ReflectorInput extends Partial<TurnOwner> {
+  envId: string;
+  /** Task seed (base of the sampling seed). */
+  seed: number;
+  /** The attempt's initial state. */
+  initial: Json;
+  /** Final state of the attempt reflected on. */
+  final: Json;
+  /** 0-based index of the attempt reflected on. */
+  attempt: number;
+  /** That attempt's records. */
+  history: HistoryRecord[];
+  style?: PromptStyle;
+  sampling?: SamplingSettings;
+  retry?: RetrySettings;
+}
+
+export interface ReflectorConfig extends TurnOwner {
+  envId: string;
+  seed: number;
+  initial: Json;
+  final: Json;
+  attempt: number;
+  history: HistoryRecord[];
+  taskType: string;
+  style: PromptStyle;
+  sampling: SamplingSettings;
+  retry: RetrySettings;
+}
+
+export interface ReflectorContext {
+  cfg: ReflectorConfig;
+  request: GenerationRequest | null;
+  tries: number;
+  reflection: string;
+  valid: boolean;
+  sample: TurnSample | null;
+  failed: string | null;
+}
+
+export interface ReflectorOutput {
+  /** The attempt reflected on. */
+  attempt: number;
+  /** Parsed reflection ('' when the reply had no `<remark>` tags). */
+  reflection: string;
+  valid: boolean;
+  sample: TurnSample | null;
+  failed: string | null;
+}
+
+export function resolveReflectorInput(input: ReflectorInput): ReflectorConfig {
+  const env = envOf(input.envId);
+  return {
+    taskId: input.taskId ?? `seed-${input.seed}`,
+    groupId: input.groupId ?? input.taskId ?? `seed-${input.seed}`,
+    trialId: input.trialId ?? 't0',
+    envId: env.id,
+    seed: input.seed,
+    initial: input.initial,
+    final: input.final,
+    attempt: input.attempt,
+    history: input.history,
+    taskType: taskTypeOf(env, input.initial),
+    style: input.style ?? 'faithful',
+    sampling: input.sampling ?? {},
+    retry: input.retry ?? DEFAULT_RETRY,
+  };
+}
+
+export const reflectorMachine = setup({
+  types: {
+    input: {} as ReflectorInput,
+    context: {} as ReflectorContext,
+    output: {} as ReflectorOutput,
+    emitted: {} as EpisodeEmitted,
+  },
+  actors: { generate: missingPolicy },
+  actions: {
+    prepareRequest: assign(({ context: { cfg } }) => {
+      const prompt = envOf(cfg.envId).prompts[cfg.style].reflect({
+        initial: cfg.initial,
+        current: cfg.final,
+        attempt: cfg.attempt,
+        history: cfg.history,
+      });
+      const key = requestKey(cfg, cfg.attempt, cfg.history.length, 'reflect');
+      const oracle = {
+        envId: cfg.envId,
+        phase: 'reflect' as const,
+        state: cfg.final,
+        reflect: { initial: cfg.initial, attempt: cfg.attempt, history: cfg.history },
+      };
+      return { request: makeRequest(key, prompt, cfg.sampling, cfg.seed, oracle) };
+    }),
+    applyReply: assign(({ context: c, event }) => {
+      const gen = (event as unknown as { output: Generation }).output;
+      const { cfg } = c;
+      const parsed = envOf(cfg.envId).parseReflection(gen.text);
+      const valid = parsed.kind === 'reflection';
+      const sample: TurnSample = {
+        taskId: cfg.taskId,
+        groupId: cfg.groupId,
+        trialId: cfg.trialId,
+        attempt: cfg.attempt,
+        turn: cfg.history.length,
+        phase: 'reflect',
+        prompt: c.request?.messages[0]?.content ?? '',
+        response: gen.text,
+        reward: 0,
+        valid,
+        done: false,
+        won: false,
+        anchor: 'reflection',
+        policyVersion: gen.policyVersion ?? 0,
+        envId: cfg.envId,
+        taskType: cfg.taskType,
+      };
+      if (parsed.kind === 'invalid') sample.info = { invalidReason: parsed.reason };
+      if (gen.promptTokens) sample.promptTokens = gen.promptTokens;
+      if (gen.responseTokens) sample.responseTokens = gen.responseTokens;
+      if (gen.logprobs) sample.logprobs = gen.logprobs;
+      return {
+        reflection: parsed.kind === 'reflection' ? parsed.text : '',
+        valid,
+        sample,
+        request: null,
+        tries: 0,
+        failed: null,
+      };
+    }),
+    reportTurn: enqueueActions(({ context, enqueue, self }) => {
+      const sample = context.sample!;
+      enqueue.emit({ type: 'turn', sample });
+      if (self._parent) enqueue.sendParent({ type: 'turn', sample });
+    }),
+    noteFailure: assign(({ context, event }) => ({
+      tries: context.tries + 1,
+      failed: describeFailure((event as { error?: unknown }).error),
+    })),
+  },
+  guards: {
+    canRetry: ({ context }) => context.tries < context.cfg.retry.retries,
+  },
+  delays: {
+    retryDelay: ({ context }) => backoffDelay(context.cfg.retry, context.tries),
+  },
+}).createMachine({
+  id: 'reflector',
+  context: ({ input }) => ({
+    cfg: resolveReflectorInput(input),
+    request: null,
+    tries: 0,
+    reflection: '',
+    valid: false,
+    sample: null,
+    failed: null,
+  }),
+  initial: 'asking',
+  states: {
+    asking: {
+      entry: 'prepareRequest',
+      invoke: {
+        src: 'generate',
+        input: ({ context }) => context.request!,
+        onDone: { target: 'done', actions: ['applyReply', 'reportTurn'] },
+        onError: [
+          { guard: 'canRetry', target: 'backoff', actions: 'noteFailure' },
+          { target: 'failed', actions: 'noteFailure' },
+        ],
+      },
+    },
+    backoff: { after: { retryDelay: 'asking' } },
+    done: { type: 'final' },
+    failed: { type: 'final' },
+  },
+  output: ({ context: c }) => ({
+    attempt: c.cfg.attempt,
+    reflection: c.reflection,
+    valid: c.valid,
+    sample: c.sample,
+    failed: c.failed,
+  }),
+});

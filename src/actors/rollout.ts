@@ -1,0 +1,184 @@
+/**
+ * The rollout machine (orchestrator): for each task a group of n trials on
+ * the same instance (same seed, one groupId per task), up to `concurrency`
+ * trials in flight at once. Trials are spawned children (`trial` actor,
+ * swappable with `provide`); their turn events are re-emitted here, and a
+ * trial that crashed is recorded as failed, never dropped.
+ *
+ * Emits `turn`, `trial`, `task` (all n trials of a task ended, in trial
+ * order) and `done`. Output: every TrialRecord in plan order (task by task,
+ * trial by trial).
+ *
+ * Named action `inFlightChanged` (default no-op) tells a batching policy
+ * client how many trials are in flight (`withPolicy` wires it).
+ */
+import { assign, emit, enqueueActions, setup } from 'xstate';
+import type { Json } from '../envs/core/types.js';
+import type { TrialRecord } from '../streams/types.js';
+import { ConfigError } from '../util/errors.js';
+import type { RolloutEmitted, TurnEmitted } from './events.js';
+import { describeFailure, envOf } from './shared.js';
+import { type TrialInput, type TrialSettings, trialMachine } from './trial.js';
+
+export interface RolloutTask {
+  /** Default `t{index}-s{seed}`. */
+  taskId?: string;
+  seed: number;
+  /** Per-task params (default the rollout's). */
+  params?: Json;
+}
+
+/** Input of a rollout (plain JSON). */
+export interface RolloutInput {
+  envId: string;
+  params?: Json;
+  tasks: RolloutTask[];
+  /** n, trials per task (default 1). */
+  trialsPerTask?: number;
+  trial?: TrialSettings;
+  /** Trials in flight at once (default 64). */
+  concurrency?: number;
+  /** Prefix of group ids, so groups of different rollouts never collide. */
+  runId?: string;
+}
+
+export interface RolloutContext {
+  plan: TrialInput[];
+  concurrency: number;
+  /** Index in `plan` of the next trial to start. */
+  next: number;
+  /** Trial ids in flight. */
+  running: string[];
+  /** Plan index of each trial id. */
+  index: Record<string, number>;
+  /** Records by plan index (null while not finished). */
+  results: (TrialRecord | null)[];
+  /** Plan indices of each task's trials. */
+  taskTrials: Record<string, number[]>;
+}
+
+type ChildDone = { type: `xstate.done.actor.${string}`; actorId: string; output: TrialRecord };
+type ChildError = { type: `xstate.error.actor.${string}`; actorId: string; error: unknown };
+export type RolloutEvent = TurnEmitted | ChildDone | ChildError;
+
+/** The ordered trial inputs of a rollout. */
+export function planRollout(input: RolloutInput): TrialInput[] {
+  const env = envOf(input.envId);
+  const n = input.trialsPerTask ?? 1;
+  if (!(Number.isInteger(n) && n >= 1))
+    throw new ConfigError(`trialsPerTask must be an integer >= 1, got ${n}`);
+  const plan: TrialInput[] = [];
+  const seen = new Set<string>();
+  input.tasks.forEach((task, i) => {
+    const taskId = task.taskId ?? `t${i}-s${task.seed}`;
+    if (seen.has(taskId)) throw new ConfigError(`duplicate task id "${taskId}"`);
+    seen.add(taskId);
+    const groupId = input.runId ? `${input.runId}/${taskId}` : taskId;
+    for (let k = 0; k < n; k++) {
+      const trial: TrialInput = {
+        ...input.trial,
+        envId: env.id,
+        seed: task.seed,
+        taskId,
+        groupId,
+        trialId: `${taskId}#${k}`,
+      };
+      const params = task.params ?? input.params;
+      if (params !== undefined) trial.params = params;
+      plan.push(trial);
+    }
+  });
+  return plan;
+}
+
+function failedRecord(plan: TrialInput, error: unknown): TrialRecord {
+  return {
+    taskId: plan.taskId!,
+    groupId: plan.groupId!,
+    trialId: plan.trialId!,
+    envId: plan.envId,
+    taskType: plan.envId,
+    seed: plan.seed,
+    attempts: plan.schedule ? plan.schedule.filter((s) => s.phase === 'play').length : (plan.attempts ?? 3),
+    samples: [],
+    wonAt: null,
+    failed: describeFailure(error),
+  };
+}
+
+export const rolloutMachine = setup({
+  types: {
+    input: {} as RolloutInput,
+    context: {} as RolloutContext,
+    output: {} as TrialRecord[],
+    events: {} as RolloutEvent,
+    emitted: {} as RolloutEmitted,
+  },
+  actors: { trial: trialMachine },
+  actions: {
+    launch: enqueueActions(({ context: c, enqueue }) => {
+      let next = c.next;
+      const started: string[] = [];
+      while (c.running.length + started.length < c.concurrency && next < c.plan.length) {
+        const input = c.plan[next]!;
+        enqueue.spawnChild('trial', { id: input.trialId!, input });
+        started.push(input.trialId!);
+        next++;
+      }
+      if (started.length > 0) enqueue.assign({ next, running: [...c.running, ...started] });
+    }),
+    collect: enqueueActions(({ context: c, event, enqueue }) => {
+      const e = event as ChildDone | ChildError;
+      const i = c.index[e.actorId];
+      if (i === undefined) return;
+      const record = 'output' in e ? e.output : failedRecord(c.plan[i]!, e.error);
+      const results = c.results.slice();
+      results[i] = record;
+      enqueue.assign({ results, running: c.running.filter((id) => id !== e.actorId) });
+      enqueue.stopChild(e.actorId);
+      enqueue.emit({ type: 'trial', record });
+      const group = c.taskTrials[record.taskId] ?? [];
+      if (group.every((j) => results[j] !== null)) {
+        enqueue.emit({ type: 'task', taskId: record.taskId, records: group.map((j) => results[j]!) });
+      }
+    }),
+    forwardTurn: emit(({ event }) => event as TurnEmitted),
+    inFlightChanged: () => {},
+    reportDone: emit({ type: 'done' as const }),
+  },
+  guards: {
+    allDone: ({ context: c }) => c.next >= c.plan.length && c.running.length === 0,
+  },
+}).createMachine({
+  id: 'rollout',
+  context: ({ input }) => {
+    const plan = planRollout(input);
+    const concurrency = input.concurrency ?? 64;
+    if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+      throw new ConfigError(`concurrency must be an integer >= 1, got ${concurrency}`);
+    }
+    const index: Record<string, number> = {};
+    const taskTrials: Record<string, number[]> = {};
+    plan.forEach((t, i) => {
+      index[t.trialId!] = i;
+      const group = taskTrials[t.taskId!] ?? [];
+      group.push(i);
+      taskTrials[t.taskId!] = group;
+    });
+    return { plan, concurrency, next: 0, running: [], index, results: plan.map(() => null), taskTrials };
+  },
+  initial: 'running',
+  states: {
+    running: {
+      entry: ['launch', 'inFlightChanged'],
+      always: { guard: 'allDone', target: 'done' },
+      on: {
+        turn: { actions: 'forwardTurn' },
+        'xstate.done.actor.*': { actions: ['collect', 'launch', 'inFlightChanged'] },
+        'xstate.error.actor.*': { actions: ['collect', 'launch', 'inFlightChanged'] },
+      },
+    },
+    done: { type: 'final', entry: 'reportDone' },
+  },
+  output: ({ context }) => context.results.filter((r): r is TrialRecord => r !== null),
+});

@@ -1,0 +1,94 @@
+/**
+ * Pieces shared by the episode, reflector, trial and rollout machines: the
+ * retry settings, request keys and seeds, the turn-sample builder and the
+ * `generate` actor (the one side effect: a policy call, as a child actor).
+ */
+import { fromPromise } from 'xstate';
+import { getEnv } from '../envs/core/registry.js';
+import type { AnyEnvDefinition, Json } from '../envs/core/types.js';
+import { PolicyError } from '../policy/errors.js';
+import type { Generation, GenerationOracle, GenerationRequest, SamplingSettings } from '../policy/types.js';
+import type { Phase } from '../streams/types.js';
+import { deriveSeed } from '../util/rng.js';
+import type { PolicyClient } from './client.js';
+
+/** Retries of a failed policy call: `retries` more tries, waiting `backoffMs`, doubling each time. */
+export interface RetrySettings {
+  retries: number;
+  backoffMs: number;
+}
+
+export const DEFAULT_RETRY: RetrySettings = { retries: 2, backoffMs: 1000 };
+
+/** Who a machine's turns belong to (plain JSON; part of every request key and sample). */
+export interface TurnOwner {
+  taskId: string;
+  groupId: string;
+  trialId: string;
+}
+
+/** Stable, idempotent key of one policy call: `task/trial/attempt/turn/phase`. */
+export function requestKey(owner: TurnOwner, attempt: number, turn: number, phase: Phase): string {
+  return `${owner.taskId}/${owner.trialId}/${attempt}/${turn}/${phase}`;
+}
+
+/**
+ * A request for one call. The sampling seed is derived from the base seed and
+ * the key, so each call has its own reproducible randomness.
+ */
+export function makeRequest(
+  key: string,
+  prompt: string,
+  sampling: SamplingSettings,
+  baseSeed: number,
+  oracle: GenerationOracle,
+): GenerationRequest {
+  return {
+    key,
+    messages: [{ role: 'user', content: prompt }],
+    sampling: { ...sampling, seed: deriveSeed(sampling.seed ?? baseSeed, key) },
+    oracle,
+  };
+}
+
+/** Delay before retry number `tries` (1-based). */
+export function backoffDelay(retry: RetrySettings, tries: number): number {
+  return retry.backoffMs * 2 ** Math.max(0, tries - 1);
+}
+
+/** The registered env of an id (kept in one place so lookups stay cheap and uniform). */
+export function envOf(envId: string): AnyEnvDefinition {
+  return getEnv(envId);
+}
+
+/** Task type of an instance for breakdowns (`env.taskType`, else the env id). */
+export function taskTypeOf(env: AnyEnvDefinition, initial: Json): string {
+  return env.taskType ? env.taskType(initial) : env.id;
+}
+
+/** Error text of a failed call, for `TrialRecord.failed`. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/**
+ * The `generate` actor over a policy client: one request in, one generation
+ * out. A generation with `finishReason: 'error'` counts as a failed call.
+ */
+export function generateActor(client: PolicyClient) {
+  return fromPromise<Generation, GenerationRequest>(async ({ input, signal }) => {
+    const generation = await client.submit(input, signal);
+    if (generation.finishReason === 'error') {
+      throw new PolicyError(`policy ${client.policyName} returned an error generation for ${input.key}`);
+    }
+    return generation;
+  });
+}
+
+/** Default `generate` implementation: fails with a message saying how to provide a policy. */
+export const missingPolicy = fromPromise<Generation, GenerationRequest>(async ({ input }) => {
+  throw new PolicyError(
+    `no policy for request ${input.key}: provide one with withPolicy(machine, policy) or machine.provide({ actors: { generate } })`,
+  );
+});

@@ -1,0 +1,136 @@
+/**
+ * Scripted policies behind the Policy contract: `randomPolicy` (a uniformly
+ * random admissible action), `expertPolicy` (the env's solver, random when it
+ * has none) and `scriptedTextPolicy` (given strings, for tests).
+ *
+ * Random and expert need the env state: they read `request.oracle` (which LLM
+ * policies ignore). Their replies are wrapped as an LLM would write them
+ * (`<action>...</action>`, `<remark>...</remark>`), so they go through the
+ * same projection as real replies. Every random choice is seeded per request
+ * (`request.sampling.seed`, else a hash of `request.key`).
+ */
+import { getEnv } from '../envs/core/registry.js';
+import { wrapAction } from '../envs/core/tags.js';
+import type { AnyEnvDefinition } from '../envs/core/types.js';
+import { deriveSeed, Rng } from '../util/rng.js';
+import { PolicyError } from './errors.js';
+import type { Generation, GenerationOracle, GenerationRequest, Policy } from './types.js';
+
+/** Reflection of scripted policies on envs without a rule reflector. */
+export const GENERIC_REFLECTION =
+  'The task is NOT successfully completed. Next attempt: avoid repeating the same actions and try a different plan from the initial state.';
+
+/** The seeded generator of one request. */
+export function requestRng(request: GenerationRequest): Rng {
+  return Rng.seeded(request.sampling.seed ?? deriveSeed(0, request.key));
+}
+
+function oracleOf(
+  policy: string,
+  request: GenerationRequest,
+): { oracle: GenerationOracle; env: AnyEnvDefinition } {
+  const oracle = request.oracle;
+  if (!oracle) {
+    throw new PolicyError(
+      `policy "${policy}" needs request.oracle (the env state) for request ${request.key}; run it through the trial/episode machines, which fill it in`,
+    );
+  }
+  return { oracle, env: getEnv(oracle.envId) };
+}
+
+/** `<remark>` reply of a scripted policy: the env's rule reflection, or a generic one. */
+function scriptedReflection(env: AnyEnvDefinition, oracle: GenerationOracle): string {
+  const r = oracle.reflect;
+  const text =
+    env.ruleReflection && r
+      ? env.ruleReflection({
+          initial: r.initial,
+          current: oracle.state,
+          attempt: r.attempt,
+          history: r.history,
+        })
+      : GENERIC_REFLECTION;
+  return `<remark>${text}</remark>`;
+}
+
+type ActionChooser = (env: AnyEnvDefinition, oracle: GenerationOracle, rng: Rng) => unknown;
+
+function oraclePolicy(name: string, choose: ActionChooser): Policy {
+  return {
+    name,
+    async generate(requests: GenerationRequest[]): Promise<Generation[]> {
+      return requests.map((request) => {
+        const { oracle, env } = oracleOf(name, request);
+        if (oracle.phase === 'reflect')
+          return { text: scriptedReflection(env, oracle), finishReason: 'stop' };
+        const action = choose(env, oracle, requestRng(request));
+        return { text: wrapAction(env.formatAction(action)), finishReason: 'stop' };
+      });
+    },
+  };
+}
+
+/** A uniformly random admissible action each turn. */
+export function randomPolicy(): Policy {
+  return oraclePolicy('random', (env, oracle, rng) => env.randomAction(oracle.state, rng));
+}
+
+export interface ExpertOptions {
+  /** Probability of a random action instead of the solver's (noisy demonstrations). Default 0. */
+  epsilon?: number;
+}
+
+/** The env's solver (`expertAction`); a random action where it has none or returns null. */
+export function expertPolicy(options: ExpertOptions = {}): Policy {
+  const epsilon = options.epsilon ?? 0;
+  if (!(epsilon >= 0 && epsilon <= 1))
+    throw new PolicyError(`expert epsilon must be in [0, 1], got ${epsilon}`);
+  const name = epsilon > 0 ? `expert(eps=${epsilon})` : 'expert';
+  return oraclePolicy(name, (env, oracle, rng) => {
+    if (epsilon > 0 && rng.bernoulli(epsilon)) return env.randomAction(oracle.state, rng);
+    return env.expertAction?.(oracle.state) ?? env.randomAction(oracle.state, rng);
+  });
+}
+
+export type Script =
+  | readonly string[]
+  | Readonly<Record<string, string>>
+  | ((request: GenerationRequest, index: number) => string);
+
+export interface ScriptedTextOptions {
+  name?: string;
+  /** What to do when an array script runs out: throw (default) or start over. */
+  onExhausted?: 'error' | 'cycle';
+}
+
+/**
+ * Returns given strings: an array in order (one per request, across batches),
+ * a record by request key, or a function of the request and its index.
+ * Useful to drive the machines through exact replies in tests.
+ */
+export function scriptedTextPolicy(script: Script, options: ScriptedTextOptions = {}): Policy {
+  const name = options.name ?? 'scripted-text';
+  let index = 0;
+  const next = (request: GenerationRequest): string => {
+    const i = index++;
+    if (typeof script === 'function') return script(request, i);
+    if (Array.isArray(script)) {
+      const list = script as readonly string[];
+      if (i < list.length) return list[i]!;
+      if (options.onExhausted === 'cycle' && list.length > 0) return list[i % list.length]!;
+      throw new PolicyError(
+        `policy "${name}": script exhausted after ${list.length} replies (request ${request.key})`,
+      );
+    }
+    const byKey = (script as Readonly<Record<string, string>>)[request.key];
+    if (byKey === undefined)
+      throw new PolicyError(`policy "${name}": no scripted reply for key ${request.key}`);
+    return byKey;
+  };
+  return {
+    name,
+    async generate(requests: GenerationRequest[]): Promise<Generation[]> {
+      return requests.map((request) => ({ text: next(request), finishReason: 'stop' }));
+    },
+  };
+}
