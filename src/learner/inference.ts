@@ -1,0 +1,90 @@
+/**
+ * Inference graphs for the built-in model.
+ *
+ * `buildInferenceGraph` follows the Hugging Face ONNX export layout, so the
+ * policy code that runs it also runs exported LLMs: inputs `input_ids`
+ * [batch, seq], `attention_mask` [batch, past+seq], `position_ids`
+ * [batch, seq] (int64), `past_key_values.{i}.key|value` [batch, heads, past,
+ * head_dim]; outputs `logits` [batch, seq, vocab] and `present.{i}.key|value`
+ * [batch, heads, past+seq, head_dim]. Start with past = 0 (empty tensors).
+ */
+import * as G from './graph/index.js';
+import { tokenLogprobs } from './loss.js';
+import {
+  forward,
+  headDim,
+  type ModelConfig,
+  paramConstants,
+  paramInputs,
+  positionsFromMask,
+} from './model.js';
+
+export interface InferenceGraphOptions {
+  /**
+   * 'inputs': weights are extra graph inputs named by their parameter names, so new
+   * weights load without recompiling; 'initializers': weights are baked in (needs `values`).
+   */
+  readonly weights: 'inputs' | 'initializers';
+  readonly values?: Readonly<Record<string, Float32Array>>;
+  readonly dtype?: 'float32' | 'float64';
+}
+
+function weightTensors(
+  c: ModelConfig,
+  o: InferenceGraphOptions,
+): { params: Record<string, G.Tensor>; inputs: G.Tensor[] } {
+  if (o.weights === 'initializers') return { params: paramConstants(c, o.values ?? {}), inputs: [] };
+  const params = paramInputs(c, o.dtype);
+  return { params, inputs: Object.values(params) };
+}
+
+export function buildInferenceGraph(c: ModelConfig, o: InferenceGraphOptions): G.GraphSpec {
+  const dt = o.dtype ?? 'float32';
+  const w = weightTensors(c, o);
+  const inputIds = G.input('input_ids', 'int64', ['batch', 'seq']);
+  const attentionMask = G.input('attention_mask', 'int64', ['batch', 'past+seq']);
+  const positionIds = G.input('position_ids', 'int64', ['batch', 'seq']);
+  const kv = ['batch', c.nHeads, 'past', headDim(c)];
+  const past = Array.from({ length: c.nLayers }, (_, i) => ({
+    key: G.input(`past_key_values.${i}.key`, dt, kv),
+    value: G.input(`past_key_values.${i}.value`, dt, kv),
+  }));
+  const out = forward(c, w.params, { inputIds, attentionMask, positionIds, past });
+  const outputs: Record<string, G.Tensor> = { logits: out.logits };
+  out.present.forEach((p, i) => {
+    outputs[`present.${i}.key`] = p.key;
+    outputs[`present.${i}.value`] = p.value;
+  });
+  const inputs = [
+    inputIds,
+    attentionMask,
+    positionIds,
+    ...past.flatMap((p) => [p.key, p.value]),
+    ...w.inputs,
+  ];
+  return { name: 'causal_lm', inputs, outputs };
+}
+
+/**
+ * Token log-probs of given ids (e.g. to recompute old log-probs before a PPO
+ * update): inputs `input_ids`, `attention_mask` [batch, seq]; outputs
+ * `logprobs` and `entropy` [batch, seq] where column t scores token t given
+ * the tokens before it (column 0 is 0), with temperature 1.
+ */
+export function buildLogprobGraph(c: ModelConfig, o: InferenceGraphOptions): G.GraphSpec {
+  const w = weightTensors(c, o);
+  const inputIds = G.input('input_ids', 'int64', ['batch', 'seq']);
+  const attentionMask = G.input('attention_mask', 'int64', ['batch', 'seq']);
+  const { logits } = forward(c, w.params, {
+    inputIds,
+    attentionMask,
+    positionIds: positionsFromMask(attentionMask),
+  });
+  const t = tokenLogprobs(logits, inputIds);
+  const padFront = (x: G.Tensor) => G.pad(x, [0, 1, 0, 0]); // [B, T-1] -> [B, T]
+  return {
+    name: 'token_logprobs',
+    inputs: [inputIds, attentionMask, ...w.inputs],
+    outputs: { logprobs: padFront(t.logprobs), entropy: padFront(t.entropy) },
+  };
+}

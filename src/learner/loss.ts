@@ -1,0 +1,110 @@
+/**
+ * Losses over per-token tensors aligned with `input_ids` [B, T]: entry t
+ * scores token t as predicted from the tokens before it, so column 0 (no
+ * prediction) is ignored. All means are token means over `loss_mask`,
+ * divided by `numTokens` (the valid tokens of the whole mini-batch, so that
+ * micro-batch gradients add up to the mini-batch's).
+ */
+import { ConfigError } from '../util/errors.js';
+import * as G from './graph/index.js';
+
+export interface PpoLossConfig {
+  /** 'ce': token-level cross-entropy (supervised warm start); 'ppo': the reference's clipped surrogate (lamer.md §7). */
+  readonly kind: 'ce' | 'ppo';
+  /** PPO clip range epsilon: ratio clipped to [1 - clipLow, 1 + clipHigh] (verl clip_ratio 0.2). */
+  readonly clipLow: number;
+  readonly clipHigh: number;
+  /** Dual-clip constant c for negative advantages (verl clip_ratio_c 3.0). */
+  readonly clipRatioC: number;
+  /** Entropy bonus: loss = pg_loss - entropyCoef * entropy (verl 0.001). */
+  readonly entropyCoef: number;
+  /** Weight of the low_var_kl penalty to reference log-probs; 0 = off, no `ref_logprobs` input (reference: off). */
+  readonly klCoef: number;
+}
+
+export const DEFAULT_LOSS_CONFIG: PpoLossConfig = {
+  kind: 'ppo',
+  clipLow: 0.2,
+  clipHigh: 0.2,
+  clipRatioC: 3.0,
+  entropyCoef: 0.001,
+  klCoef: 0,
+};
+
+/** Log-probs of the next tokens and the entropy of each prediction, both [B, T-1]. */
+export function tokenLogprobs(
+  logits: G.Tensor,
+  inputIds: G.Tensor,
+): { logprobs: G.Tensor; entropy: G.Tensor } {
+  const V = logits.shape[logits.rank - 1] as number;
+  const logp = G.logSoftmax(G.slice(logits, [1], [0], [-1]), -1); // [B, T-1, V]
+  const next = G.slice(inputIds, [1], [1], [Number.POSITIVE_INFINITY]); // [B, T-1]
+  const vocab = G.constant(
+    Array.from({ length: V }, (_, i) => i),
+    'int64',
+    [V],
+  );
+  const onehot = G.cast(G.equal(G.unsqueeze(next, [-1]), vocab), logits.dtype); // [B, T-1, V]
+  const logprobs = G.reduceSum(G.mul(logp, onehot), [-1]); // [B, T-1]
+  const entropy = G.neg(G.reduceSum(G.mul(G.exp(logp), logp), [-1])); // [B, T-1]
+  return { logprobs, entropy };
+}
+
+/** Drop column 0 of a per-token [B, T] tensor to align it with `tokenLogprobs`. */
+export const shiftTokens = (t: G.Tensor): G.Tensor => G.slice(t, [1], [1], [Number.POSITIVE_INFINITY]);
+
+export interface LossInputs {
+  readonly logits: G.Tensor;
+  readonly inputIds: G.Tensor;
+  /** [B, T] float, 1 on tokens that are trained on. */
+  readonly lossMask: G.Tensor;
+  /** Scalar: valid tokens in the mini-batch (token-mean denominator). */
+  readonly numTokens: G.Tensor;
+  /** [B, T] per-token advantages (ppo). */
+  readonly advantages?: G.Tensor;
+  /** [B, T] log-probs under the sampling policy (ppo). */
+  readonly oldLogprobs?: G.Tensor;
+  /** [B, T] log-probs under the reference policy (ppo with klCoef > 0). */
+  readonly refLogprobs?: G.Tensor;
+}
+
+/** Scalar outputs; `loss` is what the gradient is taken of. */
+export type LossStats = Record<string, G.Tensor> & { loss: G.Tensor };
+
+export function buildLoss(cfg: PpoLossConfig, x: LossInputs): LossStats {
+  const { logprobs, entropy } = tokenLogprobs(x.logits, x.inputIds);
+  const mask = shiftTokens(x.lossMask); // [B, T-1]
+  const mean = (t: G.Tensor) => G.div(G.sumAll(G.mul(t, mask)), x.numTokens); // scalar
+  const ent = mean(entropy);
+  if (cfg.kind === 'ce') return { loss: mean(G.neg(logprobs)), entropy: ent };
+  if (!x.advantages || !x.oldLogprobs) throw new ConfigError('ppo loss needs advantages and old log-probs');
+
+  // verl core_algos.compute_policy_loss (dual-clip PPO), token level.
+  const adv = shiftTokens(x.advantages); // [B, T-1]
+  const logRatio = G.clip(G.sub(logprobs, shiftTokens(x.oldLogprobs)), -20, 20); // [B, T-1]
+  const ratio = G.exp(logRatio);
+  const pg1 = G.mul(G.neg(adv), ratio);
+  const pg2 = G.mul(G.neg(adv), G.clip(ratio, 1 - cfg.clipLow, 1 + cfg.clipHigh));
+  const clipped = G.maximum(pg1, pg2);
+  const pg3 = G.mul(G.neg(adv), cfg.clipRatioC);
+  const negative = G.less(adv, 0);
+  const pgLosses = G.where(negative, G.minimum(pg3, clipped), clipped); // [B, T-1]
+  const pgLoss = mean(pgLosses);
+  const stats: LossStats = {
+    loss: G.sub(pgLoss, G.mul(ent, cfg.entropyCoef)),
+    pg_loss: pgLoss,
+    entropy: ent,
+    clipfrac: mean(G.cast(G.greater(pg2, pg1), x.logits.dtype)),
+    clipfrac_lower: mean(G.cast(G.and(G.greater(clipped, pg3), negative), x.logits.dtype)),
+    approx_kl: mean(G.neg(logRatio)),
+  };
+  if (cfg.klCoef > 0) {
+    if (!x.refLogprobs) throw new ConfigError('klCoef > 0 needs reference log-probs');
+    // verl kl_penalty 'low_var_kl': exp(k) - k - 1 with k = ref - logp, clamped to [-10, 10].
+    const k = G.clip(G.sub(shiftTokens(x.refLogprobs), logprobs), -20, 20);
+    const kl = mean(G.clip(G.sub(G.sub(G.exp(k), k), 1), -10, 10));
+    stats.kl = kl;
+    stats.loss = G.add(stats.loss, G.mul(kl, cfg.klCoef));
+  }
+  return stats;
+}

@@ -1,0 +1,166 @@
+/**
+ * Train-step graphs for the built-in model.
+ *
+ * - `buildTrainStepGraph`: one fused step (forward, loss, backward, clip, AdamW).
+ * - Gradient accumulation over micro-batches: run `buildGradGraph` on each
+ *   micro-batch with `num_tokens` = the valid tokens of the whole mini-batch,
+ *   add the `grad.*` outputs (and the scalar stats) elementwise on the host,
+ *   then run `buildApplyGraph` once. The sum equals the mini-batch's token-mean gradient.
+ *
+ * Names: parameters keep their HF names; AdamW moments are `adam.m.<name>` and
+ * `adam.v.<name>`; gradients `grad.<name>`; updated tensors are prefixed `new.`.
+ * Batch inputs ([batch, seq]): input_ids, attention_mask (int64), loss_mask,
+ * advantages, old_logprobs, ref_logprobs (float32; column 0 is ignored).
+ * Scalars: `step` (t >= 1 of this update, float32), `lr` (float32).
+ */
+import { type AdamWConfig, adamwUpdate, DEFAULT_ADAMW_CONFIG } from './adamw.js';
+import * as G from './graph/index.js';
+import { buildLoss, DEFAULT_LOSS_CONFIG, type PpoLossConfig, shiftTokens } from './loss.js';
+import {
+  DEFAULT_MODEL_CONFIG,
+  forward,
+  type ModelConfig,
+  paramInputs,
+  paramShapes,
+  positionsFromMask,
+} from './model.js';
+
+export const trainNames = {
+  m: (p: string) => `adam.m.${p}`,
+  v: (p: string) => `adam.v.${p}`,
+  grad: (p: string) => `grad.${p}`,
+  next: (n: string) => `new.${n}`,
+} as const;
+
+export interface TrainGraphConfig {
+  readonly model: ModelConfig;
+  readonly loss: PpoLossConfig;
+  readonly optim: AdamWConfig;
+  /** float32 for training; float64 for gradient checks. */
+  readonly dtype?: 'float32' | 'float64';
+  /** Also output the forward pass's `logits` [batch, seq, vocab] (grad graph; for checks). */
+  readonly outputLogits?: boolean;
+}
+
+export function trainGraphConfig(overrides: Partial<TrainGraphConfig> = {}): TrainGraphConfig {
+  return {
+    model: DEFAULT_MODEL_CONFIG,
+    loss: DEFAULT_LOSS_CONFIG,
+    optim: DEFAULT_ADAMW_CONFIG,
+    ...overrides,
+  };
+}
+
+interface Batch {
+  inputs: G.Tensor[];
+  inputIds: G.Tensor;
+  attentionMask: G.Tensor;
+  lossMask: G.Tensor;
+  advantages?: G.Tensor;
+  oldLogprobs?: G.Tensor;
+  refLogprobs?: G.Tensor;
+}
+
+function batchInputs(cfg: TrainGraphConfig): Batch {
+  const dt = cfg.dtype ?? 'float32';
+  const bs = ['batch', 'seq'];
+  const b: Batch = {
+    inputIds: G.input('input_ids', 'int64', bs),
+    attentionMask: G.input('attention_mask', 'int64', bs),
+    lossMask: G.input('loss_mask', dt, bs),
+    inputs: [],
+  };
+  if (cfg.loss.kind === 'ppo') {
+    b.advantages = G.input('advantages', dt, bs);
+    b.oldLogprobs = G.input('old_logprobs', dt, bs);
+    if (cfg.loss.klCoef > 0) b.refLogprobs = G.input('ref_logprobs', dt, bs);
+  }
+  b.inputs = [b.inputIds, b.attentionMask, b.lossMask, b.advantages, b.oldLogprobs, b.refLogprobs].filter(
+    (t): t is G.Tensor => t !== undefined,
+  );
+  return b;
+}
+
+function lossOf(cfg: TrainGraphConfig, params: Record<string, G.Tensor>, b: Batch, numTokens: G.Tensor) {
+  const { logits } = forward(cfg.model, params, {
+    inputIds: b.inputIds,
+    attentionMask: b.attentionMask,
+    positionIds: positionsFromMask(b.attentionMask),
+  });
+  return { logits, stats: buildLoss(cfg.loss, { ...b, logits, numTokens }) };
+}
+
+function gradsOf(params: Record<string, G.Tensor>, loss: G.Tensor): Record<string, G.Tensor> {
+  const names = Object.keys(params);
+  const gs = G.gradients(
+    loss,
+    names.map((n) => params[n]!),
+  );
+  return Object.fromEntries(names.map((n, i) => [n, gs[i] ?? G.mul(params[n]!, 0)]));
+}
+
+/** Gradients of one micro-batch (token means divided by the `num_tokens` input) and its stats. */
+export function buildGradGraph(cfg: TrainGraphConfig): G.GraphSpec {
+  const params = paramInputs(cfg.model, cfg.dtype);
+  const b = batchInputs(cfg);
+  const numTokens = G.input('num_tokens', cfg.dtype ?? 'float32', []);
+  const { logits, stats } = lossOf(cfg, params, b, numTokens);
+  const grads = gradsOf(params, stats.loss);
+  const outputs: Record<string, G.Tensor> = { ...stats, ...(cfg.outputLogits ? { logits } : {}) };
+  for (const [n, g] of Object.entries(grads)) outputs[trainNames.grad(n)] = g;
+  return { name: 'grad_step', inputs: [...Object.values(params), ...b.inputs, numTokens], outputs };
+}
+
+function optimizerInputs(cfg: TrainGraphConfig) {
+  const dt = cfg.dtype ?? 'float32';
+  const shapes = paramShapes(cfg.model);
+  const make = (f: (n: string) => string) =>
+    Object.fromEntries(Object.entries(shapes).map(([n, s]) => [n, G.input(f(n), dt, s)]));
+  return {
+    params: paramInputs(cfg.model, cfg.dtype),
+    m: make(trainNames.m),
+    v: make(trainNames.v),
+    step: G.input('step', dt, []),
+    lr: G.input('lr', dt, []),
+  };
+}
+
+function updateOutputs(o: ReturnType<typeof adamwUpdate>): Record<string, G.Tensor> {
+  const out: Record<string, G.Tensor> = {};
+  for (const n of Object.keys(o.params)) {
+    out[trainNames.next(n)] = o.params[n]!;
+    out[trainNames.next(trainNames.m(n))] = o.m[n]!;
+    out[trainNames.next(trainNames.v(n))] = o.v[n]!;
+  }
+  return { ...out, grad_norm: o.gradNorm, skipped: o.skipped };
+}
+
+/** Clip + AdamW over accumulated gradients `grad.<name>`. */
+export function buildApplyGraph(cfg: TrainGraphConfig): G.GraphSpec {
+  const o = optimizerInputs(cfg);
+  const grads = Object.fromEntries(
+    Object.entries(o.params).map(([n, p]) => [n, G.input(trainNames.grad(n), p.dtype, p.shape)]),
+  );
+  const upd = adamwUpdate(cfg.optim, { ...o, grads });
+  const inputs = [...Object.values(o.params), ...Object.values(o.m), ...Object.values(o.v)];
+  return {
+    name: 'apply_step',
+    inputs: [...inputs, ...Object.values(grads), o.step, o.lr],
+    outputs: updateOutputs(upd),
+  };
+}
+
+/** One fused train step: forward, loss, backward, grad-norm clip, AdamW. */
+export function buildTrainStepGraph(cfg: TrainGraphConfig): G.GraphSpec {
+  const o = optimizerInputs(cfg);
+  const b = batchInputs(cfg);
+  const numTokens = G.maximum(G.sumAll(shiftTokens(b.lossMask)), 1);
+  const { stats } = lossOf(cfg, o.params, b, numTokens);
+  const upd = adamwUpdate(cfg.optim, { ...o, grads: gradsOf(o.params, stats.loss) });
+  const inputs = [...Object.values(o.params), ...Object.values(o.m), ...Object.values(o.v)];
+  return {
+    name: 'train_step',
+    inputs: [...inputs, o.step, o.lr, ...b.inputs],
+    outputs: { ...stats, ...updateOutputs(upd) },
+  };
+}

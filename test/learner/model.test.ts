@@ -1,0 +1,184 @@
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { buildInferenceGraph, buildLogprobGraph } from '../../src/learner/inference.js';
+import {
+  DEFAULT_MODEL_CONFIG,
+  hfLlamaConfig,
+  initParams,
+  modelConfig,
+  paramCount,
+  paramShapes,
+} from '../../src/learner/model.js';
+import { buildGradGraph, trainGraphConfig } from '../../src/learner/train-step.js';
+import { floats, ids, paramFeeds, positionsOf, sessionOf, TINY, tinyParams } from './tiny.js';
+
+/** Past keys and values of length 0 for the first (prefill) call. */
+function emptyPast(batch: number): Record<string, ort.Tensor> {
+  const out: Record<string, ort.Tensor> = {};
+  for (let i = 0; i < TINY.nLayers; i++)
+    for (const kv of ['key', 'value'])
+      out[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [
+        batch,
+        TINY.nHeads,
+        0,
+        4,
+      ]);
+  return out;
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+describe('built-in model', () => {
+  it('has HF Llama names, a parameter count and a matching HF config', () => {
+    const shapes = paramShapes(DEFAULT_MODEL_CONFIG);
+    expect(shapes['model.embed_tokens.weight']).toEqual([1024, 128]);
+    expect(shapes['model.layers.3.self_attn.q_proj.weight']).toEqual([128, 128]);
+    expect(shapes['model.layers.0.mlp.down_proj.weight']).toEqual([128, 352]);
+    expect(shapes['lm_head.weight']).toBeUndefined(); // tied by default
+    // 1024*128 + 4 * (2*128 + 4*128*128 + 3*128*352) + 128
+    expect(paramCount(DEFAULT_MODEL_CONFIG)).toBe(131072 + 4 * (256 + 65536 + 135168) + 128);
+    const hf = hfLlamaConfig(DEFAULT_MODEL_CONFIG);
+    expect(hf).toMatchObject({
+      hidden_size: 128,
+      intermediate_size: 352,
+      num_hidden_layers: 4,
+      tie_word_embeddings: true,
+    });
+    expect(() => modelConfig({ dModel: 100, nHeads: 3 })).toThrow(/head width/);
+  });
+
+  it('initialises deterministically from a seed', () => {
+    const a = initParams(TINY, 1);
+    const b = initParams(TINY, 1);
+    const c = initParams(TINY, 2);
+    const name = 'model.layers.1.mlp.up_proj.weight';
+    expect(a[name]).toEqual(b[name]);
+    expect(a[name]).not.toEqual(c[name]);
+    expect(Array.from(a['model.norm.weight']!)).toEqual(new Array(8).fill(1));
+    const w = a[name]!;
+    const std = Math.sqrt(w.reduce((s, x) => s + x * x, 0) / w.length);
+    expect(std).toBeGreaterThan(0.3);
+    expect(std).toBeLessThan(0.7); // initStd 0.5
+  });
+
+  it("inference logits equal the train graph's forward logits (with padding)", async () => {
+    const params = tinyParams();
+    const rows = [
+      [0, 0, 3, 5, 7, 2],
+      [4, 1, 9, 6, 2, 8],
+    ];
+    const mask = [
+      [0, 0, 1, 1, 1, 1],
+      [1, 1, 1, 1, 1, 1],
+    ];
+    const pos = positionsOf(mask);
+    const inf = await sessionOf(buildInferenceGraph(TINY, { weights: 'initializers', values: params }));
+    const a = await inf.run({
+      input_ids: ids(rows),
+      attention_mask: ids(mask),
+      position_ids: ids(pos),
+      ...emptyPast(2),
+    });
+    const train = await sessionOf(
+      buildGradGraph(
+        trainGraphConfig({
+          model: TINY,
+          loss: { ...trainGraphConfig().loss, kind: 'ce' },
+          outputLogits: true,
+        }),
+      ),
+    );
+    const b = await train.run({
+      ...paramFeeds(TINY, params),
+      input_ids: ids(rows),
+      attention_mask: ids(mask),
+      loss_mask: floats('float32', mask),
+      num_tokens: new ort.Tensor('float32', Float32Array.of(1), []),
+    });
+    expect(a.logits!.dims).toEqual([2, 6, 11]);
+    expect(maxDiff(a.logits!.data as Float32Array, b.logits!.data as Float32Array)).toBeLessThan(1e-5);
+    // The log-prob graph scores the same tokens.
+    const lp = await sessionOf(buildLogprobGraph(TINY, { weights: 'inputs' }));
+    const c = await lp.run({ ...paramFeeds(TINY, params), input_ids: ids(rows), attention_mask: ids(mask) });
+    const logits = a.logits!.data as Float32Array;
+    const at = (bi: number, t: number) => {
+      const row = Array.from(logits.subarray((bi * 6 + t - 1) * 11, (bi * 6 + t) * 11));
+      const lse = Math.log(row.reduce((s, x) => s + Math.exp(x), 0));
+      return row[rows[bi]![t]!]! - lse;
+    };
+    const got = c.logprobs!.data as Float32Array;
+    for (const [bi, t] of [
+      [0, 3],
+      [0, 5],
+      [1, 1],
+      [1, 5],
+    ] as const)
+      expect(got[bi * 6 + t]).toBeCloseTo(at(bi, t), 5);
+    expect(got[0]).toBe(0);
+  });
+
+  it('cached generation equals full recompute, token by token', async () => {
+    const params = tinyParams(3);
+    const sess = await sessionOf(buildInferenceGraph(TINY, { weights: 'inputs' }));
+    const w = paramFeeds(TINY, params);
+    // Row 0 is left-padded by two tokens.
+    const prompt = [
+      [0, 0, 5, 1],
+      [2, 7, 3, 9],
+    ];
+    const maskRows = [
+      [0, 0, 1, 1],
+      [1, 1, 1, 1],
+    ];
+    const nextTokens = [
+      [4, 6],
+      [8, 1],
+      [10, 3],
+    ];
+    const positions = positionsOf;
+    let out = await sess.run({
+      ...w,
+      input_ids: ids(prompt),
+      attention_mask: ids(maskRows),
+      position_ids: ids(positions(maskRows)),
+      ...emptyPast(2),
+    });
+    const seq = prompt.map((r) => [...r]);
+    const mask = maskRows.map((r) => [...r]);
+    for (const tok of nextTokens) {
+      for (const [b, r] of seq.entries()) r.push(tok[b]!);
+      for (const r of mask) r.push(1);
+      const past: Record<string, ort.Tensor> = {};
+      for (let i = 0; i < TINY.nLayers; i++)
+        for (const kv of ['key', 'value']) past[`past_key_values.${i}.${kv}`] = out[`present.${i}.${kv}`]!;
+      const pos = positions(mask);
+      out = await sess.run({
+        ...w,
+        ...past,
+        input_ids: ids(tok.map((t) => [t])),
+        attention_mask: ids(mask),
+        position_ids: ids(pos.map((r) => [r[r.length - 1]!])),
+      });
+      const full = await sess.run({
+        ...w,
+        input_ids: ids(seq),
+        attention_mask: ids(mask),
+        position_ids: ids(pos),
+        ...emptyPast(2),
+      });
+      const T = seq[0]!.length;
+      const fullLogits = full.logits!.data as Float32Array;
+      const last = [0, 1].flatMap((b) =>
+        Array.from(fullLogits.subarray((b * T + T - 1) * 11, (b * T + T) * 11)),
+      );
+      expect(out.logits!.dims).toEqual([2, 1, 11]);
+      expect(out['present.0.key']!.dims).toEqual([2, 2, T, 4]);
+      expect(maxDiff(out.logits!.data as Float32Array, last)).toBeLessThan(1e-5);
+    }
+  });
+});
