@@ -6,12 +6,14 @@ import { listEnvs, registerEnv } from './core/registry.js';
 import type { AnyEnvDefinition } from './core/types.js';
 import { minesweeper } from './minesweeper/index.js';
 import { sokoban } from './sokoban/index.js';
+import { webshop } from './webshop/index.js';
 
 /** The built-in envs, in the order `lamer envs` lists them. */
 export const BUILTIN_ENVS: AnyEnvDefinition[] = [
   // BUILTIN-ENVS (one line per env; keep this marker)
   sokoban,
   minesweeper,
+  webshop,
 ];
 
 let registered = false;

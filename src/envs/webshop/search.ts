@@ -1,0 +1,92 @@
+/**
+ * BM25 product search as the reference's pyserini/Lucene index: one document
+ * per product, `title + description + first bullet point + option text`
+ * lower-cased (`search_engine/convert_product_file_format.py`), BM25 with
+ * pyserini's defaults k1 = 0.9, b = 0.4, Lucene's English stop words and
+ * Porter stemming; top 50 results, ties broken by catalog order (Lucene's doc
+ * id order), 10 per page. Built once per catalog and shared.
+ */
+import bm25 from 'wink-bm25-text-search';
+import winkUtils from 'wink-nlp-utils';
+import type { Product, WebShopCatalog } from './catalog.js';
+
+/** Results a search returns (reference SEARCH_RETURN_N). */
+export const SEARCH_RETURN_N = 50;
+/** Results shown per page (reference PRODUCT_WINDOW). */
+export const PRODUCT_WINDOW = 10;
+
+/** Lucene's default English stop words (the analyzer pyserini indexes with). */
+const LUCENE_STOP_WORDS = winkUtils.helper.words(
+  'a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(
+    ' ',
+  ),
+);
+
+/** The indexed text of a product (reference `doc['contents']`). */
+export function searchDocument(p: Product): string {
+  const optionText = p.options.map((o) => `${o.name}: ${o.values.join(', ')}`).join(', and ');
+  return [p.title, p.description, p.bulletPoints[0] ?? '', optionText].join(' ').toLowerCase();
+}
+
+interface SearchIndex {
+  engine: ReturnType<typeof bm25>;
+  cache: Map<string, readonly string[]>;
+}
+
+const indexes = new WeakMap<WebShopCatalog, SearchIndex>();
+const CACHE_SIZE = 512;
+
+function indexOf(catalog: WebShopCatalog): SearchIndex {
+  const have = indexes.get(catalog);
+  if (have) return have;
+  const engine = bm25();
+  engine.defineConfig({ fldWeights: { contents: 1 }, bm25Params: { k1: 0.9, b: 0.4, k: 1 } });
+  engine.definePrepTasks([
+    winkUtils.string.lowerCase,
+    winkUtils.string.tokenize0,
+    (tokens: string[]) => winkUtils.tokens.removeWords(tokens, LUCENE_STOP_WORDS),
+    winkUtils.tokens.stem,
+  ] as ((input: never) => unknown)[]);
+  catalog.products.forEach((p, i) => {
+    engine.addDoc({ contents: searchDocument(p) }, String(i));
+  });
+  engine.consolidate(6);
+  const index = { engine, cache: new Map<string, readonly string[]>() };
+  indexes.set(catalog, index);
+  return index;
+}
+
+/** Build the catalog's index now (otherwise the first search builds it). */
+export function buildSearchIndex(catalog: WebShopCatalog): void {
+  indexOf(catalog);
+}
+
+/**
+ * One BM25 search: the asins of the top 50 products for `query`, best first.
+ * Same catalog and query, same list (results are cached per catalog).
+ */
+export function searchCatalog(catalog: WebShopCatalog, query: string): readonly string[] {
+  const index = indexOf(catalog);
+  const key = query.toLowerCase();
+  const cached = index.cache.get(key);
+  if (cached) {
+    index.cache.delete(key);
+    index.cache.set(key, cached);
+    return cached;
+  }
+  const hits = index.engine.search(key, catalog.products.length);
+  const ranked = hits
+    .map(([id, score]) => ({ i: Number(id), score }))
+    .sort((a, b) => b.score - a.score || a.i - b.i)
+    .slice(0, SEARCH_RETURN_N)
+    .map((h) => catalog.products[h.i]!.asin);
+  const result = Object.freeze(ranked);
+  index.cache.set(key, result);
+  if (index.cache.size > CACHE_SIZE) index.cache.delete(index.cache.keys().next().value!);
+  return result;
+}
+
+/** The asins shown on results page `page` (1-based; pages past the end are empty). */
+export function resultsPage(results: readonly string[], page: number): readonly string[] {
+  return results.slice((page - 1) * PRODUCT_WINDOW, page * PRODUCT_WINDOW);
+}
