@@ -82,4 +82,5 @@ export {
   type TrialInput,
   type TrialSettings,
   trialMachine,
+  trialSchedule,
 } from './trial.js';

@@ -18,7 +18,7 @@ import type { TrialRecord } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
 import type { RolloutEmitted, TurnEmitted } from './events.js';
 import { describeFailure, envOf } from './shared.js';
-import { type TrialInput, type TrialSettings, trialMachine } from './trial.js';
+import { type TrialInput, type TrialSettings, trialMachine, trialSchedule } from './trial.js';
 
 export interface RolloutTask {
   /** Default `t{index}-s{seed}`. */
@@ -67,6 +67,7 @@ export function planRollout(input: RolloutInput): TrialInput[] {
   const n = input.trialsPerTask ?? 1;
   if (!(Number.isInteger(n) && n >= 1))
     throw new ConfigError(`trialsPerTask must be an integer >= 1, got ${n}`);
+  trialSchedule(input.trial ?? {});
   const plan: TrialInput[] = [];
   const seen = new Set<string>();
   input.tasks.forEach((task, i) => {

@@ -102,17 +102,23 @@ export interface TrialContext {
 
 export type TrialEvent = TurnEmitted;
 
-export function resolveTrialInput(input: TrialInput): { cfg: TrialConfig; initial: Json; taskType: string } {
-  const env = envOf(input.envId);
-  const memoryMode = input.memoryMode ?? 'reflection_only';
-  const reflect = input.reflect ?? usesReflection(memoryMode);
-  if (reflect && memoryMode === 'none' && input.reflect === true) {
+/** The schedule of trial settings: the given one, or the reference schedule; validated. */
+export function trialSchedule(settings: TrialSettings): { memoryMode: MemoryMode; schedule: ScheduleStep[] } {
+  const memoryMode = settings.memoryMode ?? 'reflection_only';
+  if (settings.reflect === true && memoryMode === 'none') {
     throw new ConfigError(
       'memory mode "none" (independent retries) cannot have reflection turns; set reflect: false',
     );
   }
-  const schedule = input.schedule ?? defaultSchedule(input.attempts ?? 3, reflect && memoryMode !== 'none');
+  const reflect = settings.reflect ?? usesReflection(memoryMode);
+  const schedule = settings.schedule ?? defaultSchedule(settings.attempts ?? 3, reflect);
   validateSchedule(schedule, memoryMode);
+  return { memoryMode, schedule };
+}
+
+export function resolveTrialInput(input: TrialInput): { cfg: TrialConfig; initial: Json; taskType: string } {
+  const env = envOf(input.envId);
+  const { memoryMode, schedule } = trialSchedule(input);
   const maxTurns = input.maxTurns ?? env.maxTurns;
   const initial = env.initial(input.seed, input.params ?? env.presets[env.defaultPreset]);
   const taskId = input.taskId ?? `seed-${input.seed}`;

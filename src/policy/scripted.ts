@@ -20,9 +20,13 @@ import type { Generation, GenerationOracle, GenerationRequest, Policy } from './
 export const GENERIC_REFLECTION =
   'The task is NOT successfully completed. Next attempt: avoid repeating the same actions and try a different plan from the initial state.';
 
-/** The seeded generator of one request. */
+/**
+ * The seeded generator of one request. The seed is hashed first: raw small
+ * consecutive seeds give correlated first draws from xoroshiro128+.
+ */
 export function requestRng(request: GenerationRequest): Rng {
-  return Rng.seeded(request.sampling.seed ?? deriveSeed(0, request.key));
+  const seed = request.sampling.seed;
+  return Rng.seeded(seed === undefined ? deriveSeed(0, request.key) : deriveSeed(seed, 'policy'));
 }
 
 function oracleOf(

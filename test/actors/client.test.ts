@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { PolicyClient } from '../../src/actors/client.js';
+import { PolicyError } from '../../src/policy/errors.js';
+import { scriptedTextPolicy } from '../../src/policy/scripted.js';
+import type { GenerationRequest } from '../../src/policy/types.js';
+import { ManualPolicy, settle } from './helpers.js';
+
+const req = (key: string): GenerationRequest => ({
+  key,
+  messages: [{ role: 'user', content: key }],
+  sampling: {},
+});
+
+describe('PolicyClient', () => {
+  it('sends each request at once when no trial count is set', async () => {
+    const client = new PolicyClient(scriptedTextPolicy((r) => r.key));
+    const out = await Promise.all([client.submit(req('a')), client.submit(req('b'))]);
+    expect(out.map((g) => g.text)).toEqual(['a', 'b']);
+    expect(client.stats.batchSizes).toEqual([1, 1]);
+  });
+
+  it('waits until every in-flight trial has a request, then sends one batch', async () => {
+    const policy = new ManualPolicy();
+    const client = new PolicyClient(policy);
+    client.setExpected(3);
+    const a = client.submit(req('a'));
+    const b = client.submit(req('b'));
+    await settle();
+    expect(policy.batches).toHaveLength(0);
+    const c = client.submit(req('c'));
+    await settle();
+    expect(policy.batches.map((x) => x.requests.map((r) => r.key))).toEqual([['a', 'b', 'c']]);
+    policy.reply('ok');
+    expect((await Promise.all([a, b, c])).map((g) => g.text)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('flushes at maxBatch, and when the expected count drops', async () => {
+    const policy = new ManualPolicy();
+    const client = new PolicyClient(policy, { maxBatch: 2 });
+    client.setExpected(5);
+    for (const k of ['a', 'b', 'c']) void client.submit(req(k));
+    await settle();
+    expect(policy.batches.map((x) => x.requests.length)).toEqual([2]);
+    client.setExpected(1);
+    await settle();
+    expect(policy.batches.map((x) => x.requests.length)).toEqual([2, 1]);
+  });
+
+  it('replays answered keys and joins keys in flight (the policy sees each key once)', async () => {
+    const policy = new ManualPolicy();
+    const client = new PolicyClient(policy);
+    const first = client.submit(req('k'));
+    const joined = client.submit(req('k'));
+    await settle();
+    policy.reply('once');
+    expect((await first).text).toBe('once');
+    expect((await joined).text).toBe('once');
+    expect((await client.submit(req('k'))).text).toBe('once');
+    expect(policy.seen).toEqual(['k']);
+    expect(client.stats.replayed).toBe(2);
+  });
+
+  it('withdraws an aborted request that was not sent yet', async () => {
+    const policy = new ManualPolicy();
+    const client = new PolicyClient(policy);
+    client.setExpected(2);
+    const ctrl = new AbortController();
+    const a = client.submit(req('a'), ctrl.signal);
+    ctrl.abort(new PolicyError('stopped'));
+    await expect(a).rejects.toThrow('stopped');
+    expect(client.pendingCount).toBe(0);
+    void client.submit(req('b'));
+    void client.submit(req('c'));
+    await settle();
+    expect(policy.seen).toEqual(['b', 'c']);
+  });
+
+  it('rejects every waiter of a failed batch and does not cache the failure', async () => {
+    const policy = new ManualPolicy();
+    const client = new PolicyClient(policy);
+    const a = client.submit(req('a'));
+    await settle();
+    policy.fail();
+    await expect(a).rejects.toBeInstanceOf(PolicyError);
+    const again = client.submit(req('a'));
+    await settle();
+    policy.reply('second');
+    expect((await again).text).toBe('second');
+    expect(policy.seen).toEqual(['a', 'a']);
+  });
+
+  it('rejects a batch answered with the wrong number of generations', async () => {
+    const client = new PolicyClient({ name: 'short', generate: async () => [] });
+    await expect(client.submit(req('a'))).rejects.toThrow(/returned 0 generations for 1 requests/);
+  });
+
+  it('drops the oldest cached generations beyond cacheSize', async () => {
+    const policy = scriptedTextPolicy((r, i) => `${r.key}${i}`);
+    const client = new PolicyClient(policy, { cacheSize: 2 });
+    for (const k of ['a', 'b', 'c']) await client.submit(req(k));
+    expect((await client.submit(req('c'))).text).toBe('c2');
+    expect((await client.submit(req('a'))).text).toBe('a3');
+  });
+});
