@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { LamerError } from '../util/errors.js';
 import { registerEnvsCommand } from './commands/envs.js';
+import { registerEvalCommand } from './commands/eval.js';
 import { registerPlayCommand } from './commands/play.js';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerEnvsCommand(program);
   registerPlayCommand(program);
+  registerEvalCommand(program);
   return program;
 }
 

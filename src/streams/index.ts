@@ -16,4 +16,6 @@ export {
 
 // Metric events
 export { latestByKey, type MetricEvent, type MetricScope, metric, metricKey, ratio } from './metric.js';
+// Ordering
+export { inPlanOrder, OrderError } from './order.js';
 export type { Phase, TrialRecord, TurnSample } from './types.js';

@@ -44,7 +44,12 @@ export function formatValue(value: number): string {
 
 /** The table of the latest events (one row per series, in first-seen order). */
 export function renderMetricsTable(latest: Iterable<MetricEvent>): string {
-  const table = new Table({ head: ['metric', 'tags', 'value', 'n'], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ['metric', 'tags', 'value', 'n'],
+    style: { head: [], border: [] },
+    // No separator line between rows: one line per series.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
   for (const e of latest) {
     const tags = Object.entries(e.tags)
       .map(([k, v]) => `${k}=${v}`)

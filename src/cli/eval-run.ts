@@ -1,0 +1,211 @@
+/**
+ * The work behind `lamer eval`: run the LaMer evaluation protocol (reference
+ * §10) on a fixed, seeded validation task set (`validationSeeds`: the same
+ * `seed` gives the same tasks every time, our fix of reference bug §12.11),
+ * stream the metrics while it runs, write every trial to a JSONL log in plan
+ * order (task by task, trial by trial) and return the final metrics.
+ *
+ * The same options give a byte-identical log: trials are reordered into plan
+ * order before they are written, records hold no times, and keys are sorted.
+ */
+import { lastValueFrom, merge, type Observable, toArray } from 'rxjs';
+import { runRollout } from '../actors/provide.js';
+import { planRollout, type RolloutInput } from '../actors/rollout.js';
+import { registerBuiltinEnvs } from '../envs/builtin.js';
+import { getEnv, resolveParams } from '../envs/core/registry.js';
+import { validationSeeds } from '../envs/core/seeds.js';
+import type { Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
+import { formatErrorRate } from '../metrics/format-error-rate.js';
+import { invalidActionRate } from '../metrics/invalid-action-rate.js';
+import { passAtK } from '../metrics/pass-at-k.js';
+import { repeatedTokenRate } from '../metrics/repeated-token-rate.js';
+import { reward } from '../metrics/reward.js';
+import { consoleTable, renderMetricsTable, type TextOut } from '../metrics/sinks/console-table.js';
+import { jsonlSink } from '../metrics/sinks/jsonl.js';
+import { trajectoryEntropy } from '../metrics/trajectory-entropy.js';
+import { turnsPerAttempt } from '../metrics/turns-per-attempt.js';
+import type { SamplingSettings } from '../policy/types.js';
+import { type RolloutStreams, rolloutStreams } from '../streams/bridge.js';
+import { latestByKey, type MetricEvent } from '../streams/metric.js';
+import { inPlanOrder } from '../streams/order.js';
+import type { TrialRecord } from '../streams/types.js';
+import { ConfigError } from '../util/errors.js';
+import { createPolicy } from './policy-spec.js';
+
+export interface EvalOptions {
+  env: string;
+  /** Policy spec (`random`, `expert`, `expert:0.1`, later `onnx:DIR`, ...). */
+  policy: string;
+  tasks: number;
+  attempts: number;
+  memory: MemoryMode;
+  /** Seed of the validation task set. */
+  seed: number;
+  preset?: string;
+  /** Param overrides on top of the preset. */
+  set?: Record<string, unknown>;
+  trialsPerTask?: number;
+  style?: PromptStyle;
+  /** Turn budget per attempt (default the env's). */
+  maxTurns?: number;
+  /** Trials in flight at once (default 64). */
+  concurrency?: number;
+  /** JSONL trial log path (default `runs/eval-<env>-<policy>-seed<S>.jsonl`). */
+  out?: string;
+  /** Show a live metrics table while running (default: when `live` output is a TTY). */
+  live?: boolean;
+}
+
+export interface EvalIO {
+  /** The final report. */
+  out: TextOut;
+  /** The live table. */
+  live: TextOut;
+}
+
+export interface EvalResult {
+  envId: string;
+  records: TrialRecord[];
+  /** Final value of every metric series, in report order. */
+  metrics: MetricEvent[];
+  outPath: string;
+  /** The printed report. */
+  report: string;
+}
+
+/** Reference §10 validation sampling: temperature 0.7, top-p 0.8, top-k 20, 1024 tokens. */
+export const EVAL_SAMPLING: SamplingSettings = { temperature: 0.7, topP: 0.8, topK: 20, maxTokens: 1024 };
+
+const REPORT_ORDER = [
+  'pass@k',
+  'failed_trials',
+  'entropy',
+  'entropy_norm',
+  'invalid_action_rate',
+  'reflection_format_error_rate',
+  'format_error_rate',
+  'repeated_token_rate',
+  'repetition_mean',
+  'turns_per_attempt',
+  'episode_return',
+];
+
+function rank(e: MetricEvent): number {
+  const i = REPORT_ORDER.indexOf(e.name.startsWith('pass@') ? 'pass@k' : e.name);
+  return i === -1 ? REPORT_ORDER.length : i;
+}
+
+/** Final events in report order: by metric kind, then pass@k by k, overall before per-attempt rows. */
+export function reportOrder(events: Iterable<MetricEvent>): MetricEvent[] {
+  return [...events].sort(
+    (a, b) =>
+      rank(a) - rank(b) ||
+      a.name.localeCompare(b.name, 'en', { numeric: true }) ||
+      Object.keys(a.tags).length - Object.keys(b.tags).length ||
+      JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags), 'en', { numeric: true }),
+  );
+}
+
+function positive(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+    throw new ConfigError(`${name} must be an integer >= 1, got ${value}`);
+  }
+}
+
+/** A file-name-safe form of a policy spec. */
+function slug(text: string): string {
+  return text.replace(/[^A-Za-z0-9.-]+/g, '_').replace(/^_+|_+$/g, '') || 'policy';
+}
+
+/** All metric operators of an eval over the rollout's streams. */
+export function evalMetrics(
+  streams: Omit<RolloutStreams, 'done$'>,
+  attempts: number,
+): Observable<MetricEvent> {
+  return merge(
+    streams.trials$.pipe(passAtK({ k: attempts })),
+    streams.tasks$.pipe(trajectoryEntropy()),
+    streams.turns$.pipe(invalidActionRate()),
+    streams.turns$.pipe(formatErrorRate()),
+    streams.turns$.pipe(repeatedTokenRate()),
+    streams.trials$.pipe(turnsPerAttempt()),
+    streams.trials$.pipe(reward()),
+  );
+}
+
+export async function runEval(options: EvalOptions, io: EvalIO): Promise<EvalResult> {
+  positive('--tasks', options.tasks);
+  positive('--attempts', options.attempts);
+  positive('--trials-per-task', options.trialsPerTask);
+  positive('--concurrency', options.concurrency);
+  if (options.maxTurns !== undefined && !(Number.isInteger(options.maxTurns) && options.maxTurns >= 1)) {
+    throw new ConfigError(`--max-turns must be an integer >= 1, got ${options.maxTurns}`);
+  }
+  registerBuiltinEnvs();
+  const env = getEnv(options.env);
+  const params = resolveParams(env, options.preset, options.set ?? {}) as Json;
+  const policy = await createPolicy(options.policy, { envId: env.id, seed: options.seed });
+  const trialsPerTask = options.trialsPerTask ?? 1;
+  const input: RolloutInput = {
+    envId: env.id,
+    params,
+    tasks: validationSeeds(options.tasks, options.seed).map((seed) => ({ seed })),
+    trialsPerTask,
+    trial: {
+      attempts: options.attempts,
+      memoryMode: options.memory,
+      style: options.style ?? 'faithful',
+      sampling: EVAL_SAMPLING,
+      ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
+    },
+    runId: `eval-s${options.seed}`,
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+  };
+  const planIndex = new Map(planRollout(input).map((t, i) => [t.trialId!, i]));
+  const outPath = options.out ?? `runs/eval-${env.id}-${slug(policy.name)}-seed${options.seed}.jsonl`;
+  const live = options.live ?? io.live.isTTY === true;
+
+  let metricsDone: Promise<MetricEvent[]> = Promise.resolve([]);
+  let logDone: Promise<unknown> = Promise.resolve();
+  const records = await runRollout({
+    ...input,
+    policy,
+    attach: (actor) => {
+      const streams = rolloutStreams(actor);
+      let metrics$ = evalMetrics(streams, options.attempts);
+      if (live) metrics$ = metrics$.pipe(consoleTable({ out: io.live, tty: true, final: false }));
+      metricsDone = lastValueFrom(metrics$.pipe(toArray()));
+      logDone = lastValueFrom(
+        streams.trials$.pipe(
+          inPlanOrder((r) => planIndex.get(r.trialId)),
+          jsonlSink({ path: outPath }),
+          toArray(),
+        ),
+      );
+    },
+  });
+  const [events] = await Promise.all([metricsDone, logDone]);
+  const metrics = reportOrder(latestByKey(events).values());
+  const report = formatReport(env.id, options, trialsPerTask, policy.name, metrics, records.length, outPath);
+  io.out.write(report);
+  return { envId: env.id, records, metrics, outPath, report };
+}
+
+function formatReport(
+  envId: string,
+  o: EvalOptions,
+  trialsPerTask: number,
+  policyName: string,
+  metrics: MetricEvent[],
+  trials: number,
+  outPath: string,
+): string {
+  const lines = [
+    `lamer eval  env=${envId}${o.preset ? ` preset=${o.preset}` : ''} policy=${policyName} tasks=${o.tasks} trials/task=${trialsPerTask} attempts=${o.attempts} memory=${o.memory} style=${o.style ?? 'faithful'} seed=${o.seed}`,
+    renderMetricsTable(metrics),
+  ];
+  if (trialsPerTask < 2)
+    lines.push('entropy needs --trials-per-task >= 2 (with one trial per task it is 0 by definition)');
+  lines.push(`trial log: ${outPath} (${trials} trials)`);
+  return `${lines.join('\n')}\n`;
+}
