@@ -58,9 +58,10 @@ function makeProduct(type: TypeSpec, asin: string, rng: Rng): { product: RawProd
   const title = `${brand} ${type.noun}, ${titleAttrs.join(', ')}`;
   const bullets = attrs.map((a) => `${a.toUpperCase()}: ${rng.pick(BENEFITS)}.`);
   bullets.push(`WHAT YOU GET: ${type.noun.toLowerCase()} from ${brand}, ${rng.pick(BENEFITS)}.`);
+  const [benefitA, benefitB] = sample(rng, BENEFITS, 2);
   const description =
-    `${brand} ${type.noun.toLowerCase()} is ${joinAnd(attrs.slice(0, 2))}. ` +
-    `It is ${rng.pick(BENEFITS)}, and ${rng.pick(BENEFITS)}. ` +
+    `${brand} ${type.noun.toLowerCase()} with ${joinAnd(attrs.slice(0, 2))}. ` +
+    `It is ${benefitA}, and ${benefitB}. ` +
     `Features: ${attrs.join(', ')}.`;
   const reviews = Array.from({ length: rng.int(0, 3) }, () => ({
     title: rng.pick(REVIEW_TITLES),
