@@ -5,8 +5,8 @@
  * Batching: requests wait until every in-flight trial has one pending
  * (`setExpected(n)`, kept up to date by the rollout machine) or `maxBatch`
  * are pending, then go to `policy.generate(batch)` in one call. With no
- * expected count (a trial or episode run on its own) each request is sent
- * at once. A trial waiting out a retry backoff still counts as in flight, so
+ * expected count (a trial or episode run on its own) requests go out as soon
+ * as the current synchronous work ends (those submitted together, together). A trial waiting out a retry backoff still counts as in flight, so
  * the batch waits for it (lock-step, as the reference runs its trials).
  *
  * Idempotency (choice: the cache lives here, not in machine context): a
@@ -58,6 +58,7 @@ export class PolicyClient {
   private readonly pending: Entry[] = [];
   private readonly inflight = new Map<string, Entry>();
   private readonly cache = new Map<string, Generation>();
+  private flushQueued = false;
 
   constructor(
     readonly policy: Policy,
@@ -77,7 +78,7 @@ export class PolicyClient {
   /** How many requests to wait for before sending a batch (the number of in-flight trials). */
   setExpected(n: number): void {
     this.expected = n;
-    this.maybeFlush();
+    this.queueFlush();
   }
 
   /** Requests waiting to be sent. */
@@ -106,7 +107,7 @@ export class PolicyClient {
       entry.waiters.add(waiter);
       const joined = entry;
       signal?.addEventListener('abort', () => this.withdraw(joined, waiter, signal), { once: true });
-      this.maybeFlush();
+      this.queueFlush();
     });
   }
 
@@ -117,8 +118,21 @@ export class PolicyClient {
       this.inflight.delete(entry.request.key);
       const i = this.pending.indexOf(entry);
       if (i !== -1) this.pending.splice(i, 1);
-      this.maybeFlush();
+      this.queueFlush();
     }
+  }
+
+  /**
+   * Check the flush condition once the current synchronous work is over: an
+   * actor's transition may start trials before it updates the expected count.
+   */
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.maybeFlush();
+    });
   }
 
   private maybeFlush(): void {

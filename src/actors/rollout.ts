@@ -118,15 +118,18 @@ export const rolloutMachine = setup({
   actors: { trial: trialMachine },
   actions: {
     launch: enqueueActions(({ context: c, enqueue }) => {
-      let next = c.next;
-      const started: string[] = [];
-      while (c.running.length + started.length < c.concurrency && next < c.plan.length) {
-        const input = c.plan[next]!;
-        enqueue.spawnChild('trial', { id: input.trialId!, input });
-        started.push(input.trialId!);
-        next++;
+      const started: TrialInput[] = [];
+      for (let i = c.next; c.running.length + started.length < c.concurrency && i < c.plan.length; i++) {
+        started.push(c.plan[i]!);
       }
-      if (started.length > 0) enqueue.assign({ next, running: [...c.running, ...started] });
+      if (started.length === 0) return;
+      enqueue.assign({
+        next: c.next + started.length,
+        running: [...c.running, ...started.map((t) => t.trialId!)],
+      });
+      // tell the batcher the new count before the trials start asking
+      enqueue('inFlightChanged');
+      for (const input of started) enqueue.spawnChild('trial', { id: input.trialId!, input });
     }),
     collect: enqueueActions(({ context: c, event, enqueue }) => {
       const e = event as ChildDone | ChildError;
@@ -171,7 +174,7 @@ export const rolloutMachine = setup({
   initial: 'running',
   states: {
     running: {
-      entry: ['launch', 'inFlightChanged'],
+      entry: 'launch',
       always: { guard: 'allDone', target: 'done' },
       on: {
         turn: { actions: 'forwardTurn' },

@@ -12,11 +12,12 @@ const req = (key: string): GenerationRequest => ({
 });
 
 describe('PolicyClient', () => {
-  it('sends each request at once when no trial count is set', async () => {
+  it('with no trial count, sends what was submitted together at the end of the synchronous step', async () => {
     const client = new PolicyClient(scriptedTextPolicy((r) => r.key));
     const out = await Promise.all([client.submit(req('a')), client.submit(req('b'))]);
     expect(out.map((g) => g.text)).toEqual(['a', 'b']);
-    expect(client.stats.batchSizes).toEqual([1, 1]);
+    expect((await client.submit(req('c'))).text).toBe('c');
+    expect(client.stats.batchSizes).toEqual([2, 1]);
   });
 
   it('waits until every in-flight trial has a request, then sends one batch', async () => {

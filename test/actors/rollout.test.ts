@@ -1,0 +1,146 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { PolicyClient } from '../../src/actors/client.js';
+import type { RolloutEmitted } from '../../src/actors/events.js';
+import { createRolloutActor, type RunRolloutOptions, runRollout } from '../../src/actors/provide.js';
+import { registerEnv, unregisterEnv } from '../../src/envs/core/registry.js';
+import { expertPolicy, randomPolicy } from '../../src/policy/scripted.js';
+import { pitCorridorEnv } from '../fixtures/pit-corridor-env.js';
+import { finished, flakyPolicy, PIT, registerPitCorridor, settle } from './helpers.js';
+
+beforeAll(registerPitCorridor);
+
+const base = { envId: PIT, tasks: [{ seed: 1 }, { seed: 2 }, { seed: 3 }], trialsPerTask: 4 };
+
+async function collect(options: RunRolloutOptions) {
+  const events: RolloutEmitted[] = [];
+  const records = await runRollout({ ...options, attach: (a) => a.on('*', (e) => events.push(e)) });
+  return { records, events };
+}
+
+describe('rollout machine', () => {
+  it('runs n trials per task on the same instance, one group per task, and emits every event', async () => {
+    const { records, events } = await collect({ ...base, policy: randomPolicy(), runId: 'step7' });
+    expect(records.map((r) => r.trialId)).toEqual(
+      ['t0-s1', 't1-s2', 't2-s3'].flatMap((t) => [0, 1, 2, 3].map((k) => `${t}#${k}`)),
+    );
+    expect(new Set(records.map((r) => r.groupId))).toEqual(
+      new Set(['step7/t0-s1', 'step7/t1-s2', 'step7/t2-s3']),
+    );
+    for (const r of records) {
+      expect(r.seed).toBe(Number(r.taskId.split('-s')[1]));
+      expect(r.samples.every((s) => s.groupId === r.groupId && s.trialId === r.trialId)).toBe(true);
+    }
+    const turns = events.filter((e) => e.type === 'turn');
+    expect(turns).toHaveLength(records.reduce((n, r) => n + r.samples.length, 0));
+    expect(events.filter((e) => e.type === 'trial')).toHaveLength(12);
+    const tasks = events.filter((e) => e.type === 'task');
+    expect(tasks.map((t) => (t.type === 'task' ? [t.taskId, t.records.length] : null)).sort()).toEqual([
+      ['t0-s1', 4],
+      ['t1-s2', 4],
+      ['t2-s3', 4],
+    ]);
+    expect(events.at(-1)).toEqual({ type: 'done' });
+    expect(events.filter((e) => e.type === 'done')).toHaveLength(1);
+  });
+
+  it('sends batched requests: one batch per lock-step turn of all in-flight trials', async () => {
+    const client = new PolicyClient(randomPolicy());
+    await runRollout({ ...base, policy: client, concurrency: 8 });
+    expect(client.stats.batchSizes[0]).toBe(8);
+    expect(Math.max(...client.stats.batchSizes)).toBe(8);
+    expect(client.stats.requests).toBe(client.stats.batchSizes.reduce((a, b) => a + b, 0));
+    const small = new PolicyClient(randomPolicy(), { maxBatch: 3 });
+    await runRollout({ ...base, policy: small, concurrency: 8 });
+    expect(Math.max(...small.stats.batchSizes)).toBe(3);
+  });
+
+  it('the same seeds give identical records', async () => {
+    const a = await runRollout({ ...base, policy: randomPolicy(), concurrency: 5 });
+    const b = await runRollout({ ...base, policy: randomPolicy(), concurrency: 2 });
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+
+  it('the expert solves every task on the first attempt', async () => {
+    const records = await runRollout({ ...base, policy: expertPolicy() });
+    expect(records.every((r) => r.wonAt === 0)).toBe(true);
+  });
+
+  it('retries a failed policy call (backoff on the simulated clock) and then succeeds', async () => {
+    const clock = new SimulatedClock();
+    const flaky = flakyPolicy(randomPolicy(), (k) => k.startsWith('t1-s2/t1-s2#2/0/1/'), 1);
+    const actor = createRolloutActor({
+      ...base,
+      policy: flaky,
+      clock,
+      trial: { retry: { retries: 1, backoffMs: 10 } },
+    });
+    actor.start();
+    await settle();
+    expect(actor.getSnapshot().status).toBe('active');
+    clock.increment(10);
+    await finished(actor);
+    const records = actor.getSnapshot().output!;
+    expect(flaky.failures).toBe(1);
+    expect(records.every((r) => r.failed === undefined)).toBe(true);
+    const clean = await runRollout({ ...base, policy: randomPolicy() });
+    expect(JSON.stringify(records)).toBe(JSON.stringify(clean));
+  });
+
+  it('marks a trial whose calls keep failing as failed; the others finish', async () => {
+    const clock = new SimulatedClock();
+    const flaky = flakyPolicy(
+      randomPolicy(),
+      (k) => k.startsWith('t0-s1/t0-s1#1/'),
+      Number.POSITIVE_INFINITY,
+    );
+    const actor = createRolloutActor({
+      ...base,
+      policy: flaky,
+      clock,
+      trial: { retry: { retries: 2, backoffMs: 10 } },
+    });
+    actor.start();
+    for (const ms of [10, 20]) {
+      await settle();
+      clock.increment(ms);
+    }
+    await finished(actor);
+    const records = actor.getSnapshot().output!;
+    expect(records).toHaveLength(12);
+    const failed = records.filter((r) => r.failed !== undefined);
+    expect(failed.map((r) => r.trialId)).toEqual(['t0-s1#1']);
+    expect(failed[0]!.failed).toMatch(/PolicyError/);
+    expect(failed[0]!.samples).toEqual([]);
+  });
+
+  it('records a trial that crashed (an env throwing) as failed instead of dropping it', async () => {
+    registerEnv({
+      ...pitCorridorEnv,
+      id: 'Brittle-v0',
+      aliases: [],
+      step: (s, a) => {
+        if (a === 'left') throw new Error('boom');
+        return pitCorridorEnv.step(s, a);
+      },
+    });
+    try {
+      const records = await runRollout({
+        envId: 'Brittle-v0',
+        tasks: [{ seed: 5 }],
+        trialsPerTask: 6,
+        policy: randomPolicy(),
+      });
+      expect(records).toHaveLength(6);
+      expect(records.some((r) => r.failed?.includes('boom'))).toBe(true);
+    } finally {
+      unregisterEnv('Brittle-v0');
+    }
+  });
+
+  it('an empty task list finishes at once with no records', async () => {
+    const { records, events } = await collect({ envId: PIT, tasks: [], policy: randomPolicy() });
+    expect(records).toEqual([]);
+    expect(events).toEqual([{ type: 'done' }]);
+  });
+});
