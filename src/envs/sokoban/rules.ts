@@ -12,6 +12,10 @@
  * A turn runs up to `movesPerTurn` moves in order and returns only the LAST
  * move's reward and done (reference quirk §12.9); won = any move won (moves
  * after a win still run).
+ *
+ * The reward's "previous boxes on targets" is counted from the state; the
+ * reference resets it to 0 at reset, which only differs for given levels that
+ * start with a box on a goal (generated levels never do).
  */
 import type { StepResult } from '../core/types.js';
 import { boxesOnTargets, levelGeometry, MOVES, type SokobanLevel, type TurnMove } from './board.js';
@@ -139,6 +143,12 @@ export function stepStill(state: SokobanState): StepResult<SokobanState> {
     reward: STEP_PENALTY,
     done: false,
     won: false,
-    info: { moves: 0, moveRewards: [STEP_PENALTY], steps: state.steps, dead: false },
+    info: {
+      moves: 0,
+      moveRewards: [STEP_PENALTY],
+      steps: state.steps,
+      boxesOnTargets: boxesOnTargets(levelGeometry(state), state.boxes),
+      dead: false,
+    },
   };
 }

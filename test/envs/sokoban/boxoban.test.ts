@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { checkEnvContract } from '../../../src/envs/core/contract.js';
 import { parseParams } from '../../../src/envs/core/registry.js';
 import { parseBoxoban, parseLevel, toBoxobanText } from '../../../src/envs/sokoban/boxoban.js';
 import { sokoban } from '../../../src/envs/sokoban/index.js';
@@ -75,6 +76,7 @@ describe('Boxoban loader', () => {
     const r = sokoban.step(s0, ['right', 'right', 'right']);
     expect(r).toMatchObject({ won: true, done: true });
     expect(() => parseParams(sokoban, { ...sokoban.presets.default!, level: '#@#' })).toThrow(ConfigError);
+    expect(checkEnvContract(sokoban, { params, seeds: [0, 1] }).seeds).toBe(2);
   });
 
   describe.skipIf(!HAVE_DATA)('shared sample files', () => {
