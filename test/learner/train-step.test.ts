@@ -1,0 +1,98 @@
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LOSS_CONFIG, type PpoLossConfig } from '../../src/learner/loss.js';
+import { type ModelConfig, modelConfig, paramShapes } from '../../src/learner/model.js';
+import { buildGradGraph, trainGraphConfig, trainNames } from '../../src/learner/train-step.js';
+import { Rng } from '../../src/util/rng.js';
+import { floats, ids, paramFeeds, sessionOf, TINY, tinyParams } from './tiny.js';
+
+const rng = Rng.seeded(11);
+const T = 6;
+const rows = [0, 1].map(() => Array.from({ length: T }, () => rng.int(0, 10)));
+const attention = [
+  [1, 1, 1, 1, 1, 1],
+  [1, 1, 1, 1, 0, 0],
+];
+const lossMask = [
+  [0, 0, 1, 1, 1, 1],
+  [0, 1, 1, 1, 0, 0],
+];
+const numTokens = lossMask
+  .flat()
+  .filter((_, i) => i % T !== 0)
+  .reduce((a, b) => a + b, 0);
+const rand = (lo: number, hi: number) =>
+  [0, 1].map(() => Array.from({ length: T }, () => lo + (hi - lo) * rng.float()));
+const advantages = rand(-1, 1);
+const oldLogprobs = rand(-3.2, -1.6);
+const refLogprobs = rand(-3, -2);
+
+/** Central finite differences of the loss w.r.t. sampled elements of every parameter (float64). */
+async function checkLossGradients(model: ModelConfig, loss: PpoLossConfig, perParam: number): Promise<void> {
+  const cfg = trainGraphConfig({ model, loss, dtype: 'float64' });
+  const sess = await sessionOf(buildGradGraph(cfg));
+  const params = Object.fromEntries(
+    Object.entries(tinyParams(5, model)).map(([n, v]) => [n, Float64Array.from(v)]),
+  );
+  const batch: Record<string, ort.Tensor> = {
+    input_ids: ids(rows),
+    attention_mask: ids(attention),
+    loss_mask: floats('float64', lossMask),
+    advantages: floats('float64', advantages),
+    old_logprobs: floats('float64', oldLogprobs),
+    ref_logprobs: floats('float64', refLogprobs),
+    num_tokens: new ort.Tensor('float64', Float64Array.of(numTokens), []),
+  };
+  const feeds = (p: Record<string, Float64Array>) => {
+    const all = { ...paramFeeds(model, p, 'float64'), ...batch };
+    return Object.fromEntries(sess.inputNames.map((n) => [n, all[n]!]));
+  };
+  const res = await sess.run(feeds(params));
+  const lossAt = async (p: Record<string, Float64Array>) =>
+    (await sess.run(feeds(p), ['loss'])).loss!.data[0] as number;
+  const pick = Rng.seeded(3);
+  const eps = 1e-5;
+  for (const name of Object.keys(paramShapes(model))) {
+    const grad = res[trainNames.grad(name)]!.data as Float64Array;
+    for (let k = 0; k < perParam; k++) {
+      const j = pick.int(0, params[name]!.length - 1);
+      const shifted = (d: number) => {
+        const copy = Float64Array.from(params[name]!);
+        copy[j]! += d;
+        return { ...params, [name]: copy };
+      };
+      const numeric = ((await lossAt(shifted(eps))) - (await lossAt(shifted(-eps)))) / (2 * eps);
+      expect(Math.abs(grad[j]! - numeric), `${name}[${j}]: ${grad[j]} vs ${numeric}`).toBeLessThan(
+        1e-7 + 1e-5 * Math.abs(numeric),
+      );
+    }
+  }
+}
+
+describe('train-step gradients against finite differences (float64, tiny model)', () => {
+  it('one transformer block with cross-entropy', () =>
+    checkLossGradients(modelConfig({ ...TINY, nLayers: 1 }), { ...DEFAULT_LOSS_CONFIG, kind: 'ce' }, 6));
+
+  it('the full PPO loss (dual clip, entropy bonus, low_var_kl), two blocks, tied head', async () => {
+    const loss: PpoLossConfig = { ...DEFAULT_LOSS_CONFIG, entropyCoef: 0.1, klCoef: 0.5 };
+    await checkLossGradients(modelConfig({ ...TINY, tieEmbeddings: true }), loss, 4);
+  });
+
+  it('the PPO batch exercises both clipped and unclipped tokens', async () => {
+    const cfg = trainGraphConfig({ model: TINY, dtype: 'float64' });
+    const sess = await sessionOf(buildGradGraph(cfg));
+    const p = Object.fromEntries(Object.entries(tinyParams(5)).map(([n, v]) => [n, Float64Array.from(v)]));
+    const out = await sess.run({
+      ...paramFeeds(TINY, p, 'float64'),
+      input_ids: ids(rows),
+      attention_mask: ids(attention),
+      loss_mask: floats('float64', lossMask),
+      advantages: floats('float64', advantages),
+      old_logprobs: floats('float64', oldLogprobs),
+      num_tokens: new ort.Tensor('float64', Float64Array.of(numTokens), []),
+    });
+    const clipfrac = out.clipfrac!.data[0] as number;
+    expect(clipfrac).toBeGreaterThan(0);
+    expect(clipfrac).toBeLessThan(1);
+  });
+});
