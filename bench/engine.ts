@@ -1,0 +1,242 @@
+/**
+ * `npm run bench:engine [env]`: turns per second (LLM calls: play and
+ * reflect) through the full actor engine (`runRollout`: rollout → trial →
+ * episode/reflector machines, batching policy client, emitted turn events
+ * with a listener attached) against a plain loop over the same pure env
+ * functions (initial, play/reflect prompt building, project, step, observe,
+ * anchor, parseReflection) and the same instant scripted policy, in the same
+ * run. Both play the same trials (same keys, so the same seeded replies); the
+ * bench checks that they took the same number of turns.
+ *
+ * Prints, per env, the median turns/s of each over BENCH_RUNS runs (default 5)
+ * of BENCH_TASKS tasks (default 32) × 3 attempts with reflection, and the
+ * ratio engine ÷ plain. Goal: ≥ 0.5.
+ */
+import Table from 'cli-table3';
+import { runRollout } from '../src/actors/provide.js';
+import { makeRequest, requestKey } from '../src/actors/shared.js';
+import { BUILTIN_ENVS, registerBuiltinEnvs } from '../src/envs/builtin.js';
+import { validationSeeds } from '../src/envs/core/seeds.js';
+import type { AnyEnvDefinition, AttemptMemory, HistoryRecord, Json } from '../src/envs/core/types.js';
+import { randomPolicy } from '../src/policy/scripted.js';
+import type { Policy } from '../src/policy/types.js';
+import type { TurnSample } from '../src/streams/types.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const TASKS = Number(process.env.BENCH_TASKS ?? 32);
+const ATTEMPTS = 3;
+const STYLE = 'faithful' as const;
+
+/** One trial played by hand: the work the machines do, without them. Returns the number of policy calls. */
+async function plainTrial(env: AnyEnvDefinition, params: Json, seed: number, index: number, policy: Policy) {
+  const taskId = `t${index}-s${seed}`;
+  const owner = { taskId, groupId: taskId, trialId: `${taskId}#0` };
+  const initial = env.initial(seed, params);
+  const taskType = env.taskType ? env.taskType(initial) : env.id;
+  const memory: AttemptMemory[] = [];
+  const samples: TurnSample[] = [];
+  let final = initial;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (attempt > 0) {
+      const last = memory[memory.length - 1]!;
+      const ctx = { initial, current: final, attempt: last.attempt, history: last.history };
+      const prompt = env.prompts[STYLE].reflect(ctx);
+      const key = requestKey(owner, last.attempt, last.history.length, 'reflect');
+      const oracle = {
+        envId: env.id,
+        phase: 'reflect' as const,
+        state: final,
+        reflect: { initial, attempt: last.attempt, history: last.history },
+      };
+      const [gen] = await policy.generate([makeRequest(key, prompt, {}, seed, oracle)]);
+      const parsed = env.parseReflection(gen!.text);
+      last.reflection = parsed.kind === 'reflection' ? parsed.text : '';
+      samples.push(
+        sample(
+          owner,
+          attempt - 1,
+          last.history.length,
+          'reflect',
+          prompt,
+          gen!.text,
+          0,
+          parsed.kind === 'reflection',
+          false,
+          false,
+          'reflection',
+          env.id,
+          taskType,
+        ),
+      );
+    }
+    let state = initial;
+    const history: HistoryRecord[] = [];
+    let won = false;
+    let done = false;
+    while (!done && history.length < env.maxTurns) {
+      const prompt = env.prompts[STYLE].play({
+        initial,
+        current: state,
+        attempt,
+        history,
+        memory,
+        memoryMode: 'reflection_only',
+      });
+      const key = requestKey(owner, attempt, history.length, 'play');
+      const [gen] = await policy.generate([
+        makeRequest(key, prompt, {}, seed, { envId: env.id, phase: 'play', state }),
+      ]);
+      const p = env.project(gen!.text);
+      const r = p.kind === 'action' ? env.step(state, p.action) : env.stepInvalid(state);
+      const action = env.describeAction(p.kind === 'action' ? p.action : null);
+      history.push({ action, observation: env.observe(r.state), reward: r.reward, done: r.done, won: r.won });
+      samples.push(
+        sample(
+          owner,
+          attempt,
+          history.length - 1,
+          'play',
+          prompt,
+          gen!.text,
+          r.reward,
+          p.kind === 'action',
+          r.done,
+          r.won,
+          env.anchor(state),
+          env.id,
+          taskType,
+          action,
+        ),
+      );
+      state = r.state;
+      done = r.done;
+      won = r.won;
+    }
+    final = state;
+    memory.push({ attempt, history, reflection: '' });
+    if (won) break;
+  }
+  return samples.length;
+}
+
+function sample(
+  owner: { taskId: string; groupId: string; trialId: string },
+  attempt: number,
+  turn: number,
+  phase: 'play' | 'reflect',
+  prompt: string,
+  response: string,
+  reward: number,
+  valid: boolean,
+  done: boolean,
+  won: boolean,
+  anchor: string,
+  envId: string,
+  taskType: string,
+  action?: string,
+): TurnSample {
+  const s: TurnSample = {
+    ...owner,
+    attempt,
+    turn,
+    phase,
+    prompt,
+    response,
+    reward,
+    valid,
+    done,
+    won,
+    anchor,
+    policyVersion: 0,
+    envId,
+    taskType,
+  };
+  if (action !== undefined) s.action = action;
+  return s;
+}
+
+async function plainRun(
+  env: AnyEnvDefinition,
+  params: Json,
+  seeds: number[],
+  policy: Policy,
+): Promise<number> {
+  let turns = 0;
+  for (let i = 0; i < seeds.length; i++) turns += await plainTrial(env, params, seeds[i]!, i, policy);
+  return turns;
+}
+
+async function engineRun(
+  env: AnyEnvDefinition,
+  params: Json,
+  seeds: number[],
+  policy: Policy,
+): Promise<number> {
+  let turns = 0;
+  await runRollout({
+    envId: env.id,
+    params,
+    tasks: seeds.map((seed) => ({ seed })),
+    trial: { attempts: ATTEMPTS, memoryMode: 'reflection_only', style: STYLE },
+    policy,
+    attach: (actor) => {
+      actor.on('turn', () => {
+        turns++;
+      });
+    },
+  });
+  return turns;
+}
+
+async function timed(run: () => Promise<number>): Promise<{ turns: number; rate: number }> {
+  const start = performance.now();
+  const turns = await run();
+  return { turns, rate: (turns * 1000) / (performance.now() - start) };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  registerBuiltinEnvs();
+  const only = process.argv[2]?.toLowerCase();
+  const table = new Table({
+    head: ['env', 'turns/run', 'plain turns/s', 'engine turns/s', 'engine ÷ plain'],
+    style: { head: [] },
+  });
+  const policy = randomPolicy();
+  for (const env of BUILTIN_ENVS) {
+    if (only && !env.id.toLowerCase().startsWith(only) && !env.aliases.includes(only)) continue;
+    const params = env.presets[env.defaultPreset] as Json;
+    const seeds = validationSeeds(TASKS);
+    await plainRun(env, params, seeds.slice(0, 4), policy); // warm-up (JIT) for both paths
+    await engineRun(env, params, seeds.slice(0, 4), policy);
+    const plain: number[] = [];
+    const engine: number[] = [];
+    let turns = 0;
+    for (let r = 0; r < RUNS; r++) {
+      const p = await timed(() => plainRun(env, params, seeds, policy));
+      const e = await timed(() => engineRun(env, params, seeds, policy));
+      if (p.turns !== e.turns)
+        console.error(`  warning: ${env.id} plain loop took ${p.turns} turns, engine ${e.turns}`);
+      turns = e.turns;
+      plain.push(p.rate);
+      engine.push(e.rate);
+    }
+    const ratio = median(engine) / median(plain);
+    table.push([
+      env.id,
+      String(turns),
+      fmt(median(plain)),
+      fmt(median(engine)),
+      `${ratio.toFixed(2)}${ratio >= 0.5 ? '' : '  (below goal 0.5)'}`,
+    ]);
+    console.error(`  measured ${env.id}`);
+  }
+  console.log(
+    `engine vs plain loop, random policy, ${TASKS} tasks × ${ATTEMPTS} attempts, median of ${RUNS} runs`,
+  );
+  console.log(table.toString());
+}
+
+await main();
