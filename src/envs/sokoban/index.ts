@@ -46,7 +46,10 @@ only its LAST move's reward (reference quirk): a win on the 3rd move gives 10.9,
 a win on the 2nd then a neutral 3rd move gives 9.9.
 
 End: all boxes on targets (won), maxSteps primitive moves, or a dead state (no
-solution within searchDepth moves). Moves after a win in the same turn still run.
+solution within searchDepth moves). Only the turn's last move's done counts, and
+the step limit is the reference's \`steps == maxSteps\` test. Moves after a win in
+the same turn still run; a turn that won is done (won implies done) even if a
+later move of it pushed a box off again.
 
 Params: width, height, numBoxes (generation), searchDepth (100: generation
 search depth, acceptance and dead-state bound), maxSteps (30), minSolutionSteps (5),
