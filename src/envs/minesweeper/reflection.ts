@@ -97,16 +97,18 @@ export function ruleReflection(ctx: ReflectPromptContext<MinesweeperState>): str
     .map((h) => /^\((\d+), (\d+)\)$/.exec(h.action))
     .flatMap((m) => (m ? [(Number(m[1]) - 1) * cols + Number(m[2]) - 1] : []))
     .filter((i, k, all) => all.indexOf(i) === k);
-  if (firstMoves.length > 0) plan.push(`reveal ${list(firstMoves, cols)} again (they were safe)`);
-  const after = analyse(s.board, s.rows, s.cols, s.mines.length, { knownMines });
-  const next = after.safe.filter((i) => !firstMoves.includes(i));
-  if (next.length > 0) plan.push(`then reveal ${list(next, cols)}, which the numbers prove safe`);
-  else plan.push('then reveal the unopened cell with the lowest mine risk, using every number');
-  const start = analyse(ctx.initial.board, s.rows, s.cols, s.mines.length, { knownMines });
-  if (start.safe.length > 0 && firstMoves.length === 0) {
+  if (firstMoves.length > 0)
     plan.push(
-      `from the initial board, ${list(start.safe, cols)} ${start.safe.length === 1 ? 'is' : 'are'} certainly safe`,
+      `reveal ${list(firstMoves, cols)} again (${firstMoves.length === 1 ? 'it was' : 'they were'} safe)`,
     );
+  const after = analyse(s.board, s.rows, s.cols, s.mines.length, { knownMines });
+  const next = after.safe;
+  const then = firstMoves.length > 0 ? 'then ' : '';
+  if (next.length > 0) {
+    const where = firstMoves.length > 0 ? 'the numbers then prove' : 'the numbers prove';
+    plan.push(`${then}reveal ${list(next, cols)}, which ${where} safe`);
+  } else {
+    plan.push(`${then}reveal the unopened cell with the lowest mine risk, using every number`);
   }
   sentences.push(`Plan: ${plan.join('; ')}.`);
   return sentences.join(' ');
