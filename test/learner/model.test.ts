@@ -10,6 +10,7 @@ import {
   paramShapes,
 } from '../../src/learner/model.js';
 import { buildGradGraph, trainGraphConfig } from '../../src/learner/train-step.js';
+import { referenceLogits } from './llama-reference.js';
 import { floats, ids, paramFeeds, positionsOf, sessionOf, TINY, tinyParams } from './tiny.js';
 
 /** Past keys and values of length 0 for the first (prefill) call. */
@@ -120,6 +121,23 @@ describe('built-in model', () => {
     ] as const)
       expect(got[bi * 6 + t]).toBeCloseTo(at(bi, t), 5);
     expect(got[0]).toBe(0);
+  });
+
+  it('matches a plain-loop Hugging Face Llama forward (layouts, rotate_half, causal attention)', async () => {
+    for (const tie of [false, true]) {
+      const c = modelConfig({ ...TINY, tieEmbeddings: tie });
+      const params = tinyParams(tie ? 12 : 13, c);
+      const seq = [3, 9, 0, 4, 4, 10, 2];
+      const sess = await sessionOf(buildInferenceGraph(c, { weights: 'initializers', values: params }));
+      const out = await sess.run({
+        input_ids: ids([seq]),
+        attention_mask: ids([seq.map(() => 1)]),
+        position_ids: ids([seq.map((_, i) => i)]),
+        ...emptyPast(1),
+      });
+      const want = referenceLogits(c, params, seq).flat();
+      expect(maxDiff(out.logits!.data as Float32Array, want)).toBeLessThan(1e-4);
+    }
   });
 
   it('cached generation equals full recompute, token by token', async () => {
