@@ -1,4 +1,14 @@
-// Checkpoints: safetensors files, atomic writes, checkpoint folders (session/checkpoint helper)
+// Biome sorts these exports by module. Checkpoints: atomic-write, checkpoint, safetensors. Sessions: session, session-core.
+
+// Graph compiler (the IR, gradient rules, validator, ONNX serialization) lives in ./graph/index.ts.
+// Built-in model and its graphs (model/train-step helper)
+export {
+  type AdamWConfig,
+  type AdamWInputs,
+  type AdamWOutputs,
+  adamwUpdate,
+  DEFAULT_ADAMW_CONFIG,
+} from './adamw.js';
 export { type AtomicWriteIo, type AtomicWriteOptions, writeFileAtomic } from './atomic-write.js';
 export {
   type AdamWState,
@@ -18,6 +28,33 @@ export {
   specOf,
   writeSafetensorsFile,
 } from './checkpoint.js';
+export { buildInferenceGraph, buildLogprobGraph, type InferenceGraphOptions } from './inference.js';
+export {
+  buildLoss,
+  DEFAULT_LOSS_CONFIG,
+  type LossInputs,
+  type LossStats,
+  type PpoLossConfig,
+  shiftTokens,
+  tokenLogprobs,
+} from './loss.js';
+export {
+  DEFAULT_MODEL_CONFIG,
+  type ForwardInputs,
+  type ForwardOutputs,
+  forward,
+  headDim,
+  hfLlamaConfig,
+  initParams,
+  type ModelConfig,
+  modelConfig,
+  type Params,
+  paramConstants,
+  paramCount,
+  paramInputs,
+  paramShapes,
+  positionsFromMask,
+} from './model.js';
 export {
   CheckpointError,
   checkTensorSpec,
@@ -37,3 +74,38 @@ export {
   type TensorSpec,
   toFloat32,
 } from './safetensors.js';
+export {
+  type InferenceRunner,
+  OnnxSession,
+  type SessionOptions,
+  WorkerSession,
+  type WorkerSessionOptions,
+} from './session.js';
+export {
+  EXECUTION_PROVIDERS,
+  type ExecutionProvider,
+  type Feeds,
+  type GraphOptimizationLevel,
+  type Outputs,
+  SessionError,
+  type SessionErrorKind,
+  type SessionSettings,
+  type TensorValue,
+} from './session-core.js';
+export {
+  applyUpdate,
+  type HostTensor,
+  initTrainState,
+  type LrSchedule,
+  lrAt,
+  optimizerFeeds,
+  type TrainState,
+} from './train-state.js';
+export {
+  buildApplyGraph,
+  buildGradGraph,
+  buildTrainStepGraph,
+  type TrainGraphConfig,
+  trainGraphConfig,
+  trainNames,
+} from './train-step.js';

@@ -1,0 +1,229 @@
+/**
+ * onnxruntime session creation shared by the in-thread session and the worker thread:
+ * execution-provider choice with an explicit CPU fallback (onnxruntime throws instead of
+ * falling back when a GPU provider is missing), thread counts, graph optimisation level.
+ * Shared with the worker entry (session-worker.ts), so it imports nothing heavy.
+ */
+import * as ort from 'onnxruntime-node';
+import { LamerError } from '../util/errors.js';
+
+export type SessionErrorKind = 'config' | 'provider' | 'create' | 'run' | 'worker-died' | 'disposed';
+
+/** An onnxruntime session could not be created or run; `kind` says which step failed. */
+export class SessionError extends LamerError {
+  constructor(
+    message: string,
+    readonly kind: SessionErrorKind,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
+export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'webgpu'];
+
+export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+/** Plain, structured-clone-safe session settings (what crosses into the worker thread). */
+export interface SessionSettings {
+  /** Execution provider to try first (default 'cpu'). */
+  provider?: ExecutionProvider;
+  /** Fall back to 'cpu' with a warning when the provider cannot start (default true); false: throw. */
+  fallbackToCpu?: boolean;
+  /** Threads inside one op (0 or unset: onnxruntime's default, one per core). */
+  intraOpNumThreads?: number;
+  /** Threads across independent ops (only used with parallel execution; unset: onnxruntime's default). */
+  interOpNumThreads?: number;
+  /** Graph optimisation level (default 'all'). */
+  graphOptimizationLevel?: GraphOptimizationLevel;
+  /** onnxruntime's own log level, 0 verbose … 4 fatal (default 2 warning). */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+}
+
+/** Element types a tensor may carry between threads; `data` must match `type` as in onnxruntime. */
+export interface TensorValue {
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: ort.Tensor['data'];
+}
+
+export type Feeds = Record<string, TensorValue>;
+export type Outputs = Record<string, TensorValue>;
+
+export interface CreatedSession {
+  session: ort.InferenceSession;
+  /** The provider the session actually runs on. */
+  provider: ExecutionProvider;
+  /** Human-readable warnings (e.g. the fallback to CPU); also passed to the caller's logger. */
+  warnings: string[];
+}
+
+const INSTALL_HINT: Record<Exclude<ExecutionProvider, 'cpu'>, string> = {
+  cuda: 'install the CUDA provider with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (needs CUDA 12.x and cuDNN 9.x)',
+  webgpu: 'the WebGPU provider needs a real GPU with a Vulkan driver (software Vulkan does not work)',
+};
+
+/** The problem with `settings`, or null when they are valid. */
+export function checkSettings(settings: SessionSettings): string | null {
+  const {
+    provider,
+    intraOpNumThreads: intra,
+    interOpNumThreads: inter,
+    graphOptimizationLevel: level,
+  } = settings;
+  if (provider !== undefined && !EXECUTION_PROVIDERS.includes(provider)) {
+    return `unknown execution provider "${String(provider)}"; use one of ${EXECUTION_PROVIDERS.join(', ')}.`;
+  }
+  for (const [name, n] of [
+    ['intraOpNumThreads', intra],
+    ['interOpNumThreads', inter],
+  ] as const) {
+    if (n !== undefined && (!Number.isInteger(n) || n < 0))
+      return `${name} must be an integer ≥ 0, got ${n}.`;
+  }
+  if (level !== undefined && !['disabled', 'basic', 'extended', 'all'].includes(level)) {
+    return `graphOptimizationLevel must be disabled, basic, extended or all, got "${String(level)}".`;
+  }
+  return null;
+}
+
+function ortOptions(
+  settings: SessionSettings,
+  provider: ExecutionProvider,
+  quiet: boolean,
+): ort.InferenceSession.SessionOptions {
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: settings.graphOptimizationLevel ?? 'all',
+    // A GPU attempt that may fail logs its own error line; we report the failure ourselves instead.
+    logSeverityLevel: settings.logSeverityLevel ?? (quiet ? 4 : 2),
+  };
+  if (settings.intraOpNumThreads !== undefined) options.intraOpNumThreads = settings.intraOpNumThreads;
+  if (settings.interOpNumThreads !== undefined) options.interOpNumThreads = settings.interOpNumThreads;
+  return options;
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (text.split('\n').find((l) => l.trim() !== '') ?? text).trim();
+}
+
+/**
+ * Create a session on the chosen provider; when a GPU provider cannot start, fall back to CPU
+ * (unless `fallbackToCpu` is false) and say so in `warnings`. Rejects with a SessionError.
+ */
+export async function createOrtSession(
+  model: Uint8Array | string,
+  settings: SessionSettings = {},
+): Promise<CreatedSession> {
+  const bad = checkSettings(settings);
+  if (bad !== null) throw new SessionError(bad, 'config');
+  const provider = settings.provider ?? 'cpu';
+  const warnings: string[] = [];
+  if (provider !== 'cpu') {
+    try {
+      const session = await ort.InferenceSession.create(
+        model as Uint8Array,
+        ortOptions(settings, provider, true),
+      );
+      return { session, provider, warnings };
+    } catch (error) {
+      const reason = `execution provider "${provider}" is not available (${firstLine(error)})`;
+      if (settings.fallbackToCpu === false) {
+        const message = `${reason}. To use it, ${INSTALL_HINT[provider]}; or choose provider "cpu".`;
+        throw new SessionError(message, 'provider', { cause: error });
+      }
+      warnings.push(`${reason}; falling back to "cpu". To use ${provider}, ${INSTALL_HINT[provider]}.`);
+    }
+  }
+  try {
+    const session = await ort.InferenceSession.create(
+      model as Uint8Array,
+      ortOptions(settings, 'cpu', false),
+    );
+    return { session, provider: 'cpu', warnings };
+  } catch (error) {
+    const message = `onnxruntime could not load the model: ${firstLine(error)}. Check that the bytes are an ONNX model (IR ≤ 13, opset ≤ 26).`;
+    throw new SessionError(message, 'create', { cause: error });
+  }
+}
+
+/** Turn plain tensor values into onnxruntime tensors (ort.Tensor instances pass through). */
+export function toOrtFeeds(feeds: Feeds): Record<string, ort.Tensor> {
+  const out: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(feeds)) {
+    out[name] =
+      t instanceof ort.Tensor
+        ? t
+        : new ort.Tensor(t.type as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.dims as number[]);
+  }
+  return out;
+}
+
+/** Plain `{ type, dims, data }` copies of onnxruntime outputs (the data arrays are not copied). */
+export function fromOrtOutputs(outputs: ort.InferenceSession.OnnxValueMapType): Outputs {
+  const out: Outputs = {};
+  for (const [name, t] of Object.entries(outputs)) {
+    out[name] = { type: t.type, dims: [...t.dims], data: t.data };
+  }
+  return out;
+}
+
+/** Messages between WorkerSession (main thread) and session-worker.ts. */
+export interface WorkerInit {
+  model: Uint8Array | string;
+  settings: SessionSettings;
+}
+export type ToWorker =
+  | { type: 'run'; id: number; feeds: Feeds; outputNames?: string[] }
+  | { type: 'dispose' };
+export type ReadyMessage = {
+  type: 'ready';
+  inputNames: string[];
+  outputNames: string[];
+  provider: ExecutionProvider;
+  warnings: string[];
+};
+export type FromWorker =
+  | ReadyMessage
+  | { type: 'init-error'; message: string; kind: SessionErrorKind }
+  | { type: 'result'; id: number; outputs: Outputs }
+  | { type: 'run-error'; id: number; message: string }
+  | { type: 'disposed' };
+
+/**
+ * Prepare tensors for postMessage: arrays that own their whole buffer are transferred (zero-copy);
+ * views into a larger buffer are copied first, so a clone never drags the whole buffer along.
+ */
+export function transferable(
+  tensors: Record<string, TensorValue>,
+  transfer: boolean,
+): {
+  tensors: Record<string, TensorValue>;
+  transferList: ArrayBuffer[];
+} {
+  const out: Record<string, TensorValue> = {};
+  const transferList: ArrayBuffer[] = [];
+  for (const [name, t] of Object.entries(tensors)) {
+    let data = t.data;
+    if (ArrayBuffer.isView(data) && !(data.buffer instanceof SharedArrayBuffer)) {
+      const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+      if (!whole) data = data.slice();
+      if (transfer || !whole) transferList.push(data.buffer as ArrayBuffer);
+    }
+    out[name] = { type: t.type, dims: [...t.dims], data };
+  }
+  return { tensors: out, transferList };
+}
+
+/** Run a session on plain feeds; `outputNames` limits the outputs computed (default: all). */
+export async function runOrt(
+  session: ort.InferenceSession,
+  feeds: Feeds,
+  outputNames?: readonly string[],
+): Promise<Outputs> {
+  const ortFeeds = toOrtFeeds(feeds);
+  const outputs = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
+  return fromOrtOutputs(outputs);
+}
