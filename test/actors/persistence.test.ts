@@ -1,0 +1,89 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createActor } from 'xstate';
+import { PolicyClient } from '../../src/actors/client.js';
+import { createRolloutActor, runRollout, trialWithPolicy } from '../../src/actors/provide.js';
+import { randomPolicy } from '../../src/policy/scripted.js';
+import type { Generation, GenerationRequest, Policy } from '../../src/policy/types.js';
+import { finished, PIT, registerPitCorridor, settle } from './helpers.js';
+
+beforeAll(registerPitCorridor);
+
+/** Random replies; answers the first `limit` requests, then holds the rest until `release()`. */
+class GatedPolicy implements Policy {
+  readonly name = 'gated';
+  readonly seen: string[] = [];
+  private held: (() => void)[] = [];
+  private readonly inner = randomPolicy();
+  constructor(private limit: number) {}
+
+  async generate(requests: GenerationRequest[]): Promise<Generation[]> {
+    for (const r of requests) this.seen.push(r.key);
+    if (this.seen.length > this.limit) await new Promise<void>((resolve) => this.held.push(resolve));
+    return this.inner.generate(requests);
+  }
+
+  release(): void {
+    this.limit = Number.POSITIVE_INFINITY;
+    for (const go of this.held.splice(0)) go();
+  }
+}
+
+const duplicates = (keys: string[]) => keys.filter((k, i) => keys.indexOf(k) !== i);
+const input = { envId: PIT, seed: 2, trialId: 'p#0', attempts: 3, maxTurns: 4 };
+
+describe('persistence', () => {
+  it('a trial persisted mid-run restores to the identical continuation, with no duplicate policy calls', async () => {
+    const reference = createActor(trialWithPolicy(randomPolicy()), { input }).start();
+    await finished(reference);
+    const expected = reference.getSnapshot().output!;
+    expect(expected.samples.length).toBeGreaterThan(6);
+
+    const policy = new GatedPolicy(5);
+    const client = new PolicyClient(policy);
+    const machine = trialWithPolicy(client);
+    const first = createActor(machine, { input }).start();
+    await settle();
+    expect(policy.seen).toHaveLength(6);
+    const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
+    first.stop();
+
+    const restored = createActor(machine, { input, snapshot: persisted });
+    restored.start();
+    policy.release();
+    await finished(restored);
+    const record = restored.getSnapshot().output!;
+    expect(record).toEqual(expected);
+    expect(duplicates(policy.seen)).toEqual([]);
+    expect(policy.seen).toHaveLength(expected.samples.length);
+    // the call in flight at persist time was joined, not sent again
+    expect(client.stats.replayed).toBe(1);
+  });
+
+  it('a rollout persisted with trials in flight finishes with the same records', async () => {
+    const options = {
+      envId: PIT,
+      tasks: [{ seed: 1 }, { seed: 2 }, { seed: 3 }],
+      trialsPerTask: 3,
+      concurrency: 4,
+    };
+    const expected = await runRollout({ ...options, policy: randomPolicy() });
+
+    const policy = new GatedPolicy(10);
+    const client = new PolicyClient(policy);
+    const first = createRolloutActor({ ...options, policy: client }).start();
+    await settle();
+    const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
+    expect(persisted.context.running).toHaveLength(4);
+    first.stop();
+
+    const restored = createRolloutActor({ ...options, policy: client, snapshot: persisted });
+    const trialsSeen: string[] = [];
+    restored.on('trial', (e) => trialsSeen.push(e.record.trialId));
+    restored.start();
+    policy.release();
+    await finished(restored);
+    expect(restored.getSnapshot().output).toEqual(expected);
+    expect(trialsSeen.sort()).toEqual(expected.map((r) => r.trialId).sort());
+    expect(duplicates(policy.seen)).toEqual([]);
+  });
+});
