@@ -9,8 +9,9 @@
  * bench checks that they took the same number of turns.
  *
  * Prints, per env, the median turns/s of each over BENCH_RUNS runs (default 5)
- * of BENCH_TASKS tasks (default 32) × 3 attempts with reflection, and the
- * ratio engine ÷ plain. Goal: ≥ 0.5.
+ * of BENCH_TASKS tasks (default 32) × 3 attempts with reflection, after
+ * BENCH_WARMUP untimed runs of each (default 3), and the ratio engine ÷
+ * plain. Goal: ≥ 0.5.
  */
 import Table from 'cli-table3';
 import { runRollout } from '../src/actors/provide.js';
@@ -24,6 +25,7 @@ import type { TurnSample } from '../src/streams/types.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const TASKS = Number(process.env.BENCH_TASKS ?? 32);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const ATTEMPTS = 3;
 const STYLE = 'faithful' as const;
 
@@ -209,8 +211,11 @@ async function main(): Promise<void> {
     if (only && !env.id.toLowerCase().startsWith(only) && !env.aliases.includes(only)) continue;
     const params = env.presets[env.defaultPreset] as Json;
     const seeds = validationSeeds(TASKS);
-    await plainRun(env, params, seeds.slice(0, 4), policy); // warm-up (JIT) for both paths
-    await engineRun(env, params, seeds.slice(0, 4), policy);
+    // Warm-up (JIT) of both paths: the first runs of the engine are several times slower than later ones.
+    for (let w = 0; w < WARMUP; w++) {
+      await plainRun(env, params, seeds, policy);
+      await engineRun(env, params, seeds, policy);
+    }
     const plain: number[] = [];
     const engine: number[] = [];
     let turns = 0;
