@@ -14,29 +14,26 @@
  * stays usable. Loading checks the manifest hashes, then each safetensors header, dtype and shape.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AtomicWriteOptions, writeFileAtomic } from './atomic-write.js';
 import {
+  CHECKPOINT_FILES,
+  type CheckpointManifest,
+  checkpointDirName,
+  MANIFEST_FORMAT,
+  pruneCheckpoints,
+  readManifest,
+  readOrFail,
+} from './checkpoint-dirs.js';
+import {
   CheckpointError,
-  type DecodeOptions,
-  decodeSafetensors,
   encodeSafetensorsChunks,
   type SafetensorsFile,
   type TensorMap,
   type TensorSpec,
 } from './safetensors.js';
-
-export const CHECKPOINT_FILES = {
-  model: 'model.safetensors',
-  config: 'config.json',
-  optimizer: 'optimizer.safetensors',
-  trainerState: 'trainer_state.json',
-  manifest: 'checkpoint.json',
-} as const;
-
-const MANIFEST_FORMAT = 'lamer-checkpoint';
-const STEP_DIR = /^step-(\d+)$/;
+import { type DecodeOptions, decodeSafetensors } from './safetensors-read.js';
 
 /** AdamW moments per parameter (same names as the parameters) and the optimizer's step count. */
 export interface AdamWState {
@@ -54,26 +51,6 @@ export interface Checkpoint {
   optimizer?: AdamWState;
   /** Opaque JSON (step, RNG state, data cursor, ...). */
   trainerState?: unknown;
-}
-
-export interface CheckpointManifest {
-  format: typeof MANIFEST_FORMAT;
-  version: 1;
-  step: number;
-  files: Record<string, { bytes: number; sha256: string }>;
-}
-
-export interface CheckpointRef {
-  step: number;
-  dir: string;
-}
-
-/** `step-000123`: zero-padded so folders sort by name; steps past 999999 just get more digits. */
-export function checkpointDirName(step: number): string {
-  if (!Number.isSafeInteger(step) || step < 0) {
-    throw new CheckpointError(`checkpoint step must be a non-negative integer, got ${step}.`);
-  }
-  return `step-${String(step).padStart(6, '0')}`;
 }
 
 /** Tensor specs (dtype and shape) of a tensor map: what `loadCheckpoint` checks against. */
@@ -110,18 +87,6 @@ export async function readSafetensorsFile(
 ): Promise<SafetensorsFile> {
   const bytes = await readOrFail(path);
   return decodeSafetensors(bytes, { ...options, source: path });
-}
-
-async function readOrFail(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (cause) {
-    throw new CheckpointError(
-      `${path}: cannot be read (${String(cause)}). Check the path and the checkpoint folder.`,
-      { file: path },
-      { cause },
-    );
-  }
 }
 
 export interface SaveCheckpointOptions extends AtomicWriteOptions {
@@ -186,32 +151,6 @@ function checkOptimizerNames(opt: AdamWState, params: TensorMap, dir: string): v
       );
     }
   }
-}
-
-async function readManifest(dir: string): Promise<CheckpointManifest> {
-  const path = join(dir, CHECKPOINT_FILES.manifest);
-  const text = (await readOrFail(path)).toString('utf8');
-  let manifest: CheckpointManifest;
-  try {
-    manifest = JSON.parse(text) as CheckpointManifest;
-  } catch (cause) {
-    throw new CheckpointError(
-      `${path}: not valid JSON; this checkpoint is damaged, use an older one.`,
-      { file: path },
-      { cause },
-    );
-  }
-  if (
-    manifest?.format !== MANIFEST_FORMAT ||
-    manifest.version !== 1 ||
-    !Number.isSafeInteger(manifest.step)
-  ) {
-    throw new CheckpointError(
-      `${path}: not a lamer checkpoint manifest (format ${MANIFEST_FORMAT}, version 1).`,
-      { file: path },
-    );
-  }
-  return manifest;
 }
 
 export interface LoadCheckpointOptions {
@@ -300,52 +239,4 @@ function parseJsonObject(bytes: Buffer, path: string): Record<string, unknown> {
     throw new CheckpointError(`${path}: must hold a JSON object (the model config).`, { file: path });
   }
   return value as Record<string, unknown>;
-}
-
-/** All `step-N` folders under `root`, oldest first; `complete` means a valid manifest for that step exists. */
-export async function listCheckpoints(root: string): Promise<Array<CheckpointRef & { complete: boolean }>> {
-  let names: string[];
-  try {
-    names = await readdir(root);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const found: Array<CheckpointRef & { complete: boolean }> = [];
-  for (const name of names) {
-    const match = STEP_DIR.exec(name);
-    if (!match) continue;
-    const dir = join(root, name);
-    const step = Number(match[1]);
-    const complete = await readManifest(dir).then(
-      (m) => m.step === step,
-      (error: unknown) => {
-        if (error instanceof CheckpointError) return false;
-        throw error;
-      },
-    );
-    found.push({ step, dir, complete });
-  }
-  return found.sort((a, b) => a.step - b.step);
-}
-
-/** The newest complete checkpoint under `root`, or null when there is none (start from scratch). */
-export async function latestCheckpoint(root: string): Promise<CheckpointRef | null> {
-  const complete = (await listCheckpoints(root)).filter((c) => c.complete);
-  const last = complete.at(-1);
-  return last ? { step: last.step, dir: last.dir } : null;
-}
-
-/** Keep the newest `keepLast` complete checkpoints; delete older ones and incomplete folders older than the newest. */
-export async function pruneCheckpoints(root: string, keepLast: number): Promise<string[]> {
-  if (!Number.isSafeInteger(keepLast) || keepLast < 1) {
-    throw new CheckpointError(`keepLast must be an integer ≥ 1, got ${keepLast}.`);
-  }
-  const all = await listCheckpoints(root);
-  const complete = all.filter((c) => c.complete);
-  const newest = complete.at(-1)?.step ?? -1;
-  const keep = new Set(complete.slice(-keepLast).map((c) => c.dir));
-  const remove = all.filter((c) => !keep.has(c.dir) && (c.complete || c.step < newest));
-  for (const c of remove) await rm(c.dir, { recursive: true, force: true });
-  return remove.map((c) => c.dir);
 }

@@ -1,4 +1,4 @@
-// Biome sorts these exports by module. Checkpoints: atomic-write, checkpoint, safetensors. Sessions: session, session-core.
+// Biome sorts these exports by module. Checkpoints: atomic-write, checkpoint(-dirs), safetensors(-read). Sessions: session, session-core.
 
 // Graph compiler (the IR, gradient rules, validator, ONNX serialization) lives in ./graph/index.ts.
 // Built-in model and its graphs (model/train-step helper)
@@ -12,22 +12,24 @@ export {
 export { type AtomicWriteIo, type AtomicWriteOptions, writeFileAtomic } from './atomic-write.js';
 export {
   type AdamWState,
-  CHECKPOINT_FILES,
   type Checkpoint,
-  type CheckpointManifest,
-  type CheckpointRef,
-  checkpointDirName,
   type LoadCheckpointOptions,
-  latestCheckpoint,
-  listCheckpoints,
   loadCheckpoint,
-  pruneCheckpoints,
   readSafetensorsFile,
   type SaveCheckpointOptions,
   saveCheckpoint,
   specOf,
   writeSafetensorsFile,
 } from './checkpoint.js';
+export {
+  CHECKPOINT_FILES,
+  type CheckpointManifest,
+  type CheckpointRef,
+  checkpointDirName,
+  latestCheckpoint,
+  listCheckpoints,
+  pruneCheckpoints,
+} from './checkpoint-dirs.js';
 export { buildInferenceGraph, buildLogprobGraph, type InferenceGraphOptions } from './inference.js';
 export {
   buildLoss,
@@ -57,15 +59,11 @@ export {
 } from './model.js';
 export {
   CheckpointError,
-  checkTensorSpec,
-  type DecodeOptions,
-  decodeSafetensors,
   dtypeBytes,
   encodeSafetensors,
   encodeSafetensorsChunks,
   isSafetensorsDtype,
   numel,
-  readSafetensorsHeader,
   type SafetensorsDtype,
   type SafetensorsFile,
   type StoredTensor,
@@ -74,6 +72,12 @@ export {
   type TensorSpec,
   toFloat32,
 } from './safetensors.js';
+export {
+  checkTensorSpec,
+  type DecodeOptions,
+  decodeSafetensors,
+  readSafetensorsHeader,
+} from './safetensors-read.js';
 export {
   type InferenceRunner,
   OnnxSession,

@@ -1,5 +1,6 @@
 /**
- * Safetensors reader and writer (the Hugging Face format PyTorch and transformers read).
+ * Safetensors writer and shared definitions (the Hugging Face format PyTorch and transformers read);
+ * the validating reader is in safetensors-read.ts.
  *
  * Layout: 8-byte little-endian header length N, N bytes of UTF-8 JSON
  * `{ name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__": { str: str } }`
@@ -51,12 +52,12 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-interface DtypeInfo {
+export interface DtypeInfo {
   bytes: number;
   ctor: { new (buffer: ArrayBuffer): TensorArray; name: string };
 }
 
-const DTYPES: Record<SafetensorsDtype, DtypeInfo> = {
+export const DTYPES: Record<SafetensorsDtype, DtypeInfo> = {
   F64: { bytes: 8, ctor: Float64Array },
   F32: { bytes: 4, ctor: Float32Array },
   F16: { bytes: 2, ctor: Uint16Array },
@@ -71,7 +72,7 @@ const DTYPES: Record<SafetensorsDtype, DtypeInfo> = {
 
 /** Same bound as the reference implementation: a larger header is treated as corrupt. */
 export const MAX_HEADER_BYTES = 100_000_000;
-const METADATA_KEY = '__metadata__';
+export const METADATA_KEY = '__metadata__';
 
 export function isSafetensorsDtype(value: unknown): value is SafetensorsDtype {
   return typeof value === 'string' && Object.hasOwn(DTYPES, value);
@@ -87,18 +88,19 @@ export function numel(shape: readonly number[]): number {
   return n;
 }
 
-function assertLittleEndianHost(): void {
+export function assertLittleEndianHost(): void {
   if (endianness() !== 'LE') {
     throw new CheckpointError('safetensors I/O needs a little-endian host; this machine is big-endian.');
   }
 }
 
-function where(source: string | undefined, tensor?: string): string {
+/** `file: tensor "name"` prefix of error messages. */
+export function where(source: string | undefined, tensor?: string): string {
   const file = source ?? 'safetensors data';
   return tensor === undefined ? file : `${file}: tensor "${tensor}"`;
 }
 
-function validShape(shape: unknown): shape is number[] {
+export function validShape(shape: unknown): shape is number[] {
   return Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && d >= 0);
 }
 
@@ -172,195 +174,6 @@ export function encodeSafetensors(tensors: TensorMap, metadata: Record<string, s
     offset += c.byteLength;
   }
   return out;
-}
-
-export interface DecodeOptions {
-  /** The tensors the caller needs, with dtype and shape; any mismatch or missing tensor is an error. */
-  expected?: Record<string, TensorSpec>;
-  /** With `expected`: accept tensors the spec does not list (default false: they are an error). */
-  allowExtra?: boolean;
-  /** Named in error messages (usually the file path). */
-  source?: string;
-}
-
-interface HeaderEntry {
-  name: string;
-  dtype: SafetensorsDtype;
-  shape: number[];
-  begin: number;
-  end: number;
-}
-
-/** Parse and validate the header; returns the entries sorted by offset and where the data starts. */
-export function readSafetensorsHeader(
-  bytes: Uint8Array,
-  source?: string,
-): { entries: HeaderEntry[]; metadata: Record<string, string>; dataStart: number } {
-  assertLittleEndianHost();
-  const file = where(source);
-  const fix =
-    'The file is corrupt or truncated: restore it from a backup or an older checkpoint, or write it again.';
-  if (bytes.byteLength < 8) {
-    throw new CheckpointError(
-      `${file}: ${bytes.byteLength} bytes is shorter than the 8-byte header length. ${fix}`,
-      {
-        file: source,
-      },
-    );
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = view.getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER_BYTES) || n > BigInt(bytes.byteLength - 8)) {
-    const why =
-      n > BigInt(MAX_HEADER_BYTES)
-        ? `above the ${MAX_HEADER_BYTES}-byte limit`
-        : `but only ${bytes.byteLength - 8} bytes follow`;
-    throw new CheckpointError(`${file}: header length ${n} is ${why}. ${fix}`, { file: source });
-  }
-  const dataStart = 8 + Number(n);
-  let header: unknown;
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart));
-    if (!text.startsWith('{')) throw new SyntaxError('header does not start with "{"');
-    header = JSON.parse(text);
-  } catch (cause) {
-    throw new CheckpointError(
-      `${file}: header is not valid UTF-8 JSON (${String(cause)}). ${fix}`,
-      { file: source },
-      { cause },
-    );
-  }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
-    throw new CheckpointError(`${file}: header is not a JSON object. ${fix}`, { file: source });
-  }
-  const metadata: Record<string, string> = Object.create(null);
-  const entries: HeaderEntry[] = [];
-  for (const [name, value] of Object.entries(header)) {
-    const at = where(source, name);
-    const info = { file: source, tensor: name };
-    if (name === METADATA_KEY) {
-      for (const [k, v] of Object.entries((value ?? {}) as object)) {
-        if (typeof v !== 'string')
-          throw new CheckpointError(`${file}: metadata "${k}" is not a string. ${fix}`, info);
-        metadata[k] = v;
-      }
-      continue;
-    }
-    const { dtype, shape, data_offsets: offsets } = (value ?? {}) as Record<string, unknown>;
-    if (!isSafetensorsDtype(dtype)) {
-      throw new CheckpointError(
-        `${at}: unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(DTYPES).join(', ')}).`,
-        info,
-      );
-    }
-    if (!validShape(shape))
-      throw new CheckpointError(`${at}: shape ${JSON.stringify(shape)} is not a list of sizes. ${fix}`, info);
-    if (
-      !Array.isArray(offsets) ||
-      offsets.length !== 2 ||
-      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)
-    ) {
-      throw new CheckpointError(
-        `${at}: data_offsets ${JSON.stringify(offsets)} is not [begin, end]. ${fix}`,
-        info,
-      );
-    }
-    const [begin, end] = offsets as [number, number];
-    if (end < begin || end - begin !== numel(shape) * DTYPES[dtype].bytes) {
-      throw new CheckpointError(
-        `${at}: data_offsets [${begin}, ${end}] do not hold ${dtype}[${shape.join(', ')}] (${numel(shape) * DTYPES[dtype].bytes} bytes). ${fix}`,
-        info,
-      );
-    }
-    entries.push({ name, dtype, shape, begin, end });
-  }
-  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  const dataBytes = bytes.byteLength - dataStart;
-  let expectedBegin = 0;
-  for (const e of entries) {
-    const info = { file: source, tensor: e.name };
-    if (e.end > dataBytes) {
-      throw new CheckpointError(
-        `${where(source, e.name)}: needs data bytes [${e.begin}, ${e.end}) but the file has only ${dataBytes}: the file is truncated. ${fix}`,
-        info,
-      );
-    }
-    if (e.begin !== expectedBegin) {
-      throw new CheckpointError(
-        `${where(source, e.name)}: data starts at ${e.begin}, expected ${expectedBegin} (offsets overlap or leave a gap). ${fix}`,
-        info,
-      );
-    }
-    expectedBegin = e.end;
-  }
-  if (expectedBegin !== dataBytes) {
-    throw new CheckpointError(
-      `${file}: ${dataBytes - expectedBegin} bytes after the last tensor belong to none. ${fix}`,
-      {
-        file: source,
-      },
-    );
-  }
-  return { entries, metadata, dataStart };
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-/** Check a header's tensors against an expected spec (names, dtypes, shapes). */
-export function checkTensorSpec(
-  found: Record<string, TensorSpec>,
-  expected: Record<string, TensorSpec>,
-  options: { allowExtra?: boolean; source?: string } = {},
-): void {
-  const { source } = options;
-  const fix =
-    'Load a checkpoint written for this model config, or change the config to match the checkpoint.';
-  for (const [name, spec] of Object.entries(expected)) {
-    const got = Object.hasOwn(found, name) ? found[name] : undefined;
-    const info = { file: source, tensor: name };
-    if (got === undefined) throw new CheckpointError(`${where(source, name)}: missing. ${fix}`, info);
-    if (got.dtype !== spec.dtype) {
-      throw new CheckpointError(
-        `${where(source, name)}: dtype is ${got.dtype}, expected ${spec.dtype}. ${fix}`,
-        info,
-      );
-    }
-    if (!sameShape(got.shape, spec.shape)) {
-      throw new CheckpointError(
-        `${where(source, name)}: shape is [${got.shape.join(', ')}], expected [${spec.shape.join(', ')}]. ${fix}`,
-        info,
-      );
-    }
-  }
-  if (!options.allowExtra) {
-    const extra = Object.keys(found).filter((name) => !Object.hasOwn(expected, name));
-    if (extra.length > 0) {
-      throw new CheckpointError(
-        `${where(source, extra[0])}: not expected by the model (${extra.length} unexpected). ${fix}`,
-        {
-          file: source,
-          tensor: extra[0],
-        },
-      );
-    }
-  }
-}
-
-/** Decode and validate a safetensors file held in memory; tensors are copied into fresh, aligned arrays. */
-export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}): SafetensorsFile {
-  const { entries, metadata, dataStart } = readSafetensorsHeader(bytes, options.source);
-  const tensors: TensorMap = Object.create(null);
-  for (const e of entries) tensors[e.name] = { dtype: e.dtype, shape: e.shape, data: new Uint8Array(0) };
-  if (options.expected) checkTensorSpec(tensors, options.expected, options);
-  for (const e of entries) {
-    // A fresh buffer per tensor: aligned for the typed array, and no view into a (possibly pooled) Buffer.
-    const copy = new Uint8Array(e.end - e.begin);
-    copy.set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
-    tensors[e.name] = { dtype: e.dtype, shape: e.shape, data: new DTYPES[e.dtype].ctor(copy.buffer) };
-  }
-  return { tensors, metadata };
 }
 
 /** Values of a floating-point tensor as float32 (F16 and BF16 are widened exactly; F64 is rounded). */
