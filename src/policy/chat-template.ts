@@ -99,16 +99,13 @@ export class ChatTemplate {
       ...options.variables,
       messages: messages.map((m) => ({ role: m.role, content: m.content })),
       add_generation_prompt: options.addGenerationPrompt ?? true,
-      raise_exception: (message: string) => {
-        throw new ChatTemplateError(`chat template raised: ${message}`);
-      },
     };
     const thinking = options.enableThinking === undefined ? false : options.enableThinking;
     if (thinking !== null) context.enable_thinking = thinking;
     try {
       return this.template.render(context);
     } catch (error) {
-      if (error instanceof ChatTemplateError) throw error;
+      // Includes the template's own `raise_exception(...)` calls (a jinja built-in).
       throw new ChatTemplateError(`chat template failed to render: ${messageOf(error)}`, { cause: error });
     }
   }

@@ -1,5 +1,15 @@
 // Contract (types)
 
+// Tokenizers and chat templates (Hugging Face files; the built-in model's own tokenizer)
+export {
+  BUILTIN_CHAT_TEMPLATE,
+  ChatTemplate,
+  ChatTemplateError,
+  type RenderOptions,
+  type SpecialTokenField,
+  specialTokenText,
+  type TokenizerConfig,
+} from './chat-template.js';
 // Errors
 export { PolicyError } from './errors.js';
 // Scripted policies
@@ -13,6 +23,16 @@ export {
   type ScriptedTextOptions,
   scriptedTextPolicy,
 } from './scripted.js';
+export {
+  builtinTokenizerFiles,
+  type DecodeOptions,
+  type EncodeOptions,
+  type LoadedTokenizer,
+  loadBuiltinTokenizer,
+  loadTokenizerDir,
+  TextTokenizer,
+  TokenizerError,
+} from './tokenizer.js';
 export type {
   ChatMessage,
   Generation,
@@ -21,3 +41,9 @@ export type {
   Policy,
   SamplingSettings,
 } from './types.js';
+export {
+  BUILTIN_ADDED_TOKENS,
+  BUILTIN_VOCAB_BUDGET,
+  type BuiltinTokenizerFiles,
+  serializeTokenizerFile,
+} from './vocab/builtin.js';

@@ -11,6 +11,7 @@ import { LamerError, ParseError } from '../util/errors.js';
 import builtinTokenizerJson from './assets/lamer-tokenizer.json' with { type: 'json' };
 import builtinConfigJson from './assets/lamer-tokenizer_config.json' with { type: 'json' };
 import { ChatTemplate, ChatTemplateError, specialTokenText, type TokenizerConfig } from './chat-template.js';
+import type { BuiltinTokenizerFiles } from './vocab/builtin.js';
 
 /** A tokenizer file is missing or of a kind the library cannot load. */
 export class TokenizerError extends LamerError {}
@@ -73,6 +74,7 @@ export class TextTokenizer {
   }
 
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
+    if (ids.length === 0) return '';
     return this.inner.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
   }
 
@@ -130,6 +132,14 @@ let builtin: LoadedTokenizer | null = null;
 export function loadBuiltinTokenizer(): LoadedTokenizer {
   builtin ??= fromFiles(builtinTokenizerJson, builtinConfigJson as TokenizerConfig);
   return builtin;
+}
+
+/**
+ * The shipped tokenizer.json and tokenizer_config.json contents, e.g. to write
+ * next to an exported built-in model (fresh copies; safe to mutate).
+ */
+export function builtinTokenizerFiles(): BuiltinTokenizerFiles {
+  return structuredClone({ tokenizer: builtinTokenizerJson, config: builtinConfigJson });
 }
 
 function fromFiles(tokenizerJson: unknown, config: TokenizerConfig): LoadedTokenizer {

@@ -7,7 +7,6 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { BUILTIN_CHAT_TEMPLATE } from '../chat-template.js';
 import { bytesToUnicode, type Merge, trainBpe } from './bpe-trainer.js';
-import { builtinCorpus } from './corpus.js';
 
 /** Total vocabulary budget: special tokens + 256 bytes + merges. */
 export const BUILTIN_VOCAB_BUDGET = 1024;
@@ -145,10 +144,8 @@ export interface BuiltinTokenizerFiles {
   config: Record<string, unknown>;
 }
 
-/** Train on `corpus` (default: the built-in envs' corpus) and assemble both files. */
-export function buildBuiltinTokenizerFiles(
-  corpus: readonly string[] = builtinCorpus(),
-): BuiltinTokenizerFiles {
+/** Train on `corpus` (the shipped files use `builtinCorpus()`) and assemble both files. */
+export function buildBuiltinTokenizerFiles(corpus: readonly string[]): BuiltinTokenizerFiles {
   const merges = trainBpe({
     words: countWords(corpus),
     maxMerges: BUILTIN_VOCAB_BUDGET - BUILTIN_ADDED_TOKENS.length - 256,

@@ -36,7 +36,7 @@ export const REPRESENTATIVE_TEXTS: readonly string[] = [
 ];
 
 export interface EnvCorpusOptions {
-  /** Seeds per preset (default 12). */
+  /** Seeds played on the default preset (default 4). Other presets differ in size, not in symbols. */
   seeds?: number;
   /** Attempts played per seed (default 2: the second one renders memory). */
   attempts?: number;
@@ -44,25 +44,21 @@ export interface EnvCorpusOptions {
 
 /** Compact prompts and replies of one env, deterministic for fixed options. */
 export function envCorpus(env: AnyEnvDefinition, options: EnvCorpusOptions = {}): string[] {
-  const seeds = options.seeds ?? 12;
+  const seeds = options.seeds ?? 4;
   const attempts = options.attempts ?? 2;
   const out: string[] = [];
-  const presetNames = Object.keys(env.presets).sort();
-  for (const preset of presetNames) {
-    const params = env.presets[preset];
-    for (let seed = 0; seed < seeds; seed++) {
-      const rng = Rng.seeded(deriveSeed(seed, 'tokenizer-corpus', env.id, preset));
-      const initial = env.initial(seed, params) as Json;
-      const memory: AttemptMemory[] = [];
-      for (let attempt = 0; attempt < attempts; attempt++) {
-        const history = playAttempt(env, initial, attempt, memory, rng, out);
-        const final = history.final;
-        const ctx = { initial, current: final, attempt, history: history.records };
-        out.push(env.prompts.compact.reflect(ctx));
-        const reflection = env.ruleReflection?.(ctx) ?? 'Try a different first move.';
-        out.push(`<remark>${reflection}</remark>`);
-        memory.push({ attempt, history: history.records, reflection });
-      }
+  const params = env.presets[env.defaultPreset];
+  for (let seed = 0; seed < seeds; seed++) {
+    const rng = Rng.seeded(deriveSeed(seed, 'tokenizer-corpus', env.id));
+    const initial = env.initial(seed, params) as Json;
+    const memory: AttemptMemory[] = [];
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const history = playAttempt(env, initial, attempt, memory, rng, out);
+      const ctx = { initial, current: history.final, attempt, history: history.records };
+      out.push(env.prompts.compact.reflect(ctx));
+      const reflection = env.ruleReflection?.(ctx) ?? 'Try a different first move.';
+      out.push(`<remark>${reflection}</remark>`);
+      memory.push({ attempt, history: history.records, reflection });
     }
   }
   return out;

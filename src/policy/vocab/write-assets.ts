@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildBuiltinTokenizerFiles, serializeTokenizerFile } from './builtin.js';
+import { builtinCorpus } from './corpus.js';
 
 export const BUILTIN_TOKENIZER_PATH = fileURLToPath(
   new URL('../assets/lamer-tokenizer.json', import.meta.url),
@@ -14,7 +15,7 @@ export const BUILTIN_TOKENIZER_CONFIG_PATH = fileURLToPath(
   new URL('../assets/lamer-tokenizer_config.json', import.meta.url),
 );
 
-const files = buildBuiltinTokenizerFiles();
+const files = buildBuiltinTokenizerFiles(builtinCorpus());
 writeFileSync(BUILTIN_TOKENIZER_PATH, serializeTokenizerFile(files.tokenizer));
 writeFileSync(BUILTIN_TOKENIZER_CONFIG_PATH, serializeTokenizerFile(files.config));
 const vocab = (files.tokenizer.model as { vocab: Record<string, number> }).vocab;
