@@ -2,6 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   allSafeRevealed,
+  boardAfterClick,
   boardFromLayout,
   generateBoard,
   HIDDEN,
@@ -17,7 +18,7 @@ import {
   solution,
 } from '../../../src/envs/minesweeper/index.js';
 import type { MinesweeperState } from '../../../src/envs/minesweeper/rules.js';
-import { Rng } from '../../../src/util/rng.js';
+import { deriveSeed, Rng } from '../../../src/util/rng.js';
 
 // Mines at (1, 3), (1, 6), (3, 3) and (6, 1); the first click (6, 6) opens a blank region.
 const board = () =>
@@ -150,6 +151,21 @@ function numbersMatch(s: MinesweeperState): boolean {
     (ch, i) => ch === HIDDEN || ch === truth[i] || (ch === MINE && s.mines.includes(i)),
   );
 }
+
+describe('generation: first click', () => {
+  it('comes from the seed and is clicked again when it already wins (seed 48 on the default board)', () => {
+    const size = { rows: 6, cols: 6, mines: 3 };
+    const clickRng = Rng.seeded(deriveSeed(48, 'first-click'));
+    const first = clickRng.int(0, 5) * 6 + clickRng.int(0, 5);
+    const mines = placeMines(48, size, first);
+    expect(allSafeRevealed(boardAfterClick(6, 6, mines, first).board, mines)).toBe(true);
+    const s = generateBoard(48, size);
+    expect(s.mines).toEqual(mines);
+    expect(s.won).toBe(false);
+    expect((s.firstClick[0] - 1) * 6 + s.firstClick[1] - 1).not.toBe(first);
+    expect(allSafeRevealed(s.board, s.mines)).toBe(false);
+  });
+});
 
 describe('rules: properties', () => {
   test.prop([seeds, sizes], { numRuns: 200 })(
