@@ -173,7 +173,17 @@ export async function runEval(options: EvalOptions, io: EvalIO): Promise<EvalRes
     attach: (actor) => {
       const streams = rolloutStreams(actor);
       let metrics$ = evalMetrics(streams, options.attempts);
-      if (live) metrics$ = metrics$.pipe(consoleTable({ out: io.live, tty: true, final: false }));
+      if (live)
+        metrics$ = metrics$.pipe(
+          consoleTable({
+            out: io.live,
+            tty: true,
+            final: false,
+            clear: true,
+            // Overall series only, so the live table fits a terminal.
+            show: (e) => Object.keys(e.tags).length === 0,
+          }),
+        );
       metricsDone = lastValueFrom(metrics$.pipe(toArray()));
       logDone = lastValueFrom(
         streams.trials$.pipe(

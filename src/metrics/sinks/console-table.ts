@@ -33,6 +33,10 @@ export interface ConsoleTableOptions {
   tty?: boolean;
   /** Draw the table when the stream ends (default true). */
   final?: boolean;
+  /** On a TTY, erase the live table when the stream ends, e.g. before a final report (default false). */
+  clear?: boolean;
+  /** Which series to show (default all); every event still passes through. */
+  show?: (event: MetricEvent) => boolean;
   /** Scheduler for the throttle (tests pass a TestScheduler). */
   scheduler?: SchedulerLike;
 }
@@ -94,14 +98,20 @@ export function consoleTable(options: ConsoleTableOptions = {}): OperatorFunctio
         .subscribe(() => draw(false));
       const end = () => {
         redraws.unsubscribe();
+        if (tty && options.clear && drawnLines > 0) {
+          out.write(`\x1b[${drawnLines}F\x1b[0J`);
+          drawnLines = 0;
+        }
         if (options.final !== false) draw(true);
       };
       const subscription = source.subscribe({
         next: (event) => {
-          const key = metricKey(event);
-          latest.set(key, event);
-          changed.add(key);
-          ticks.next();
+          if (options.show?.(event) !== false) {
+            const key = metricKey(event);
+            latest.set(key, event);
+            changed.add(key);
+            ticks.next();
+          }
           subscriber.next(event);
         },
         error: (err) => {

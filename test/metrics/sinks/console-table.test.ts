@@ -52,6 +52,25 @@ describe('consoleTable', () => {
     expect(writes[1]).toContain(' 1 ');
   });
 
+  it('erases the live table at the end on a TTY when asked', () => {
+    const { writes, out } = recorder();
+    of(ev('pass@1', 0, 1))
+      .pipe(consoleTable({ out, tty: true, throttleMs: 60_000, final: false, clear: true }))
+      .subscribe();
+    const lines = writes[0]!.split('\n').length - 1;
+    expect(writes).toEqual([writes[0], `\x1b[${lines}F\x1b[0J`]);
+  });
+
+  it('shows only the selected series but passes every event on', () => {
+    const { writes, out } = recorder();
+    const passed: string[] = [];
+    of(ev('pass@1', 0, 1), ev('hidden', 1, 1))
+      .pipe(consoleTable({ out, tty: false, show: (e) => e.name !== 'hidden' }))
+      .subscribe((e) => passed.push(e.name));
+    expect(passed).toEqual(['pass@1', 'hidden']);
+    expect(writes.join('')).not.toContain('hidden');
+  });
+
   it('renders tags and counts', () => {
     const text = renderMetricsTable([
       metric('entropy', 1.0397207708, { step: 2, scope: 'task', count: 2 }, { attempt: '1' }),
