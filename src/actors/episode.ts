@@ -24,6 +24,7 @@ import {
   DEFAULT_RETRY,
   describeFailure,
   envOf,
+  initialState,
   makeRequest,
   missingPolicy,
   type RetrySettings,
@@ -103,7 +104,7 @@ export interface EpisodeOutput {
 
 export function resolveEpisodeInput(input: EpisodeInput): EpisodeConfig {
   const env = envOf(input.envId);
-  const initial = input.initial ?? env.initial(input.seed, input.params ?? env.presets[env.defaultPreset]);
+  const initial = input.initial ?? initialState(env, input.seed, input.params);
   const attempt = input.attempt ?? 0;
   const maxTurns = input.maxTurns ?? env.maxTurns;
   if (!(Number.isInteger(maxTurns) && maxTurns >= 0))

@@ -4,7 +4,7 @@
  * `generate` actor (the one side effect: a policy call, as a child actor).
  */
 import { fromPromise } from 'xstate';
-import { getEnv } from '../envs/core/registry.js';
+import { getEnv, parseParams } from '../envs/core/registry.js';
 import type { AnyEnvDefinition, Json } from '../envs/core/types.js';
 import { PolicyError } from '../policy/errors.js';
 import type { Generation, GenerationOracle, GenerationRequest, SamplingSettings } from '../policy/types.js';
@@ -59,6 +59,15 @@ export function backoffDelay(retry: RetrySettings, tries: number): number {
 /** The registered env of an id (kept in one place so lookups stay cheap and uniform). */
 export function envOf(envId: string): AnyEnvDefinition {
   return getEnv(envId);
+}
+
+/**
+ * The initial state of a task: params validated by the env's schema (its
+ * defaults filled in; a bad value is a ConfigError naming the field), or the
+ * env's default preset when none are given.
+ */
+export function initialState(env: AnyEnvDefinition, seed: number, params: Json | undefined): Json {
+  return env.initial(seed, parseParams(env, params ?? env.presets[env.defaultPreset]));
 }
 
 /** Task type of an instance for breakdowns (`env.taskType`, else the env id). */

@@ -36,6 +36,7 @@ import {
   DEFAULT_RETRY,
   describeFailure,
   envOf,
+  initialState,
   type RetrySettings,
   type TurnOwner,
   taskTypeOf,
@@ -120,7 +121,7 @@ export function resolveTrialInput(input: TrialInput): { cfg: TrialConfig; initia
   const env = envOf(input.envId);
   const { memoryMode, schedule } = trialSchedule(input);
   const maxTurns = input.maxTurns ?? env.maxTurns;
-  const initial = env.initial(input.seed, input.params ?? env.presets[env.defaultPreset]);
+  const initial = initialState(env, input.seed, input.params);
   const taskId = input.taskId ?? `seed-${input.seed}`;
   return {
     cfg: {
