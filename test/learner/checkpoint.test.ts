@@ -179,33 +179,70 @@ describe('writeFileAtomic', () => {
   });
 });
 
-function findTorchPython(): string | null {
+function findPython(modules: string): string | null {
   for (const python of ['python3', '/usr/bin/python3']) {
-    const probe = spawnSync(python, ['-c', 'import torch, safetensors.torch'], { stdio: 'ignore' });
+    const probe = spawnSync(python, ['-c', `import ${modules}`], { stdio: 'ignore' });
     if (probe.status === 0) return python;
   }
   return null;
 }
 
-const python = findTorchPython();
-if (!python)
-  console.info('[checkpoint.test] skipping the PyTorch interop test: no python3 with torch and safetensors.');
+const torchPython = findPython('torch, safetensors.torch');
+const numpyPython = findPython('numpy');
+if (!torchPython)
+  console.info('[checkpoint.test] skipping the PyTorch test: no python3 with torch and safetensors.');
+if (!numpyPython) console.info('[checkpoint.test] skipping the numpy reader test: no python3 with numpy.');
 
-describe('PyTorch interop', () => {
-  it.skipIf(!python)('PyTorch (safetensors.torch) reads our model file bit-exactly', async () => {
+/** Run a Python script that prints {name: [dtype, shape, hex of the raw little-endian data]} as JSON. */
+function readWithPython(
+  python: string,
+  script: string,
+  file: string,
+): Record<string, [string, number[], string]> {
+  return JSON.parse(execFileSync(python, ['-c', script, file], { encoding: 'utf8' }));
+}
+
+describe('interop with Python', () => {
+  it.skipIf(!torchPython)('PyTorch (safetensors.torch) reads our model file bit-exactly', async () => {
     const ckpt = checkpoint(5);
     const dir = await saveCheckpoint(root, ckpt);
     const script = [
-      'import sys, json, struct',
+      'import sys, json',
       'from safetensors.torch import load_file',
       't = load_file(sys.argv[1])',
       'print(json.dumps({k: [str(v.dtype), list(v.shape), v.contiguous().view(-1).numpy().tobytes().hex()] for k, v in t.items()}))',
     ].join('\n');
-    const out = JSON.parse(
-      execFileSync(python!, ['-c', script, join(dir, CHECKPOINT_FILES.model)], { encoding: 'utf8' }),
-    );
+    const out = readWithPython(torchPython!, script, join(dir, CHECKPOINT_FILES.model));
     for (const [name, t] of Object.entries(ckpt.params)) {
       expect(out[name]).toEqual(['torch.float32', t.shape, raw(t).toString('hex')]);
     }
   });
+
+  it.skipIf(!numpyPython)(
+    'an independent Python reader of the published format (json + numpy) reads it',
+    async () => {
+      const ckpt = checkpoint(6);
+      const dir = await saveCheckpoint(root, ckpt);
+      const script = [
+        'import sys, json, struct, numpy as np',
+        'b = open(sys.argv[1], "rb").read()',
+        'n = struct.unpack("<Q", b[:8])[0]',
+        'assert n % 8 == 0',
+        'h = json.loads(b[8:8 + n])',
+        'meta = h.pop("__metadata__", {})',
+        'assert meta == {"format": "pt"}, meta',
+        'data = b[8 + n:]',
+        'out = {}',
+        'for k, v in h.items():',
+        '    s, e = v["data_offsets"]',
+        '    a = np.frombuffer(data[s:e], dtype="<f4").reshape(v["shape"])',
+        '    out[k] = ["float32", list(a.shape), a.tobytes().hex()]',
+        'print(json.dumps(out))',
+      ].join('\n');
+      const out = readWithPython(numpyPython!, script, join(dir, CHECKPOINT_FILES.model));
+      for (const [name, t] of Object.entries(ckpt.params)) {
+        expect(out[name]).toEqual(['float32', t.shape, raw(t).toString('hex')]);
+      }
+    },
+  );
 });

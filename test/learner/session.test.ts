@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXECUTION_PROVIDERS, OnnxSession, SessionError, WorkerSession } from '../../src/learner/index.js';
+import {
+  EXECUTION_PROVIDERS,
+  type InferenceRunner,
+  OnnxSession,
+  SessionError,
+  type TensorValue,
+  WorkerSession,
+} from '../../src/learner/index.js';
 import { EMBED, LINEAR_B, LINEAR_W, matmulChainModel, tinyModel } from './onnx-fixture.js';
 
 const x = new Float32Array([1, 2, 3, -1, 0, 0.5]); // [2, 3]
@@ -71,41 +78,38 @@ describe('OnnxSession (in-thread)', () => {
 
 describe('WorkerSession', () => {
   let worker: WorkerSession;
+  let tinyWorker: WorkerSession;
   let inThread: OnnxSession;
   // Heavy enough that a run spans many 1 ms timer periods.
-  const n = 256;
-  const heavy = matmulChainModel(24);
+  const n = 512;
+  const heavy = matmulChainModel(16);
   const a = Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 101) / 1000 - 0.05);
   const heavyFeeds = () => ({ a: { type: 'float32', dims: [n, n], data: a.slice() } });
+  const bytesOf = (t: TensorValue) => Buffer.from((t.data as Float32Array).buffer);
 
   beforeAll(async () => {
-    worker = await WorkerSession.create(heavy, { intraOpNumThreads: 1 });
-    inThread = await OnnxSession.create(heavy, { intraOpNumThreads: 1 });
+    [worker, tinyWorker, inThread] = await Promise.all([
+      WorkerSession.create(heavy, { intraOpNumThreads: 1 }),
+      WorkerSession.create(tinyModel(), { intraOpNumThreads: 1 }),
+      OnnxSession.create(heavy, { intraOpNumThreads: 1 }),
+    ]);
   });
   afterAll(async () => {
-    await worker?.dispose();
-    await inThread?.dispose();
+    await Promise.all([worker?.dispose(), tinyWorker?.dispose(), inThread?.dispose()]);
   });
 
   it('returns the same outputs as the in-thread session, bit for bit', async () => {
-    const tiny = await WorkerSession.create(tinyModel(), { intraOpNumThreads: 1 });
     const local = await OnnxSession.create(tinyModel(), { intraOpNumThreads: 1 });
-    const [w, l] = [await tiny.run(feeds()), await local.run(feeds())];
+    const [w, l] = [await tinyWorker.run(feeds()), await local.run(feeds())];
     expect(w).toEqual(l);
-    expect(
-      Buffer.from((w.y!.data as Float32Array).buffer).equals(Buffer.from((l.y!.data as Float32Array).buffer)),
-    ).toBe(true);
+    expect(bytesOf(w.y!).equals(bytesOf(l.y!))).toBe(true);
     const [hw, hl] = [await worker.run(heavyFeeds()), await inThread.run(heavyFeeds())];
-    expect(
-      Buffer.from((hw.y!.data as Float32Array).buffer).equals(
-        Buffer.from((hl.y!.data as Float32Array).buffer),
-      ),
-    ).toBe(true);
-    await Promise.all([tiny.dispose(), local.dispose()]);
+    expect(bytesOf(hw.y!).equals(bytesOf(hl.y!))).toBe(true);
+    await local.dispose();
   });
 
   it('keeps the event loop responsive during a run (timer ticks fire), unlike an in-thread run', async () => {
-    const ticksDuring = async (session: { run: WorkerSession['run'] }) => {
+    const ticksDuring = async (session: InferenceRunner) => {
       let ticks = 0;
       const timer = setInterval(() => {
         ticks++;
@@ -121,39 +125,41 @@ describe('WorkerSession', () => {
     expect(workerTicks).toBeGreaterThan(1);
   });
 
-  it('reports run errors, and copies feeds unless asked to transfer them', async () => {
-    const tiny = await WorkerSession.create(tinyModel());
-    await expect(tiny.run({ x: feeds().x })).rejects.toMatchObject({ kind: 'run' });
+  it('reports run errors and keeps working; copies feeds by default', async () => {
+    await expect(tinyWorker.run({ x: feeds().x })).rejects.toMatchObject({ kind: 'run' });
     const f = feeds();
-    await tiny.run(f);
-    expect(f.x.data.length).toBe(6); // still usable
-    await tiny.dispose();
-    const transferring = await WorkerSession.create(tinyModel(), { transferFeeds: true });
-    const g = feeds();
-    await transferring.run(g);
-    expect(g.x.data.length).toBe(0); // detached: the buffer moved to the worker
-    await transferring.dispose();
+    const out = await tinyWorker.run(f, ['e']);
+    expect(Object.keys(out)).toEqual(['e']);
+    expect(f.x.data.length).toBe(6); // still usable: it was copied
   });
 
-  it('falls back to cpu in the worker too, and rejects clearly when the worker dies', async () => {
+  it('falls back to cpu in the worker, transfers feeds on request, and rejects clearly once the worker died', async () => {
     const messages: string[] = [];
     const s = await WorkerSession.create(tinyModel(), {
       provider: 'webgpu',
+      transferFeeds: true,
       logger: (m) => messages.push(m),
     });
     expect(s.provider).toBe('cpu');
     expect(messages[0]).toMatch(/"webgpu" is not available.*falling back to "cpu"/);
-    const doomed = await WorkerSession.create(tinyModel(), { intraOpNumThreads: 1 });
+    const g = feeds();
+    expect(Array.from((await s.run(g)).e!.data as Float32Array)).toEqual([30, 31, 10, 11]);
+    expect(g.x.data.length).toBe(0); // detached: the buffer moved to the worker
     // Simulate the thread dying (as after an uncaught error or an out-of-memory kill) with a run just sent.
     // (It must not die inside a native run: onnxruntime-node then aborts the whole process.)
-    const dying = (Reflect.get(doomed, 'worker') as { terminate(): Promise<number> }).terminate();
-    const inFlight = doomed.run(feeds());
+    const dying = (Reflect.get(s, 'worker') as { terminate(): Promise<number> }).terminate();
+    const inFlight = s.run(feeds());
     await dying;
     await expect(inFlight).rejects.toThrow(
       /worker thread \d+ exited unexpectedly.*1 run\(s\) in flight were lost.*create a new one/,
     );
-    await expect(doomed.run(feeds())).rejects.toMatchObject({ kind: 'worker-died' });
-    await doomed.dispose();
+    await expect(s.run(feeds())).rejects.toMatchObject({ kind: 'worker-died' });
+    await s.dispose();
+    await expect(s.run(feeds())).rejects.toMatchObject({ kind: 'worker-died' });
+  });
+
+  it('rejects runs after dispose', async () => {
+    const s = await WorkerSession.create(tinyModel());
     await s.dispose();
     await expect(s.run(feeds())).rejects.toMatchObject({ kind: 'disposed' });
   });
