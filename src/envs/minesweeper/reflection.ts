@@ -43,7 +43,7 @@ function lossCause(s: MinesweeperState, cell: number): string {
   const before = s.board.slice(0, cell) + HIDDEN + s.board.slice(cell + 1);
   const a = analyse(before, s.rows, s.cols, s.mines.length);
   if (a.mines.includes(cell))
-    return witness(before, s, cell) ?? 'The numbers around it already proved it was a mine.';
+    return witness(before, s, cell) ?? 'The numbers and the mine count already proved it was a mine.';
   const p = a.probability[cell]!;
   if (a.safe.length > 0) {
     return `It was a guess with about ${percent(p)} risk, while ${list(a.safe, s.cols)} ${a.safe.length === 1 ? 'was' : 'were'} certainly safe.`;
@@ -62,7 +62,10 @@ function wasted(ctx: ReflectPromptContext<MinesweeperState>): string | null {
     .map((h) => h.action);
   const invalid = ctx.history.filter((h) => h.action === 'no operation').length;
   const parts: string[] = [];
-  if (cells.length > 0) parts.push(`already-open or off-board cells ${cells.join(', ')}`);
+  if (cells.length > 0) {
+    const more = cells.length > LIST_MAX ? ` and ${cells.length - LIST_MAX} more` : '';
+    parts.push(`already-open or off-board cells ${cells.slice(0, LIST_MAX).join(', ')}${more}`);
+  }
   if (invalid > 0)
     parts.push(`${invalid} repl${invalid === 1 ? 'y' : 'ies'} without a valid (row, col) action`);
   return parts.length > 0 ? `I wasted turns on ${parts.join(' and on ')}.` : null;

@@ -44,6 +44,14 @@ describe('rule reflections: hand-checked', () => {
     );
   });
 
+  it('keeps long lists short', () => {
+    const text = run(
+      board,
+      Array.from({ length: 10 }, () => ({ row: 2, col: 2 })),
+    );
+    expect(text).toContain('cells (2, 2), (2, 2), (2, 2), (2, 2), (2, 2), (2, 2) and 4 more.');
+  });
+
   // Default boards: one solver move, then a chosen mine (regression texts, checked by hand against the boards).
   function afterExpert(seed: number, mine: [number, number]) {
     const s0 = minesweeper.initial(seed, minesweeper.presets['default']!);
