@@ -8,7 +8,7 @@
  * The same options give a byte-identical log: trials are reordered into plan
  * order before they are written, records hold no times, and keys are sorted.
  */
-import { lastValueFrom, merge, type Observable, toArray } from 'rxjs';
+import { lastValueFrom, merge, type Observable, reduce, toArray } from 'rxjs';
 import { runRollout } from '../actors/provide.js';
 import { planRollout, type RolloutInput } from '../actors/rollout.js';
 import { registerBuiltinEnvs } from '../envs/builtin.js';
@@ -165,9 +165,9 @@ export async function runEval(options: EvalOptions, io: EvalIO): Promise<EvalRes
   const outPath = options.out ?? `runs/eval-${env.id}-${slug(policy.name)}-seed${options.seed}.jsonl`;
   const live = options.live ?? io.live.isTTY === true;
 
-  let metricsDone: Promise<MetricEvent[]> = Promise.resolve([]);
+  let metricsDone: Promise<Map<string, MetricEvent>> = Promise.resolve(new Map());
   let logDone: Promise<unknown> = Promise.resolve();
-  const records = await runRollout({
+  const rollout = runRollout({
     ...input,
     policy,
     attach: (actor) => {
@@ -184,7 +184,7 @@ export async function runEval(options: EvalOptions, io: EvalIO): Promise<EvalRes
             show: (e) => Object.keys(e.tags).length === 0,
           }),
         );
-      metricsDone = lastValueFrom(metrics$.pipe(toArray()));
+      metricsDone = lastValueFrom(metrics$.pipe(reduce((latest, e) => latestByKey([e], latest), new Map())));
       logDone = lastValueFrom(
         streams.trials$.pipe(
           inPlanOrder((r) => planIndex.get(r.trialId)),
@@ -194,8 +194,11 @@ export async function runEval(options: EvalOptions, io: EvalIO): Promise<EvalRes
       );
     },
   });
-  const [events] = await Promise.all([metricsDone, logDone]);
-  const metrics = reportOrder(latestByKey(events).values());
+  // Wait for all three, so a failed rollout still closes the log with every trial it finished.
+  const [done, latest, logged] = await Promise.allSettled([rollout, metricsDone, logDone]);
+  for (const outcome of [done, latest, logged]) if (outcome.status === 'rejected') throw outcome.reason;
+  const records = (done as PromiseFulfilledResult<TrialRecord[]>).value;
+  const metrics = reportOrder((latest as PromiseFulfilledResult<Map<string, MetricEvent>>).value.values());
   const report = formatReport(env.id, options, trialsPerTask, policy.name, metrics, records.length, outPath);
   io.out.write(report);
   return { envId: env.id, records, metrics, outPath, report };

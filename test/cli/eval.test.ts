@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type EvalOptions, runEval } from '../../src/cli/eval-run.js';
 import { main } from '../../src/cli/main.js';
+import { registerPolicyKind } from '../../src/cli/policy-spec.js';
 import { listEnvs, registerEnv, unregisterEnv } from '../../src/envs/core/registry.js';
 import { validationSeeds } from '../../src/envs/core/seeds.js';
 import { readJsonl } from '../../src/metrics/sinks/jsonl.js';
@@ -77,6 +78,24 @@ describe('runEval', () => {
     expect(a!.length).toBeGreaterThan(0);
     expect(b!.equals(a!)).toBe(true);
     expect(c!.equals(a!)).toBe(false);
+  });
+
+  it('counts and logs trials whose policy failed, never dropping them', async () => {
+    registerPolicyKind('broken-test', {
+      usage: 'broken-test (always fails)',
+      argument: 'none',
+      create: () => ({
+        name: 'broken',
+        generate: () => Promise.reject(new Error('server down')),
+      }),
+    });
+    const out = join(dir, 'broken.jsonl');
+    const r = await runEval({ ...base, tasks: 2, policy: 'broken-test', out }, quiet().io);
+    expect(value(r, 'failed_trials')).toBe(2);
+    expect(value(r, 'pass@1')).toBe(0);
+    const logged = readJsonl<TrialRecord>(out);
+    expect(logged).toHaveLength(2);
+    expect(logged.every((t) => typeof t.failed === 'string' && t.failed.includes('broken'))).toBe(true);
   });
 
   it('explains bad options', async () => {
