@@ -91,13 +91,11 @@ export function checkSettings(settings: SessionSettings): string | null {
 function ortOptions(
   settings: SessionSettings,
   provider: ExecutionProvider,
-  quiet: boolean,
 ): ort.InferenceSession.SessionOptions {
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     graphOptimizationLevel: settings.graphOptimizationLevel ?? 'all',
-    // A GPU attempt that may fail logs its own error line; we report the failure ourselves instead.
-    logSeverityLevel: settings.logSeverityLevel ?? (quiet ? 4 : 2),
+    logSeverityLevel: settings.logSeverityLevel ?? 2,
   };
   if (settings.intraOpNumThreads !== undefined) options.intraOpNumThreads = settings.intraOpNumThreads;
   if (settings.interOpNumThreads !== undefined) options.interOpNumThreads = settings.interOpNumThreads;
@@ -123,10 +121,7 @@ export async function createOrtSession(
   const warnings: string[] = [];
   if (provider !== 'cpu') {
     try {
-      const session = await ort.InferenceSession.create(
-        model as Uint8Array,
-        ortOptions(settings, provider, true),
-      );
+      const session = await ort.InferenceSession.create(model as Uint8Array, ortOptions(settings, provider));
       return { session, provider, warnings };
     } catch (error) {
       const reason = `execution provider "${provider}" is not available (${firstLine(error)})`;
@@ -138,10 +133,7 @@ export async function createOrtSession(
     }
   }
   try {
-    const session = await ort.InferenceSession.create(
-      model as Uint8Array,
-      ortOptions(settings, 'cpu', false),
-    );
+    const session = await ort.InferenceSession.create(model as Uint8Array, ortOptions(settings, 'cpu'));
     return { session, provider: 'cpu', warnings };
   } catch (error) {
     const message = `onnxruntime could not load the model: ${firstLine(error)}. Check that the bytes are an ONNX model (IR ≤ 13, opset ≤ 26).`;

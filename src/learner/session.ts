@@ -221,7 +221,16 @@ export class WorkerSession implements InferenceRunner {
     return new Promise<Outputs>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) this.worker.ref(); // keep the process alive while runs are in flight
-      this.worker.postMessage(message, transferList);
+      try {
+        this.worker.postMessage(message, transferList);
+      } catch (cause) {
+        this.settle(id);
+        reject(
+          new SessionError(`feeds cannot be sent to the worker: ${(cause as Error).message}`, 'run', {
+            cause,
+          }),
+        );
+      }
     });
   }
 

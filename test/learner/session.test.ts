@@ -127,6 +127,8 @@ describe('WorkerSession', () => {
 
   it('reports run errors and keeps working; copies feeds by default', async () => {
     await expect(tinyWorker.run({ x: feeds().x })).rejects.toMatchObject({ kind: 'run' });
+    const unclonable = { type: 'float32', dims: [1], data: (() => 0) as unknown as Float32Array };
+    await expect(tinyWorker.run({ x: unclonable })).rejects.toThrow(/feeds cannot be sent to the worker/);
     const f = feeds();
     const out = await tinyWorker.run(f, ['e']);
     expect(Object.keys(out)).toEqual(['e']);
