@@ -213,12 +213,14 @@ function formatReport(
   trials: number,
   outPath: string,
 ): string {
+  // With one trial per task the entropy is 0 by definition: say so instead of printing zeros.
+  const single = trialsPerTask < 2;
+  const shown = single ? metrics.filter((e) => !e.name.startsWith('entropy')) : metrics;
   const lines = [
     `lamer eval  env=${envId}${o.preset ? ` preset=${o.preset}` : ''} policy=${policyName} tasks=${o.tasks} trials/task=${trialsPerTask} attempts=${o.attempts} memory=${o.memory} style=${o.style ?? 'faithful'} seed=${o.seed}`,
-    renderMetricsTable(metrics),
+    renderMetricsTable(shown),
   ];
-  if (trialsPerTask < 2)
-    lines.push('entropy needs --trials-per-task >= 2 (with one trial per task it is 0 by definition)');
+  if (single) lines.push('entropy: needs --trials-per-task >= 2 (the distinct trajectories of one task)');
   lines.push(`trial log: ${outPath} (${trials} trials)`);
   return `${lines.join('\n')}\n`;
 }

@@ -53,6 +53,8 @@ describe('runEval', () => {
     expect(value(r, 'invalid_action_rate')).toBe(0);
     expect(text.join('')).toMatch(/pass@1\s+│\s+│\s+1\s/);
     expect(text.join('')).toContain(`trial log: ${out} (6 trials)`);
+    expect(text.join('')).not.toMatch(/│ entropy/);
+    expect(text.join('')).toContain('entropy: needs --trials-per-task >= 2');
   });
 
   it('runs over the fixed seeded validation task set and logs trials in plan order', async () => {
@@ -67,6 +69,7 @@ describe('runEval', () => {
     const p3 = value(r, 'pass@3')!;
     expect(p1).toBeLessThanOrEqual(p3);
     expect(value(r, 'entropy')).toBeGreaterThan(0);
+    expect(r.report).toMatch(/│ entropy /);
   });
 
   it('writes a byte-identical JSONL log for the same seed, and another one for another seed', async () => {
