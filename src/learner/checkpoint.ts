@@ -21,6 +21,7 @@ import {
   CHECKPOINT_FILES,
   type CheckpointManifest,
   checkpointDirName,
+  listCheckpoints,
   MANIFEST_FORMAT,
   pruneCheckpoints,
   readManifest,
@@ -239,4 +240,29 @@ function parseJsonObject(bytes: Buffer, path: string): Record<string, unknown> {
     throw new CheckpointError(`${path}: must hold a JSON object (the model config).`, { file: path });
   }
   return value as Record<string, unknown>;
+}
+
+export interface ResumeOptions extends LoadCheckpointOptions {
+  /** Told about each damaged checkpoint that is skipped (default: console.warn). */
+  logger?: (message: string) => void;
+}
+
+/**
+ * Load the newest checkpoint under `root` that loads and validates; damaged ones are skipped with a
+ * message (newest first). Returns null when there is no usable checkpoint: start from scratch.
+ */
+export async function loadLatestCheckpoint(
+  root: string,
+  options: ResumeOptions = {},
+): Promise<{ dir: string; checkpoint: Checkpoint } | null> {
+  const complete = (await listCheckpoints(root)).filter((c) => c.complete).reverse();
+  for (const { dir } of complete) {
+    try {
+      return { dir, checkpoint: await loadCheckpoint(dir, options) };
+    } catch (error) {
+      if (!(error instanceof CheckpointError)) throw error;
+      (options.logger ?? console.warn)(`skipping damaged checkpoint ${dir}: ${error.message}`);
+    }
+  }
+  return null;
 }

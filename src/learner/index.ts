@@ -15,6 +15,8 @@ export {
   type Checkpoint,
   type LoadCheckpointOptions,
   loadCheckpoint,
+  loadLatestCheckpoint,
+  type ResumeOptions,
   readSafetensorsFile,
   type SaveCheckpointOptions,
   saveCheckpoint,

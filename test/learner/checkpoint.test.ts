@@ -12,6 +12,7 @@ import {
   latestCheckpoint,
   listCheckpoints,
   loadCheckpoint,
+  loadLatestCheckpoint,
   readSafetensorsFile,
   saveCheckpoint,
   specOf,
@@ -146,6 +147,19 @@ describe('checkpoint folders', () => {
     // Saving again completes it.
     await saveCheckpoint(root, checkpoint(20));
     expect((await latestCheckpoint(root))?.step).toBe(20);
+  });
+
+  it('resumes from the newest checkpoint that loads, skipping a damaged one with a message', async () => {
+    expect(await loadLatestCheckpoint(root)).toBeNull();
+    await saveCheckpoint(root, checkpoint(1));
+    const newest = await saveCheckpoint(root, checkpoint(2));
+    writeFileSync(join(newest, CHECKPOINT_FILES.config), '{"hidden_size": 5}\n');
+    const messages: string[] = [];
+    const resumed = await loadLatestCheckpoint(root, { logger: (m) => messages.push(m) });
+    expect(resumed?.checkpoint.step).toBe(1);
+    expectSameTensors(resumed!.checkpoint.params, checkpoint(1).params);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/skipping damaged checkpoint .*step-000002: .*config\.json: contents differ/);
   });
 
   it('keeps the last K checkpoints and removes crash debris older than the newest', async () => {
