@@ -12,6 +12,18 @@ export {
 } from './chat-template.js';
 // Errors
 export { PolicyError } from './errors.js';
+// OpenAI-compatible HTTP policy
+export {
+  HttpAuthError,
+  HttpBadRequestError,
+  HttpNotFoundError,
+  HttpPolicyError,
+  HttpReplyFormatError,
+  HttpRetriesExhaustedError,
+} from './http/errors.js';
+export { OpenAiPolicy, type OpenAiPolicyOptions } from './http/openai.js';
+export { DEFAULT_RETRY, type RetrySettings } from './http/retry.js';
+export { type OpenAiSpec, parseOpenAiSpec } from './http/spec.js';
 // Scripted policies
 export {
   type ExpertOptions,

@@ -1,0 +1,107 @@
+/**
+ * The OpenAI chat-completions wire format: request bodies from our sampling
+ * settings, and replies parsed (with zod) into Generations.
+ */
+import { z } from 'zod';
+import type { Generation, GenerationRequest } from '../types.js';
+
+export interface WireOptions {
+  model: string;
+  /** Ask for per-token log-probabilities (`logprobs: true`). */
+  logprobs: boolean;
+  /** Send `top_k` (vLLM, llama.cpp and Ollama accept it; OpenAI's own API does not). */
+  sendTopK: boolean;
+  /** Sent as `chat_template_kwargs.enable_thinking` (vLLM/SGLang for Qwen3) when set. */
+  enableThinking?: boolean;
+  /** Extra body fields, merged last (e.g. `{ repetition_penalty: 1.05 }`). */
+  extraBody?: Record<string, unknown>;
+}
+
+/** The JSON body of `POST /chat/completions` for one request. */
+export function chatCompletionBody(
+  request: GenerationRequest,
+  options: WireOptions,
+): Record<string, unknown> {
+  const s = request.sampling;
+  const body: Record<string, unknown> = {
+    model: options.model,
+    messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+    n: 1,
+  };
+  if (s.temperature !== undefined) body.temperature = s.temperature;
+  if (s.topP !== undefined) body.top_p = s.topP;
+  if (s.topK !== undefined && options.sendTopK) body.top_k = s.topK;
+  if (s.maxTokens !== undefined) body.max_tokens = s.maxTokens;
+  if (s.stop !== undefined && s.stop.length > 0) body.stop = s.stop;
+  if (s.seed !== undefined) body.seed = s.seed;
+  if (options.logprobs) body.logprobs = true;
+  if (options.enableThinking !== undefined)
+    body.chat_template_kwargs = { enable_thinking: options.enableThinking };
+  return { ...body, ...options.extraBody };
+}
+
+const replySchema = z.object({
+  choices: z
+    .array(
+      z.object({
+        message: z.object({ content: z.string().nullable().optional() }),
+        finish_reason: z.string().nullable().optional(),
+        logprobs: z
+          .object({
+            content: z
+              .array(z.object({ token: z.string().optional(), logprob: z.number() }))
+              .nullable()
+              .optional(),
+          })
+          .nullable()
+          .optional(),
+      }),
+    )
+    .min(1),
+});
+
+/** Parse a chat-completion reply; returns an error string when it is not one. */
+export function parseChatCompletion(text: string): { generation: Generation } | { error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { error: `reply is not JSON (${reason}; starts with ${JSON.stringify(text.slice(0, 80))})` };
+  }
+  const parsed = replySchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      error: `reply is not a chat completion (${issue?.path.join('.') || 'root'}: ${issue?.message})`,
+    };
+  }
+  const choice = parsed.data.choices[0]!;
+  const generation: Generation = {
+    text: choice.message.content ?? '',
+    finishReason: choice.finish_reason === 'length' ? 'length' : 'stop',
+  };
+  const tokens = choice.logprobs?.content;
+  if (tokens && tokens.length > 0) generation.logprobs = tokens.map((t) => t.logprob);
+  return { generation };
+}
+
+/** The human-readable message in an error body (`{error:{message}}`, `{error}`, `{message}`, `{detail}`), or the text. */
+export function serverMessage(text: string): string {
+  try {
+    const json = JSON.parse(text) as Record<string, unknown>;
+    const error = json.error;
+    if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
+      return (error as { message: string }).message;
+    }
+    for (const value of [error, json.message, json.detail]) {
+      if (typeof value === 'string') return value;
+      if (value !== undefined) return JSON.stringify(value).slice(0, 500);
+    }
+  } catch (error) {
+    // Not JSON (an HTML error page, plain text): the raw text below is the message.
+    if (!(error instanceof SyntaxError)) throw error;
+  }
+  const trimmed = text.trim();
+  return trimmed === '' ? '(empty body)' : trimmed.slice(0, 500);
+}
