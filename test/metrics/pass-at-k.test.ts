@@ -1,3 +1,4 @@
+import { fc, test } from '@fast-check/vitest';
 import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { passAtK } from '../../src/metrics/pass-at-k.js';
@@ -62,4 +63,26 @@ describe('passAtK', () => {
     await collect(stream);
     expect((await finals(stream))['pass@1']).toBe(1);
   });
+});
+
+describe('passAtK properties', () => {
+  test.prop([
+    fc.array(fc.option(fc.integer({ min: 0, max: 2 }), { nil: null }), { minLength: 1, maxLength: 20 }),
+  ])(
+    'is non-decreasing in k, within [0, 1], and pass@3 is the share of trials that ever won',
+    async (wins) => {
+      const trials = wins.map((w) =>
+        trial(
+          Array.from({ length: w === null ? 3 : w + 1 }, () => ['a']),
+          { wonAt: w },
+        ),
+      );
+      const f = await finals(from(trials).pipe(passAtK({ k: 3 })));
+      const p = [f['pass@1']!, f['pass@2']!, f['pass@3']!];
+      expect(p[0]).toBeLessThanOrEqual(p[1]!);
+      expect(p[1]).toBeLessThanOrEqual(p[2]!);
+      expect(p[0]).toBeGreaterThanOrEqual(0);
+      expect(p[2]).toBeCloseTo(wins.filter((w) => w !== null).length / wins.length, 12);
+    },
+  );
 });

@@ -1,3 +1,4 @@
+import { fc, test } from '@fast-check/vitest';
 import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -65,4 +66,18 @@ describe('trajectoryEntropy', () => {
     const ids = trajectoryIdentities({ taskId: 't', records: [a, b] });
     expect(ids.trial[0]).toBe(ids.trial[1]);
   });
+});
+
+describe('empiricalEntropy properties', () => {
+  test.prop([fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 30 })])(
+    'lies in [0, ln K], is 0 iff all identities are equal, and ignores order',
+    (ids) => {
+      const h = empiricalEntropy(ids);
+      expect(h.nats).toBeGreaterThanOrEqual(0);
+      expect(h.nats).toBeLessThanOrEqual(Math.log(ids.length) + 1e-12);
+      expect(h.nats === 0).toBe(new Set(ids).size === 1);
+      expect(empiricalEntropy([...ids].reverse()).nats).toBeCloseTo(h.nats, 12);
+      expect(h.normalised).toBeLessThanOrEqual(1 + 1e-12);
+    },
+  );
 });
