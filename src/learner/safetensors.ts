@@ -201,3 +201,45 @@ export function toFloat32(tensor: StoredTensor): Float32Array {
   }
   throw new CheckpointError(`toFloat32: dtype ${dtype} is not a floating-point type.`);
 }
+
+/** F32 tensors from plain arrays and their shapes (e.g. a train state's parameters and the model's shapes). */
+export function f32Tensors(
+  arrays: Record<string, Float32Array>,
+  shapes: Record<string, readonly number[]>,
+): TensorMap {
+  const out: TensorMap = {};
+  for (const [name, shape] of Object.entries(shapes)) {
+    const data = arrays[name];
+    if (data === undefined)
+      throw new CheckpointError(`tensor "${name}": no array given for this shape.`, { tensor: name });
+    out[name] = { dtype: 'F32', shape: [...shape], data };
+  }
+  const extra = Object.keys(arrays).find((name) => !Object.hasOwn(shapes, name));
+  if (extra !== undefined)
+    throw new CheckpointError(`tensor "${extra}": no shape given for this array.`, { tensor: extra });
+  return out;
+}
+
+/** The F32 spec of a map of shapes: what `loadCheckpoint({ expected })` checks a model's parameters against. */
+export function f32Spec(shapes: Record<string, readonly number[]>): Record<string, TensorSpec> {
+  return Object.fromEntries(
+    Object.entries(shapes).map(([name, shape]) => [name, { dtype: 'F32', shape: [...shape] }]),
+  );
+}
+
+/** The Float32Array of each tensor (throws, naming the tensor, when one is not F32). */
+export function f32Arrays(tensors: TensorMap): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    if (t.dtype !== 'F32') {
+      throw new CheckpointError(
+        `tensor "${name}": dtype is ${t.dtype}, expected F32; convert it with toFloat32.`,
+        {
+          tensor: name,
+        },
+      );
+    }
+    out[name] = t.data as Float32Array;
+  }
+  return out;
+}

@@ -9,6 +9,9 @@ import {
   type Checkpoint,
   CheckpointError,
   checkpointDirName,
+  f32Arrays,
+  f32Spec,
+  f32Tensors,
   latestCheckpoint,
   listCheckpoints,
   loadCheckpoint,
@@ -100,6 +103,24 @@ describe('checkpoint folders', () => {
     expectSameTensors(back.optimizer!.v, ckpt.optimizer!.v);
     const model = await readSafetensorsFile(join(dir, CHECKPOINT_FILES.model));
     expect(model.metadata.format).toBe('pt');
+  });
+
+  it('converts plain Float32Array state (params, m, v) to tensors and back', async () => {
+    const shapes = { 'model.norm.weight': [2], 'lm_head.weight': [3, 2] };
+    const arrays = {
+      'model.norm.weight': Float32Array.of(1, -0),
+      'lm_head.weight': new Float32Array(6).fill(0.5),
+    };
+    const dir = await saveCheckpoint(root, { step: 9, config: {}, params: f32Tensors(arrays, shapes) });
+    const back = await loadCheckpoint(dir, { expected: f32Spec(shapes) });
+    expect(f32Arrays(back.params)).toEqual(arrays);
+    expect(Object.is(f32Arrays(back.params)['model.norm.weight']![1], -0)).toBe(true);
+    expect(() => f32Tensors({ ...arrays, extra: new Float32Array(1) }, shapes)).toThrow(
+      /tensor "extra": no shape/,
+    );
+    expect(() => f32Arrays({ i: { dtype: 'I32', shape: [1], data: new Int32Array(1) } })).toThrow(
+      /tensor "i".*F32/,
+    );
   });
 
   it('rejects a checkpoint that does not match the model, naming the tensor', async () => {
