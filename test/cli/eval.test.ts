@@ -83,6 +83,15 @@ describe('runEval', () => {
     expect(c!.equals(a!)).toBe(false);
   });
 
+  it('is byte-identical per seed on a built-in env too (MineSweeper, random policy)', async () => {
+    const [a, b] = ['ms-a', 'ms-b'].map((n) => join(dir, `${n}.jsonl`));
+    const opts = { ...base, env: 'minesweeper', tasks: 4, trialsPerTask: 2 };
+    await runEval({ ...opts, out: a! }, quiet().io);
+    await runEval({ ...opts, out: b! }, quiet().io);
+    expect(readFileSync(a!).equals(readFileSync(b!))).toBe(true);
+    expect(readJsonl(a!)).toHaveLength(8);
+  });
+
   it('counts and logs trials whose policy failed, never dropping them', async () => {
     registerPolicyKind('broken-test', {
       usage: 'broken-test (always fails)',
