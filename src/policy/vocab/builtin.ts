@@ -24,9 +24,13 @@ export const BUILTIN_ADDED_TOKENS: readonly { content: string; special: boolean 
   { content: '</remark>', special: false },
 ];
 
-/** Qwen2/3's split pattern (digits one by one, punctuation runs, words with one leading non-letter). */
+/**
+ * Qwen2/3's split pattern (punctuation runs, words with one leading non-letter,
+ * digits one by one) except that a digit keeps its leading space (` ?\p{N}`),
+ * so board cells like ` 1` are one token.
+ */
 const SPLIT_PATTERN =
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+| ?\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
 
