@@ -141,6 +141,8 @@ export interface EnvDefinition<S = Json, A = Json, P = Json> {
   benchmarks?(): Record<string, () => void>;
   /** Task type for per-type metrics (ALFWorld); defaults to the env id. */
   taskType?(state: S): string;
+  /** The task in words when the observation does not show it (WebShop's instruction), for people playing. */
+  task?(state: S): string;
   prompts: Record<PromptStyle, PromptSet<S>>;
 }
 

@@ -32,9 +32,10 @@
  */
 import { z } from 'zod';
 import type { EnvDefinition } from '../core/types.js';
+import { webshopBenchmarks } from './bench.js';
 import { parseWebShopReflection, projectWebShop } from './projection.js';
 import { WEBSHOP_PROMPTS } from './prompts.js';
-import { admissibleActions, formatObservation } from './render.js';
+import { admissibleActions, formatObservation, instructionOf } from './render.js';
 import { initialState, noOp, stepState, type WebShopParams, type WebShopState } from './rules.js';
 import { expertAction, randomAction, ruleReflection } from './solver.js';
 
@@ -88,9 +89,12 @@ export const webshop: EnvDefinition<WebShopState, string, WebShopParams> = {
   randomAction,
   expertAction,
   ruleReflection,
+  task: instructionOf,
+  benchmarks: webshopBenchmarks,
   prompts: WEBSHOP_PROMPTS,
 };
 
+export { webshopBenchmarks } from './bench.js';
 // Catalog and data
 export {
   type BuildCatalogOptions,

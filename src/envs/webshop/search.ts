@@ -63,12 +63,17 @@ export function buildSearchIndex(catalog: WebShopCatalog): void {
 
 /**
  * One BM25 search: the asins of the top 50 products for `query`, best first.
- * Same catalog and query, same list (results are cached per catalog).
+ * Same catalog and query, same list (results are cached per catalog; `cache: false`
+ * runs the search anyway, e.g. to time it).
  */
-export function searchCatalog(catalog: WebShopCatalog, query: string): readonly string[] {
+export function searchCatalog(
+  catalog: WebShopCatalog,
+  query: string,
+  options: { cache?: boolean } = {},
+): readonly string[] {
   const index = indexOf(catalog);
   const key = query.toLowerCase();
-  const cached = index.cache.get(key);
+  const cached = options.cache === false ? undefined : index.cache.get(key);
   if (cached) {
     index.cache.delete(key);
     index.cache.set(key, cached);

@@ -45,6 +45,7 @@ describe('WebShop pages', () => {
     const goal = catalog.goals[s.goal]!;
     expect(rawObservation(s)).toBe(`WebShop [SEP] Instruction: [SEP] ${goal.instruction} [SEP] Search`);
     expect(webshop.observe(s)).toBe("'Search'");
+    expect(webshop.task!(s)).toBe(goal.instruction);
     expect(webshop.admissible(s)).toEqual(['search[<your query>]', 'click[search]']);
     // click[search] is listed (as in the reference) but does nothing.
     expect(webshop.step(s, 'click[search]').state).toEqual(s);
