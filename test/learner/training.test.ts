@@ -174,6 +174,24 @@ describe('training the tiny model', () => {
     }
   });
 
+  it('the fused step skips the update when the loss is not finite', async () => {
+    const sess = await sessionOf(buildTrainStepGraph(trainGraphConfig({ model: TINY })));
+    const state = initTrainState(TINY, 6);
+    const rows = [[1, 2, 3, 4]];
+    const out = await sess.run({
+      ...ortFeeds(optimizerFeeds(TINY, state, 1e-2)),
+      input_ids: ids(rows),
+      attention_mask: ids([[1, 1, 1, 1]]),
+      loss_mask: floats('float32', [[0, 1, 1, 1]]),
+      advantages: floats('float32', [[0, 1, Number.NaN, 1]]),
+      old_logprobs: floats('float32', [[0, -2, -2, -2]]),
+    });
+    const next = applyUpdate(state, out);
+    expect(next.skipped).toBe(true);
+    expect(next.state.step).toBe(0);
+    for (const n of Object.keys(state.params)) expect(next.state.params[n]).toEqual(state.params[n]);
+  });
+
   it('gradient accumulation over micro-batches equals one fused step', async () => {
     const cfg = trainGraphConfig({ model: TINY });
     const fused = await sessionOf(buildTrainStepGraph(cfg));
