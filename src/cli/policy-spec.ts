@@ -1,10 +1,13 @@
 /**
  * Policies by spec string, for `--policy` options: `name` or `name:argument`.
  * Built in: `random`, `expert` and `expert:EPS` (a random action with
- * probability EPS). Later kinds (`onnx:DIR`, `openai:URL#MODEL`) register a
+ * probability EPS), and `openai:URL#MODEL` (an OpenAI-compatible server; API
+ * key from OPENAI_API_KEY when set). Later kinds (`onnx:DIR`, ...) register a
  * factory under their prefix with `registerPolicyKind`, and every command that
  * takes `--policy` accepts them at once.
  */
+import { OpenAiPolicy } from '../policy/http/openai.js';
+import { parseOpenAiSpec } from '../policy/http/spec.js';
 import { expertPolicy, randomPolicy } from '../policy/scripted.js';
 import type { Policy } from '../policy/types.js';
 import { ConfigError, UnknownIdError } from '../util/errors.js';
@@ -80,5 +83,14 @@ registerPolicyKind('expert', {
       throw new ConfigError(`expert:EPS needs EPS in [0, 1], got "${argument}"`);
     }
     return expertPolicy({ epsilon });
+  },
+});
+
+registerPolicyKind('openai', {
+  usage: 'openai:URL#MODEL (an OpenAI-compatible server, e.g. openai:http://127.0.0.1:8000/v1#Qwen/Qwen3-4B)',
+  argument: 'required',
+  create: (argument, context) => {
+    const { baseURL, model } = parseOpenAiSpec(argument!);
+    return new OpenAiPolicy({ baseURL, model, seed: context.seed });
   },
 });

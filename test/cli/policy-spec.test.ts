@@ -20,6 +20,13 @@ describe('policy specs', () => {
     expect((await createPolicy('expert:0.25', ctx)).name).toBe('expert(eps=0.25)');
   });
 
+  it('builds an OpenAI-compatible policy from openai:URL#MODEL (no request is sent)', async () => {
+    const p = await createPolicy('openai:http://127.0.0.1:9/v1/#Qwen/Qwen3-4B', ctx);
+    expect(p.name).toBe('openai:http://127.0.0.1:9/v1#Qwen/Qwen3-4B');
+    await expect(createPolicy('openai:http://127.0.0.1:9/v1', ctx)).rejects.toThrow(/names no model/);
+    await expect(createPolicy('openai', ctx)).rejects.toThrow(/needs an argument/);
+  });
+
   it('rejects unknown kinds (listing the accepted ones) and bad arguments', async () => {
     await expect(createPolicy('gpt', ctx)).rejects.toThrow(UnknownIdError);
     await expect(createPolicy('gpt', ctx)).rejects.toThrow(/Accepted: random .*; expert/);
