@@ -14,7 +14,7 @@
  * stays usable. Loading checks the manifest hashes, then each safetensors header, dtype and shape.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AtomicWriteOptions, writeFileAtomic } from './atomic-write.js';
 import {
@@ -105,6 +105,10 @@ export async function saveCheckpoint(
   await mkdir(dir, { recursive: true });
   // Re-saving a step: drop the old manifest first, so a crash mid-save leaves the folder incomplete, not mixed.
   await rm(join(dir, CHECKPOINT_FILES.manifest), { force: true });
+  // Temporary files left by an earlier save that crashed (one writer per checkpoints root).
+  for (const name of await readdir(dir)) {
+    if (name.startsWith('.') && name.endsWith('.tmp')) await rm(join(dir, name), { force: true });
+  }
   const files: Array<[string, readonly Uint8Array[]]> = [
     [CHECKPOINT_FILES.model, encodeSafetensorsChunks(ckpt.params, { format: 'pt' })],
     [CHECKPOINT_FILES.config, [Buffer.from(JSON.stringify(ckpt.config, null, 2) + '\n')]],

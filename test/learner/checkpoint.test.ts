@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type AtomicWriteIo,
@@ -168,6 +169,31 @@ describe('checkpoint folders', () => {
     // Saving again completes it.
     await saveCheckpoint(root, checkpoint(20));
     expect((await latestCheckpoint(root))?.step).toBe(20);
+  });
+
+  it('survives a real hard crash (SIGKILL) in the middle of writing a checkpoint', async () => {
+    await saveCheckpoint(root, checkpoint(1));
+    const src = resolve(import.meta.dirname, '../../src/learner/index.ts');
+    // The child writes 200 bytes of step 2's model file, then kills itself: no cleanup code can run.
+    const child = `
+      import { saveCheckpoint } from ${JSON.stringify(pathToFileURL(src).href)};
+      const params = { w: { dtype: 'F32', shape: [1000], data: new Float32Array(1000).fill(2) } };
+      await saveCheckpoint(${JSON.stringify(root)}, { step: 2, config: {}, params }, { io: { async write(handle, chunk) {
+        await handle.write(chunk, 0, Math.min(200, chunk.byteLength));
+        await handle.sync();
+        process.kill(process.pid, 'SIGKILL');
+      } } });`;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], {
+      encoding: 'utf8',
+    });
+    expect(result.signal).toBe('SIGKILL');
+    const leftovers = readdirSync(join(root, 'step-000002'));
+    expect(leftovers).toHaveLength(1);
+    expect(leftovers[0]).toMatch(/^\.model\.safetensors\..*\.tmp$/);
+    expect(await latestCheckpoint(root)).toEqual({ step: 1, dir: join(root, 'step-000001') });
+    expectSameTensors((await loadLatestCheckpoint(root))!.checkpoint.params, checkpoint(1).params);
+    await saveCheckpoint(root, checkpoint(2)); // saving that step again clears the debris
+    expect(readdirSync(join(root, 'step-000002')).sort()).toEqual(Object.values(CHECKPOINT_FILES).sort());
   });
 
   it('resumes from the newest checkpoint that loads, skipping a damaged one with a message', async () => {
