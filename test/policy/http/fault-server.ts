@@ -1,7 +1,7 @@
 /**
  * A real OpenAI-compatible chat-completions server on 127.0.0.1 (port 0) with
  * fault injection chosen by the user message: `MODE:name`, where MODE is
- * `ok`, `long` (finish_reason length), `flaky500` (two 500s, then success), `slow` (first reply after 3 s),
+ * `ok`, `long` (finish_reason length), `flaky500` (two 500s, then success), `slow` (first reply after 10 s),
  * `r429` (one 429 with Retry-After: 0), `drop` (first reply cut mid-body),
  * `reset` (first connection destroyed before any reply), `always500`,
  * `badjson`, `nochoices`, `e400`, `e401`, `e404`, `hang` (never answers).
@@ -85,7 +85,7 @@ export async function startFaultServer(): Promise<FaultServer> {
         case 'always500':
           return json(503, { error: { message: 'warming up' } });
         case 'slow':
-          return hit === 1 ? later(3000, reply) : reply();
+          return hit === 1 ? later(10_000, reply) : reply();
         case 'r429':
           return hit === 1
             ? json(429, { error: { message: 'rate limited' } }, { 'retry-after': '0' })

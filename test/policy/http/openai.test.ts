@@ -30,7 +30,7 @@ function policy(options: Partial<OpenAiPolicyOptions> = {}): OpenAiPolicy {
     model: 'tiny',
     apiKeyEnv: 'TEST_LLM_KEY',
     env: { TEST_LLM_KEY: KEY },
-    timeoutMs: 1000,
+    timeoutMs: 2500,
     retry: FAST_RETRY,
     ...options,
   });
