@@ -1,0 +1,195 @@
+/**
+ * The generation engine: one worker thread (worker.ts) that holds the ONNX
+ * session, the weights and the KV cache. The main thread sends token ids and
+ * gets last-position logits back, so the event loop stays free during
+ * inference and no weights or cache cross threads per step. (We do not reuse
+ * learner/WorkerSession: it copies every feed, weights and cache included, on
+ * every run.)
+ */
+import { Worker } from 'node:worker_threads';
+import { SessionError, type SessionSettings } from '../../learner/session-core.js';
+import type { FromWorker, KvLayout, ReadyMessage, ToWorker, WeightTensor, WorkerInit } from './protocol.js';
+
+/** Start the worker from compiled JS, or from the TypeScript sources (vitest, tsx) through tsx's loader. */
+function spawn(init: WorkerInit): Worker {
+  const self = import.meta.url;
+  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self), { workerData: init });
+  let tsxApi: string;
+  try {
+    tsxApi = import.meta.resolve('tsx/esm/api');
+  } catch (cause) {
+    throw new SessionError('running from the TypeScript sources needs tsx: run `npm install`.', 'config', {
+      cause,
+    });
+  }
+  const entry = new URL('./worker.ts', self).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, workerData: init });
+}
+
+interface Pending {
+  resolve(m: FromWorker): void;
+  reject(e: Error): void;
+}
+
+type Request = ToWorker extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
+
+export class LmEngine {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private dead: SessionError | null = null;
+  private disposing: Promise<void> | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly ready: ReadyMessage,
+  ) {
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    worker.on('error', (e) => this.fail(`threw (${e.message})`, e));
+    worker.on('exit', (code) => {
+      if (this.disposing === null || this.pending.size > 0) this.fail(`exited with code ${code}`);
+    });
+    worker.unref();
+  }
+
+  /** Load a model (bytes or a file path) in a new worker thread. */
+  static async create(
+    model: Uint8Array | string,
+    settings: SessionSettings,
+    layout: KvLayout,
+  ): Promise<LmEngine> {
+    const worker = spawn({ model, settings, layout });
+    const ready = await new Promise<ReadyMessage>((resolve, reject) => {
+      const onMessage = (m: FromWorker) => {
+        cleanup();
+        if (m.type === 'ready') resolve(m);
+        else if (m.type === 'init-error') reject(new SessionError(m.message, m.kind));
+        else reject(new SessionError(`generation worker sent "${m.type}" before "ready"`, 'worker-died'));
+      };
+      const onError = (e: Error) => {
+        cleanup();
+        reject(
+          new SessionError(`generation worker failed to start: ${e.message}`, 'worker-died', { cause: e }),
+        );
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(
+          new SessionError(
+            `generation worker exited with code ${code} before the model loaded`,
+            'worker-died',
+          ),
+        );
+      };
+      const cleanup = () => worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    }).catch(async (error: unknown) => {
+      await worker.terminate();
+      throw error;
+    });
+    return new LmEngine(worker, ready);
+  }
+
+  get inputNames(): readonly string[] {
+    return this.ready.inputNames;
+  }
+  get outputNames(): readonly string[] {
+    return this.ready.outputNames;
+  }
+
+  private call(message: Request, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (this.disposing) return Promise.reject(new SessionError('the ONNX policy was disposed', 'disposed'));
+    const id = this.nextId++;
+    return new Promise<FromWorker>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      if (this.pending.size === 1) this.worker.ref();
+      this.worker.postMessage({ ...message, id } as ToWorker, transfer);
+    });
+  }
+
+  private async logits(message: Request, transfer: ArrayBuffer[]): Promise<Float32Array> {
+    const reply = await this.call(message, transfer);
+    if (reply.type !== 'logits') throw new SessionError(`expected logits, got "${reply.type}"`, 'run');
+    return reply.logits;
+  }
+
+  /** Store the weights fed as graph inputs (copied into the worker once). */
+  async setWeights(weights: Record<string, WeightTensor>): Promise<void> {
+    await this.call({ type: 'weights', weights });
+  }
+
+  /** Run the left-padded prompts; returns last-position logits [batch, vocab] and keeps the KV cache. */
+  prefill(
+    inputIds: BigInt64Array,
+    attentionMask: BigInt64Array,
+    positionIds: BigInt64Array,
+    batch: number,
+    seq: number,
+  ): Promise<Float32Array> {
+    return this.logits({ type: 'prefill', inputIds, attentionMask, positionIds, batch, seq }, [
+      inputIds.buffer as ArrayBuffer,
+      attentionMask.buffer as ArrayBuffer,
+      positionIds.buffer as ArrayBuffer,
+    ]);
+  }
+
+  /** One decode step for the cache rows `keep`; returns their logits [keep.length, vocab]. */
+  step(
+    keep: number[],
+    tokens: BigInt64Array,
+    attentionMask: BigInt64Array,
+    positionIds: BigInt64Array,
+  ): Promise<Float32Array> {
+    return this.logits({ type: 'step', keep, tokens, attentionMask, positionIds }, [
+      tokens.buffer as ArrayBuffer,
+      attentionMask.buffer as ArrayBuffer,
+      positionIds.buffer as ArrayBuffer,
+    ]);
+  }
+
+  /** Drop the KV cache. */
+  async release(): Promise<void> {
+    await this.call({ type: 'release' });
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (!('id' in m)) return;
+    const p = this.pending.get(m.id);
+    this.pending.delete(m.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if (m.type === 'error') p?.reject(new SessionError(`onnxruntime run failed: ${m.message}`, 'run'));
+    else p?.resolve(m);
+  }
+
+  private fail(reason: string, cause?: unknown): void {
+    if (this.dead) return;
+    this.dead = new SessionError(
+      `the ONNX policy's worker thread ${reason}; create the policy again (if it keeps failing, check free memory).`,
+      'worker-died',
+      { cause },
+    );
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(this.dead);
+    }
+  }
+
+  /** Stop the worker; messages already sent finish first. Idempotent. */
+  dispose(): Promise<void> {
+    if (this.disposing) return this.disposing;
+    const worker = this.worker;
+    this.disposing = (async () => {
+      if (!this.dead) {
+        worker.ref();
+        await new Promise<void>((resolve) => {
+          worker.on('message', (m: FromWorker) => m.type === 'disposed' && resolve());
+          worker.once('exit', () => resolve());
+          worker.postMessage({ type: 'dispose' } satisfies ToWorker);
+        });
+      }
+      await worker.terminate();
+    })();
+    return this.disposing;
+  }
+}

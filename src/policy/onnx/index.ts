@@ -1,0 +1,26 @@
+// Local ONNX LM policy (Hugging Face ONNX export layout), its export of the built-in model,
+// and the token-exact consistency helpers the learner uses.
+export { LmEngine } from './engine.js';
+export { builtinGenerationConfig, exportModelDir, LAMER_MODEL_FIELD, WEIGHTS_FILE } from './export.js';
+export { type GenerateContext, generateRows, type RowRequest, type RowResult } from './generate.js';
+export {
+  checkGraphNames,
+  type GenerationDefaults,
+  MODEL_DIR_FILES,
+  type ModelDir,
+  type ModelDirConfig,
+  ModelDirError,
+  readModelDir,
+} from './model-dir.js';
+export { OnnxPolicy, type OnnxPolicyOptions, type OnnxPolicyStats } from './policy.js';
+export type { KvLayout, WeightTensor } from './protocol.js';
+export { type Sampled, type SamplerSettings, sampleToken, topKIndices } from './sampling.js';
+export {
+  type PromptCodec,
+  promptTokens,
+  renderPrompt,
+  TokenConsistencyError,
+  type TrainingTokens,
+  trainingTokens,
+  turnMessages,
+} from './tokens.js';

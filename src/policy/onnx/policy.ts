@@ -1,0 +1,301 @@
+/**
+ * The local ONNX LM policy: a causal LM in the Hugging Face ONNX export layout
+ * (any exported LLM, or our built-in model), batched KV-cache generation off
+ * the main thread, per-request seeds, token ids and sampling log-probs, and
+ * new weights from the learner without rebuilding the session (when the
+ * weights are graph inputs: the built-in model's fast path).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSafetensorsFile } from '../../learner/checkpoint.js';
+import * as G from '../../learner/graph/index.js';
+import { buildInferenceGraph } from '../../learner/inference.js';
+import { headDim, type ModelConfig, modelConfig, paramShapes } from '../../learner/model.js';
+import { toFloat32 } from '../../learner/safetensors.js';
+import type { SessionSettings } from '../../learner/session-core.js';
+import { deriveSeed } from '../../util/rng.js';
+import { PolicyError } from '../errors.js';
+import { type LoadedTokenizer, loadBuiltinTokenizer, loadTokenizerDir } from '../tokenizer.js';
+import type { Generation, GenerationRequest, Policy } from '../types.js';
+import { LmEngine } from './engine.js';
+import { builtinGenerationConfig, LAMER_MODEL_FIELD, WEIGHTS_FILE } from './export.js';
+import { type GenerateContext, generateRows, type RowRequest } from './generate.js';
+import { checkGraphNames, type GenerationDefaults, ModelDirError, readModelDir } from './model-dir.js';
+import type { WeightTensor } from './protocol.js';
+import { type PromptCodec, promptTokens } from './tokens.js';
+
+export interface OnnxPolicyOptions extends SessionSettings {
+  /** Name shown in logs and reports (default `onnx:<dir>` or `builtin`). */
+  name?: string;
+  /** Seed of requests that carry none (their seed is derived from it and the request key). Default 0. */
+  seed?: number;
+  /** Default token budget when a request sets none (default 1024, the reference's). */
+  maxTokens?: number;
+  /** Built-in exports: feed model.safetensors to a graph with weights as inputs (default true); false loads model.onnx. */
+  fastPath?: boolean;
+  /** Scratch memory for one prefill run (default 512 MiB); bigger batches are prefilled in row chunks. */
+  prefillBudgetBytes?: number;
+}
+
+export interface OnnxPolicyStats {
+  /** Calls to generate and their batch sizes. */
+  batchSizes: number[];
+  generatedTokens: number;
+}
+
+type Weights = Readonly<Record<string, Float32Array>>;
+
+const DEFAULT_BUDGET = 512 * 2 ** 20;
+
+export class OnnxPolicy implements Policy {
+  readonly stats: OnnxPolicyStats = { batchSizes: [], generatedTokens: 0 };
+  private version: number;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly name: string,
+    private readonly engine: LmEngine,
+    private readonly codec: PromptCodec & LoadedTokenizer,
+    private readonly ctx: GenerateContext,
+    private readonly defaults: GenerationDefaults,
+    private readonly options: OnnxPolicyOptions,
+    /** Parameter shapes fed as graph inputs, or null when the weights are baked into the graph. */
+    private readonly weightShapes: Record<string, number[]> | null,
+    version: number,
+  ) {
+    this.version = version;
+  }
+
+  /** Load a model directory in the HF ONNX export layout (see model-dir.ts). */
+  static async load(dir: string, options: OnnxPolicyOptions = {}): Promise<OnnxPolicy> {
+    const md = await readModelDir(dir);
+    const tok = await loadTokenizerDir(dir);
+    const ours = md.config[LAMER_MODEL_FIELD];
+    const weightsPath = join(dir, WEIGHTS_FILE);
+    if (options.fastPath !== false && typeof ours === 'object' && ours !== null && existsSync(weightsPath)) {
+      const config = modelConfig(ours as Partial<ModelConfig>);
+      const file = await readSafetensorsFile(weightsPath);
+      const params: Record<string, Float32Array> = {};
+      for (const name of Object.keys(paramShapes(config))) {
+        const t = file.tensors[name];
+        if (t === undefined)
+          throw new ModelDirError(`${weightsPath} has no tensor "${name}"; re-export the model`);
+        params[name] = toFloat32(t);
+      }
+      return OnnxPolicy.build(options.name ?? `onnx:${dir}`, config, params, 0, tok, md.generation, options);
+    }
+    if (!tok.chatTemplate) {
+      throw new ModelDirError(
+        `${dir}: tokenizer_config.json has no chat_template; add one (or a chat_template.jinja file)`,
+      );
+    }
+    const s = md.shape;
+    const engine = await LmEngine.create(md.modelPath, options, {
+      nLayers: s.nLayers,
+      kvHeads: s.kvHeads,
+      headDim: s.headDim,
+      vocabSize: s.vocabSize,
+      heads: s.heads,
+      positionIds: true,
+      prefillBudgetBytes: options.prefillBudgetBytes ?? DEFAULT_BUDGET,
+    });
+    let positionIds: boolean;
+    try {
+      positionIds = checkGraphNames(
+        md.modelPath,
+        engine.inputNames,
+        engine.outputNames,
+        s.nLayers,
+      ).positionIds;
+    } catch (error) {
+      await engine.dispose();
+      throw error;
+    }
+    if (!positionIds) {
+      await engine.dispose();
+      throw new ModelDirError(
+        `${md.modelPath}: exports without a position_ids input are not supported; re-export with it`,
+      );
+    }
+    const codec = { ...tok, chatTemplate: tok.chatTemplate };
+    const ctx = contextOf(engine, tok, md.generation, s.vocabSize, s.maxPositions);
+    return new OnnxPolicy(options.name ?? `onnx:${dir}`, engine, codec, ctx, md.generation, options, null, 0);
+  }
+
+  /** The built-in model from its config and weights (what the learner trains), on the fast path. */
+  static fromParams(
+    config: ModelConfig,
+    params: Weights,
+    version = 0,
+    options: OnnxPolicyOptions = {},
+  ): Promise<OnnxPolicy> {
+    const g = builtinGenerationConfig();
+    const generation: GenerationDefaults = {
+      eosTokenIds: g.eos_token_id as number[],
+      padTokenId: g.pad_token_id as number | null,
+    };
+    return OnnxPolicy.build(
+      options.name ?? 'builtin',
+      modelConfig(config),
+      params,
+      version,
+      loadBuiltinTokenizer(),
+      generation,
+      options,
+    );
+  }
+
+  private static async build(
+    name: string,
+    config: ModelConfig,
+    params: Weights,
+    version: number,
+    tok: LoadedTokenizer,
+    generation: GenerationDefaults,
+    options: OnnxPolicyOptions,
+  ): Promise<OnnxPolicy> {
+    if (!tok.chatTemplate) throw new ModelDirError(`${name}: the tokenizer has no chat template`);
+    const bytes = G.compileGraph(buildInferenceGraph(config, { weights: 'inputs' }));
+    const engine = await LmEngine.create(bytes, options, {
+      nLayers: config.nLayers,
+      kvHeads: config.nHeads,
+      headDim: headDim(config),
+      vocabSize: config.vocabSize,
+      heads: config.nHeads,
+      positionIds: true,
+      prefillBudgetBytes: options.prefillBudgetBytes ?? DEFAULT_BUDGET,
+    });
+    const shapes = paramShapes(config);
+    checkGraphNames(
+      name,
+      engine.inputNames,
+      engine.outputNames,
+      config.nLayers,
+      new Set(Object.keys(shapes)),
+    );
+    const codec = { ...tok, chatTemplate: tok.chatTemplate };
+    const ctx = contextOf(engine, tok, generation, config.vocabSize, config.maxSeqLen);
+    const policy = new OnnxPolicy(name, engine, codec, ctx, generation, options, shapes, version);
+    await policy.setWeights(params, version);
+    return policy;
+  }
+
+  /** Version of the weights in use (Generation.policyVersion). */
+  get policyVersion(): number {
+    return this.version;
+  }
+
+  /** The tokenizer and chat template this policy renders prompts with (for `trainingTokens`). */
+  get promptCodec(): PromptCodec {
+    return this.codec;
+  }
+
+  /**
+   * Load new weights (same names and shapes) without rebuilding the session;
+   * generations started after this call use them and report `version`.
+   */
+  setWeights(params: Weights, version: number): Promise<void> {
+    const shapes = this.weightShapes;
+    if (shapes === null) {
+      return Promise.reject(
+        new PolicyError(`${this.name}: its weights are baked into model.onnx; load it again to change them`),
+      );
+    }
+    const weights: Record<string, WeightTensor> = {};
+    for (const [name, dims] of Object.entries(shapes)) {
+      const v = params[name];
+      const n = dims.reduce((p, x) => p * x, 1);
+      if (!(v instanceof Float32Array) || v.length !== n) {
+        return Promise.reject(
+          new PolicyError(`setWeights: "${name}" must be a Float32Array of ${n} values (shape [${dims}])`),
+        );
+      }
+      weights[name] = { dims, data: v };
+    }
+    return this.serial(async () => {
+      await this.engine.setWeights(weights); // copied into the worker: the caller may keep mutating params
+      this.version = version;
+    });
+  }
+
+  generate(requests: GenerationRequest[], signal?: AbortSignal): Promise<Generation[]> {
+    if (requests.length === 0) return Promise.resolve([]);
+    let rows: RowRequest[];
+    try {
+      rows = requests.map((r) => this.rowOf(r)); // bad settings reject before queueing
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.serial(async () => {
+      signal?.throwIfAborted();
+      const version = this.version;
+      this.stats.batchSizes.push(rows.length);
+      const results = await generateRows(this.ctx, rows);
+      return results.map((r, i): Generation => {
+        this.stats.generatedTokens += r.tokens.length;
+        return {
+          text: r.text,
+          promptTokens: [...rows[i]!.promptIds],
+          responseTokens: r.tokens,
+          logprobs: r.logprobs,
+          policyVersion: version,
+          finishReason: r.finishReason,
+        };
+      });
+    });
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private rowOf(request: GenerationRequest): RowRequest {
+    const s = request.sampling;
+    const d = this.defaults;
+    const temperature = s.temperature ?? d.temperature ?? 1;
+    const topP = s.topP ?? d.topP ?? 1;
+    const topK = s.topK ?? d.topK ?? 0;
+    const maxTokens = s.maxTokens ?? this.options.maxTokens ?? 1024;
+    const bad = (what: string) => new PolicyError(`request ${request.key}: ${what}`);
+    if (!(temperature >= 0 && Number.isFinite(temperature)))
+      throw bad(`temperature must be >= 0, got ${temperature}`);
+    if (!(topP > 0 && topP <= 1)) throw bad(`top_p must be in (0, 1], got ${topP}`);
+    if (!(Number.isInteger(topK) && topK >= 0)) throw bad(`top_k must be an integer >= 0, got ${topK}`);
+    if (!(Number.isInteger(maxTokens) && maxTokens >= 1))
+      throw bad(`max_tokens must be an integer >= 1, got ${maxTokens}`);
+    const promptIds = promptTokens(this.codec, request.messages);
+    const limit = this.ctx.maxPositions;
+    if (promptIds.length === 0 || (limit !== null && promptIds.length >= limit)) {
+      throw bad(
+        `the prompt has ${promptIds.length} tokens; the model takes at most ${limit} (prompt and reply)`,
+      );
+    }
+    return {
+      promptIds,
+      sampler: { temperature, topP, topK },
+      maxTokens,
+      stop: s.stop ?? [],
+      seed: s.seed ?? deriveSeed(this.options.seed ?? 0, request.key),
+    };
+  }
+
+  /** Stop the worker thread. */
+  dispose(): Promise<void> {
+    return this.engine.dispose();
+  }
+}
+
+function contextOf(
+  engine: LmEngine,
+  tok: LoadedTokenizer,
+  generation: GenerationDefaults,
+  vocabSize: number,
+  maxPositions: number | null,
+): GenerateContext {
+  const endIds = new Set(generation.eosTokenIds);
+  if (tok.tokenizer.eosTokenId !== null) endIds.add(tok.tokenizer.eosTokenId);
+  const padId = generation.padTokenId ?? tok.tokenizer.padTokenId ?? tok.tokenizer.eosTokenId ?? 0;
+  return { engine, tokenizer: tok.tokenizer, vocabSize, endIds, padId, maxPositions };
+}

@@ -1,0 +1,198 @@
+/**
+ * Worker-thread entry of the generation engine (engine.ts): owns one
+ * onnxruntime session, the weights fed as graph inputs (sent once per
+ * `setWeights`, not per step) and the KV cache of the generation in progress.
+ * Messages are handled one at a time, in order. Imports only session-core.ts
+ * and the message types, so it loads from dist/ as plain JS.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type * as ort from 'onnxruntime-node';
+import { createOrtSession, type Feeds, runOrt, SessionError } from '../../learner/session-core.js';
+import type { FromWorker, KvLayout, ToWorker, WeightTensor, WorkerInit } from './protocol.js';
+
+const port = parentPort;
+if (port === null)
+  throw new Error('policy/onnx/worker.ts must run in a worker thread (use LmEngine.create).');
+
+interface Kv {
+  dims: number[];
+  data: Float32Array;
+}
+
+function post(message: FromWorker, transferList: ArrayBuffer[] = []): void {
+  port!.postMessage(message, transferList);
+}
+
+const pastName = (i: number, kind: 'key' | 'value') => `past_key_values.${i}.${kind}`;
+const presentName = (i: number, kind: 'key' | 'value') => `present.${i}.${kind}`;
+
+/** Rows `keep` of a [batch, ...] tensor. */
+function selectRows(t: Kv, keep: readonly number[]): Kv {
+  const rowSize = t.data.length / t.dims[0]!;
+  const out = new Float32Array(keep.length * rowSize);
+  keep.forEach((r, i) => {
+    out.set(t.data.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize);
+  });
+  return { dims: [keep.length, ...t.dims.slice(1)], data: out };
+}
+
+/** Concatenate [b_i, ...] tensors along the batch axis. */
+function concatRows(parts: readonly Kv[]): Kv {
+  if (parts.length === 1) return parts[0]!;
+  const total = parts.reduce((n, p) => n + p.data.length, 0);
+  const out = new Float32Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p.data, at);
+    at += p.data.length;
+  }
+  return { dims: [parts.reduce((n, p) => n + p.dims[0]!, 0), ...parts[0]!.dims.slice(1)], data: out };
+}
+
+class Generator {
+  private weights: Record<string, WeightTensor> = {};
+  private cache: Kv[] | null = null;
+
+  constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly layout: KvLayout,
+  ) {}
+
+  setWeights(weights: Record<string, WeightTensor>): void {
+    this.weights = weights;
+  }
+
+  private async run(
+    ids: BigInt64Array,
+    mask: BigInt64Array,
+    positions: BigInt64Array,
+    rows: number,
+    seq: number,
+    past: Kv[],
+  ): Promise<{ logits: Float32Array; present: Kv[] }> {
+    const L = this.layout;
+    const feeds: Feeds = {
+      input_ids: { type: 'int64', dims: [rows, seq], data: ids },
+      attention_mask: { type: 'int64', dims: [rows, mask.length / rows], data: mask },
+    };
+    if (L.positionIds) feeds.position_ids = { type: 'int64', dims: [rows, seq], data: positions };
+    for (let i = 0; i < L.nLayers; i++) {
+      for (const [j, kind] of (['key', 'value'] as const).entries()) {
+        const t = past[2 * i + j]!;
+        feeds[pastName(i, kind)] = { type: 'float32', dims: t.dims, data: t.data };
+      }
+    }
+    for (const name of this.session.inputNames) {
+      const w = this.weights[name];
+      if (w !== undefined) feeds[name] = { type: 'float32', dims: w.dims, data: w.data };
+    }
+    const out = await runOrt(this.session, feeds);
+    const logits = out.logits!;
+    const [b, t, v] = logits.dims as [number, number, number];
+    const data = logits.data as Float32Array;
+    const last = new Float32Array(b * v);
+    for (let r = 0; r < b; r++) last.set(data.subarray((r * t + t - 1) * v, (r * t + t) * v), r * v);
+    const present: Kv[] = [];
+    for (let i = 0; i < L.nLayers; i++) {
+      for (const kind of ['key', 'value'] as const) {
+        const p = out[presentName(i, kind)]!;
+        present.push({ dims: [...p.dims], data: p.data as Float32Array });
+      }
+    }
+    return { logits: last, present };
+  }
+
+  private emptyPast(rows: number): Kv[] {
+    const L = this.layout;
+    return Array.from({ length: 2 * L.nLayers }, () => ({
+      dims: [rows, L.kvHeads, 0, L.headDim],
+      data: new Float32Array(0),
+    }));
+  }
+
+  /** Prefill in row chunks small enough for the memory budget; the cache is their concatenation. */
+  async prefill(m: Extract<ToWorker, { type: 'prefill' }>): Promise<Float32Array> {
+    const L = this.layout;
+    const { batch, seq } = m;
+    // Per row: logits of every position (computed even when the graph returns the last only) and attention scores.
+    const perRow = 4 * seq * (L.vocabSize + 3 * L.heads * seq);
+    const chunk = Math.max(1, Math.min(batch, Math.floor(L.prefillBudgetBytes / Math.max(1, perRow))));
+    const logits = new Float32Array(batch * L.vocabSize);
+    const parts: Kv[][] = [];
+    for (let start = 0; start < batch; start += chunk) {
+      const rows = Math.min(chunk, batch - start);
+      const slice = (a: BigInt64Array) => a.subarray(start * seq, (start + rows) * seq);
+      const r = await this.run(
+        slice(m.inputIds),
+        slice(m.attentionMask),
+        slice(m.positionIds),
+        rows,
+        seq,
+        this.emptyPast(rows),
+      );
+      logits.set(r.logits, start * L.vocabSize);
+      parts.push(r.present);
+    }
+    this.cache = parts[0]!.map((_, k) => concatRows(parts.map((p) => p[k]!)));
+    return logits;
+  }
+
+  async step(m: Extract<ToWorker, { type: 'step' }>): Promise<Float32Array> {
+    if (this.cache === null) throw new Error('step without a prefill: the KV cache is empty');
+    const rows = m.keep.length;
+    const before = this.cache[0]!.dims[0]!;
+    const unchanged = rows === before && m.keep.every((r, i) => r === i);
+    const past = unchanged ? this.cache : this.cache.map((t) => selectRows(t, m.keep));
+    const r = await this.run(m.tokens, m.attentionMask, m.positionIds, rows, 1, past);
+    this.cache = r.present;
+    return r.logits;
+  }
+
+  release(): void {
+    this.cache = null;
+  }
+}
+
+const init = workerData as WorkerInit;
+try {
+  const { session, provider, warnings } = await createOrtSession(init.model, init.settings);
+  post({
+    type: 'ready',
+    inputNames: [...session.inputNames],
+    outputNames: [...session.outputNames],
+    provider,
+    warnings,
+  });
+  const gen = new Generator(session, init.layout);
+  const handle = async (m: ToWorker): Promise<void> => {
+    if (m.type === 'dispose') {
+      await session.release();
+      post({ type: 'disposed' });
+      port.close();
+      return;
+    }
+    try {
+      if (m.type === 'weights') {
+        gen.setWeights(m.weights);
+        post({ type: 'ok', id: m.id });
+      } else if (m.type === 'release') {
+        gen.release();
+        post({ type: 'ok', id: m.id });
+      } else {
+        const logits = m.type === 'prefill' ? await gen.prefill(m) : await gen.step(m);
+        post({ type: 'logits', id: m.id, rows: logits.length / init.layout.vocabSize, logits }, [
+          logits.buffer as ArrayBuffer,
+        ]);
+      }
+    } catch (error) {
+      post({ type: 'error', id: m.id, message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  let queue = Promise.resolve();
+  port.on('message', (m: ToWorker) => {
+    queue = queue.then(() => handle(m));
+  });
+} catch (error) {
+  const kind = error instanceof SessionError ? error.kind : 'create';
+  post({ type: 'init-error', message: error instanceof Error ? error.message : String(error), kind });
+}
