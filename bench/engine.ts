@@ -35,6 +35,7 @@ async function plainTrial(env: AnyEnvDefinition, params: Json, seed: number, ind
   const owner = { taskId, groupId: taskId, trialId: `${taskId}#0` };
   const initial = env.initial(seed, params);
   const taskType = env.taskType ? env.taskType(initial) : env.id;
+  const base = { ...owner, policyVersion: 0, envId: env.id, taskType };
   const memory: AttemptMemory[] = [];
   const samples: TurnSample[] = [];
   let final = initial;
@@ -53,23 +54,19 @@ async function plainTrial(env: AnyEnvDefinition, params: Json, seed: number, ind
       const [gen] = await policy.generate([makeRequest(key, prompt, {}, seed, oracle)]);
       const parsed = env.parseReflection(gen!.text);
       last.reflection = parsed.kind === 'reflection' ? parsed.text : '';
-      samples.push(
-        sample(
-          owner,
-          attempt - 1,
-          last.history.length,
-          'reflect',
-          prompt,
-          gen!.text,
-          0,
-          parsed.kind === 'reflection',
-          false,
-          false,
-          'reflection',
-          env.id,
-          taskType,
-        ),
-      );
+      samples.push({
+        ...base,
+        attempt: attempt - 1,
+        turn: last.history.length,
+        phase: 'reflect',
+        prompt,
+        response: gen!.text,
+        reward: 0,
+        valid: parsed.kind === 'reflection',
+        done: false,
+        won: false,
+        anchor: 'reflection',
+      });
     }
     let state = initial;
     const history: HistoryRecord[] = [];
@@ -92,24 +89,20 @@ async function plainTrial(env: AnyEnvDefinition, params: Json, seed: number, ind
       const r = p.kind === 'action' ? env.step(state, p.action) : env.stepInvalid(state);
       const action = env.describeAction(p.kind === 'action' ? p.action : null);
       history.push({ action, observation: env.observe(r.state), reward: r.reward, done: r.done, won: r.won });
-      samples.push(
-        sample(
-          owner,
-          attempt,
-          history.length - 1,
-          'play',
-          prompt,
-          gen!.text,
-          r.reward,
-          p.kind === 'action',
-          r.done,
-          r.won,
-          env.anchor(state),
-          env.id,
-          taskType,
-          action,
-        ),
-      );
+      samples.push({
+        ...base,
+        attempt,
+        turn: history.length - 1,
+        phase: 'play',
+        prompt,
+        response: gen!.text,
+        reward: r.reward,
+        valid: p.kind === 'action',
+        done: r.done,
+        won: r.won,
+        anchor: env.anchor(state),
+        action,
+      });
       state = r.state;
       done = r.done;
       won = r.won;
@@ -119,42 +112,6 @@ async function plainTrial(env: AnyEnvDefinition, params: Json, seed: number, ind
     if (won) break;
   }
   return samples.length;
-}
-
-function sample(
-  owner: { taskId: string; groupId: string; trialId: string },
-  attempt: number,
-  turn: number,
-  phase: 'play' | 'reflect',
-  prompt: string,
-  response: string,
-  reward: number,
-  valid: boolean,
-  done: boolean,
-  won: boolean,
-  anchor: string,
-  envId: string,
-  taskType: string,
-  action?: string,
-): TurnSample {
-  const s: TurnSample = {
-    ...owner,
-    attempt,
-    turn,
-    phase,
-    prompt,
-    response,
-    reward,
-    valid,
-    done,
-    won,
-    anchor,
-    policyVersion: 0,
-    envId,
-    taskType,
-  };
-  if (action !== undefined) s.action = action;
-  return s;
 }
 
 async function plainRun(
