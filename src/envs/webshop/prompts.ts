@@ -101,7 +101,7 @@ function faithfulPlay(ctx: PlayPromptContext<WebShopState>): string {
   const attempt = fresh ? 0 : ctx.attempt;
   const memory = fresh ? [] : ctx.memory.slice(0, attempt);
   const turn = ctx.history.length;
-  const task = instructionOf(ctx.initial).trim();
+  const task = instructionOf(ctx.initial);
   const actions = admissibleActions(ctx.current)
     .map((a) => `'${a}',`)
     .join('\n');
@@ -122,7 +122,7 @@ function faithfulPlay(ctx: PlayPromptContext<WebShopState>): string {
 
 function faithfulReflect(ctx: ReflectPromptContext<WebShopState>): string {
   const turn = ctx.history.length;
-  const task = instructionOf(ctx.initial).trim();
+  const task = instructionOf(ctx.initial);
   const traj = turn === 0 ? '' : fetchHistory(ctx.history, 20, 15);
   const prompt = REFLECT_PROMPT(task, currentTrajectory(turn, ctx.attempt, traj));
   return prompt.length > MAX_PROMPT_CHARS
@@ -138,7 +138,7 @@ function lastLine(text: string): string {
 function compactPlay(ctx: PlayPromptContext<WebShopState>): string {
   const fresh = ctx.memoryMode === 'none';
   const attempt = fresh ? 0 : ctx.attempt;
-  const lines = [`webshop task: ${instructionOf(ctx.initial).trim()}`];
+  const lines = [`webshop task: ${instructionOf(ctx.initial)}`];
   if (!fresh) {
     ctx.memory.slice(0, attempt).forEach((m, j) => {
       if (ctx.memoryMode !== 'reflection_only') {
@@ -156,7 +156,7 @@ function compactPlay(ctx: PlayPromptContext<WebShopState>): string {
 
 function compactReflect(ctx: ReflectPromptContext<WebShopState>): string {
   return [
-    `webshop task: ${instructionOf(ctx.initial).trim()}`,
+    `webshop task: ${instructionOf(ctx.initial)}`,
     `attempt ${ctx.attempt + 1} failed. actions: ${ctx.history.map((h) => h.action).join(' > ') || '(none)'}`,
     `last page: ${formatObservation(ctx.current)}`,
     'answer: <remark>what went wrong and the plan</remark>',

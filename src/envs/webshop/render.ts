@@ -21,8 +21,9 @@ export function catalogOf(state: WebShopState): WebShopCatalog {
   return webshopCatalog(state.catalog);
 }
 
+/** The task as the reference's env manager extracts it (the page's instruction text, stripped). */
 export function instructionOf(state: WebShopState): string {
-  return catalogOf(state).goals[state.goal]!.instruction;
+  return catalogOf(state).goals[state.goal]!.instruction.trim();
 }
 
 export function productOf(state: WebShopState): Product | null {
@@ -36,7 +37,7 @@ export function resultsOf(state: WebShopState): readonly string[] {
 
 /** The visible strings of the current page, in document order. */
 export function pageTexts(state: WebShopState): string[] {
-  const instruction = ['Instruction:', instructionOf(state).trim()];
+  const instruction = ['Instruction:', instructionOf(state)];
   switch (state.page) {
     case 'search':
       return ['WebShop', ...instruction, 'Search'];

@@ -30,6 +30,7 @@ import {
   NEXT_PAGE,
   PREV_PAGE,
   productOf,
+  resultsOf,
   SUB_PAGES,
 } from './render.js';
 import { scorePurchase } from './reward.js';
@@ -144,7 +145,7 @@ function click(state: WebShopState, arg: string): StepResult<WebShopState> {
   if (Object.hasOwn(SUB_PAGES, arg))
     return moved({ ...base, page: SUB_PAGES[arg as keyof typeof SUB_PAGES] });
   if (state.page === 'results') {
-    const asin = catalogOf(state).products.find((p) => p.asin.toLowerCase() === arg)!.asin;
+    const asin = resultsOf(state).find((a) => a.toLowerCase() === arg)!;
     return moved({ ...base, page: 'item', asin });
   }
   // An option value: the last radio group holding it (the reference's text → clickable dict keeps the last).
