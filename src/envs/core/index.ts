@@ -1,19 +1,4 @@
-// Contract checker
-export { type ContractOptions, type ContractReport, checkEnvContract } from './contract.js';
-// Shared helpers for env authors
-export { formatHistory, type HistoryWindow } from './history.js';
-// Registry
-export { getEnv, listEnvs, parseParams, registerEnv, resolveParams, unregisterEnv } from './registry.js';
-// Seeds and splits
-export {
-  DEFAULT_VALIDATION_SEED,
-  SEED_RANGES,
-  type Split,
-  splitOf,
-  taskSeeds,
-  validationSeeds,
-} from './seeds.js';
-export { extractBetween, type Occurrence, parseRemark, REFLECTION_MAX_CHARS, wrapAction } from './tags.js';
+// Contract types
 export type {
   AnyEnvDefinition,
   AttemptMemory,
@@ -29,3 +14,23 @@ export type {
   ReflectPromptContext,
   StepResult,
 } from './types.js';
+
+// Registry
+export { getEnv, listEnvs, parseParams, registerEnv, resolveParams, unregisterEnv } from './registry.js';
+
+// Seeds and splits
+export {
+  DEFAULT_VALIDATION_SEED,
+  SEED_RANGES,
+  type Split,
+  splitOf,
+  taskSeeds,
+  validationSeeds,
+} from './seeds.js';
+
+// Contract checker
+export { type ContractOptions, type ContractReport, checkEnvContract } from './contract.js';
+
+// Shared helpers for env authors
+export { formatHistory, type HistoryWindow } from './history.js';
+export { extractBetween, type Occurrence, parseRemark, REFLECTION_MAX_CHARS, wrapAction } from './tags.js';
