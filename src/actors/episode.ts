@@ -10,10 +10,10 @@
  * `failed`; nothing throws across the actor boundary.
  *
  * Named implementations: actor `generate` (the policy call; provide one with
- * `withPolicy`), actions `prepareRequest`, `applyReply`, `reportTurn`,
+ * `withPolicy`), actions `prepareRequest`, `applyReply`, `emitTurn`, `forwardTurn`,
  * `noteFailure`, guards `over`, `canRetry`, delay `retryDelay`.
  */
-import { assign, enqueueActions, setup } from 'xstate';
+import { assign, emit, setup } from 'xstate';
 import type { AttemptMemory, HistoryRecord, Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
 import type { Generation, GenerationRequest, SamplingSettings } from '../policy/types.js';
 import type { TurnSample } from '../streams/types.js';
@@ -31,6 +31,7 @@ import {
   requestKey,
   type TurnOwner,
   taskTypeOf,
+  turnTarget,
 } from './shared.js';
 
 /** Input of one episode (plain JSON). */
@@ -53,6 +54,8 @@ export interface EpisodeInput extends Partial<TurnOwner> {
   maxTurns?: number;
   sampling?: SamplingSettings;
   retry?: RetrySettings;
+  /** System id of the actor that collects turn samples (set by the rollout); default the parent. */
+  reportTo?: string;
 }
 
 /** The resolved, immutable settings of an episode. */
@@ -69,6 +72,7 @@ export interface EpisodeConfig extends TurnOwner {
   maxTurns: number;
   sampling: SamplingSettings;
   retry: RetrySettings;
+  reportTo?: string;
 }
 
 export interface EpisodeContext {
@@ -125,6 +129,7 @@ export function resolveEpisodeInput(input: EpisodeInput): EpisodeConfig {
     maxTurns,
     sampling: input.sampling ?? {},
     retry: input.retry ?? DEFAULT_RETRY,
+    reportTo: input.reportTo,
   };
 }
 
@@ -218,11 +223,17 @@ export const episodeMachine = setup({
         failed: null,
       };
     }),
-    reportTurn: enqueueActions(({ context, enqueue, self }) => {
-      const sample = context.samples[context.samples.length - 1]!;
-      enqueue.emit({ type: 'turn', sample });
-      if (self._parent) enqueue.sendParent({ type: 'turn', sample });
-    }),
+    emitTurn: emit(({ context }) => ({
+      type: 'turn' as const,
+      sample: context.samples[context.samples.length - 1]!,
+    })),
+    // a direct send, not `sendTo`: one plain hop per turn keeps the engine close to a plain loop
+    forwardTurn: ({ context, self, system }) => {
+      turnTarget(context.cfg.reportTo, self, system)?.send({
+        type: 'turn',
+        sample: context.samples[context.samples.length - 1]!,
+      });
+    },
     noteFailure: assign(({ context, event }) => ({
       tries: context.tries + 1,
       failed: describeFailure((event as { error?: unknown }).error),
@@ -261,7 +272,7 @@ export const episodeMachine = setup({
       invoke: {
         src: 'generate',
         input: ({ context }) => context.request!,
-        onDone: { target: 'check', actions: ['applyReply', 'reportTurn'] },
+        onDone: { target: 'check', actions: ['applyReply', 'emitTurn', 'forwardTurn'] },
         onError: [
           { guard: 'canRetry', target: 'backoff', actions: 'noteFailure' },
           { target: 'failed', actions: 'noteFailure' },

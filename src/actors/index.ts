@@ -70,8 +70,10 @@ export {
   generateActor,
   makeRequest,
   type RetrySettings,
+  ROLLOUT_SYSTEM_ID,
   requestKey,
   type TurnOwner,
+  turnTarget,
 } from './shared.js';
 export {
   type LastAttempt,

@@ -11,7 +11,7 @@ import { PolicyClient, type PolicyClientOptions } from './client.js';
 import { episodeMachine } from './episode.js';
 import { reflectorMachine } from './reflector.js';
 import { type RolloutInput, rolloutMachine } from './rollout.js';
-import { generateActor } from './shared.js';
+import { generateActor, ROLLOUT_SYSTEM_ID } from './shared.js';
 import { trialMachine } from './trial.js';
 
 /** A policy, or a client already wrapping one (to share its batcher and cache). */
@@ -100,6 +100,7 @@ export function createRolloutActor(options: RunRolloutOptions) {
   const machine = rolloutWithPolicy(client, trial ? { trial } : {});
   const actor = createActor(machine, {
     input,
+    systemId: input.systemId ?? ROLLOUT_SYSTEM_ID,
     ...(clock ? { clock } : {}),
     ...(snapshot ? { snapshot: snapshot as never } : {}),
   });

@@ -6,9 +6,9 @@
  * characters; a missing tag gives '' and `valid: false`).
  *
  * Named implementations: actor `generate`, actions `prepareRequest`,
- * `applyReply`, `reportTurn`, `noteFailure`, guard `canRetry`, delay `retryDelay`.
+ * `applyReply`, `emitTurn`, `forwardTurn`, `noteFailure`, guard `canRetry`, delay `retryDelay`.
  */
-import { assign, enqueueActions, setup } from 'xstate';
+import { assign, emit, setup } from 'xstate';
 import type { HistoryRecord, Json, PromptStyle } from '../envs/core/types.js';
 import type { Generation, GenerationRequest, SamplingSettings } from '../policy/types.js';
 import type { TurnSample } from '../streams/types.js';
@@ -24,6 +24,7 @@ import {
   requestKey,
   type TurnOwner,
   taskTypeOf,
+  turnTarget,
 } from './shared.js';
 
 /** Input of one reflection (plain JSON). */
@@ -42,6 +43,8 @@ export interface ReflectorInput extends Partial<TurnOwner> {
   style?: PromptStyle;
   sampling?: SamplingSettings;
   retry?: RetrySettings;
+  /** System id of the actor that collects turn samples (set by the rollout); default the parent. */
+  reportTo?: string;
 }
 
 export interface ReflectorConfig extends TurnOwner {
@@ -55,6 +58,7 @@ export interface ReflectorConfig extends TurnOwner {
   style: PromptStyle;
   sampling: SamplingSettings;
   retry: RetrySettings;
+  reportTo?: string;
 }
 
 export interface ReflectorContext {
@@ -93,6 +97,7 @@ export function resolveReflectorInput(input: ReflectorInput): ReflectorConfig {
     style: input.style ?? 'faithful',
     sampling: input.sampling ?? {},
     retry: input.retry ?? DEFAULT_RETRY,
+    reportTo: input.reportTo,
   };
 }
 
@@ -157,11 +162,11 @@ export const reflectorMachine = setup({
         failed: null,
       };
     }),
-    reportTurn: enqueueActions(({ context, enqueue, self }) => {
-      const sample = context.sample!;
-      enqueue.emit({ type: 'turn', sample });
-      if (self._parent) enqueue.sendParent({ type: 'turn', sample });
-    }),
+    emitTurn: emit(({ context }) => ({ type: 'turn' as const, sample: context.sample! })),
+    // a direct send, not `sendTo`: one plain hop per turn keeps the engine close to a plain loop
+    forwardTurn: ({ context, self, system }) => {
+      turnTarget(context.cfg.reportTo, self, system)?.send({ type: 'turn', sample: context.sample! });
+    },
     noteFailure: assign(({ context, event }) => ({
       tries: context.tries + 1,
       failed: describeFailure((event as { error?: unknown }).error),
@@ -191,7 +196,7 @@ export const reflectorMachine = setup({
       invoke: {
         src: 'generate',
         input: ({ context }) => context.request!,
-        onDone: { target: 'done', actions: ['applyReply', 'reportTurn'] },
+        onDone: { target: 'done', actions: ['applyReply', 'emitTurn', 'forwardTurn'] },
         onError: [
           { guard: 'canRetry', target: 'backoff', actions: 'noteFailure' },
           { target: 'failed', actions: 'noteFailure' },

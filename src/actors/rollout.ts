@@ -12,12 +12,12 @@
  * Named action `inFlightChanged` (default no-op) tells a batching policy
  * client how many trials are in flight (`withPolicy` wires it).
  */
-import { assign, emit, enqueueActions, setup } from 'xstate';
+import { emit, enqueueActions, setup } from 'xstate';
 import type { Json } from '../envs/core/types.js';
 import type { TrialRecord } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
 import type { RolloutEmitted, TurnEmitted } from './events.js';
-import { describeFailure, envOf } from './shared.js';
+import { describeFailure, envOf, ROLLOUT_SYSTEM_ID } from './shared.js';
 import { type TrialInput, type TrialSettings, trialMachine, trialSchedule } from './trial.js';
 
 export interface RolloutTask {
@@ -40,6 +40,11 @@ export interface RolloutInput {
   concurrency?: number;
   /** Prefix of group ids, so groups of different rollouts never collide. */
   runId?: string;
+  /**
+   * System id the rollout actor is registered under (default `lamer.rollout`);
+   * episodes send their turns straight to it (one hop). `createRolloutActor` sets it.
+   */
+  systemId?: string;
 }
 
 export interface RolloutContext {
@@ -83,6 +88,7 @@ export function planRollout(input: RolloutInput): TrialInput[] {
         taskId,
         groupId,
         trialId: `${taskId}#${k}`,
+        reportTo: input.systemId ?? ROLLOUT_SYSTEM_ID,
       };
       const params = task.params ?? input.params;
       if (params !== undefined) trial.params = params;

@@ -3,7 +3,7 @@
  * retry settings, request keys and seeds, the turn-sample builder and the
  * `generate` actor (the one side effect: a policy call, as a child actor).
  */
-import { fromPromise } from 'xstate';
+import { type AnyActorRef, fromPromise } from 'xstate';
 import { getEnv, parseParams } from '../envs/core/registry.js';
 import type { AnyEnvDefinition, Json } from '../envs/core/types.js';
 import { PolicyError } from '../policy/errors.js';
@@ -25,6 +25,22 @@ export interface TurnOwner {
   taskId: string;
   groupId: string;
   trialId: string;
+}
+
+/** System id of the rollout actor: its trials' episodes send their turn samples straight to it. */
+export const ROLLOUT_SYSTEM_ID = 'lamer.rollout';
+
+/**
+ * Where a machine's turn samples go besides its own listeners: the actor
+ * registered as `reportTo` in the system (the rollout: one hop instead of one
+ * per level), else the parent, else nowhere.
+ */
+export function turnTarget(
+  reportTo: string | undefined,
+  self: AnyActorRef,
+  system: { get(id: string): AnyActorRef | undefined },
+): AnyActorRef | undefined {
+  return (reportTo !== undefined ? system.get(reportTo) : undefined) ?? self._parent;
 }
 
 /** Stable, idempotent key of one policy call: `task/trial/attempt/turn/phase`. */

@@ -15,9 +15,9 @@
  *
  * Named implementations: actors `episode`, `reflector` (swap them, or their
  * `generate`, with `provide`), actions `recordAttempt`, `recordReflection`,
- * `crash`, `finish`, `reportTurn`, `reportTrial`, guards `finished`, `playNext`.
+ * `crash`, `finish`, `emitTurn`, `forwardTurn`, `reportTrial`, guards `finished`, `playNext`.
  */
-import { assign, emit, enqueueActions, setup } from 'xstate';
+import { assign, emit, setup } from 'xstate';
 import type { AttemptMemory, HistoryRecord, Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
 import type { SamplingSettings } from '../policy/types.js';
 import type { TrialRecord, TurnSample } from '../streams/types.js';
@@ -40,6 +40,7 @@ import {
   type RetrySettings,
   type TurnOwner,
   taskTypeOf,
+  turnTarget,
 } from './shared.js';
 
 /** How a trial runs (plain JSON); shared by every trial of a rollout. */
@@ -63,6 +64,8 @@ export interface TrialInput extends TrialSettings, Partial<TurnOwner> {
   params?: Json;
   /** Task seed: the instance every attempt restarts from. */
   seed: number;
+  /** System id of the actor that collects turn samples (set by the rollout); default the parent. */
+  reportTo?: string;
 }
 
 export interface TrialConfig extends TurnOwner {
@@ -75,6 +78,7 @@ export interface TrialConfig extends TurnOwner {
   maxTurns: number;
   sampling: SamplingSettings;
   retry: RetrySettings;
+  reportTo?: string;
 }
 
 /** The attempt a reflect step reflects on. */
@@ -137,6 +141,7 @@ export function resolveTrialInput(input: TrialInput): { cfg: TrialConfig; initia
       maxTurns,
       sampling: input.sampling ?? {},
       retry: input.retry ?? DEFAULT_RETRY,
+      reportTo: input.reportTo,
     },
     initial,
     taskType: taskTypeOf(env, initial),
@@ -164,6 +169,7 @@ function episodeInput(c: TrialContext): EpisodeInput {
     maxTurns: step.maxTurns ?? cfg.maxTurns,
     sampling: step.sampling ? { ...cfg.sampling, ...step.sampling } : cfg.sampling,
     retry: cfg.retry,
+    reportTo: cfg.reportTo,
   };
 }
 
@@ -182,6 +188,7 @@ function reflectorInput(c: TrialContext): ReflectorInput {
     style: step.style ?? cfg.style,
     sampling: step.sampling ? { ...cfg.sampling, ...step.sampling } : cfg.sampling,
     retry: cfg.retry,
+    reportTo: cfg.reportTo,
   };
 }
 
@@ -237,10 +244,11 @@ export const trialMachine = setup({
       if (c.failed !== null) record.failed = c.failed;
       return { record };
     }),
-    reportTurn: enqueueActions(({ event, enqueue, self }) => {
-      enqueue.emit(event);
-      if (self._parent) enqueue.sendParent(event);
-    }),
+    emitTurn: emit(({ event }) => event),
+    // turns reach here only when the episode found no `reportTo` actor: pass them up
+    forwardTurn: ({ context, event, self, system }) => {
+      turnTarget(context.cfg.reportTo, self, system)?.send(event);
+    },
     reportTrial: emit(({ context }) => ({ type: 'trial' as const, record: context.record! })),
   },
   guards: {
@@ -266,7 +274,7 @@ export const trialMachine = setup({
     };
   },
   initial: 'next',
-  on: { turn: { actions: 'reportTurn' } },
+  on: { turn: { actions: ['emitTurn', 'forwardTurn'] } },
   states: {
     next: {
       always: [

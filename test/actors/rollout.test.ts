@@ -1,8 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from 'xstate';
+import { createActor, SimulatedClock } from 'xstate';
 import { PolicyClient } from '../../src/actors/client.js';
 import type { RolloutEmitted } from '../../src/actors/events.js';
-import { createRolloutActor, type RunRolloutOptions, runRollout } from '../../src/actors/provide.js';
+import {
+  createRolloutActor,
+  type RunRolloutOptions,
+  rolloutWithPolicy,
+  runRollout,
+} from '../../src/actors/provide.js';
 import { registerEnv, unregisterEnv } from '../../src/envs/core/registry.js';
 import { expertPolicy, randomPolicy } from '../../src/policy/scripted.js';
 import { pitCorridorEnv } from '../fixtures/pit-corridor-env.js';
@@ -136,6 +141,17 @@ describe('rollout machine', () => {
     } finally {
       unregisterEnv('Brittle-v0');
     }
+  });
+
+  it('turn events reach the rollout through the parents when it has no system id (created by hand)', async () => {
+    const actor = createActor(rolloutWithPolicy(randomPolicy()), { input: base });
+    let turns = 0;
+    actor.on('turn', () => turns++);
+    actor.start();
+    await finished(actor);
+    const records = actor.getSnapshot().output!;
+    expect(records).toHaveLength(12);
+    expect(turns).toBe(records.reduce((n, r) => n + r.samples.length, 0));
   });
 
   it('an empty task list finishes at once with no records', async () => {
