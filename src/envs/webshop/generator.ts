@@ -114,11 +114,11 @@ function pickValues(rng: Rng, spec: OptionSpec): string[] {
 }
 
 const TEMPLATES: ((q: string, a: string[]) => string)[] = [
-  (q, a) => (a.length > 1 ? `find me ${a[0]} ${q} with ${a.slice(1).join(', ')}` : `find me ${a[0]} ${q}`),
-  (q, a) => `i am looking for ${joinAnd(a)} ${q}`,
-  (q, a) => `i need a ${q} that is ${joinAnd(a)}`,
-  (q, a) => `i want to buy ${q} which is ${a.join(', ')}`,
-  (q, a) => `get me ${q} that are ${joinAnd(a)}`,
+  (q, a) => `find me ${a[0]} ${q}${a.length > 1 ? ` with ${a.slice(1).join(', ')}` : ''}`,
+  (q, a) => `i am looking for a ${q} with ${joinAnd(a)}`,
+  (q, a) => `i need ${q} with ${a.join(', ')}`,
+  (q, a) => `i want to buy a ${q} that has ${joinAnd(a)}`,
+  (q, a) => `get me a ${a[0]} ${q}${a.length > 1 ? ` with ${joinAnd(a.slice(1))}` : ''}`,
 ];
 
 function instruction(type: TypeSpec, attrs: string[], rng: Rng): string {
