@@ -1,0 +1,160 @@
+/**
+ * From turn samples to padded token batches for the train-step graphs: one
+ * sequence per turn (prompt + response, lamer.md §1: every turn is an
+ * independent single-turn sequence), a loss mask over the response tokens
+ * only, the sample's advantage broadcast to each of its response tokens
+ * (§6.2 step 4), old log-probs at the response positions; and the split of a
+ * batch into mini-batches (§7) and micro-batches.
+ */
+import type { TurnSample } from '../../streams/types.js';
+import { LamerError } from '../../util/errors.js';
+import type { Rng } from '../../util/rng.js';
+import type { TensorValue } from '../session-core.js';
+
+/** A sample cannot be trained on as given (missing tokens, too long, ...); the message names it. */
+export class TrainerError extends LamerError {}
+
+/** The token ids of one turn as the learner trains on them. */
+export interface TurnTokens {
+  promptTokens: number[];
+  responseTokens: number[];
+  /** Sampling log-probs of the response tokens, when the policy returned them. */
+  logprobs?: number[];
+}
+
+/** One training sequence. */
+export interface TrainSequence {
+  /** `trialId/attempt/turn/phase` (or `example N` for supervised examples), for messages. */
+  label: string;
+  /** Prompt then response ids. */
+  tokens: number[];
+  /** Index in `tokens` of the first response token (>= 1: a response token is predicted from the ones before it). */
+  responseStart: number;
+  /** Advantage of every response token (0 for supervised examples). */
+  advantage: number;
+  /** Old log-prob of each response token (PPO); filled before the update. */
+  oldLogprobs?: number[];
+}
+
+export const sampleLabel = (s: TurnSample): string => `${s.trialId}/${s.attempt}/${s.turn}/${s.phase}`;
+
+/** The recorded ids of a sample (what a trainable policy stores on it); an error names the sample when they are missing. */
+export function recordedTokens(sample: TurnSample): TurnTokens {
+  if (sample.promptTokens === undefined || sample.responseTokens === undefined)
+    throw new TrainerError(
+      `turn ${sampleLabel(sample)} has no prompt/response token ids: train only on turns of a trainable (ONNX) ` +
+        "policy, or pass the policy's `trainingTokens` as the trainer's `tokens` option",
+    );
+  const out: TurnTokens = { promptTokens: sample.promptTokens, responseTokens: sample.responseTokens };
+  if (sample.logprobs !== undefined) out.logprobs = sample.logprobs;
+  return out;
+}
+
+/**
+ * A sequence from a turn's tokens. Longer than `maxSeqLen`: a TrainerError naming the turn and
+ * the limit, or with `overlong: 'truncate-prompt'` the prompt loses tokens from its left
+ * (its start: the oldest part of the rendered history) until the sequence fits.
+ */
+export function toSequence(
+  label: string,
+  t: TurnTokens,
+  advantage: number,
+  maxSeqLen: number,
+  overlong: 'error' | 'truncate-prompt',
+): TrainSequence {
+  const { responseTokens: response } = t;
+  let prompt = t.promptTokens;
+  if (response.length === 0) throw new TrainerError(`turn ${label}: the response has no tokens`);
+  if (prompt.length === 0)
+    throw new TrainerError(
+      `turn ${label}: the prompt has no tokens (the first response token needs context)`,
+    );
+  const total = prompt.length + response.length;
+  if (total > maxSeqLen) {
+    if (overlong === 'error' || response.length >= maxSeqLen)
+      throw new TrainerError(
+        `turn ${label} has ${total} tokens (prompt ${prompt.length} + response ${response.length}), more than the ` +
+          `model's maxSeqLen ${maxSeqLen}: use a shorter prompt style or history window, fewer max tokens, ` +
+          "a model with a larger maxSeqLen, or the trainer option overlong: 'truncate-prompt'",
+      );
+    prompt = prompt.slice(total - maxSeqLen);
+  }
+  return { label, tokens: [...prompt, ...response], responseStart: prompt.length, advantage };
+}
+
+/** Padded feeds of a list of sequences: right padding with id 0 and attention 0. */
+export function padSequences(
+  seqs: readonly TrainSequence[],
+  include: { advantages?: boolean; oldLogprobs?: boolean } = {},
+): { feeds: Record<string, TensorValue>; tokens: number } {
+  const B = seqs.length;
+  const T = Math.max(...seqs.map((s) => s.tokens.length));
+  const ids = new BigInt64Array(B * T);
+  const attention = new BigInt64Array(B * T);
+  const lossMask = new Float32Array(B * T);
+  const adv = include.advantages ? new Float32Array(B * T) : undefined;
+  const old = include.oldLogprobs ? new Float32Array(B * T) : undefined;
+  let tokens = 0;
+  seqs.forEach((s, b) => {
+    const row = b * T;
+    s.tokens.forEach((id, t) => {
+      ids[row + t] = BigInt(id);
+      attention[row + t] = 1n;
+    });
+    for (let t = s.responseStart; t < s.tokens.length; t++) {
+      lossMask[row + t] = 1;
+      if (adv) adv[row + t] = s.advantage;
+      if (old) {
+        const lp = s.oldLogprobs?.[t - s.responseStart];
+        if (lp === undefined) throw new TrainerError(`turn ${s.label}: old log-probs are missing`);
+        old[row + t] = lp;
+      }
+    }
+    tokens += s.tokens.length - s.responseStart;
+  });
+  const dims = [B, T];
+  const feeds: Record<string, TensorValue> = {
+    input_ids: { type: 'int64', dims, data: ids },
+    attention_mask: { type: 'int64', dims, data: attention },
+    loss_mask: { type: 'float32', dims, data: lossMask },
+  };
+  if (adv) feeds.advantages = { type: 'float32', dims, data: adv };
+  if (old) feeds.old_logprobs = { type: 'float32', dims, data: old };
+  return { feeds, tokens };
+}
+
+/** The response log-probs of each row from a log-prob graph output [B, T] (column t scores token t). */
+export function responseLogprobs(seqs: readonly TrainSequence[], logprobs: Float32Array): number[][] {
+  const T = Math.max(...seqs.map((s) => s.tokens.length));
+  return seqs.map((s, b) => Array.from(logprobs.subarray(b * T + s.responseStart, b * T + s.tokens.length)));
+}
+
+export interface MiniBatchPlan {
+  miniBatchSize: number;
+  shuffle: boolean;
+  lastMiniBatch: 'copy' | 'partial';
+}
+
+/**
+ * Indices of each mini-batch, in order. 'copy' first pads the list to a multiple of
+ * the mini-batch size with the first indices again (the reference's adjust_batch, mode copy);
+ * `shuffle` then permutes with `rng` (the reference does not shuffle).
+ */
+export function planMiniBatches(n: number, plan: MiniBatchPlan, rng: Rng): number[][] {
+  if (n === 0) return [];
+  let order = Array.from({ length: n }, (_, i) => i);
+  const size = plan.miniBatchSize;
+  if (plan.lastMiniBatch === 'copy' && n % size !== 0)
+    for (let i = 0; order.length % size !== 0; i = (i + 1) % n) order.push(i);
+  if (plan.shuffle) order = rng.shuffle(order);
+  const out: number[][] = [];
+  for (let i = 0; i < order.length; i += size) out.push(order.slice(i, i + size));
+  return out;
+}
+
+/** Consecutive chunks of at most `size` items. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,37 @@
+// The learner runtime: config, token batches, the Trainer, checkpoints and output-folder checks.
+export {
+  chunks,
+  type MiniBatchPlan,
+  padSequences,
+  planMiniBatches,
+  recordedTokens,
+  responseLogprobs,
+  sampleLabel,
+  TrainerError,
+  type TrainSequence,
+  type TurnTokens,
+  toSequence,
+} from './batch.js';
+export {
+  type CheckpointConfig,
+  DEFAULT_TRAINER_CONFIG,
+  type TrainerConfig,
+  type TrainerConfigInput,
+  trainerConfig,
+} from './config.js';
+export { type GradResult, type LossKind, TrainerGraphs } from './graphs.js';
+export {
+  loadTrainerCheckpoint,
+  MODEL_CONFIG_FIELD,
+  saveTrainerCheckpoint,
+  type TrainerSnapshot,
+} from './persist.js';
+export {
+  checkOutputDir,
+  checkpointBytes,
+  OutputDirError,
+  type OutputDirProblem,
+  type PreflightIo,
+} from './preflight.js';
+export { firstNonFinite, runStep, type StepMeans, type StepResult } from './step.js';
+export { Trainer, type TrainerOptions, type TrainStats } from './trainer.js';

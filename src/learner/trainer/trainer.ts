@@ -1,0 +1,272 @@
+/**
+ * The Trainer: owns the train state (weights, AdamW moments, update count),
+ * the policy version and the shuffle RNG, and turns credited batches into
+ * PPO updates (or token batches into supervised cross-entropy updates for
+ * the warm start). Graphs run in worker threads by default, so the event
+ * loop stays free. Checkpoints every K steps; `resume` continues from the
+ * newest one and, with the same seed and data, reaches the same weights as a
+ * run that was never interrupted.
+ */
+import type { TurnSample } from '../../streams/types.js';
+import { ConfigError } from '../../util/errors.js';
+import { deriveSeed, Rng } from '../../util/rng.js';
+import { latestCheckpoint } from '../checkpoint-dirs.js';
+import type { CreditedBatch } from '../credit/index.js';
+import { paramShapes } from '../model.js';
+import { initTrainState, type TrainState } from '../train-state.js';
+import {
+  chunks,
+  padSequences,
+  recordedTokens,
+  responseLogprobs,
+  sampleLabel,
+  TrainerError,
+  type TrainSequence,
+  type TurnTokens,
+  toSequence,
+} from './batch.js';
+import type { TrainerConfig } from './config.js';
+import { type LossKind, TrainerGraphs } from './graphs.js';
+import { loadTrainerCheckpoint, saveTrainerCheckpoint } from './persist.js';
+import { checkOutputDir, checkpointBytes, type PreflightIo } from './preflight.js';
+import { runStep, type StepMeans } from './step.js';
+
+export interface TrainerOptions {
+  /** Messages (resume, skipped checkpoints, a stopped step); default console.warn. */
+  logger?: (message: string) => void;
+  /** Continue from the newest checkpoint under `config.checkpoint.dir` (a fresh start when there is none). */
+  resume?: boolean;
+  /** Start from these weights instead of the seeded init (e.g. the warm-start model); ignored on resume. */
+  initialParams?: Readonly<Record<string, Float32Array>>;
+  /** The token ids of a turn (default: the ids recorded on the sample); pass the ONNX policy's `trainingTokens`. */
+  tokens?: (sample: TurnSample) => TurnTokens;
+  /** Replaces the file-system calls of the output-folder check (tests). */
+  preflightIo?: Partial<PreflightIo>;
+}
+
+export interface TrainStats extends StepMeans {
+  /** This step's number (1-based). */
+  step: number;
+  /** Policy version after the step (unchanged when no update was applied). */
+  policyVersion: number;
+  mode: LossKind;
+  /** Samples trained on (before mini-batch padding copies). */
+  samples: number;
+  /** Response tokens trained on. */
+  tokens: number;
+  /** Samples from an older policy version that were trained on with their recorded log-probs. */
+  staleUsed: number;
+  /** Samples dropped: older policy version with staleness 'drop', or stale without recorded log-probs. */
+  staleDropped: number;
+  updates: number;
+  /** Updates skipped because the gradient norm was not finite. */
+  skippedUpdates: number;
+  /** True when the step was stopped (non-finite loss or weights) and the previous weights kept. */
+  stopped: boolean;
+  message?: string;
+  /** Folder of the checkpoint saved after this step. */
+  checkpoint?: string;
+}
+
+export class Trainer {
+  private readonly graphs: TrainerGraphs;
+  private readonly logger: (message: string) => void;
+  private readonly tokensOf: (sample: TurnSample) => TurnTokens;
+
+  private constructor(
+    readonly config: TrainerConfig,
+    private state: TrainState,
+    private stepCount: number,
+    private version: number,
+    private readonly rng: Rng,
+    options: TrainerOptions,
+  ) {
+    this.logger = options.logger ?? console.warn;
+    this.tokensOf = options.tokens ?? recordedTokens;
+    this.graphs = new TrainerGraphs(config, this.logger);
+  }
+
+  /** A trainer from `config` (see `trainerConfig`); checks the checkpoint folder before anything else. */
+  static async create(config: TrainerConfig, options: TrainerOptions = {}): Promise<Trainer> {
+    const logger = options.logger ?? console.warn;
+    const ck = config.checkpoint;
+    if (options.resume && !ck)
+      throw new ConfigError('resume needs a checkpoint folder (config.checkpoint.dir)');
+    if (ck) {
+      const keep = ck.keepLast ?? 1;
+      await checkOutputDir(ck.dir, checkpointBytes(config.model) * (keep + 1), options.preflightIo);
+      if (options.resume) {
+        const found = await loadTrainerCheckpoint(config.model, ck, logger);
+        if (found) {
+          const s = found.snapshot;
+          if (s.seed !== config.seed)
+            logger(
+              `resuming ${found.dir}: it was trained with seed ${s.seed}; config seed ${config.seed} is ignored`,
+            );
+          logger(`resuming from ${found.dir} (step ${s.step}, policy version ${s.policyVersion})`);
+          return new Trainer(config, s.state, s.step, s.policyVersion, Rng.fromState(s.rng), options);
+        }
+        logger(`no checkpoint under ${ck.dir} yet; starting from scratch`);
+      } else {
+        const last = await latestCheckpoint(ck.dir);
+        if (last)
+          throw new ConfigError(
+            `checkpoint folder ${ck.dir} already holds a checkpoint (step ${last.step}): resume from it, or choose an empty folder`,
+          );
+      }
+    }
+    let state = initTrainState(config.model, config.seed);
+    if (options.initialParams) state = { ...state, params: checkedParams(config, options.initialParams) };
+    return new Trainer(config, state, 0, 0, Rng.seeded(deriveSeed(config.seed, 'trainer-shuffle')), options);
+  }
+
+  /** Training steps done. */
+  get step(): number {
+    return this.stepCount;
+  }
+  /** Version of the current weights (what the policy should report after `publish`). */
+  get policyVersion(): number {
+    return this.version;
+  }
+  /** The current weights (do not mutate). */
+  get params(): Readonly<Record<string, Float32Array>> {
+    return this.state.params;
+  }
+  /** The full train state (weights, moments, AdamW update count). */
+  get trainState(): TrainState {
+    return this.state;
+  }
+
+  /** One PPO step on a credited batch (computeAdvantages output). */
+  async trainPpo(batch: CreditedBatch): Promise<TrainStats> {
+    const { config: c } = this;
+    const seqs: TrainSequence[] = [];
+    let staleUsed = 0;
+    let staleDropped = 0;
+    batch.samples.forEach((sample, i) => {
+      const label = sampleLabel(sample);
+      if (sample.policyVersion > this.version)
+        throw new TrainerError(
+          `turn ${label} comes from policy version ${sample.policyVersion}, but the trainer is at version ` +
+            `${this.version}: after resuming, publish the trainer's weights to the policy before new rollouts`,
+        );
+      const stale = sample.policyVersion < this.version;
+      if (stale && c.staleness === 'drop') {
+        staleDropped++;
+        return;
+      }
+      const t = this.tokensOf(sample);
+      if (t.logprobs !== undefined && t.logprobs.length !== t.responseTokens.length)
+        throw new TrainerError(
+          `turn ${label}: ${t.logprobs.length} log-probs for ${t.responseTokens.length} response tokens`,
+        );
+      const seq = toSequence(label, t, batch.advantages[i]!, c.model.maxSeqLen, c.overlong);
+      if (stale) {
+        if (t.logprobs === undefined) {
+          staleDropped++;
+          return;
+        }
+        staleUsed++;
+        seq.oldLogprobs = t.logprobs;
+      } else if (c.oldLogprobs === 'recorded' && t.logprobs !== undefined) seq.oldLogprobs = t.logprobs;
+      seqs.push(seq);
+    });
+    if (staleDropped > 0) this.logger(`step ${this.stepCount + 1}: dropped ${staleDropped} stale sample(s)`);
+    await this.fillOldLogprobs(seqs.filter((s) => s.oldLogprobs === undefined));
+    return this.finish('ppo', seqs, { staleUsed, staleDropped });
+  }
+
+  /** One supervised step: token cross-entropy on the response tokens of each example (warm start). */
+  async trainSupervised(examples: readonly TurnTokens[]): Promise<TrainStats> {
+    const { maxSeqLen } = this.config.model;
+    const seqs = examples.map((t, i) => toSequence(`example ${i}`, t, 0, maxSeqLen, this.config.overlong));
+    return this.finish('ce', seqs, { staleUsed: 0, staleDropped: 0 });
+  }
+
+  /** Log-probs of each response token under the current weights (temperature 1). */
+  async responseLogprobs(turns: readonly TurnTokens[]): Promise<number[][]> {
+    const { maxSeqLen } = this.config.model;
+    const seqs = turns.map((t, i) => toSequence(`turn ${i}`, t, 0, maxSeqLen, this.config.overlong));
+    await this.fillOldLogprobs(seqs);
+    return seqs.map((s) => s.oldLogprobs!);
+  }
+
+  /** Old log-probs with the current weights, before any update of this step (the reference recomputes them). */
+  private async fillOldLogprobs(seqs: TrainSequence[]): Promise<void> {
+    for (const part of chunks(seqs, this.config.logprobBatchSize)) {
+      const { feeds } = padSequences(part);
+      const lp = await this.graphs.logprobs(this.state.params, feeds);
+      responseLogprobs(part, lp).forEach((l, j) => {
+        part[j]!.oldLogprobs = l;
+      });
+    }
+  }
+
+  private async finish(
+    mode: LossKind,
+    seqs: TrainSequence[],
+    counts: { staleUsed: number; staleDropped: number },
+  ): Promise<TrainStats> {
+    const r = await runStep(this.graphs, this.config, this.state, seqs, mode, this.rng);
+    this.stepCount++;
+    this.state = r.state;
+    if (r.updates > 0) this.version++;
+    const stats: TrainStats = {
+      ...r.means,
+      step: this.stepCount,
+      policyVersion: this.version,
+      mode,
+      samples: seqs.length,
+      tokens: r.tokens,
+      ...counts,
+      updates: r.updates,
+      skippedUpdates: r.skippedUpdates,
+      stopped: r.stopped !== undefined,
+    };
+    if (r.stopped !== undefined) {
+      stats.message = `step ${this.stepCount}: ${r.stopped}; the step was stopped and the weights of policy version ${this.version} were kept`;
+      this.logger(stats.message);
+    } else if (r.skippedUpdates > 0) {
+      stats.message = `step ${this.stepCount}: ${r.skippedUpdates} update(s) skipped (non-finite gradient norm)`;
+      this.logger(stats.message);
+    }
+    const ck = this.config.checkpoint;
+    if (ck && this.stepCount % ck.every === 0) stats.checkpoint = await this.checkpoint();
+    return stats;
+  }
+
+  /** Save a checkpoint now (also done every `checkpoint.every` steps); returns its folder. */
+  async checkpoint(): Promise<string> {
+    const ck = this.config.checkpoint;
+    if (!ck) throw new ConfigError('no checkpoint folder configured (config.checkpoint.dir)');
+    return saveTrainerCheckpoint(this.config.model, ck, {
+      state: this.state,
+      step: this.stepCount,
+      policyVersion: this.version,
+      seed: this.config.seed,
+      rng: this.rng.state(),
+    });
+  }
+
+  /** Stop the graph sessions (worker threads). */
+  async dispose(): Promise<void> {
+    await this.graphs.dispose();
+  }
+}
+
+function checkedParams(
+  config: TrainerConfig,
+  params: Readonly<Record<string, Float32Array>>,
+): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const [name, shape] of Object.entries(paramShapes(config.model))) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const p = params[name];
+    if (!(p instanceof Float32Array) || p.length !== n)
+      throw new ConfigError(
+        `initialParams: "${name}" must be a Float32Array of ${n} values (shape [${shape}])`,
+      );
+    out[name] = Float32Array.from(p);
+  }
+  return out;
+}

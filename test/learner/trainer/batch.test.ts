@@ -1,0 +1,107 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import {
+  padSequences,
+  planMiniBatches,
+  recordedTokens,
+  TrainerError,
+  toSequence,
+  trainerConfig,
+} from '../../../src/learner/trainer/index.js';
+import { ConfigError } from '../../../src/util/errors.js';
+import { Rng } from '../../../src/util/rng.js';
+import { sample } from './fixtures.js';
+
+describe('toSequence', () => {
+  it('rejects a too-long turn with an error naming the turn and the limit', () => {
+    const t = { promptTokens: [1, 2, 3, 4, 5, 6], responseTokens: [7, 8, 9] };
+    expect(() => toSequence('t#0/1/2/play', t, 1, 8, 'error')).toThrow(TrainerError);
+    expect(() => toSequence('t#0/1/2/play', t, 1, 8, 'error')).toThrow(
+      /turn t#0\/1\/2\/play has 9 tokens \(prompt 6 \+ response 3\), more than the model's maxSeqLen 8/,
+    );
+  });
+
+  it("with 'truncate-prompt' drops prompt tokens from the left and keeps the whole response", () => {
+    const s = toSequence(
+      'x',
+      { promptTokens: [1, 2, 3, 4, 5, 6], responseTokens: [7, 8, 9] },
+      0.5,
+      8,
+      'truncate-prompt',
+    );
+    expect(s.tokens).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(s.responseStart).toBe(5);
+    // a response alone as long as the limit cannot be fixed by truncating the prompt
+    expect(() =>
+      toSequence(
+        'x',
+        { promptTokens: [1], responseTokens: [1, 2, 3, 4, 5, 6, 7, 8] },
+        0,
+        8,
+        'truncate-prompt',
+      ),
+    ).toThrow(/maxSeqLen 8/);
+  });
+
+  it('needs recorded ids on the sample, and says how to get them', () => {
+    const s = sample({ prompt: [1], response: [2] });
+    delete s.responseTokens;
+    expect(() => recordedTokens(s)).toThrow(/task#0\/0\/0\/play has no prompt\/response token ids/);
+  });
+});
+
+describe('padSequences', () => {
+  it('right-pads, masks only response tokens and broadcasts each advantage and old log-prob', () => {
+    const a = toSequence('a', { promptTokens: [1, 2], responseTokens: [3] }, 2, 16, 'error');
+    const b = toSequence('b', { promptTokens: [4], responseTokens: [5, 6, 7] }, -1, 16, 'error');
+    a.oldLogprobs = [-0.5];
+    b.oldLogprobs = [-1, -2, -3];
+    const { feeds, tokens } = padSequences([a, b], { advantages: true, oldLogprobs: true });
+    expect(tokens).toBe(4);
+    expect(feeds.input_ids!.dims).toEqual([2, 4]);
+    expect(Array.from(feeds.input_ids!.data as BigInt64Array, Number)).toEqual([1, 2, 3, 0, 4, 5, 6, 7]);
+    expect(Array.from(feeds.attention_mask!.data as BigInt64Array, Number)).toEqual([1, 1, 1, 0, 1, 1, 1, 1]);
+    expect(Array.from(feeds.loss_mask!.data as Float32Array)).toEqual([0, 0, 1, 0, 0, 1, 1, 1]);
+    expect(Array.from(feeds.advantages!.data as Float32Array)).toEqual([0, 0, 2, 0, 0, -1, -1, -1]);
+    expect(Array.from(feeds.old_logprobs!.data as Float32Array)).toEqual([0, 0, -0.5, 0, 0, -1, -2, -3]);
+  });
+});
+
+describe('planMiniBatches', () => {
+  it("'copy' pads with the first samples (reference adjust_batch); 'partial' keeps a short last batch", () => {
+    const rng = Rng.seeded(1);
+    expect(planMiniBatches(5, { miniBatchSize: 2, shuffle: false, lastMiniBatch: 'copy' }, rng)).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 0],
+    ]);
+    expect(planMiniBatches(5, { miniBatchSize: 2, shuffle: false, lastMiniBatch: 'partial' }, rng)).toEqual([
+      [0, 1],
+      [2, 3],
+      [4],
+    ]);
+    expect(planMiniBatches(0, { miniBatchSize: 2, shuffle: true, lastMiniBatch: 'copy' }, rng)).toEqual([]);
+  });
+
+  test.prop([fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 9 }), fc.integer()])(
+    'a shuffled plan covers every sample once (copies aside) and repeats for the same seed',
+    (n, size, seed) => {
+      const plan = { miniBatchSize: size, shuffle: true, lastMiniBatch: 'partial' as const };
+      const a = planMiniBatches(n, plan, Rng.seeded(seed));
+      expect(a.flat().sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, i) => i));
+      expect(a.every((m) => m.length <= size)).toBe(true);
+      expect(planMiniBatches(n, plan, Rng.seeded(seed))).toEqual(a);
+    },
+  );
+});
+
+describe('trainerConfig', () => {
+  it('names the bad field and what it expects', () => {
+    expect(() => trainerConfig({ miniBatchSize: 0 })).toThrow(ConfigError);
+    expect(() => trainerConfig({ miniBatchSize: 0 })).toThrow(/miniBatchSize/);
+    expect(() => trainerConfig({ staleness: 'keep' as never })).toThrow(/staleness.*"use"\|"drop"|staleness/);
+    expect(() => trainerConfig({ miniBatchSize: 4, microBatchSize: 8 })).toThrow(/microBatchSize \(8\)/);
+    expect(() => trainerConfig({ model: { nHeads: 3 } })).toThrow(/head width/);
+    expect(trainerConfig().miniBatchSize).toBe(64);
+  });
+});

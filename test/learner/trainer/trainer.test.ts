@@ -1,0 +1,173 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Trainer } from '../../../src/learner/trainer/index.js';
+import { BAD, credited, GOOD, goodBadBatch, PROMPT, sample, sum, tinyTrainerConfig } from './fixtures.js';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'lamer-trainer-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+const quiet = { logger: () => {} };
+const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const copy = (p: Readonly<Record<string, Float32Array>>) =>
+  Object.fromEntries(Object.entries(p).map(([n, a]) => [n, Float32Array.from(a)]));
+
+describe('Trainer (PPO)', () => {
+  it('raises the log-prob of positively-advantaged responses and lowers the negative ones', async () => {
+    const trainer = await Trainer.create(tinyTrainerConfig(), quiet);
+    const turns = [
+      { promptTokens: PROMPT, responseTokens: GOOD },
+      { promptTokens: PROMPT, responseTokens: BAD },
+    ];
+    const [good0, bad0] = (await trainer.responseLogprobs(turns)).map(sum);
+    const stats = [];
+    for (let v = 0; v < 3; v++) stats.push(await trainer.trainPpo(goodBadBatch(v)));
+    const [good1, bad1] = (await trainer.responseLogprobs(turns)).map(sum);
+    expect(good1).toBeGreaterThan(good0! + 0.1);
+    expect(bad1).toBeLessThan(bad0! - 0.1);
+    expect(stats.map((s) => [s.step, s.policyVersion, s.updates])).toEqual([
+      [1, 1, 1],
+      [2, 2, 1],
+      [3, 3, 1],
+    ]);
+    // recomputed old log-probs: the single update of a step starts at ratio 1
+    expect(stats[0]!.approxKl).toBeCloseTo(0, 6);
+    expect(stats[0]!.clipFrac).toBe(0);
+    expect(stats[0]!.tokens).toBe(8);
+    expect(Number.isFinite(stats[0]!.gradNorm)).toBe(true);
+    await trainer.dispose();
+  });
+
+  it("uses stale samples with their recorded log-probs, or drops them with staleness 'drop'", async () => {
+    const stale = [
+      sample({ prompt: PROMPT, response: GOOD, version: 0, logprobs: [-1, -1] }),
+      sample({ prompt: PROMPT, response: BAD, version: 0 }), // no recorded log-probs: cannot be used
+    ];
+    for (const staleness of ['use', 'drop'] as const) {
+      const trainer = await Trainer.create(tinyTrainerConfig({ staleness }), quiet);
+      await trainer.trainPpo(goodBadBatch(0));
+      const fresh = goodBadBatch(1);
+      const batch = credited([...stale, ...fresh.samples], [1, 1, ...fresh.advantages]);
+      const s = await trainer.trainPpo(batch);
+      expect([s.staleUsed, s.staleDropped, s.samples]).toEqual(staleness === 'use' ? [1, 1, 5] : [0, 2, 4]);
+      // with recorded log-probs far from the current ones, the first update is off-policy
+      if (staleness === 'use') expect(Math.abs(s.approxKl)).toBeGreaterThan(0.01);
+      await trainer.dispose();
+    }
+  });
+
+  it('rejects samples from a newer policy version than its own', async () => {
+    const trainer = await Trainer.create(tinyTrainerConfig(), quiet);
+    await expect(trainer.trainPpo(goodBadBatch(2))).rejects.toThrow(
+      /comes from policy version 2, but the trainer is at version 0/,
+    );
+    await trainer.dispose();
+  });
+
+  it('stops a step whose loss is not finite, keeps the weights and says so', async () => {
+    const messages: string[] = [];
+    const trainer = await Trainer.create(tinyTrainerConfig(), { logger: (m) => messages.push(m) });
+    await trainer.trainPpo(goodBadBatch(0));
+    const before = copy(trainer.params);
+    const moments = copy(trainer.trainState.m);
+    const batch = goodBadBatch(1);
+    batch.advantages[0] = Number.NaN;
+    const s = await trainer.trainPpo(batch);
+    expect(s.stopped).toBe(true);
+    expect(s.updates).toBe(0);
+    expect(s.policyVersion).toBe(1);
+    expect(s.message).toMatch(
+      /step 2: non-finite loss \(NaN\) in mini-batch 1 of 1; .*weights of policy version 1 were kept/,
+    );
+    expect(messages).toContain(s.message);
+    expect(trainer.params).toEqual(before);
+    expect(trainer.trainState.m).toEqual(moments);
+    expect(trainer.trainState.step).toBe(1);
+    // training goes on from the kept weights
+    expect((await trainer.trainPpo(goodBadBatch(1))).updates).toBe(1);
+    await trainer.dispose();
+  });
+});
+
+describe('Trainer (supervised warm start)', () => {
+  it('lowers the cross-entropy of the response tokens', async () => {
+    const trainer = await Trainer.create(tinyTrainerConfig({ lr: { kind: 'constant', lr: 0.05 } }), quiet);
+    const examples = [
+      { promptTokens: PROMPT, responseTokens: GOOD },
+      { promptTokens: [1, 2, 4], responseTokens: [9, 10, 11] },
+    ];
+    const first = await trainer.trainSupervised(examples);
+    let last = first;
+    for (let i = 0; i < 15; i++) last = await trainer.trainSupervised(examples);
+    expect(first.mode).toBe('ce');
+    expect(last.loss).toBeLessThan(first.loss * 0.3);
+    await trainer.dispose();
+  });
+});
+
+describe('Trainer checkpoints and resume', () => {
+  const batches = [0, 1, 2, 3, 4].map((v) => goodBadBatch(v));
+  // shuffle on and odd mini-batches: the RNG state and AdamW moments must both be restored exactly
+  const config = (dir: string) =>
+    tinyTrainerConfig({ shuffle: true, miniBatchSize: 3, checkpoint: { dir, every: 2, keepLast: 2 } });
+
+  it('resumed after a crash, reaches the same parameters bit for bit as an uninterrupted run', async () => {
+    const straightDir = await tempDir();
+    const straight = await Trainer.create(config(straightDir), quiet);
+    for (const b of batches) await straight.trainPpo(b);
+    await straight.dispose();
+
+    const dir = await tempDir();
+    const first = await Trainer.create(config(dir), quiet);
+    const saved = [];
+    for (const b of batches.slice(0, 3)) saved.push((await first.trainPpo(b)).checkpoint);
+    expect(saved).toEqual([undefined, join(dir, 'step-000002'), undefined]);
+    await first.dispose(); // "crash" after step 3: step 3 is lost, step 2 is on disk
+
+    const resumed = await Trainer.create(config(dir), { ...quiet, resume: true });
+    expect([resumed.step, resumed.policyVersion]).toEqual([2, 2]);
+    for (const b of batches.slice(2)) await resumed.trainPpo(b);
+    expect(resumed.trainState.step).toBe(straight.trainState.step);
+    for (const part of ['params', 'm', 'v'] as const)
+      for (const [n, a] of Object.entries(straight.trainState[part]))
+        expect(bytes(resumed.trainState[part][n]!).equals(bytes(a)), `${part} ${n}`).toBe(true);
+    await resumed.dispose();
+  });
+
+  it('refuses to start over a folder that already holds checkpoints unless resuming', async () => {
+    const dir = await tempDir();
+    const t = await Trainer.create(config(dir), quiet);
+    await t.checkpoint();
+    await t.dispose();
+    await expect(Trainer.create(config(dir), quiet)).rejects.toThrow(/already holds a checkpoint \(step 0\)/);
+    await expect(Trainer.create(tinyTrainerConfig(), { resume: true })).rejects.toThrow(
+      /resume needs a checkpoint folder/,
+    );
+  });
+
+  it('fails before training when the output folder is unwritable or the disk is full', async () => {
+    const root = await tempDir();
+    const file = join(root, 'not-a-folder');
+    await writeFile(file, 'x');
+    await expect(Trainer.create(config(join(file, 'ckpt')), quiet)).rejects.toThrow(
+      /cannot create the folder \(a file is in the way of the folder path\)/,
+    );
+    const full = { statfs: async () => ({ bavail: 10, bsize: 4096 }) };
+    await expect(Trainer.create(config(join(root, 'a')), { ...quiet, preflightIo: full })).rejects.toThrow(
+      /0\.0 MB free, but the run needs about .* MB for its checkpoints/,
+    );
+    const enospc = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    const failing = { write: async () => Promise.reject(enospc) };
+    await expect(Trainer.create(config(join(root, 'b')), { ...quiet, preflightIo: failing })).rejects.toThrow(
+      /cannot write a test file \(the disk is full\): free some space/,
+    );
+  });
+});
