@@ -72,6 +72,7 @@ export {
   type RetrySettings,
   ROLLOUT_SYSTEM_ID,
   requestKey,
+  taskInitial,
   type TurnOwner,
   turnTarget,
 } from './shared.js';

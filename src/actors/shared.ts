@@ -86,6 +86,11 @@ export function initialState(env: AnyEnvDefinition, seed: number, params: Json |
   return env.initial(seed, parseParams(env, params ?? env.presets[env.defaultPreset]));
 }
 
+/** The initial state of a task by env id (for custom trial machines: every attempt restarts from it). */
+export function taskInitial(envId: string, seed: number, params?: Json): Json {
+  return initialState(envOf(envId), seed, params);
+}
+
 /** Task type of an instance for breakdowns (`env.taskType`, else the env id). */
 export function taskTypeOf(env: AnyEnvDefinition, initial: Json): string {
   return env.taskType ? env.taskType(initial) : env.id;
