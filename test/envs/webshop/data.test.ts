@@ -4,16 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { checkEnvContract } from '../../../src/envs/core/contract.js';
 import {
   buildCatalog,
+  buildGoals,
   clickables,
   fileCatalogId,
   normaliseRawData,
   PRODUCT_WINDOW,
+  registerCatalog,
   searchCatalog,
   searchDocument,
   webshop,
   webshopCatalog,
 } from '../../../src/envs/webshop/index.js';
-import { ParseError } from '../../../src/util/errors.js';
+import { ConfigError, ParseError, UnknownIdError } from '../../../src/util/errors.js';
 
 const dir = 'test/fixtures/webshop';
 const productsFile = `${dir}/items_shuffle_sample.json`;
@@ -149,5 +151,50 @@ describe('BM25 search', () => {
     for (let page = 8; page > 1; page--) s = webshop.step(s, 'click[< prev]').state;
     expect(s.resultsPage).toBe(1);
     expect(webshop.step(s, 'click[< prev]').info.changed).toBe(false);
+  });
+});
+
+describe('synthetic goals and catalog ids', () => {
+  it('makes one goal per option combination with the reference instruction suffixes and price bound', () => {
+    const products = normaliseRawData(rawProducts, rawAttributes, 0);
+    const goals = buildGoals(products, 0);
+    for (const p of products) {
+      const mine = goals.filter((g) => g.asin === p.asin);
+      expect(mine.length).toBe(p.options.reduce((n, o) => n * o.values.length, 1));
+      for (const g of mine) {
+        const names = p.options.map((o) => o.name).sort();
+        expect(g.goalOptions.map(([k]) => k)).toEqual(names);
+        const optionText = g.goalOptions.length
+          ? ` with ${g.goalOptions.map(([k, v]) => `${k}: ${v}`).join(', and ')}`
+          : '';
+        const multiples = [
+          10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 160, 170, 180, 190, 200,
+        ]
+          .concat(Array.from({ length: 79 }, (_, i) => 210 + 10 * i))
+          .filter((m) => m > p.price)
+          .slice(0, 4);
+        expect(multiples.slice(1)).toContain(g.priceUpper);
+        expect(g.instruction).toBe(
+          `${p.instruction}${optionText}, and price lower than ${g.priceUpper.toFixed(2)} dollars`,
+        );
+        expect(g.attributes).toEqual(p.instructionAttributes);
+      }
+    }
+    const dear = { ...products[0]!, price: 985 };
+    const [g] = buildGoals([dear], 0);
+    expect(g!.priceUpper).toBe(1_000_000);
+    expect(g!.instruction.includes('price lower than')).toBe(false);
+  });
+
+  it('resolves catalog ids and says what to use for unknown ones', () => {
+    expect(webshopCatalog('synthetic-40-seed3').products.length).toBe(40);
+    expect(webshopCatalog('synthetic-40-seed3')).toBe(webshopCatalog('synthetic-40-seed3'));
+    expect(() => webshopCatalog('my-shop')).toThrow(UnknownIdError);
+    expect(() => webshopCatalog('synthetic-2')).toThrow(ConfigError);
+    const custom = buildCatalog(rawProducts, rawAttributes, { id: 'custom-shop', testSize: 10 });
+    registerCatalog(custom);
+    expect(webshopCatalog('custom-shop').testGoals.length).toBe(10);
+    const s = webshop.initial(70_000, { catalog: 'custom-shop', goalSampling: 'uniform' });
+    expect(custom.testGoals).toContain(s.goal);
   });
 });
