@@ -1,0 +1,101 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createActor, SimulatedClock } from 'xstate';
+import { episodeMachine } from '../../src/actors/episode.js';
+import { episodeWithPolicy, reflectorWithPolicy } from '../../src/actors/provide.js';
+import { registerBuiltinEnvs } from '../../src/envs/builtin.js';
+import { expertPolicy, scriptedTextPolicy } from '../../src/policy/scripted.js';
+import type { TurnSample } from '../../src/streams/types.js';
+import { act } from '../fixtures/pit-corridor-env.js';
+import { finished, PIT, registerPitCorridor, settle } from './helpers.js';
+
+beforeAll(() => {
+  registerPitCorridor();
+  registerBuiltinEnvs();
+});
+
+describe('episode machine', () => {
+  it('plays one attempt to the end, emitting each turn', async () => {
+    const turns: TurnSample[] = [];
+    const actor = createActor(episodeWithPolicy(expertPolicy()), {
+      input: { envId: 'MineSweeper-v0', seed: 11 },
+    });
+    actor.on('turn', (e) => turns.push(e.sample));
+    actor.start();
+    await finished(actor);
+    const out = actor.getSnapshot().output!;
+    expect(out.samples).toEqual(turns);
+    expect(out.history).toHaveLength(out.samples.length);
+    expect(out.done || out.samples.length === 7).toBe(true);
+    expect(out.samples.map((s) => s.turn)).toEqual(out.samples.map((_, i) => i));
+    expect(out.reward).toBeCloseTo(out.samples.reduce((a, s) => a + s.reward, 0));
+    // the anchor is the observation the turn was taken from
+    expect(out.samples.slice(1).map((s) => s.anchor)).toEqual(
+      out.history.slice(0, -1).map((h) => h.observation),
+    );
+  });
+
+  it('ends at the turn budget and counts invalid replies', async () => {
+    const actor = createActor(episodeWithPolicy(scriptedTextPolicy(['??', act('right'), 'nope'])), {
+      input: { envId: PIT, seed: 1, maxTurns: 3 },
+    }).start();
+    await finished(actor);
+    const out = actor.getSnapshot().output!;
+    expect(out.samples.map((s) => s.valid)).toEqual([false, true, false]);
+    expect(out.invalid).toBe(2);
+    expect(out.done).toBe(false);
+    expect(out.final).toMatchObject({ pos: 1 });
+  });
+
+  it('with a turn budget of 0 finishes without asking the policy', async () => {
+    const actor = createActor(episodeMachine, { input: { envId: PIT, seed: 1, maxTurns: 0 } }).start();
+    expect(actor.getSnapshot().status).toBe('done');
+    expect(actor.getSnapshot().output!.samples).toEqual([]);
+  });
+
+  it('without a policy, fails (as output, not a throw) and says how to provide one', async () => {
+    const clock = new SimulatedClock();
+    const actor = createActor(episodeMachine, {
+      input: { envId: PIT, seed: 1, retry: { retries: 1, backoffMs: 5 } },
+      clock,
+    }).start();
+    await settle();
+    clock.increment(5);
+    await finished(actor);
+    expect(actor.getSnapshot().status).toBe('done');
+    expect(actor.getSnapshot().output!.failed).toMatch(/provide one with withPolicy/);
+  });
+});
+
+describe('reflector machine', () => {
+  it('parses <remark> (capped at 2000 characters) and emits the reflect turn', async () => {
+    const turns: TurnSample[] = [];
+    const input = {
+      envId: PIT,
+      seed: 1,
+      initial: { pos: 0, goal: 2, done: false, won: false },
+      final: { pos: -2, goal: 2, done: true, won: false },
+      attempt: 0,
+      history: [],
+    };
+    const actor = createActor(
+      reflectorWithPolicy(scriptedTextPolicy([`<remark> ${'y'.repeat(2100)} </remark>`])),
+      {
+        input,
+      },
+    );
+    actor.on('turn', (e) => turns.push(e.sample));
+    actor.start();
+    await finished(actor);
+    const out = actor.getSnapshot().output!;
+    expect(out.valid).toBe(true);
+    expect(out.reflection).toBe('y'.repeat(2000));
+    expect(turns).toEqual([out.sample]);
+    expect(out.sample).toMatchObject({
+      phase: 'reflect',
+      anchor: 'reflection',
+      reward: 0,
+      attempt: 0,
+      turn: 0,
+    });
+  });
+});
