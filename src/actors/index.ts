@@ -87,3 +87,16 @@ export {
   trialMachine,
   trialSchedule,
 } from './trial.js';
+// Learner actor (credit → advantages → PPO → publish weights)
+export {
+  type LearnerContext,
+  type LearnerEmitted,
+  type LearnerEvent,
+  type LearnerInput,
+  type LearnerOutput,
+  type LearnerTrainer,
+  learnerMachine,
+  learnerWithTrainer,
+  type PublishWeights,
+  type TrainInput,
+} from './learner.js';

@@ -19,3 +19,11 @@ export { latestByKey, type MetricEvent, type MetricScope, metric, metricKey, rat
 // Ordering
 export { inPlanOrder, OrderError } from './order.js';
 export type { Phase, TrialRecord, TurnSample } from './types.js';
+// Learner feed (batches in, stats out)
+export {
+  feedLearner,
+  type LearnerInbox,
+  LearnerFailedError,
+  type LearnerStatsEvent,
+  learnerStats,
+} from './learner.js';
