@@ -9,6 +9,7 @@ import { LamerError } from '../util/errors.js';
 import { registerEnvsCommand } from './commands/envs.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerPlayCommand } from './commands/play.js';
+import { registerServeCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('lamer')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerEnvsCommand(program);
   registerPlayCommand(program);
   registerEvalCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

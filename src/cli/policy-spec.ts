@@ -94,3 +94,14 @@ registerPolicyKind('openai', {
     return new OpenAiPolicy({ baseURL, model, seed: context.seed });
   },
 });
+
+registerPolicyKind('onnx', {
+  usage:
+    'onnx:DIR (a local LLM in the Hugging Face ONNX export layout, e.g. a lamer export or optimum-cli output)',
+  argument: 'required',
+  // Loaded on use, so commands that never run a local model do not load onnxruntime.
+  create: async (argument, context) => {
+    const { OnnxPolicy } = await import('../policy/onnx/policy.js');
+    return OnnxPolicy.load(argument!, { seed: context.seed });
+  },
+});

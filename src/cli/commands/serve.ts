@@ -1,0 +1,89 @@
+/**
+ * `lamer serve`: an OpenAI-compatible server (POST /v1/chat/completions,
+ * GET /v1/models) for a local ONNX model directory or the built-in model.
+ * Runs until SIGINT/SIGTERM.
+ */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { ExecutionProvider } from '../../learner/session-core.js';
+import { parseIntOption, parsePositiveIntOption } from './options.js';
+
+interface ServeCliOptions {
+  model?: string;
+  checkpoint?: string;
+  seed: number;
+  port: number;
+  host: string;
+  name?: string;
+  maxBatch: number;
+  provider: ExecutionProvider;
+  threads?: number;
+}
+
+/** As session-core's EXECUTION_PROVIDERS; listed here so `lamer --help` does not load onnxruntime. */
+const PROVIDERS: ExecutionProvider[] = ['cpu', 'cuda', 'webgpu'];
+
+function portOption(value: string): number {
+  const n = parseIntOption(value);
+  if (n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port 0..65535, got "${value}"`);
+  return n;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/models)')
+    .option(
+      '--model <dir>',
+      'model directory in the Hugging Face ONNX export layout (default: the built-in model)',
+    )
+    .option(
+      '--checkpoint <dir>',
+      'built-in model weights from a training checkpoint (folder, or a folder of them)',
+    )
+    .option(
+      '--seed <s>',
+      'seed of the untrained built-in model and of requests without a seed',
+      parseIntOption,
+      0,
+    )
+    .option('--port <p>', 'port (0: any free port)', portOption, 8000)
+    .option('--host <h>', 'address to bind (0.0.0.0 exposes the server to your network)', '127.0.0.1')
+    .option('--name <id>', 'model id clients send (default: the directory name, or lamer-builtin)')
+    .option('--max-batch <n>', 'largest batch per generation', parsePositiveIntOption, 64)
+    .addOption(
+      new Option('--provider <p>', 'onnxruntime execution provider').choices(PROVIDERS).default('cpu'),
+    )
+    .option('--threads <n>', 'onnxruntime threads per op (default: one per core)', parsePositiveIntOption)
+    .action(async (opts: ServeCliOptions) => {
+      // Loaded here so the other commands start without onnxruntime.
+      const { loadServeModel } = await import('../../serve/model.js');
+      const { startServer } = await import('../../serve/server.js');
+      const { policy, name } = await loadServeModel({
+        ...(opts.model !== undefined ? { model: opts.model } : {}),
+        ...(opts.checkpoint !== undefined ? { checkpoint: opts.checkpoint } : {}),
+        ...(opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {}),
+        seed: opts.seed,
+        provider: opts.provider,
+      });
+      const model = opts.name ?? name;
+      const server = await startServer({
+        policy,
+        model,
+        host: opts.host,
+        port: opts.port,
+        maxBatch: opts.maxBatch,
+        seed: opts.seed,
+        decodeToken: (id) => policy.promptCodec.tokenizer.decode([id]),
+      });
+      process.stdout.write(
+        `lamer serve: model "${model}" (${policy.name}) at ${server.baseURL}\n` +
+          `  try: lamer eval --env minesweeper --policy openai:${server.baseURL}#${model}\n`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await server.close();
+      await policy.dispose();
+    });
+}
