@@ -12,11 +12,20 @@
  * Fuzzy matching: fuzzball (a port of thefuzz); nouns: compromise (the
  * reference uses spaCy's `en_core_web_lg`, so borderline titles can differ).
  */
-import nlp from 'compromise';
+import { createRequire } from 'node:module';
+import type compromise from 'compromise';
 import { token_set_ratio } from 'fuzzball';
 import type { Goal, Product } from './catalog.js';
 
 const EXACT_MATCH_OPTS = ['size'];
+
+// compromise is loaded on the first purchase, so importing the env stays fast.
+const requireCjs = createRequire(import.meta.url);
+let nlpLib: typeof compromise | undefined;
+const nlp = (text: string): ReturnType<typeof compromise> => {
+  nlpLib ??= requireCjs('compromise') as typeof compromise;
+  return nlpLib(text);
+};
 
 /** The reference's COLOR_SET (`engine/normalize.py`), in its order. */
 const COLOR_SET =

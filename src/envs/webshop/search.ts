@@ -6,8 +6,9 @@
  * Porter stemming; top 50 results, ties broken by catalog order (Lucene's doc
  * id order), 10 per page. Built once per catalog and shared.
  */
+import { createRequire } from 'node:module';
 import bm25 from 'wink-bm25-text-search';
-import winkUtils from 'wink-nlp-utils';
+import type WinkUtils from 'wink-nlp-utils';
 import type { Product, WebShopCatalog } from './catalog.js';
 
 /** Results a search returns (reference SEARCH_RETURN_N). */
@@ -16,11 +17,18 @@ export const SEARCH_RETURN_N = 50;
 export const PRODUCT_WINDOW = 10;
 
 /** Lucene's default English stop words (the analyzer pyserini indexes with). */
-const LUCENE_STOP_WORDS = winkUtils.helper.words(
+const LUCENE_STOP_WORDS =
   'a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(
     ' ',
-  ),
-);
+  );
+
+// wink-nlp-utils is loaded when the first index is built, so importing the env stays fast.
+const requireCjs = createRequire(import.meta.url);
+let utils: typeof WinkUtils | undefined;
+const winkUtils = (): typeof WinkUtils => {
+  utils ??= requireCjs('wink-nlp-utils') as typeof WinkUtils;
+  return utils;
+};
 
 /** The indexed text of a product (reference `doc['contents']`). */
 export function searchDocument(p: Product): string {
@@ -39,13 +47,15 @@ const CACHE_SIZE = 512;
 function indexOf(catalog: WebShopCatalog): SearchIndex {
   const have = indexes.get(catalog);
   if (have) return have;
+  const u = winkUtils();
+  const stopWords = u.helper.words(LUCENE_STOP_WORDS);
   const engine = bm25();
   engine.defineConfig({ fldWeights: { contents: 1 }, bm25Params: { k1: 0.9, b: 0.4, k: 1 } });
   engine.definePrepTasks([
-    winkUtils.string.lowerCase,
-    winkUtils.string.tokenize0,
-    (tokens: string[]) => winkUtils.tokens.removeWords(tokens, LUCENE_STOP_WORDS),
-    winkUtils.tokens.stem,
+    u.string.lowerCase,
+    u.string.tokenize0,
+    (tokens: string[]) => u.tokens.removeWords(tokens, stopWords),
+    u.tokens.stem,
   ] as ((input: never) => unknown)[]);
   catalog.products.forEach((p, i) => {
     engine.addDoc({ contents: searchDocument(p) }, String(i));
