@@ -231,7 +231,17 @@ export class Trainer {
       this.logger(stats.message);
     }
     const ck = this.config.checkpoint;
-    if (ck && this.stepCount % ck.every === 0) stats.checkpoint = await this.checkpoint();
+    if (ck && this.stepCount % ck.every === 0) {
+      try {
+        stats.checkpoint = await this.checkpoint();
+      } catch (cause) {
+        throw new TrainerError(
+          `step ${this.stepCount}: saving the checkpoint under ${ck.dir} failed (${(cause as Error).message}); ` +
+            'the newest complete checkpoint is still usable: free space or fix the folder, then resume',
+          { cause },
+        );
+      }
+    }
     return stats;
   }
 

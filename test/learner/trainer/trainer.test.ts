@@ -95,6 +95,19 @@ describe('Trainer (PPO)', () => {
     expect((await trainer.trainPpo(goodBadBatch(1))).updates).toBe(1);
     await trainer.dispose();
   });
+
+  it('skips an update whose gradient norm overflows (loss finite) and goes on', async () => {
+    const messages: string[] = [];
+    const trainer = await Trainer.create(tinyTrainerConfig(), { logger: (m) => messages.push(m) });
+    const before = copy(trainer.params);
+    const s = await trainer.trainPpo(credited(goodBadBatch(0).samples, [1e30, -1e30, 1e30, -1e30]));
+    expect([s.stopped, s.updates, s.skippedUpdates, s.policyVersion]).toEqual([false, 0, 1, 0]);
+    expect(s.message).toMatch(/1 update\(s\) skipped \(non-finite gradient norm\)/);
+    expect(messages).toContain(s.message);
+    expect(trainer.params).toEqual(before);
+    expect(trainer.trainState.step).toBe(0);
+    await trainer.dispose();
+  });
 });
 
 describe('Trainer (supervised warm start)', () => {
@@ -151,6 +164,18 @@ describe('Trainer checkpoints and resume', () => {
     await expect(Trainer.create(tinyTrainerConfig(), { resume: true })).rejects.toThrow(
       /resume needs a checkpoint folder/,
     );
+  });
+
+  it('says which step lost its checkpoint and that the last complete one is usable when a save fails', async () => {
+    const dir = await tempDir();
+    const t = await Trainer.create(config(dir), quiet);
+    await t.trainPpo(batches[0]!);
+    await rm(dir, { recursive: true });
+    await writeFile(dir, 'the folder was replaced by a file');
+    await expect(t.trainPpo(batches[1]!)).rejects.toThrow(
+      /step 2: saving the checkpoint under .* failed .*the newest complete checkpoint is still usable/,
+    );
+    await t.dispose();
   });
 
   it('fails before training when the output folder is unwritable or the disk is full', async () => {
