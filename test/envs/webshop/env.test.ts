@@ -32,6 +32,12 @@ describe('WebShop-v0 registry entry', () => {
     expect(() => resolveParams(webshop, 'default', { goalSampling: 'sometimes' })).toThrow(/goalSampling/);
   });
 
+  it('offers bench:envs a search and a score operation', () => {
+    const ops = webshop.benchmarks!();
+    expect(Object.keys(ops).sort()).toEqual(['score', 'search']);
+    for (const op of Object.values(ops)) op();
+  });
+
   it('passes the env contract checker', () => {
     const report = checkEnvContract(webshop, { params });
     expect(report.turns).toBe(12);
