@@ -49,7 +49,9 @@ export class PlaySession {
   screen(): string {
     const c = this.context;
     const head = `attempt ${c.attempt + 1}, turn ${c.turn + 1}/${this.env.maxTurns}`;
-    return `${head}\n${this.env.observe(c.state)}`;
+    // Envs whose task is only in the prompt (WebShop's instruction) show it here.
+    const task = this.env.task?.(c.state);
+    return `${head}\n${task ? `Task: ${task}\n` : ''}${this.env.observe(c.state)}`;
   }
 
   /** Handle one typed line; returns the text to show. */

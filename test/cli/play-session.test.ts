@@ -36,3 +36,19 @@ describe('PlaySession', () => {
     expect(s.finished).toBe(true);
   });
 });
+
+describe('PlaySession on the built-in envs', () => {
+  it('lets a person complete a WebShop purchase, showing the instruction', async () => {
+    const { registerBuiltinEnvs } = await import('../../src/envs/builtin.js');
+    registerBuiltinEnvs();
+    const s = new PlaySession({ envId: 'webshop', params: { catalog: 'synthetic-300' }, seed: 70_001 });
+    expect(s.intro()).toMatch(/Task: .+/);
+    let out = '';
+    for (let turn = 0; turn < 12 && !s.context.done; turn++) {
+      const action = s.env.expertAction!(s.context.state);
+      out = s.handle(s.env.formatAction(action));
+    }
+    expect(s.context.won).toBe(true);
+    expect(out).toMatch(/reward 10 .*\n.*Solved/);
+  });
+});
