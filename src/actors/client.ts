@@ -16,7 +16,9 @@
  * answered from the cache or joins the original one, so the policy sees each
  * key once and nothing is counted twice. Failed calls are not cached (a retry
  * asks again). Aborting a request that was not sent yet withdraws it; one
- * already sent runs to completion and lands in the cache.
+ * already sent runs to completion and lands in the cache. A trial's entries
+ * are dropped when it ends (`forget`). Use one client per rollout: the
+ * expected count is the in-flight trial count of one rollout.
  */
 import { PolicyError } from '../policy/errors.js';
 import type { Generation, GenerationRequest, Policy } from '../policy/types.js';
@@ -79,6 +81,20 @@ export class PolicyClient {
   setExpected(n: number): void {
     this.expected = n;
     this.queueFlush();
+  }
+
+  /**
+   * Drop answered generations from the replay cache (the trial machines call
+   * this for a trial's keys when it ends, so a later run that reuses task and
+   * trial ids, e.g. the next training step, never gets stale replies).
+   */
+  forget(keys: Iterable<string>): void {
+    for (const key of keys) this.cache.delete(key);
+  }
+
+  /** Answered generations held for replay. */
+  get cachedCount(): number {
+    return this.cache.size;
   }
 
   /** Requests waiting to be sent. */

@@ -6,12 +6,12 @@
  */
 import { type ActorOptions, type AnyStateMachine, createActor, type Snapshot } from 'xstate';
 import type { Policy } from '../policy/types.js';
-import type { TrialRecord } from '../streams/types.js';
+import type { TrialRecord, TurnSample } from '../streams/types.js';
 import { PolicyClient, type PolicyClientOptions } from './client.js';
 import { episodeMachine } from './episode.js';
 import { reflectorMachine } from './reflector.js';
 import { type RolloutInput, rolloutMachine } from './rollout.js';
-import { generateActor, ROLLOUT_SYSTEM_ID } from './shared.js';
+import { generateActor, ROLLOUT_SYSTEM_ID, requestKey } from './shared.js';
 import { trialMachine } from './trial.js';
 
 /** A policy, or a client already wrapping one (to share its batcher and cache). */
@@ -47,7 +47,10 @@ export function trialWithPolicy<M extends AnyStateMachine = typeof trialMachine>
     episode: episodeWithPolicy(client, parts.episode),
     reflector: reflectorWithPolicy(client, parts.reflector),
   };
-  return machine.provide({ actors } as never) as M;
+  // drop the trial's replay-cache entries when it ends (custom machines without `trialEnded` ignore it)
+  const trialEnded = ({ context }: { context: { samples?: TurnSample[] } }) =>
+    client.forget((context.samples ?? []).map((s) => requestKey(s, s.attempt, s.turn, s.phase)));
+  return machine.provide({ actors, actions: { trialEnded } } as never) as M;
 }
 
 /**

@@ -15,7 +15,7 @@
  *
  * Named implementations: actors `episode`, `reflector` (swap them, or their
  * `generate`, with `provide`), actions `recordAttempt`, `recordReflection`,
- * `crash`, `finish`, `emitTurn`, `forwardTurn`, `reportTrial`, guards `finished`, `playNext`.
+ * `crash`, `finish`, `emitTurn`, `forwardTurn`, `reportTrial`, `trialEnded`, guards `finished`, `playNext`.
  */
 import { assign, emit, setup } from 'xstate';
 import type { AttemptMemory, HistoryRecord, Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
@@ -250,6 +250,8 @@ export const trialMachine = setup({
       turnTarget(context.cfg.reportTo, self, system)?.send(event);
     },
     reportTrial: emit(({ context }) => ({ type: 'trial' as const, record: context.record! })),
+    /** Called when the trial ends; `trialWithPolicy` drops the trial's replay-cache entries here. */
+    trialEnded: () => {},
   },
   guards: {
     finished: ({ context: c }) => c.failed !== null || c.wonAt !== null || c.step >= c.cfg.schedule.length,
@@ -299,7 +301,7 @@ export const trialMachine = setup({
         onError: { target: 'next', actions: 'crash' },
       },
     },
-    done: { type: 'final', entry: ['finish', 'reportTrial'] },
+    done: { type: 'final', entry: ['finish', 'reportTrial', 'trialEnded'] },
   },
   output: ({ context }) => context.record!,
 });

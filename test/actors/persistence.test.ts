@@ -57,6 +57,7 @@ describe('persistence', () => {
     expect(policy.seen).toHaveLength(expected.samples.length);
     // the call in flight at persist time was joined, not sent again
     expect(client.stats.replayed).toBe(1);
+    expect(client.cachedCount).toBe(0);
   });
 
   it('a rollout persisted with trials in flight finishes with the same records', async () => {

@@ -55,6 +55,8 @@ describe('rollout machine', () => {
     expect(client.stats.batchSizes[0]).toBe(8);
     expect(Math.max(...client.stats.batchSizes)).toBe(8);
     expect(client.stats.requests).toBe(client.stats.batchSizes.reduce((a, b) => a + b, 0));
+    // finished trials leave nothing in the replay cache (a next run with the same ids asks again)
+    expect(client.cachedCount).toBe(0);
     const small = new PolicyClient(randomPolicy(), { maxBatch: 3 });
     await runRollout({ ...base, policy: small, concurrency: 8 });
     expect(Math.max(...small.stats.batchSizes)).toBe(3);
