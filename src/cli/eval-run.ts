@@ -30,6 +30,7 @@ import { latestByKey, type MetricEvent } from '../streams/metric.js';
 import { inPlanOrder } from '../streams/order.js';
 import type { TrialRecord } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
+import { type EvalMode, modeSettings, withPromptSuffix } from './eval-modes.js';
 import { createPolicy } from './policy-spec.js';
 
 export interface EvalOptions {
@@ -54,6 +55,10 @@ export interface EvalOptions {
   out?: string;
   /** Show a live metrics table while running (default: when `live` output is a TTY). */
   live?: boolean;
+  /** Evaluation protocol (see eval-modes.ts); default `lamer`. Sets attempts and memory for the other modes. */
+  mode?: EvalMode;
+  /** Token budget per reply (default EVAL_SAMPLING's 1024). */
+  maxTokens?: number;
 }
 
 export interface EvalIO {
@@ -133,7 +138,10 @@ export function evalMetrics(
   );
 }
 
-export async function runEval(options: EvalOptions, io: EvalIO): Promise<EvalResult> {
+export async function runEval(requested: EvalOptions, io: EvalIO): Promise<EvalResult> {
+  const mode = modeSettings(requested.mode ?? 'lamer', requested.attempts, requested.memory);
+  const options: EvalOptions = { ...requested, attempts: mode.attempts, memory: mode.memory };
+  positive('--max-tokens', options.maxTokens);
   positive('--tasks', options.tasks);
   positive('--attempts', options.attempts);
   positive('--trials-per-task', options.trialsPerTask);
@@ -144,7 +152,8 @@ export async function runEval(options: EvalOptions, io: EvalIO): Promise<EvalRes
   registerBuiltinEnvs();
   const env = getEnv(options.env);
   const params = resolveParams(env, options.preset, options.set ?? {}) as Json;
-  const policy = await createPolicy(options.policy, { envId: env.id, seed: options.seed });
+  const created = await createPolicy(options.policy, { envId: env.id, seed: options.seed });
+  const policy = mode.promptSuffix === null ? created : withPromptSuffix(created, mode.promptSuffix);
   const trialsPerTask = options.trialsPerTask ?? 1;
   const input: RolloutInput = {
     envId: env.id,
@@ -155,7 +164,8 @@ export async function runEval(options: EvalOptions, io: EvalIO): Promise<EvalRes
       attempts: options.attempts,
       memoryMode: options.memory,
       style: options.style ?? 'faithful',
-      sampling: EVAL_SAMPLING,
+      sampling:
+        options.maxTokens === undefined ? EVAL_SAMPLING : { ...EVAL_SAMPLING, maxTokens: options.maxTokens },
       ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
     },
     runId: `eval-s${options.seed}`,
@@ -217,7 +227,7 @@ function formatReport(
   const single = trialsPerTask < 2;
   const shown = single ? metrics.filter((e) => !e.name.startsWith('entropy')) : metrics;
   const lines = [
-    `lamer eval  env=${envId}${o.preset ? ` preset=${o.preset}` : ''} policy=${policyName} tasks=${o.tasks} trials/task=${trialsPerTask} attempts=${o.attempts} memory=${o.memory} style=${o.style ?? 'faithful'} seed=${o.seed}`,
+    `lamer eval  env=${envId}${o.preset ? ` preset=${o.preset}` : ''} policy=${policyName} mode=${o.mode ?? 'lamer'} tasks=${o.tasks} trials/task=${trialsPerTask} attempts=${o.attempts} memory=${o.memory} style=${o.style ?? 'faithful'} seed=${o.seed}`,
     renderMetricsTable(shown),
   ];
   if (single) lines.push('entropy: needs --trials-per-task >= 2 (the distinct trajectories of one task)');

@@ -6,6 +6,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_VALIDATION_SEED } from '../../envs/core/seeds.js';
 import type { MemoryMode, PromptStyle } from '../../envs/core/types.js';
+import { EVAL_MODES, type EvalMode } from '../eval-modes.js';
 import { runEval } from '../eval-run.js';
 import { policyKinds } from '../policy-spec.js';
 import { parseIntOption, parsePositiveIntOption, parseSetOptions } from './options.js';
@@ -25,6 +26,8 @@ interface EvalCliOptions {
   concurrency?: number;
   out?: string;
   live?: boolean;
+  mode: EvalMode;
+  maxTokens?: number;
 }
 
 const MEMORY_MODES = ['reflection_only', 'history_only', 'history_and_reflection', 'none'];
@@ -56,6 +59,15 @@ export function registerEvalCommand(program: Command): void {
     .option('--max-turns <n>', 'turn budget per attempt (default: the env’s)', parsePositiveIntOption)
     .option('--concurrency <n>', 'trials in flight at once', parsePositiveIntOption)
     .option('--out <file.jsonl>', 'JSONL trial log (default runs/eval-<env>-<policy>-seed<S>.jsonl)')
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'protocol: lamer (N attempts + reflections), reflexion, retry (no memory), react, zero-shot (1 attempt)',
+      )
+        .choices([...EVAL_MODES])
+        .default('lamer'),
+    )
+    .option('--max-tokens <n>', 'token budget per reply (default 1024)', parsePositiveIntOption)
     .option('--live', 'show a live metrics table on stderr (default: when stderr is a terminal)')
     .option('--no-live', 'no live table')
     .action(async (opts: EvalCliOptions) => {
@@ -70,6 +82,8 @@ export function registerEvalCommand(program: Command): void {
           set: parseSetOptions(opts.set),
           trialsPerTask: opts.trialsPerTask,
           style: opts.style,
+          mode: opts.mode,
+          ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
           ...(opts.preset !== undefined ? { preset: opts.preset } : {}),
           ...(opts.maxTurns !== undefined ? { maxTurns: opts.maxTurns } : {}),
           ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
