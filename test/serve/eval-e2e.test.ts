@@ -24,7 +24,11 @@ let server: RunningServer;
 
 const sink = () => {
   let text = '';
-  return { write: (s: string) => ((text += s), true), isTTY: false, text: () => text };
+  const write = (s: string) => {
+    text += s;
+    return true;
+  };
+  return { write, isTTY: false, text: () => text };
 };
 
 beforeAll(async () => {
