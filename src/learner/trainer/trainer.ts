@@ -72,6 +72,7 @@ export class Trainer {
   private readonly graphs: TrainerGraphs;
   private readonly logger: (message: string) => void;
   private readonly tokensOf: (sample: TurnSample) => TurnTokens;
+  private busy = false;
 
   private constructor(
     readonly config: TrainerConfig,
@@ -139,6 +140,24 @@ export class Trainer {
 
   /** One PPO step on a credited batch (computeAdvantages output). */
   async trainPpo(batch: CreditedBatch): Promise<TrainStats> {
+    this.enter();
+    try {
+      return await this.ppo(batch);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** One step at a time: a second call while one runs would train on weights that are about to change. */
+  private enter(): void {
+    if (this.busy)
+      throw new TrainerError(
+        'a training step is already running on this trainer: await it before the next one',
+      );
+    this.busy = true;
+  }
+
+  private async ppo(batch: CreditedBatch): Promise<TrainStats> {
     const { config: c } = this;
     const seqs: TrainSequence[] = [];
     let staleUsed = 0;
@@ -178,9 +197,14 @@ export class Trainer {
 
   /** One supervised step: token cross-entropy on the response tokens of each example (warm start). */
   async trainSupervised(examples: readonly TurnTokens[]): Promise<TrainStats> {
-    const { maxSeqLen } = this.config.model;
-    const seqs = examples.map((t, i) => toSequence(`example ${i}`, t, 0, maxSeqLen, this.config.overlong));
-    return this.finish('ce', seqs, { staleUsed: 0, staleDropped: 0 });
+    this.enter();
+    try {
+      const { maxSeqLen } = this.config.model;
+      const seqs = examples.map((t, i) => toSequence(`example ${i}`, t, 0, maxSeqLen, this.config.overlong));
+      return await this.finish('ce', seqs, { staleUsed: 0, staleDropped: 0 });
+    } finally {
+      this.busy = false;
+    }
   }
 
   /** Log-probs of each response token under the current weights (temperature 1). */

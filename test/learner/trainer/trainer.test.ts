@@ -64,10 +64,13 @@ describe('Trainer (PPO)', () => {
     }
   });
 
-  it('rejects samples from a newer policy version than its own', async () => {
+  it('rejects samples from a newer policy version than its own, and overlapping steps', async () => {
     const trainer = await Trainer.create(tinyTrainerConfig(), quiet);
-    await expect(trainer.trainPpo(goodBadBatch(2))).rejects.toThrow(
-      /comes from policy version 2, but the trainer is at version 0/,
+    const running = trainer.trainPpo(goodBadBatch(0));
+    await expect(trainer.trainPpo(goodBadBatch(0))).rejects.toThrow(/a training step is already running/);
+    expect((await running).updates).toBe(1);
+    await expect(trainer.trainPpo(goodBadBatch(3))).rejects.toThrow(
+      /comes from policy version 3, but the trainer is at version 1/,
     );
     await trainer.dispose();
   });
