@@ -10,7 +10,7 @@
  * `failed`; nothing throws across the actor boundary.
  *
  * Named implementations: actor `generate` (the policy call; provide one with
- * `withPolicy`), actions `prepareRequest`, `applyReply`, `emitTurn`, `forwardTurn`,
+ * `episodeWithPolicy`), actions `prepareRequest`, `applyReply`, `emitTurn`, `forwardTurn`,
  * `noteFailure`, guards `over`, `canRetry`, delay `retryDelay`.
  */
 import { assign, emit, setup } from 'xstate';

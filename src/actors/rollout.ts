@@ -10,7 +10,7 @@
  * trial by trial).
  *
  * Named action `inFlightChanged` (default no-op) tells a batching policy
- * client how many trials are in flight (`withPolicy` wires it).
+ * client how many trials are in flight (`rolloutWithPolicy` wires it).
  */
 import { emit, enqueueActions, setup } from 'xstate';
 import type { Json } from '../envs/core/types.js';

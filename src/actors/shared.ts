@@ -119,6 +119,6 @@ export function generateActor(client: PolicyClient) {
 /** Default `generate` implementation: fails with a message saying how to provide a policy. */
 export const missingPolicy = fromPromise<Generation, GenerationRequest>(async ({ input }) => {
   throw new PolicyError(
-    `no policy for request ${input.key}: provide one with withPolicy(machine, policy) or machine.provide({ actors: { generate } })`,
+    `no policy for request ${input.key}: wire one in with episodeWithPolicy / trialWithPolicy / rolloutWithPolicy (or machine.provide({ actors: { generate } }))`,
   );
 });

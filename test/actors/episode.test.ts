@@ -62,7 +62,7 @@ describe('episode machine', () => {
     clock.increment(5);
     await finished(actor);
     expect(actor.getSnapshot().status).toBe('done');
-    expect(actor.getSnapshot().output!.failed).toMatch(/provide one with withPolicy/);
+    expect(actor.getSnapshot().output!.failed).toMatch(/wire one in with episodeWithPolicy/);
   });
 });
 
