@@ -25,7 +25,14 @@ import {
   retryDelayMs,
   sleep,
 } from './retry.js';
-import { chatCompletionBody, parseChatCompletion, serverMessage, type WireOptions } from './wire.js';
+import {
+  chatCompletionBody,
+  messageOf,
+  parseChatCompletion,
+  servedModelIds,
+  serverMessage,
+  type WireOptions,
+} from './wire.js';
 
 export interface OpenAiPolicyOptions {
   /** e.g. `http://127.0.0.1:8000/v1`; requests go to `{baseURL}/chat/completions`. */
@@ -214,6 +221,38 @@ export class OpenAiPolicy implements Policy {
     throw this.statusError(status, message);
   }
 
+  /**
+   * Check before a long run that the server is up and serves this model
+   * (`GET {baseURL}/models`); throws HttpNotFoundError naming the served models.
+   * One try, no retries: call it when a fast, clear failure is wanted.
+   */
+  async checkModel(signal?: AbortSignal): Promise<void> {
+    const url = this.url.replace(/chat\/completions$/, 'models');
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, { headers, signal: signal ?? AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw new HttpPolicyError(
+        `${this.name}: cannot reach ${url}: ${this.redact(messageOf(error))}`,
+        undefined,
+        {
+          cause: error,
+        },
+      );
+    }
+    const text = await response.text();
+    if (!response.ok) throw this.statusError(response.status, this.redact(serverMessage(text)));
+    const ids = servedModelIds(text);
+    if (ids !== null && !ids.includes(this.options.model)) {
+      throw new HttpNotFoundError(
+        `${this.name}: the server does not serve "${this.options.model}"; it serves: ${ids.join(', ') || '(nothing)'}`,
+        404,
+      );
+    }
+  }
+
   private statusError(status: number, message: string): HttpPolicyError {
     const prefix = `${this.name}: server answered ${status}: ${message}`;
     if (status === 401 || status === 403) {
@@ -242,14 +281,4 @@ export class OpenAiPolicy implements Policy {
   private redact(text: string): string {
     return this.apiKey === undefined ? text : text.split(this.apiKey).join('***');
   }
-}
-
-/** `fetch failed` alone says nothing: append the causes (e.g. `bad port`, `getaddrinfo ENOTFOUND host`). */
-function messageOf(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error, depth = 0; e !== undefined && depth < 4; depth++) {
-    parts.push(e instanceof Error ? e.message : String(e));
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return parts.join(': ');
 }

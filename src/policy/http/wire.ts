@@ -105,3 +105,26 @@ export function serverMessage(text: string): string {
   const trimmed = text.trim();
   return trimmed === '' ? '(empty body)' : trimmed.slice(0, 500);
 }
+
+/** Model ids of a `GET /models` reply (`{ data: [{ id }] }`), or null when the reply has another shape. */
+export function servedModelIds(text: string): string[] | null {
+  try {
+    const data = (JSON.parse(text) as { data?: unknown }).data;
+    if (!Array.isArray(data)) return null;
+    return data.map((m) => (m as { id?: unknown }).id).filter((id): id is string => typeof id === 'string');
+  } catch (error) {
+    // Some servers answer /models with something else (HTML, plain text): the check cannot say more.
+    if (error instanceof SyntaxError) return null;
+    throw error;
+  }
+}
+
+/** `fetch failed` alone says nothing: append the causes (e.g. `bad port`, `getaddrinfo ENOTFOUND host`). */
+export function messageOf(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && depth < 4; depth++) {
+    parts.push(e instanceof Error ? e.message : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(': ');
+}

@@ -40,6 +40,11 @@ export async function startFaultServer(): Promise<FaultServer> {
   };
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === 'GET' && req.url === '/v1/models') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data: [{ id: 'tiny', object: 'model' }] }));
+      return;
+    }
     let raw = '';
     req.on('data', (chunk: Buffer) => {
       raw += chunk.toString('utf8');

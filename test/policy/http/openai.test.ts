@@ -188,6 +188,13 @@ describe('OpenAiPolicy against a real local server with faults', () => {
     expect(server.hits.get('hang:x')).toBe(1);
   });
 
+  it('checks that the server serves the model before a run', async () => {
+    await expect(policy().checkModel()).resolves.toBeUndefined();
+    const error = await rejection(policy({ model: 'Qwen/Qwen3-4B' }).checkModel());
+    expect(error).toBeInstanceOf(HttpNotFoundError);
+    expect(error.message).toMatch(/does not serve "Qwen\/Qwen3-4B"; it serves: tiny/);
+  });
+
   it('retries a refused connection, then names the URL', async () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
