@@ -48,7 +48,12 @@ export interface TrialSettings {
   /** N, the number of attempts (default 3). Ignored when `schedule` is given. */
   attempts?: number;
   memoryMode?: MemoryMode;
-  /** Generate reflection turns (default: when the memory mode shows reflections). */
+  /**
+   * Generate reflection turns. Default: when the memory mode shows reflections
+   * (`reflection_only`, `history_and_reflection`). The reference also runs them
+   * under `history_only` (its `do_reflection` defaults to true, and its prompt
+   * shows past attempts only once a reflection exists); set `reflect: true` to match.
+   */
   reflect?: boolean;
   /** A custom attempt schedule (default: derived from `attempts` and `reflect`). */
   schedule?: ScheduleStep[];
