@@ -1,17 +1,6 @@
 // Env actor
-
-// Policy client: batching and replay cache
-export { PolicyClient, type PolicyClientOptions, type PolicyClientStats } from './client.js';
 export { type EnvActorContext, type EnvActorEvent, type EnvActorInput, envMachine } from './env.js';
-// Machines
-export {
-  type EpisodeConfig,
-  type EpisodeContext,
-  type EpisodeInput,
-  type EpisodeOutput,
-  episodeMachine,
-  resolveEpisodeInput,
-} from './episode.js';
+
 // Emitted events (type-only)
 export type {
   DoneEmitted,
@@ -22,6 +11,58 @@ export type {
   TrialMachineEmitted,
   TurnEmitted,
 } from './events.js';
+
+// Machines: episode, reflector, trial, rollout
+export {
+  type EpisodeConfig,
+  type EpisodeContext,
+  type EpisodeInput,
+  type EpisodeOutput,
+  episodeMachine,
+  resolveEpisodeInput,
+} from './episode.js';
+export {
+  type ReflectorConfig,
+  type ReflectorContext,
+  type ReflectorInput,
+  type ReflectorOutput,
+  reflectorMachine,
+  resolveReflectorInput,
+} from './reflector.js';
+export {
+  type LastAttempt,
+  resolveTrialInput,
+  type TrialConfig,
+  type TrialContext,
+  type TrialEvent,
+  type TrialInput,
+  type TrialSettings,
+  trialMachine,
+  trialSchedule,
+} from './trial.js';
+export {
+  planRollout,
+  type RolloutContext,
+  type RolloutEvent,
+  type RolloutInput,
+  type RolloutTask,
+  rolloutMachine,
+} from './rollout.js';
+
+// Attempt schedules (data)
+export {
+  defaultSchedule,
+  type PlayStep,
+  playCount,
+  type ReflectStep,
+  type ScheduleStep,
+  usesReflection,
+  validateSchedule,
+} from './schedule.js';
+
+// Policy client: batching and replay cache
+export { PolicyClient, type PolicyClientOptions, type PolicyClientStats } from './client.js';
+
 // Wiring a policy in, running a rollout
 export {
   createRolloutActor,
@@ -36,35 +77,8 @@ export {
   toClient,
   trialWithPolicy,
 } from './provide.js';
-export {
-  type ReflectorConfig,
-  type ReflectorContext,
-  type ReflectorInput,
-  type ReflectorOutput,
-  reflectorMachine,
-  resolveReflectorInput,
-} from './reflector.js';
-export {
-  planRollout,
-  type RolloutContext,
-  type RolloutEvent,
-  type RolloutInput,
-  type RolloutTask,
-  rolloutMachine,
-} from './rollout.js';
 
-// Schedules
-export {
-  defaultSchedule,
-  type PlayStep,
-  playCount,
-  type ReflectStep,
-  type ScheduleStep,
-  usesReflection,
-  validateSchedule,
-} from './schedule.js';
-
-// Shared pieces
+// Shared pieces for custom machines
 export {
   DEFAULT_RETRY,
   generateActor,
@@ -76,17 +90,7 @@ export {
   type TurnOwner,
   turnTarget,
 } from './shared.js';
-export {
-  type LastAttempt,
-  resolveTrialInput,
-  type TrialConfig,
-  type TrialContext,
-  type TrialEvent,
-  type TrialInput,
-  type TrialSettings,
-  trialMachine,
-  trialSchedule,
-} from './trial.js';
+
 // Learner actor (credit → advantages → PPO → publish weights)
 export {
   type LearnerContext,

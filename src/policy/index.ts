@@ -1,17 +1,28 @@
 // Contract (types)
+export type {
+  ChatMessage,
+  Generation,
+  GenerationOracle,
+  GenerationRequest,
+  Policy,
+  SamplingSettings,
+} from './types.js';
 
-// Tokenizers and chat templates (Hugging Face files; the built-in model's own tokenizer)
-export {
-  BUILTIN_CHAT_TEMPLATE,
-  ChatTemplate,
-  ChatTemplateError,
-  type RenderOptions,
-  type SpecialTokenField,
-  specialTokenText,
-  type TokenizerConfig,
-} from './chat-template.js';
 // Errors
 export { PolicyError } from './errors.js';
+
+// Scripted policies
+export {
+  type ExpertOptions,
+  expertPolicy,
+  GENERIC_REFLECTION,
+  randomPolicy,
+  requestRng,
+  type Script,
+  type ScriptedTextOptions,
+  scriptedTextPolicy,
+} from './scripted.js';
+
 // OpenAI-compatible HTTP policy
 export {
   HttpAuthError,
@@ -24,17 +35,17 @@ export {
 export { OpenAiPolicy, type OpenAiPolicyOptions } from './http/openai.js';
 export { DEFAULT_RETRY, type RetrySettings } from './http/retry.js';
 export { type OpenAiSpec, parseOpenAiSpec } from './http/spec.js';
-// Scripted policies
+
+// Tokenizers and chat templates (Hugging Face files; the built-in model's own tokenizer)
 export {
-  type ExpertOptions,
-  expertPolicy,
-  GENERIC_REFLECTION,
-  randomPolicy,
-  requestRng,
-  type Script,
-  type ScriptedTextOptions,
-  scriptedTextPolicy,
-} from './scripted.js';
+  BUILTIN_CHAT_TEMPLATE,
+  ChatTemplate,
+  ChatTemplateError,
+  type RenderOptions,
+  type SpecialTokenField,
+  specialTokenText,
+  type TokenizerConfig,
+} from './chat-template.js';
 export {
   builtinTokenizerFiles,
   type DecodeOptions,
@@ -45,14 +56,6 @@ export {
   TextTokenizer,
   TokenizerError,
 } from './tokenizer.js';
-export type {
-  ChatMessage,
-  Generation,
-  GenerationOracle,
-  GenerationRequest,
-  Policy,
-  SamplingSettings,
-} from './types.js';
 export {
   BUILTIN_ADDED_TOKENS,
   BUILTIN_VOCAB_BUDGET,
