@@ -1,0 +1,127 @@
+/**
+ * `npm run bench:generate`: tokens/s of batched KV-cache generation with the
+ * ONNX policy for the default built-in model (seeded, untrained weights: speed
+ * does not depend on training) at batch 1, 16 and 64, against a large-matmul
+ * roofline measured with onnxruntime in the same run. Prints generated
+ * tokens/s, the achieved GFLOP/s of generation (prefill and decode matmuls,
+ * attention included) and its ratio to the roofline's GFLOP/s.
+ *
+ * Env: BENCH_THREADS (default: onnxruntime's, one per core), BENCH_PROMPT
+ * (prompt tokens, default 128), BENCH_NEW (tokens per reply, default 64),
+ * BENCH_RUNS (timed runs per batch, median; default 3), BENCH_BATCHES ("1,16,64").
+ */
+import Table from 'cli-table3';
+import * as ort from 'onnxruntime-node';
+import * as G from '../src/learner/graph/index.js';
+import { DEFAULT_MODEL_CONFIG as C, initParams } from '../src/learner/model.js';
+import { OnnxPolicy } from '../src/policy/onnx/policy.js';
+import type { GenerationRequest } from '../src/policy/types.js';
+import { Rng } from '../src/util/rng.js';
+
+const THREADS = process.env.BENCH_THREADS === undefined ? undefined : Number(process.env.BENCH_THREADS);
+const PROMPT = Number(process.env.BENCH_PROMPT ?? 128);
+const NEW = Number(process.env.BENCH_NEW ?? 64);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const BATCHES = (process.env.BENCH_BATCHES ?? '1,16,64').split(',').map(Number);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Large-matmul roofline: GFLOP/s of a square N×N @ N×N float32 MatMul in onnxruntime. */
+async function roofline(n = 1536): Promise<number> {
+  const a = G.input('a', 'float32', [n, n]);
+  const b = G.input('b', 'float32', [n, n]);
+  const sess = await ort.InferenceSession.create(
+    G.compileGraph({ inputs: [a, b], outputs: { c: G.matmul(a, b) } }),
+    { graphOptimizationLevel: 'all', ...(THREADS === undefined ? {} : { intraOpNumThreads: THREADS }) },
+  );
+  const rng = Rng.seeded(1);
+  const data = () => Float32Array.from({ length: n * n }, () => rng.float());
+  const feeds = {
+    a: new ort.Tensor('float32', data(), [n, n]),
+    b: new ort.Tensor('float32', data(), [n, n]),
+  };
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    await sess.run(feeds);
+    if (i >= 2) times.push(performance.now() - t0);
+  }
+  await sess.release();
+  return (2 * n ** 3) / (median(times) * 1e6);
+}
+
+/** Matmul FLOPs of running one token at context length `ctx` (tokens before it + itself). */
+function tokenFlops(ctx: number): number {
+  const { dModel: d, ffnHidden: F, nLayers: L, vocabSize: V } = C;
+  const weights = L * (4 * d * d + 3 * d * F) + V * d; // projections, SwiGLU, LM head
+  return 2 * weights + L * 4 * d * ctx; // + attention scores and mixing
+}
+
+/** FLOPs of a row: prefill of `prompt` tokens, then `generated - 1` decode steps (the last token is not fed). */
+function rowFlops(prompt: number, generated: number): number {
+  let f = 0;
+  for (let t = 1; t <= prompt; t++) f += tokenFlops(t);
+  for (let k = 1; k < generated; k++) f += tokenFlops(prompt + k);
+  return f;
+}
+
+/** B prompts of exactly PROMPT tokens (after the chat template), different per row. */
+function prompts(policy: OnnxPolicy, batch: number): GenerationRequest[] {
+  const { tokenizer } = policy.promptCodec;
+  const out: GenerationRequest[] = [];
+  for (let b = 0; b < batch; b++) {
+    let words = `row ${b}:`;
+    const count = () => policy.promptCodec.tokenizer.encode(words).length;
+    const overhead = tokenizer.encode(
+      '<|im_start|>user\n<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n',
+    ).length;
+    while (count() + overhead < PROMPT)
+      words += ` ${['reveal', 'flag', 'cell', 'mine', 'board'][(b + words.length) % 5]}`;
+    out.push({
+      key: `bench/${b}`,
+      messages: [{ role: 'user', content: words }],
+      sampling: { temperature: 1, maxTokens: NEW, seed: b },
+    });
+  }
+  return out;
+}
+
+const peak = await roofline();
+const policy = await OnnxPolicy.fromParams(C, initParams(C, 0), 0, {
+  ...(THREADS === undefined ? {} : { intraOpNumThreads: THREADS }),
+});
+const table = new Table({ head: ['batch', 'tokens', 'ms', 'tokens/s', 'GFLOP/s', '÷ roofline'] });
+for (const batch of BATCHES) {
+  const requests = prompts(policy, batch);
+  await policy.generate(requests.slice(0, Math.min(batch, 4))); // warm-up
+  const times: number[] = [];
+  let tokens = 0;
+  let flops = 0;
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    const gens = await policy.generate(requests);
+    times.push(performance.now() - t0);
+    tokens = gens.reduce((n, g) => n + g.responseTokens!.length, 0);
+    flops = gens.reduce((f, g) => f + rowFlops(g.promptTokens!.length, g.responseTokens!.length), 0);
+  }
+  const ms = median(times);
+  const gflops = flops / (ms * 1e6);
+  table.push([
+    batch,
+    tokens,
+    ms.toFixed(0),
+    (tokens / (ms / 1000)).toFixed(0),
+    gflops.toFixed(2),
+    `${((100 * gflops) / peak).toFixed(1)}%`,
+  ]);
+}
+await policy.dispose();
+console.log(
+  `bench:generate  built-in model d=${C.dModel} layers=${C.nLayers} heads=${C.nHeads} ffn=${C.ffnHidden} vocab=${C.vocabSize}; ` +
+    `prompt ${PROMPT} tokens, up to ${NEW} new tokens per row (temperature 1), median of ${RUNS} runs`,
+);
+console.log(`roofline: onnxruntime 1536×1536 @ 1536×1536 float32 MatMul = ${peak.toFixed(1)} GFLOP/s`);
+console.log(table.toString());
+console.log(
+  'tokens/s counts generated tokens over the whole call (prefill included); GFLOP/s counts prefill and decode matmuls.',
+);
