@@ -1,0 +1,112 @@
+/**
+ * Metrics of a finished rollout (the project's metric operators run over
+ * its records: pass@k, trajectory entropy, invalid-action rate, episode
+ * return) and the validation run of a policy on the fixed validation set
+ * (validationSeeds, reference §10 sampling).
+ */
+import { from, lastValueFrom, merge, type Observable, reduce } from 'rxjs';
+import { runRollout } from '../actors/provide.js';
+import { validationSeeds } from '../envs/core/seeds.js';
+import type { Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
+import { invalidActionRate } from '../metrics/invalid-action-rate.js';
+import { passAtK } from '../metrics/pass-at-k.js';
+import { reward } from '../metrics/reward.js';
+import { trajectoryEntropy } from '../metrics/trajectory-entropy.js';
+import type { Policy, SamplingSettings } from '../policy/types.js';
+import type { TaskGroup } from '../streams/bridge.js';
+import { latestByKey, type MetricEvent } from '../streams/metric.js';
+import type { TrialRecord } from '../streams/types.js';
+
+/** The numbers a training report plots. */
+export interface RolloutSummary {
+  trials: number;
+  /** pass@1..N (cumulative success within the first k attempts). */
+  pass: number[];
+  /** Mean trajectory entropy per task (nats) and normalised (H / ln K); 0 with one trial per task. */
+  entropy: number;
+  entropyNorm: number;
+  /** Play replies that did not parse into an action. */
+  invalidRate: number;
+  /** Reflection replies without <remark> tags. */
+  reflectionErrorRate: number;
+  /** Mean return of an attempt. */
+  episodeReturn: number;
+  /** Trials the policy could not complete (counted as failures in pass@k). */
+  failedTrials: number;
+}
+
+/** Records grouped by task (plan order kept). */
+export function groupsOf(records: readonly TrialRecord[]): TaskGroup[] {
+  const byTask = new Map<string, TrialRecord[]>();
+  for (const r of records) {
+    const list = byTask.get(r.taskId) ?? [];
+    list.push(r);
+    byTask.set(r.taskId, list);
+  }
+  return [...byTask].map(([taskId, list]) => ({ taskId, records: list }));
+}
+
+/** Run the metric operators over finished records and keep the final value of each overall series. */
+export async function summarize(records: readonly TrialRecord[], attempts: number): Promise<RolloutSummary> {
+  const trials$ = from(records);
+  const events$: Observable<MetricEvent> = merge(
+    trials$.pipe(passAtK({ k: attempts })),
+    from(groupsOf(records)).pipe(trajectoryEntropy()),
+    from(records.flatMap((r) => r.samples)).pipe(invalidActionRate()),
+    trials$.pipe(reward()),
+  );
+  const latest = await lastValueFrom(
+    events$.pipe(reduce((acc, e) => latestByKey([e], acc), new Map<string, MetricEvent>())),
+  );
+  const value = (name: string) => latest.get(name)?.value ?? 0;
+  return {
+    trials: records.length,
+    pass: Array.from({ length: attempts }, (_, k) => value(`pass@${k + 1}`)),
+    entropy: value('entropy'),
+    entropyNorm: value('entropy_norm'),
+    invalidRate: value('invalid_action_rate'),
+    reflectionErrorRate: value('reflection_format_error_rate'),
+    episodeReturn: value('episode_return'),
+    failedTrials: value('failed_trials'),
+  };
+}
+
+export interface ValidationOptions {
+  envId: string;
+  params: Json;
+  tasks: number;
+  trialsPerTask: number;
+  /** Seed of the fixed validation set. */
+  seed: number;
+  attempts: number;
+  memoryMode: MemoryMode;
+  style: PromptStyle;
+  sampling: SamplingSettings;
+  maxTurns?: number;
+  concurrency?: number;
+  runId?: string;
+}
+
+/** Play the fixed validation set with `policy` and summarise it. */
+export async function validate(
+  policy: Policy,
+  o: ValidationOptions,
+): Promise<{ summary: RolloutSummary; records: TrialRecord[] }> {
+  const records = await runRollout({
+    envId: o.envId,
+    params: o.params,
+    tasks: validationSeeds(o.tasks, o.seed).map((seed) => ({ seed })),
+    trialsPerTask: o.trialsPerTask,
+    trial: {
+      attempts: o.attempts,
+      memoryMode: o.memoryMode,
+      style: o.style,
+      sampling: o.sampling,
+      ...(o.maxTurns !== undefined ? { maxTurns: o.maxTurns } : {}),
+    },
+    runId: o.runId ?? 'validation',
+    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+    policy,
+  });
+  return { summary: await summarize(records, o.attempts), records };
+}

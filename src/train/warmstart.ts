@@ -1,0 +1,229 @@
+/**
+ * `lamer pretrain`: the warm start. Noisy-expert demonstrations
+ * (warmstart-data.ts) → supervised cross-entropy with the Trainer's
+ * supervised mode → a checkpoint under `<dir>/checkpoints/` → the model's
+ * pass@1..N on the fixed validation set with the ONNX policy (the LaMer
+ * protocol), written to `<dir>/warmstart.json` so the RL gain is visible
+ * against it. `lamer train` calls `ensureWarmStart`, which makes it when
+ * missing and loads it otherwise.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { registerBuiltinEnvs } from '../envs/builtin.js';
+import { getEnv, resolveParams } from '../envs/core/registry.js';
+import type { Json } from '../envs/core/types.js';
+import { type ModelConfig, modelConfig } from '../learner/model.js';
+import { loadTrainerCheckpoint, Trainer, trainerConfig } from '../learner/trainer/index.js';
+import { OnnxPolicy } from '../policy/onnx/policy.js';
+import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
+import { ConfigError } from '../util/errors.js';
+import { deriveSeed, Rng } from '../util/rng.js';
+import type { TrainConfig } from './config.js';
+import { type RolloutSummary, validate } from './evaluate.js';
+import { line, progressBar, seconds, type TrainIO } from './progress.js';
+import { type DemoStats, demoTokens, gatherDemonstrations } from './warmstart-data.js';
+
+export interface WarmStartReport {
+  envId: string;
+  params: Json;
+  model: ModelConfig;
+  seed: number;
+  demos: DemoStats;
+  examples: number;
+  steps: number;
+  /** Supervised loss (mean token cross-entropy) of each step. */
+  losses: number[];
+  /** pass@1..N etc. of the warm-start model on the validation set (LaMer protocol). */
+  validation: RolloutSummary;
+  seconds: number;
+}
+
+export interface WarmStart {
+  dir: string;
+  params: Record<string, Float32Array>;
+  report: WarmStartReport;
+}
+
+export const WARMSTART_REPORT = 'warmstart.json';
+
+/** The built-in model of a config (vocabulary size from the built-in tokenizer). */
+export function modelOf(c: TrainConfig): ModelConfig {
+  return modelConfig({ ...c.model, vocabSize: loadBuiltinTokenizer().tokenizer.vocabSize });
+}
+
+/** Env id and params of a config. */
+export function envOf(c: TrainConfig): { envId: string; params: Json } {
+  registerBuiltinEnvs();
+  const env = getEnv(c.env);
+  return { envId: env.id, params: resolveParams(env, c.envPreset) as Json };
+}
+
+/** Where the warm start of a config lives (shared by every algo of the same env, model and seed). */
+export function warmStartDir(c: TrainConfig): string {
+  if (c.warmStart.dir) return c.warmStart.dir;
+  const { envId } = envOf(c);
+  const m = c.model;
+  return join(
+    'runs',
+    'warmstart',
+    `${envId}-${c.envPreset ?? 'default'}-d${m.dModel}x${m.nLayers}-s${c.seed}`,
+  );
+}
+
+const checkpointsOf = (dir: string) => ({ dir: join(dir, 'checkpoints'), every: 1, keepLast: 1 });
+
+/** The saved warm start of a config, or null when there is none yet. */
+export async function loadWarmStart(c: TrainConfig, io?: TrainIO): Promise<WarmStart | null> {
+  const dir = warmStartDir(c);
+  const reportPath = join(dir, WARMSTART_REPORT);
+  if (!existsSync(reportPath)) return null;
+  const found = await loadTrainerCheckpoint(modelOf(c), checkpointsOf(dir), (m) => io && line(io, m));
+  if (!found) return null;
+  const report = JSON.parse(await readFile(reportPath, 'utf8')) as WarmStartReport;
+  return { dir, params: found.snapshot.state.params, report };
+}
+
+/** Make the warm start (always; an existing one in the same folder is an error). */
+export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> {
+  const started = Date.now();
+  const dir = warmStartDir(c);
+  if (existsSync(join(dir, WARMSTART_REPORT)))
+    throw new ConfigError(
+      `${dir} already holds a warm start; delete the folder to make a new one, or set warmStart.dir to another folder`,
+    );
+  const { envId, params } = envOf(c);
+  const w = c.warmStart;
+  const model = modelOf(c);
+  line(
+    io,
+    `warm start: ${envId}, noisy expert (epsilon ${w.epsilon}) on ${w.tasks} tasks × ${w.trialsPerTask} trials`,
+  );
+  const { demos, stats } = await gatherDemonstrations({
+    envId,
+    params,
+    tasks: w.tasks,
+    trialsPerTask: w.trialsPerTask,
+    epsilon: w.epsilon,
+    attempts: c.attempts,
+    memoryMode: c.memoryMode,
+    style: c.style,
+    seed: c.seed,
+    ...(c.maxTurns !== undefined ? { maxTurns: c.maxTurns } : {}),
+  });
+  line(
+    io,
+    `  ${stats.playExamples} play + ${stats.reflectExamples} reflection examples (${stats.duplicates} duplicates dropped, ${stats.noisyTurns} noisy moves); expert wins by attempt: ${stats.wonAt.join('/')}`,
+  );
+  const tok = loadBuiltinTokenizer();
+  const endId = tok.tokenizer.tokenToId('<|im_end|>');
+  if (endId === undefined || !tok.chatTemplate)
+    throw new ConfigError('the built-in tokenizer has no <|im_end|> token or chat template; rebuild it');
+  const examples = demoTokens(demos, { tokenizer: tok.tokenizer, chatTemplate: tok.chatTemplate }, endId);
+  if (examples.length === 0)
+    throw new ConfigError(`no demonstrations for ${envId}: the env has no expertAction`);
+  const trainer = await Trainer.create(
+    trainerConfig({
+      model,
+      seed: c.seed,
+      lr: {
+        kind: 'cosine',
+        lr: w.lr,
+        warmupSteps: Math.ceil(w.steps / 10),
+        totalSteps: w.steps,
+        minLr: w.lr / 10,
+      },
+      miniBatchSize: w.batchSize,
+      microBatchSize: Math.min(16, w.batchSize),
+      overlong: 'truncate-prompt',
+      checkpoint: { ...checkpointsOf(dir), every: w.steps },
+    }),
+    { logger: (m) => line(io, m) },
+  );
+  const losses: number[] = [];
+  try {
+    const rng = Rng.seeded(deriveSeed(c.seed, 'warmstart-order'));
+    // Two pools drawn in seeded epochs: reflections get `reflectShare` of every batch.
+    const pools = (['play', 'reflect'] as const).map((phase) => ({
+      ids: demos.flatMap((d, i) => (d.phase === phase ? [i] : [])),
+      order: [] as number[],
+    }));
+    const draw = (pool: (typeof pools)[number]) => {
+      if (pool.order.length === 0) pool.order = rng.shuffle([...pool.ids]);
+      return examples[pool.order.pop()!]!;
+    };
+    const reflectPerBatch = pools[1]!.ids.length === 0 ? 0 : Math.round(w.batchSize * w.reflectShare);
+    const bar = progressBar(io, 'warm start', w.steps);
+    for (let step = 1; step <= w.steps; step++) {
+      const batch = [];
+      for (let i = 0; i < w.batchSize; i++) batch.push(draw(pools[i < reflectPerBatch ? 1 : 0]!));
+      const s = await trainer.trainSupervised(batch);
+      losses.push(s.loss);
+      bar.update(step, `loss ${s.loss.toFixed(3)}`);
+      if (!(io.bars ?? io.out.isTTY) && (step % 25 === 0 || step === w.steps))
+        line(io, `  step ${step}/${w.steps} loss ${s.loss.toFixed(4)}`);
+    }
+    bar.stop();
+    const policy = await OnnxPolicy.fromParams(model, trainer.params, trainer.policyVersion, {
+      seed: c.seed,
+    });
+    let validation: RolloutSummary;
+    try {
+      ({ summary: validation } = await validate(policy, {
+        envId,
+        params,
+        tasks: w.evalTasks,
+        trialsPerTask: c.validation.trialsPerTask,
+        seed: c.validation.seed,
+        attempts: c.attempts,
+        memoryMode: c.memoryMode,
+        style: c.style,
+        sampling: { ...c.sampling.validation, seed: deriveSeed(c.seed, 'validation') },
+        concurrency: c.concurrency,
+        ...(c.maxTurns !== undefined ? { maxTurns: c.maxTurns } : {}),
+      }));
+    } finally {
+      await policy.dispose();
+    }
+    const report: WarmStartReport = {
+      envId,
+      params,
+      model,
+      seed: c.seed,
+      demos: stats,
+      examples: examples.length,
+      steps: w.steps,
+      losses,
+      validation,
+      seconds: (Date.now() - started) / 1000,
+    };
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, WARMSTART_REPORT), `${JSON.stringify(report, null, 2)}\n`);
+    line(
+      io,
+      `warm start done in ${seconds(Date.now() - started)}: loss ${losses[0]?.toFixed(3)} → ${losses.at(-1)?.toFixed(3)}; ` +
+        `validation ${formatPass(validation)} invalid ${validation.invalidRate.toFixed(3)} (${dir})`,
+    );
+    return { dir, params: cloneParams(trainer.params), report };
+  } finally {
+    await trainer.dispose();
+  }
+}
+
+/** The saved warm start, or a new one when there is none. */
+export async function ensureWarmStart(c: TrainConfig, io: TrainIO): Promise<WarmStart> {
+  const found = await loadWarmStart(c, io);
+  if (found) {
+    line(io, `warm start: ${found.dir} (validation ${formatPass(found.report.validation)})`);
+    return found;
+  }
+  return pretrain(c, io);
+}
+
+export function formatPass(s: RolloutSummary): string {
+  return s.pass.map((p, k) => `pass@${k + 1} ${p.toFixed(3)}`).join(' ');
+}
+
+function cloneParams(p: Readonly<Record<string, Float32Array>>): Record<string, Float32Array> {
+  return Object.fromEntries(Object.entries(p).map(([n, a]) => [n, Float32Array.from(a)]));
+}

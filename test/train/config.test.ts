@@ -1,0 +1,101 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  loadTrainConfig,
+  parseTrainConfig,
+  TRAIN_PRESETS,
+  trainingPlan,
+  trajGammaOf,
+  validationMemory,
+} from '../../src/train/config.js';
+import { ConfigError, ParseError } from '../../src/util/errors.js';
+
+function configFile(value: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lamer-config-'));
+  const path = join(dir, 'train.json');
+  writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
+  return path;
+}
+
+describe('train config', () => {
+  it('presets are valid and keep the reference values that do not depend on scale', () => {
+    for (const preset of Object.values(TRAIN_PRESETS)) {
+      const c = parseTrainConfig(preset);
+      expect(c.stepGamma).toBe(0.95);
+      expect(c.invalidPenalty).toBe(0.5);
+      expect(c.ppo).toMatchObject({ clip: 0.2, dualClip: 3, entropyCoef: 0.001, epochs: 1 });
+      expect(c.sampling.validation).toMatchObject({ temperature: 0.7, topP: 0.8, topK: 20 });
+      expect(c.sampling.train.temperature).toBe(1);
+      expect(c.memoryMode).toBe('reflection_only');
+      expect(c.style).toBe('compact');
+    }
+  });
+
+  it('LaMer and the baselines spend the same attempts per task (8 × 3 vs 24 × 1 in the paper preset)', () => {
+    const paper = loadTrainConfig({ preset: 'paper' });
+    expect(trainingPlan(paper)).toEqual({
+      trialsPerTask: 8,
+      attempts: 3,
+      memoryMode: 'reflection_only',
+      estimator: 'gigpo',
+    });
+    for (const algo of ['gigpo', 'grpo', 'ppo'] as const) {
+      const c = loadTrainConfig({ preset: 'paper', overrides: { algo } });
+      expect(trainingPlan(c)).toEqual({
+        trialsPerTask: 24,
+        attempts: 1,
+        memoryMode: 'none',
+        estimator: algo,
+      });
+      expect(validationMemory(c)).toBe('none');
+    }
+    expect(validationMemory(paper)).toBe('reflection_only');
+  });
+
+  it('γ_traj follows the reference scripts per env unless set', () => {
+    const c = loadTrainConfig({});
+    expect(trajGammaOf(c, 'Sokoban-v0')).toBe(0.9);
+    expect(trajGammaOf(c, 'MineSweeper-v0')).toBe(0.6);
+    expect(trajGammaOf({ ...c, trajGamma: 0.3 }, 'Sokoban-v0')).toBe(0.3);
+  });
+
+  it('a JSON file merges over the preset key by key, CLI overrides last', () => {
+    const path = configFile({ steps: 9, ppo: { lr: 5e-5 }, validation: { every: 2 } });
+    const c = loadTrainConfig({ preset: 'paper', file: path, overrides: { seed: 7 } });
+    expect(c.steps).toBe(9);
+    expect(c.ppo.lr).toBe(5e-5);
+    expect(c.ppo.clip).toBe(0.2);
+    expect(c.validation.every).toBe(2);
+    expect(c.validation.tasks).toBe(TRAIN_PRESETS.paper.validation.tasks);
+    expect(c.seed).toBe(7);
+  });
+
+  it('a bad value names the field and the expected value', () => {
+    const path = configFile({ ppo: { clip: 'big' }, algo: 'dqn' });
+    let message = '';
+    try {
+      loadTrainConfig({ file: path });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/ppo\.clip: .*expected number/i);
+    expect(message).toMatch(/algo: .*"lamer"/);
+    expect(() => loadTrainConfig({ overrides: { stepGamma: 1.5 } })).toThrow(/stepGamma: .*<=1/);
+    expect(() => loadTrainConfig({ overrides: { attemptBudget: 10 } })).toThrow(
+      /attemptBudget: expected a multiple of attempts \(3\)/,
+    );
+    expect(() => loadTrainConfig({ file: configFile({ stepz: 3 }) })).toThrow(/stepz/);
+  });
+
+  it('unknown presets, unreadable and non-JSON files are named errors', () => {
+    expect(() => loadTrainConfig({ preset: 'huge' })).toThrow(
+      /--preset: expected one of quick, paper, got "huge"/,
+    );
+    expect(() => loadTrainConfig({ file: configFile('{ nope') })).toThrow(ParseError);
+    expect(() => loadTrainConfig({ file: '/nonexistent/x.json' })).toThrow(/cannot read config file/);
+    expect(() => loadTrainConfig({ file: configFile('[1]') })).toThrow(/JSON object/);
+  });
+});
