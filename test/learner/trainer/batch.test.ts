@@ -65,6 +65,38 @@ describe('padSequences', () => {
     expect(Array.from(feeds.advantages!.data as Float32Array)).toEqual([0, 0, 2, 0, 0, -1, -1, -1]);
     expect(Array.from(feeds.old_logprobs!.data as Float32Array)).toEqual([0, 0, -0.5, 0, 0, -1, -2, -3]);
   });
+
+  test.prop([
+    fc.array(
+      fc.record({
+        prompt: fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 6 }),
+        response: fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 6 }),
+        advantage: fc.double({ min: -5, max: 5, noNaN: true }),
+      }),
+      { minLength: 1, maxLength: 5 },
+    ),
+  ])('the loss mask covers exactly the response tokens, which alone carry advantages', (rows) => {
+    const seqs = rows.map((r, i) =>
+      toSequence(`s${i}`, { promptTokens: r.prompt, responseTokens: r.response }, r.advantage, 12, 'error'),
+    );
+    const { feeds, tokens } = padSequences(seqs, { advantages: true });
+    const mask = feeds.loss_mask!.data as Float32Array;
+    const adv = feeds.advantages!.data as Float32Array;
+    const attention = feeds.attention_mask!.data as BigInt64Array;
+    expect(tokens).toBe(rows.reduce((n, r) => n + r.response.length, 0));
+    expect(mask.reduce((a, b) => a + b, 0)).toBe(tokens);
+    mask.forEach((m, i) => {
+      if (m === 0) expect(adv[i]).toBe(0);
+      else expect(attention[i]).toBe(1n);
+    });
+    const T = feeds.input_ids!.dims[1]!;
+    rows.forEach((r, b) => {
+      const start = b * T + r.prompt.length;
+      expect(Array.from(adv.subarray(start, start + r.response.length))).toEqual(
+        r.response.map(() => Math.fround(r.advantage)),
+      );
+    });
+  });
 });
 
 describe('planMiniBatches', () => {

@@ -113,6 +113,19 @@ describe('Trainer (PPO)', () => {
   });
 });
 
+describe('Trainer.create', () => {
+  it('starts from given weights (a warm-start model) and checks their shapes', async () => {
+    const donor = await Trainer.create(tinyTrainerConfig({ seed: 99 }), quiet);
+    const t = await Trainer.create(tinyTrainerConfig(), { ...quiet, initialParams: donor.params });
+    expect(t.params).toEqual(donor.params);
+    expect(t.params['model.norm.weight']).not.toBe(donor.params['model.norm.weight']); // copied
+    const bad = { ...donor.params, 'model.norm.weight': new Float32Array(3) };
+    await expect(Trainer.create(tinyTrainerConfig(), { ...quiet, initialParams: bad })).rejects.toThrow(
+      /initialParams: "model.norm.weight" must be a Float32Array of 16 values \(shape \[16\]\)/,
+    );
+  });
+});
+
 describe('Trainer (supervised warm start)', () => {
   it('lowers the cross-entropy of the response tokens', async () => {
     const trainer = await Trainer.create(tinyTrainerConfig({ lr: { kind: 'constant', lr: 0.05 } }), quiet);
