@@ -25,7 +25,7 @@ import {
   type TurnTokens,
   toSequence,
 } from './batch.js';
-import type { TrainerConfig } from './config.js';
+import { type TrainerConfig, trainerConfig } from './config.js';
 import { type LossKind, TrainerGraphs } from './graphs.js';
 import { loadTrainerCheckpoint, saveTrainerCheckpoint } from './persist.js';
 import { checkOutputDir, checkpointBytes, type PreflightIo } from './preflight.js';
@@ -88,7 +88,8 @@ export class Trainer {
   }
 
   /** A trainer from `config` (see `trainerConfig`); checks the checkpoint folder before anything else. */
-  static async create(config: TrainerConfig, options: TrainerOptions = {}): Promise<Trainer> {
+  static async create(input: TrainerConfig, options: TrainerOptions = {}): Promise<Trainer> {
+    const config = trainerConfig(input); // a hand-built config is checked too
     const logger = options.logger ?? console.warn;
     const ck = config.checkpoint;
     if (options.resume && !ck)
