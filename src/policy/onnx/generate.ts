@@ -116,6 +116,7 @@ export async function generateRows(
   const promptMask = rows.map((_, b) => mask.slice(b * seq, (b + 1) * seq));
   let live = rows.map((_, b) => b); // row index of each cache row, in cache order
   let logits = await ctx.engine.prefill(ids, mask, positions, batch, seq);
+  let failure: { error: unknown } | null = null;
   try {
     for (let step = 0; ; step++) {
       const next: number[] = [];
@@ -146,8 +147,14 @@ export async function generateRows(
       logits = await ctx.engine.step(next, tokens, stepMask, stepPos);
       live = next.map((j) => live[j]!);
     }
-  } finally {
-    await ctx.engine.release();
+  } catch (error) {
+    failure = { error };
   }
+  try {
+    await ctx.engine.release();
+  } catch (error) {
+    if (failure === null) throw error; // else the step's error is the one to report
+  }
+  if (failure !== null) throw failure.error;
   return rows.map((r) => r.out!);
 }
