@@ -9,7 +9,9 @@ import { LamerError } from '../util/errors.js';
 import { registerEnvsCommand } from './commands/envs.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerPlayCommand } from './commands/play.js';
+import { registerPretrainCommand } from './commands/pretrain.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerTrainCommand } from './commands/train.js';
 
 export function buildProgram(): Command {
   const program = new Command('lamer')
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerEnvsCommand(program);
   registerPlayCommand(program);
   registerEvalCommand(program);
+  registerPretrainCommand(program);
+  registerTrainCommand(program);
   registerServeCommand(program);
   return program;
 }

@@ -1,0 +1,35 @@
+/**
+ * `lamer pretrain`: make the warm-start model (src/train/warmstart.ts).
+ */
+import type { Command } from 'commander';
+import { loadTrainConfig, type TrainConfigInput } from '../../train/config.js';
+import { pretrain } from '../../train/warmstart.js';
+import { parsePositiveIntOption } from './options.js';
+import { type CommonOptions, trainCommonOptions } from './train.js';
+
+export function registerPretrainCommand(program: Command): void {
+  trainCommonOptions(
+    program
+      .command('pretrain')
+      .description(
+        'make the warm-start model: supervised learning on noisy expert play and rule reflections',
+      ),
+  )
+    .option('--steps <n>', 'supervised steps', parsePositiveIntOption)
+    .option(
+      '--out <dir>',
+      'warm-start folder (default runs/warmstart/<env>-<preset>-d<width>x<layers>-s<seed>)',
+    )
+    .action(async (opts: CommonOptions) => {
+      const overrides: TrainConfigInput = { env: opts.env, warmStart: {} };
+      if (opts.seed !== undefined) overrides.seed = opts.seed;
+      if (opts.steps !== undefined) overrides.warmStart!.steps = opts.steps;
+      if (opts.out !== undefined) overrides.warmStart!.dir = opts.out;
+      const config = loadTrainConfig({
+        preset: opts.preset,
+        ...(opts.config ? { file: opts.config } : {}),
+        overrides,
+      });
+      await pretrain(config, { out: process.stdout });
+    });
+}

@@ -1,0 +1,58 @@
+/**
+ * `lamer train`: the training job (src/train/). Flags override the config
+ * file, which overrides the preset.
+ */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { ALGOS, loadTrainConfig, PRESETS, type TrainConfigInput } from '../../train/config.js';
+import { runTraining } from '../../train/loop.js';
+import { parseIntOption, parsePositiveIntOption } from './options.js';
+
+export interface CommonOptions {
+  env: string;
+  config?: string;
+  preset: string;
+  out?: string;
+  seed?: number;
+  steps?: number;
+}
+
+function nonNegative(value: string): number {
+  const n = parseIntOption(value);
+  if (n < 0) throw new InvalidArgumentError(`expected an integer >= 0, got "${value}"`);
+  return n;
+}
+
+/** Options shared by `train` and `pretrain`. */
+export function trainCommonOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--env <env>', 'minesweeper or sokoban (any registered env with a solver)')
+    .option('--config <file.json>', 'a JSON config merged over the preset (see README, "Training")')
+    .addOption(new Option('--preset <name>', 'config preset').choices([...PRESETS]).default('quick'))
+    .option('--seed <s>', 'seed of everything (weights, tasks, sampling)', nonNegative);
+}
+
+export function registerTrainCommand(program: Command): void {
+  trainCommonOptions(
+    program
+      .command('train')
+      .description(
+        'train the built-in model with LaMer or an RL baseline; writes report.json and report.html',
+      ),
+  )
+    .addOption(new Option('--algo <algo>', 'algorithm').choices([...ALGOS]).default('lamer'))
+    .option('--steps <n>', 'training steps', parsePositiveIntOption)
+    .option('--out <dir>', 'output folder (default runs/train-<env>-<algo>-s<seed>)')
+    .option('--resume', 'continue from the newest checkpoint in the output folder')
+    .action(async (opts: CommonOptions & { algo: string; resume?: boolean }) => {
+      const overrides: TrainConfigInput = { env: opts.env, algo: opts.algo as TrainConfigInput['algo'] };
+      if (opts.seed !== undefined) overrides.seed = opts.seed;
+      if (opts.steps !== undefined) overrides.steps = opts.steps;
+      if (opts.out !== undefined) overrides.out = opts.out;
+      const config = loadTrainConfig({
+        preset: opts.preset,
+        ...(opts.config ? { file: opts.config } : {}),
+        overrides,
+      });
+      await runTraining(config, { io: { out: process.stdout }, resume: opts.resume === true });
+    });
+}

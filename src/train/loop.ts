@@ -1,0 +1,236 @@
+/**
+ * `lamer train`: the training loop. Each step: roll out train tasks
+ * (runRollout, the ONNX policy with the current weights, train seeds from
+ * taskSeeds('train', ...)) → the records stream's metrics in the console →
+ * credit and advantages (computeAdvantages: LaMer/GiGPO, GRPO or PPO) → one
+ * PPO epoch (the Trainer) → the new weights into the policy (setWeights).
+ * Validation on the fixed validation set every K steps; checkpoints every K
+ * steps (the Trainer's) and `--resume` from the newest; a history line per
+ * step in `<out>/history.jsonl`; at the end the report (report.ts).
+ */
+import { join } from 'node:path';
+import { merge } from 'rxjs';
+import { runRollout } from '../actors/provide.js';
+import { taskSeeds } from '../envs/core/seeds.js';
+import { computeAdvantages } from '../learner/credit/index.js';
+import { checkOutputDir, checkpointBytes, Trainer, trainerConfig } from '../learner/trainer/index.js';
+import { invalidActionRate } from '../metrics/invalid-action-rate.js';
+import { passAtK } from '../metrics/pass-at-k.js';
+import { reward } from '../metrics/reward.js';
+import { consoleTable } from '../metrics/sinks/console-table.js';
+import { OnnxPolicy } from '../policy/onnx/policy.js';
+import { trainingTokens } from '../policy/onnx/tokens.js';
+import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
+import { rolloutStreams } from '../streams/bridge.js';
+import { deriveSeed } from '../util/rng.js';
+import { type TrainConfig, trainingPlan, trajGammaOf, validationMemory } from './config.js';
+import { type RolloutSummary, summarize, validate } from './evaluate.js';
+import { appendHistory, type HistoryEntry, readHistory } from './history.js';
+import { line, seconds, type TrainIO } from './progress.js';
+import { type TrainReport, writeReport } from './report.js';
+import { ensureWarmStart, envOf, formatPass, modelOf, warmStartDir } from './warmstart.js';
+
+export interface TrainOptions {
+  io: TrainIO;
+  /** Continue from the newest checkpoint in `<out>/checkpoints`. */
+  resume?: boolean;
+}
+
+export interface TrainResult {
+  out: string;
+  report: TrainReport;
+  reportPaths: { json: string; html: string };
+}
+
+export function outDirOf(c: TrainConfig): string {
+  return c.out ?? join('runs', `train-${envOf(c).envId}-${c.algo}-s${c.seed}`);
+}
+
+function advantageStats(a: readonly number[]): HistoryEntry['advantages'] {
+  const n = a.length || 1;
+  const mean = a.reduce((s, x) => s + x, 0) / n;
+  const meanAbs = a.reduce((s, x) => s + Math.abs(x), 0) / n;
+  const std = Math.sqrt(a.reduce((s, x) => s + (x - mean) ** 2, 0) / n);
+  return { mean, meanAbs, std, nonZero: a.filter((x) => x !== 0).length / n };
+}
+
+export async function runTraining(c: TrainConfig, options: TrainOptions): Promise<TrainResult> {
+  const { io } = options;
+  const started = Date.now();
+  const out = outDirOf(c);
+  const model = modelOf(c);
+  // Unwritable or full output folders fail here, before the warm start and the first step.
+  await checkOutputDir(out, checkpointBytes(model) * (c.keepCheckpoints + 1));
+  const { envId, params } = envOf(c);
+  const plan = trainingPlan(c);
+  const warm = await ensureWarmStart(c, io);
+  const tok = loadBuiltinTokenizer();
+  const codec = { tokenizer: tok.tokenizer, chatTemplate: tok.chatTemplate! };
+  const logger = (m: string) => line(io, m);
+  const trainer = await Trainer.create(
+    trainerConfig({
+      model,
+      seed: c.seed,
+      loss: {
+        clipLow: c.ppo.clip,
+        clipHigh: c.ppo.clip,
+        clipRatioC: c.ppo.dualClip,
+        entropyCoef: c.ppo.entropyCoef,
+      },
+      lr: { kind: 'constant', lr: c.ppo.lr },
+      miniBatchSize: c.ppo.miniBatchSize,
+      microBatchSize: c.ppo.microBatchSize,
+      staleness: c.ppo.staleness,
+      overlong: 'truncate-prompt',
+      checkpoint: { dir: join(out, 'checkpoints'), every: c.checkpointEvery, keepLast: c.keepCheckpoints },
+    }),
+    {
+      logger,
+      ...(options.resume ? { resume: true } : {}),
+      initialParams: warm.params,
+      tokens: (s) => trainingTokens(s, codec),
+    },
+  );
+  const policy = await OnnxPolicy.fromParams(model, trainer.params, trainer.policyVersion, { seed: c.seed });
+  const historyPath = join(out, 'history.jsonl');
+  const history = options.resume
+    ? (await readHistory(historyPath)).filter((h) => h.step <= trainer.step)
+    : [];
+  if (!options.resume || history.length === 0) await appendHistory(historyPath, [], { truncate: true });
+  else await appendHistory(historyPath, history, { truncate: true });
+  const stepSeeds = taskSeeds('train', c.steps * c.tasksPerStep, deriveSeed(c.seed, 'train-tasks'));
+  const trajGamma = trajGammaOf(c, envId);
+  const validationOf = async (step: number): Promise<RolloutSummary> => {
+    const t0 = Date.now();
+    const { summary } = await validate(policy, {
+      envId,
+      params,
+      tasks: c.validation.tasks,
+      trialsPerTask: c.validation.trialsPerTask,
+      seed: c.validation.seed,
+      attempts: c.attempts,
+      memoryMode: validationMemory(c),
+      style: c.style,
+      // The same sampling seed every round: curves compare the weights, not the dice.
+      sampling: { ...c.sampling.validation, seed: deriveSeed(c.seed, 'validation') },
+      concurrency: c.concurrency,
+      runId: `validation-${step}`,
+      ...(c.maxTurns !== undefined ? { maxTurns: c.maxTurns } : {}),
+    });
+    line(
+      io,
+      `validation @ step ${step}: ${formatPass(summary)} entropy ${summary.entropy.toFixed(3)} invalid ${summary.invalidRate.toFixed(3)} (${seconds(Date.now() - t0)})`,
+    );
+    return summary;
+  };
+  line(
+    io,
+    `training ${c.algo} on ${envId}: ${c.steps} steps × ${c.tasksPerStep} tasks × ${plan.trialsPerTask} trials × ${plan.attempts} attempt(s); out ${out}`,
+  );
+  try {
+    if (trainer.step === 0 && c.validation.beforeTraining && !history.some((h) => h.step === 0)) {
+      const entry: HistoryEntry = { step: 0, seconds: 0, validation: await validationOf(0) };
+      history.push(entry);
+      await appendHistory(historyPath, [entry]);
+    }
+    for (let step = trainer.step + 1; step <= c.steps; step++) {
+      const t0 = Date.now();
+      const tasks = stepSeeds
+        .slice((step - 1) * c.tasksPerStep, step * c.tasksPerStep)
+        .map((seed) => ({ seed }));
+      const live = io.bars ?? io.out.isTTY === true;
+      const records = await runRollout({
+        envId,
+        params,
+        tasks,
+        trialsPerTask: plan.trialsPerTask,
+        trial: {
+          attempts: plan.attempts,
+          memoryMode: plan.memoryMode,
+          style: c.style,
+          sampling: { ...c.sampling.train, seed: deriveSeed(c.seed, 'rollout', step) },
+          ...(c.maxTurns !== undefined ? { maxTurns: c.maxTurns } : {}),
+        },
+        runId: `step${step}`,
+        concurrency: c.concurrency,
+        policy,
+        attach: (actor) => {
+          if (!live) return;
+          const s = rolloutStreams(actor);
+          merge(
+            s.trials$.pipe(passAtK({ k: plan.attempts })),
+            s.turns$.pipe(invalidActionRate()),
+            s.trials$.pipe(reward()),
+          )
+            .pipe(
+              consoleTable({
+                out: io.out,
+                tty: true,
+                final: false,
+                clear: true,
+                show: (e) => Object.keys(e.tags).length === 0,
+              }),
+            )
+            .subscribe({ error: () => undefined });
+        },
+      });
+      const rolloutSeconds = (Date.now() - t0) / 1000;
+      const rollout = await summarize(records, plan.attempts);
+      const batch = computeAdvantages(records, {
+        estimator: plan.estimator,
+        stepGamma: c.stepGamma,
+        trajGamma,
+        returnVariant: c.returnVariant,
+        invalidPenalty: c.invalidPenalty,
+      });
+      const stats = await trainer.trainPpo(batch);
+      await policy.setWeights(trainer.params, trainer.policyVersion);
+      const entry: HistoryEntry = {
+        step,
+        seconds: (Date.now() - t0) / 1000,
+        rolloutSeconds,
+        rollout,
+        train: {
+          loss: stats.loss,
+          pgLoss: stats.pgLoss,
+          entropy: stats.entropy,
+          clipFrac: stats.clipFrac,
+          approxKl: stats.approxKl,
+          gradNorm: stats.gradNorm,
+          samples: stats.samples,
+          tokens: stats.tokens,
+          updates: stats.updates,
+          stopped: stats.stopped,
+          policyVersion: stats.policyVersion,
+        },
+        advantages: advantageStats(batch.advantages),
+      };
+      line(
+        io,
+        `step ${step}/${c.steps} rollout ${formatPass(rollout)} invalid ${rollout.invalidRate.toFixed(3)} return ${rollout.episodeReturn.toFixed(2)} | ` +
+          `loss ${stats.loss.toFixed(4)} entropy ${stats.entropy.toFixed(3)} kl ${stats.approxKl.toFixed(4)} |A| ${entry.advantages!.meanAbs.toFixed(3)} | ${seconds(Date.now() - t0)}`,
+      );
+      if (step % c.validation.every === 0 || step === c.steps) entry.validation = await validationOf(step);
+      if (step === c.steps && !stats.checkpoint) entry.checkpoint = await trainer.checkpoint();
+      else if (stats.checkpoint) entry.checkpoint = stats.checkpoint;
+      history.push(entry);
+      await appendHistory(historyPath, [entry]);
+    }
+  } finally {
+    await policy.dispose();
+    await trainer.dispose();
+  }
+  const report: TrainReport = {
+    config: c,
+    envId,
+    params,
+    plan,
+    trajGamma,
+    warmStart: { dir: warmStartDir(c), ...warm.report },
+    history,
+    seconds: (Date.now() - started) / 1000,
+  };
+  const reportPaths = await writeReport(out, report);
+  line(io, `report: ${reportPaths.html} and ${reportPaths.json}`);
+  return { out, report, reportPaths };
+}
