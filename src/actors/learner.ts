@@ -177,10 +177,11 @@ export const learnerMachine = setup({
 export function learnerWithTrainer(trainer: LearnerTrainer, publishWeights: PublishWeights) {
   return learnerMachine.provide({
     actors: {
-      train: fromPromise<TrainStats, TrainInput>(({ input }) =>
+      // async: a synchronous throw (a bad credit config) becomes a rejection, i.e. the failed state
+      train: fromPromise<TrainStats, TrainInput>(async ({ input }) =>
         trainer.trainPpo(computeAdvantages(input.records, input.credit)),
       ),
-      publish: fromPromise<void, { version: number }>(({ input }) =>
+      publish: fromPromise<void, { version: number }>(async ({ input }) =>
         publishWeights(trainer.params, input.version),
       ),
     },

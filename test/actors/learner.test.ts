@@ -124,6 +124,22 @@ describe('learner actor', () => {
       'Error: policy worker died',
     );
 
+    // a trainer that throws synchronously (not a rejected promise) fails the learner the same way
+    const syncThrow: LearnerTrainer = {
+      params: {},
+      trainPpo: () => {
+        throw new TrainerError('thrown synchronously');
+      },
+    };
+    const throwing = createActor(
+      learnerWithTrainer(syncThrow, async () => {}),
+      { input: { credit } },
+    ).start();
+    throwing.send({ type: 'batch', records: trialRecords([GOOD]) });
+    expect((await waitFor(throwing, (s) => s.status === 'done')).context.error).toBe(
+      'TrainerError: thrown synchronously',
+    );
+
     const bare = createActor(learnerMachine, { input: { credit } }).start();
     bare.send({ type: 'batch', records: trialRecords([GOOD]) });
     const snap = await waitFor(bare, (s) => s.status === 'done');
