@@ -16,14 +16,14 @@
  * (the ONNX policy's `setWeights`).
  */
 import { assign, emit, fromPromise, setup } from 'xstate';
-import { type CreditConfig, computeAdvantages } from '../learner/credit/index.js';
+import { type CreditConfig, type CreditedBatch, computeAdvantages } from '../learner/credit/index.js';
 import type { TrainStats } from '../learner/trainer/index.js';
 import type { TrialRecord } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
 
 /** The part of a Trainer the learner actor uses. */
 export interface LearnerTrainer {
-  trainPpo: (batch: ReturnType<typeof computeAdvantages>) => Promise<TrainStats>;
+  trainPpo: (batch: CreditedBatch) => Promise<TrainStats>;
   readonly params: Readonly<Record<string, Float32Array>>;
 }
 
