@@ -16,9 +16,16 @@ export type RngState = readonly number[];
 export class Rng {
   private constructor(private readonly gen: JumpableRandomGenerator) {}
 
-  /** A generator seeded with a 32-bit integer (other numbers are folded into 32 bits). */
+  /**
+   * A generator seeded with a 32-bit integer (other numbers are folded into 32 bits).
+   * The seed is mixed first: xoroshiro128+ seeded with raw small integers gives
+   * strongly correlated first draws across consecutive seeds (seed i → first float
+   * ≈ 1.0 for every small i), which would make task i and task i+1 alike.
+   */
   static seeded(seed: number): Rng {
-    return new Rng(xoroshiro128plus(toUint32(seed)));
+    const gen = xoroshiro128plus(mix32(toUint32(seed)));
+    for (let i = 0; i < 4; i++) gen.next();
+    return new Rng(gen);
   }
 
   /** Resume from `rng.state()`. */
@@ -89,16 +96,22 @@ export function deriveSeed(seed: number, ...labels: (string | number)[]): number
   return hashSeed([seed, ...labels].join('\u0000'));
 }
 
-function hashSeed(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+/** murmur3's 32-bit finaliser: a bijection that spreads every input bit. */
+function mix32(x: number): number {
+  let h = x >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+function hashSeed(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return mix32(h);
 }

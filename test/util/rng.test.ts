@@ -28,6 +28,18 @@ describe('Rng', () => {
     expect(rng.shuffle(items).sort((p, q) => p - q)).toEqual(items);
   });
 
+  it('decorrelates consecutive seeds (first draws look uniform across seeds 0..999)', () => {
+    const first = Array.from({ length: 1000 }, (_, i) => Rng.seeded(i).float());
+    const mean = first.reduce((a, b) => a + b, 0) / first.length;
+    expect(mean).toBeGreaterThan(0.45);
+    expect(mean).toBeLessThan(0.55);
+    const lag1 = first.slice(1).reduce((acc, x, i) => acc + (x - mean) * (first[i]! - mean), 0);
+    const variance = first.reduce((acc, x) => acc + (x - mean) ** 2, 0);
+    expect(Math.abs(lag1 / variance)).toBeLessThan(0.1);
+    const digits = new Set(Array.from({ length: 40 }, (_, i) => Rng.seeded(i).int(0, 9)));
+    expect(digits.size).toBeGreaterThanOrEqual(8);
+  });
+
   it('derives distinct, stable sub-seeds', () => {
     expect(deriveSeed(1, 'first-click')).toBe(deriveSeed(1, 'first-click'));
     expect(deriveSeed(1, 'first-click')).not.toBe(deriveSeed(2, 'first-click'));
