@@ -13,8 +13,9 @@ import { finished, flakyPolicy, ManualPolicy, PIT, registerPitCorridor, settle }
 
 beforeAll(registerPitCorridor);
 
-// Seed 1 puts the goal on the right (+2) and the pit on the left (-2); checked below.
-const SEED = 1;
+// Seed 4 (the smallest such seed under the mixed Rng.seeded) puts the goal on the right (+2)
+// and the pit on the left (-2); checked below.
+const SEED = 4;
 
 async function runTrial(policy: Policy, input: Partial<TrialInput> = {}) {
   const turns: TurnSample[] = [];
@@ -182,7 +183,7 @@ describe('trial machine: policy failures (SimulatedClock)', () => {
       clock,
     }).start();
     await settle();
-    expect(policy.only().key).toBe('seed-1/seed-1#0/0/0/play');
+    expect(policy.only().key).toBe('seed-4/seed-4#0/0/0/play');
     policy.fail();
     await settle();
     expect(actor.getSnapshot().value).toBe('playing');
@@ -192,7 +193,7 @@ describe('trial machine: policy failures (SimulatedClock)', () => {
     expect(policy.batches).toHaveLength(0);
     clock.increment(1);
     await settle();
-    expect(policy.only().key).toBe('seed-1/seed-1#0/0/0/play');
+    expect(policy.only().key).toBe('seed-4/seed-4#0/0/0/play');
     policy.reply(act('right'));
     await settle();
     policy.reply(act('right'));
@@ -217,7 +218,7 @@ describe('trial machine: policy failures (SimulatedClock)', () => {
     await finished(actor);
     const record = actor.getSnapshot().output!;
     expect(flaky.failures).toBe(3);
-    expect(record.failed).toMatch(/PolicyError: .*error generation for seed-1\/seed-1#0\/0\/1\/play/);
+    expect(record.failed).toMatch(/PolicyError: .*error generation for seed-4\/seed-4#0\/0\/1\/play/);
     expect(record.samples.map((s) => s.turn)).toEqual([0]);
   });
 });
