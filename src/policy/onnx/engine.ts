@@ -57,8 +57,9 @@ export class LmEngine {
     model: Uint8Array | string,
     settings: SessionSettings,
     layout: KvLayout,
+    decodeModel?: Uint8Array,
   ): Promise<LmEngine> {
-    const worker = spawn({ model, settings, layout });
+    const worker = spawn({ model, settings, layout, ...(decodeModel ? { decodeModel } : {}) });
     const ready = await new Promise<ReadyMessage>((resolve, reject) => {
       const onMessage = (m: FromWorker) => {
         cleanup();

@@ -1,5 +1,6 @@
 // Local ONNX LM policy (Hugging Face ONNX export layout), its export of the built-in model,
 // and the token-exact consistency helpers the learner uses.
+export { buildDecodeGraph } from './decode-graph.js';
 export { LmEngine } from './engine.js';
 export { builtinGenerationConfig, exportModelDir, LAMER_MODEL_FIELD, WEIGHTS_FILE } from './export.js';
 export { type GenerateContext, generateRows, type RowRequest, type RowResult } from './generate.js';

@@ -17,6 +17,7 @@ import { deriveSeed } from '../../util/rng.js';
 import { PolicyError } from '../errors.js';
 import { type LoadedTokenizer, loadBuiltinTokenizer, loadTokenizerDir } from '../tokenizer.js';
 import type { Generation, GenerationRequest, Policy } from '../types.js';
+import { buildDecodeGraph } from './decode-graph.js';
 import { LmEngine } from './engine.js';
 import { builtinGenerationConfig, LAMER_MODEL_FIELD, WEIGHTS_FILE } from './export.js';
 import { type GenerateContext, generateRows, type RowRequest } from './generate.js';
@@ -35,6 +36,11 @@ export interface OnnxPolicyOptions extends SessionSettings {
   fastPath?: boolean;
   /** Scratch memory for one prefill run (default 512 MiB); bigger batches are prefilled in row chunks. */
   prefillBudgetBytes?: number;
+  /**
+   * Built-in model: decode with a fixed-capacity cache written in place (decode-graph.ts) instead of
+   * the HF layout's per-step concatenation (default true; same tokens, less copying).
+   */
+  inPlaceCache?: boolean;
 }
 
 export interface OnnxPolicyStats {
@@ -156,15 +162,22 @@ export class OnnxPolicy implements Policy {
   ): Promise<OnnxPolicy> {
     if (!tok.chatTemplate) throw new ModelDirError(`${name}: the tokenizer has no chat template`);
     const bytes = G.compileGraph(buildInferenceGraph(config, { weights: 'inputs' }));
-    const engine = await LmEngine.create(bytes, options, {
-      nLayers: config.nLayers,
-      kvHeads: config.nHeads,
-      headDim: headDim(config),
-      vocabSize: config.vocabSize,
-      heads: config.nHeads,
-      positionIds: true,
-      prefillBudgetBytes: options.prefillBudgetBytes ?? DEFAULT_BUDGET,
-    });
+    const decode = options.inPlaceCache === false ? undefined : G.compileGraph(buildDecodeGraph(config));
+    const { inPlaceCache: _inPlace, ...settings } = options;
+    const engine = await LmEngine.create(
+      bytes,
+      settings,
+      {
+        nLayers: config.nLayers,
+        kvHeads: config.nHeads,
+        headDim: headDim(config),
+        vocabSize: config.vocabSize,
+        heads: config.nHeads,
+        positionIds: true,
+        prefillBudgetBytes: options.prefillBudgetBytes ?? DEFAULT_BUDGET,
+      },
+      decode,
+    );
     const shapes = paramShapes(config);
     checkGraphNames(
       name,

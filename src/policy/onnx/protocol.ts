@@ -27,6 +27,11 @@ export interface WorkerInit {
   model: Uint8Array | string;
   settings: SessionSettings;
   layout: KvLayout;
+  /**
+   * Optional decode-step graph over a fixed-capacity cache (decode-graph.ts): when given, `model`
+   * only prefills and decode steps run this graph, writing new keys and values into the cache in place.
+   */
+  decodeModel?: Uint8Array;
 }
 
 export interface WeightTensor {

@@ -49,14 +49,35 @@ function concatRows(parts: readonly Kv[]): Kv {
   return { dims: [parts.reduce((n, p) => n + p.dims[0]!, 0), ...parts[0]!.dims.slice(1)], data: out };
 }
 
+/** Slots added to a fixed-capacity cache when it is full. */
+const GROW = 64;
+
+/** [B, H, from, hd] → [B, H, to, hd] (to ≥ from), the extra slots zero. */
+function widen(t: Kv, to: number): Kv {
+  const [b, h, from, hd] = t.dims as [number, number, number, number];
+  const out = new Float32Array(b * h * to * hd);
+  for (let r = 0; r < b * h; r++) out.set(t.data.subarray(r * from * hd, (r + 1) * from * hd), r * to * hd);
+  return { dims: [b, h, to, hd], data: out };
+}
+
 class Generator {
   private weights: Record<string, WeightTensor> = {};
   private cache: Kv[] | null = null;
+  /** Filled slots of a fixed-capacity cache (decode graph only). */
+  private filled = 0;
 
   constructor(
     private readonly session: ort.InferenceSession,
     private readonly layout: KvLayout,
+    private readonly decode: ort.InferenceSession | null,
   ) {}
+
+  private weightFeeds(session: ort.InferenceSession, feeds: Feeds): void {
+    for (const name of session.inputNames) {
+      const w = this.weights[name];
+      if (w !== undefined) feeds[name] = { type: 'float32', dims: w.dims, data: w.data };
+    }
+  }
 
   setWeights(weights: Record<string, WeightTensor>): void {
     this.weights = weights;
@@ -82,10 +103,7 @@ class Generator {
         feeds[pastName(i, kind)] = { type: 'float32', dims: t.dims, data: t.data };
       }
     }
-    for (const name of this.session.inputNames) {
-      const w = this.weights[name];
-      if (w !== undefined) feeds[name] = { type: 'float32', dims: w.dims, data: w.data };
-    }
+    this.weightFeeds(this.session, feeds);
     const out = await runOrt(this.session, feeds);
     const logits = out.logits!;
     const [b, t, v] = logits.dims as [number, number, number];
@@ -134,7 +152,49 @@ class Generator {
       parts.push(r.present);
     }
     this.cache = parts[0]!.map((_, k) => concatRows(parts.map((p) => p[k]!)));
+    if (this.decode !== null) {
+      this.filled = seq;
+      this.cache = this.cache.map((t) => widen(t, seq + GROW));
+    }
     return logits;
+  }
+
+  /** A decode step on the fixed-capacity cache: the graph returns the new keys/values; they are written in place. */
+  private async stepInPlace(m: Extract<ToWorker, { type: 'step' }>, past: Kv[]): Promise<Float32Array> {
+    const L = this.layout;
+    const rows = m.keep.length;
+    let cap = past[0]!.dims[2]!;
+    if (this.filled === cap) {
+      cap += GROW;
+      past = past.map((t) => widen(t, cap));
+    }
+    const total = m.attentionMask.length / rows; // filled + 1
+    const pastMask = new BigInt64Array(rows * cap);
+    for (let r = 0; r < rows; r++)
+      pastMask.set(m.attentionMask.subarray(r * total, r * total + this.filled), r * cap);
+    const feeds: Feeds = {
+      input_ids: { type: 'int64', dims: [rows, 1], data: m.tokens },
+      position_ids: { type: 'int64', dims: [rows, 1], data: m.positionIds },
+      past_mask: { type: 'int64', dims: [rows, cap], data: pastMask },
+    };
+    past.forEach((t, j) => {
+      feeds[pastName(j >> 1, j % 2 === 0 ? 'key' : 'value')] = {
+        type: 'float32',
+        dims: t.dims,
+        data: t.data,
+      };
+    });
+    this.weightFeeds(this.decode!, feeds);
+    const out = await runOrt(this.decode!, feeds);
+    const hd = L.headDim;
+    past.forEach((t, j) => {
+      const fresh = out[`new.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`]!.data as Float32Array;
+      for (let r = 0; r < rows * L.kvHeads; r++)
+        t.data.set(fresh.subarray(r * hd, (r + 1) * hd), (r * cap + this.filled) * hd);
+    });
+    this.filled++;
+    this.cache = past;
+    return out.logits!.data as Float32Array;
   }
 
   async step(m: Extract<ToWorker, { type: 'step' }>): Promise<Float32Array> {
@@ -143,6 +203,7 @@ class Generator {
     const before = this.cache[0]!.dims[0]!;
     const unchanged = rows === before && m.keep.every((r, i) => r === i);
     const past = unchanged ? this.cache : this.cache.map((t) => selectRows(t, m.keep));
+    if (this.decode !== null) return this.stepInPlace(m, past);
     const r = await this.run(m.tokens, m.attentionMask, m.positionIds, rows, 1, past);
     this.cache = r.present;
     return r.logits;
@@ -163,10 +224,12 @@ try {
     provider,
     warnings,
   });
-  const gen = new Generator(session, init.layout);
+  const decode = init.decodeModel ? (await createOrtSession(init.decodeModel, init.settings)).session : null;
+  const gen = new Generator(session, init.layout, decode);
   const handle = async (m: ToWorker): Promise<void> => {
     if (m.type === 'dispose') {
       await session.release();
+      await decode?.release();
       post({ type: 'disposed' });
       port.close();
       return;

@@ -81,6 +81,21 @@ describe('OnnxPolicy on a tiny exported model', () => {
     }
   });
 
+  it('the in-place fixed-capacity cache (growing past its first 64 slots) gives the HF-layout tokens', async () => {
+    const hf = await OnnxPolicy.fromParams(TINY, params, 0, { inPlaceCache: false });
+    const requests = [
+      req('a', 'short', { temperature: 0, maxTokens: 80 }),
+      req('b', 'a longer prompt that pads the others', { temperature: 0, maxTokens: 30 }),
+      req('c', 'sampled row', { temperature: 1, topK: 40, maxTokens: 150, seed: 3 }),
+    ];
+    const [inPlace, concat] = [await policy.generate(requests), await hf.generate(requests)];
+    for (const [i, g] of inPlace.entries()) {
+      expect(g.responseTokens).toEqual(concat[i]!.responseTokens);
+      for (const [t, lp] of g.logprobs!.entries()) expect(lp).toBeCloseTo(concat[i]!.logprobs![t]!, 4);
+    }
+    await hf.dispose();
+  });
+
   it('same seed, prompt and weights give the same reply, alone or in any batch; other seeds differ', async () => {
     const sampling = { temperature: 1, topP: 0.95, topK: 50, maxTokens: 16, seed: 42 };
     const [alone] = await policy.generate([req('x', 'play minesweeper', sampling)]);
