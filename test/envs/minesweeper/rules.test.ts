@@ -153,13 +153,14 @@ function numbersMatch(s: MinesweeperState): boolean {
 }
 
 describe('generation: first click', () => {
-  it('comes from the seed and is clicked again when it already wins (seed 48 on the default board)', () => {
+  it('comes from the seed and is clicked again when it already wins (seed 95 on the default board)', () => {
+    // 95 is the smallest seed whose first drawn click already wins the default board.
     const size = { rows: 6, cols: 6, mines: 3 };
-    const clickRng = Rng.seeded(deriveSeed(48, 'first-click'));
+    const clickRng = Rng.seeded(deriveSeed(95, 'first-click'));
     const first = clickRng.int(0, 5) * 6 + clickRng.int(0, 5);
-    const mines = placeMines(48, size, first);
+    const mines = placeMines(95, size, first);
     expect(allSafeRevealed(boardAfterClick(6, 6, mines, first).board, mines)).toBe(true);
-    const s = generateBoard(48, size);
+    const s = generateBoard(95, size);
     expect(s.mines).toEqual(mines);
     expect(s.won).toBe(false);
     expect((s.firstClick[0] - 1) * 6 + s.firstClick[1] - 1).not.toBe(first);
