@@ -15,8 +15,10 @@ export {
 } from './model-dir.js';
 export { OnnxPolicy, type OnnxPolicyOptions, type OnnxPolicyStats } from './policy.js';
 export type { KvLayout, WeightTensor } from './protocol.js';
+export { contextOf, rowRequest } from './requests.js';
 export { type Sampled, type SamplerSettings, sampleToken, topKIndices } from './sampling.js';
 export {
+  builtinPromptCodec,
   type PromptCodec,
   promptTokens,
   renderPrompt,

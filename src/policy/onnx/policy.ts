@@ -13,7 +13,6 @@ import { buildInferenceGraph } from '../../learner/inference.js';
 import { headDim, type ModelConfig, modelConfig, paramShapes } from '../../learner/model.js';
 import { toFloat32 } from '../../learner/safetensors.js';
 import type { SessionSettings } from '../../learner/session-core.js';
-import { deriveSeed } from '../../util/rng.js';
 import { PolicyError } from '../errors.js';
 import { type LoadedTokenizer, loadBuiltinTokenizer, loadTokenizerDir } from '../tokenizer.js';
 import type { Generation, GenerationRequest, Policy } from '../types.js';
@@ -23,7 +22,8 @@ import { builtinGenerationConfig, LAMER_MODEL_FIELD, WEIGHTS_FILE } from './expo
 import { type GenerateContext, generateRows, type RowRequest } from './generate.js';
 import { checkGraphNames, type GenerationDefaults, ModelDirError, readModelDir } from './model-dir.js';
 import type { WeightTensor } from './protocol.js';
-import { type PromptCodec, promptTokens } from './tokens.js';
+import { contextOf, rowRequest } from './requests.js';
+import type { PromptCodec } from './tokens.js';
 
 export interface OnnxPolicyOptions extends SessionSettings {
   /** Name shown in logs and reports (default `onnx:<dir>` or `builtin`). */
@@ -265,50 +265,12 @@ export class OnnxPolicy implements Policy {
   }
 
   private rowOf(request: GenerationRequest): RowRequest {
-    const s = request.sampling;
-    const d = this.defaults;
-    const temperature = s.temperature ?? d.temperature ?? 1;
-    const topP = s.topP ?? d.topP ?? 1;
-    const topK = s.topK ?? d.topK ?? 0;
-    const maxTokens = s.maxTokens ?? this.options.maxTokens ?? 1024;
-    const bad = (what: string) => new PolicyError(`request ${request.key}: ${what}`);
-    if (!(temperature >= 0 && Number.isFinite(temperature)))
-      throw bad(`temperature must be >= 0, got ${temperature}`);
-    if (!(topP > 0 && topP <= 1)) throw bad(`top_p must be in (0, 1], got ${topP}`);
-    if (!(Number.isInteger(topK) && topK >= 0)) throw bad(`top_k must be an integer >= 0, got ${topK}`);
-    if (!(Number.isInteger(maxTokens) && maxTokens >= 1))
-      throw bad(`max_tokens must be an integer >= 1, got ${maxTokens}`);
-    const promptIds = promptTokens(this.codec, request.messages);
-    const limit = this.ctx.maxPositions;
-    if (promptIds.length === 0 || (limit !== null && promptIds.length >= limit)) {
-      throw bad(
-        `the prompt has ${promptIds.length} tokens; the model takes at most ${limit} (prompt and reply)`,
-      );
-    }
-    return {
-      promptIds,
-      sampler: { temperature, topP, topK },
-      maxTokens,
-      stop: s.stop ?? [],
-      seed: s.seed ?? deriveSeed(this.options.seed ?? 0, request.key),
-    };
+    const fallback = { maxTokens: this.options.maxTokens ?? 1024, seed: this.options.seed ?? 0 };
+    return rowRequest(request, this.codec, this.defaults, fallback, this.ctx.maxPositions);
   }
 
   /** Stop the worker thread. */
   dispose(): Promise<void> {
     return this.engine.dispose();
   }
-}
-
-function contextOf(
-  engine: LmEngine,
-  tok: LoadedTokenizer,
-  generation: GenerationDefaults,
-  vocabSize: number,
-  maxPositions: number | null,
-): GenerateContext {
-  const endIds = new Set(generation.eosTokenIds);
-  if (tok.tokenizer.eosTokenId !== null) endIds.add(tok.tokenizer.eosTokenId);
-  const padId = generation.padTokenId ?? tok.tokenizer.padTokenId ?? tok.tokenizer.eosTokenId ?? 0;
-  return { engine, tokenizer: tok.tokenizer, vocabSize, endIds, padId, maxPositions };
 }

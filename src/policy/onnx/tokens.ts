@@ -9,7 +9,7 @@
 import type { TurnSample } from '../../streams/types.js';
 import { LamerError } from '../../util/errors.js';
 import type { ChatTemplate } from '../chat-template.js';
-import type { TextTokenizer } from '../tokenizer.js';
+import { loadBuiltinTokenizer, type TextTokenizer } from '../tokenizer.js';
 import type { ChatMessage } from '../types.js';
 
 /** A turn's tokens cannot be rebuilt exactly as they were at rollout. */
@@ -91,4 +91,11 @@ export function trainingTokens(sample: TurnSample, codec: PromptCodec): Training
   const out: TrainingTokens = { promptTokens: prompt, responseTokens: [...response] };
   if (sample.logprobs !== undefined) out.logprobs = [...sample.logprobs];
   return out;
+}
+
+/** The built-in model's tokenizer and chat template, for `trainingTokens` on its turns. */
+export function builtinPromptCodec(): PromptCodec {
+  const { tokenizer, chatTemplate } = loadBuiltinTokenizer();
+  if (chatTemplate === null) throw new TokenConsistencyError('the built-in tokenizer has no chat template');
+  return { tokenizer, chatTemplate };
 }
