@@ -59,15 +59,19 @@ describe('rule reflections: hand-checked', () => {
   }
 
   it('calls a guess a guess, naming the certainly safe cells it skipped', () => {
-    // Seed 12 after (1, 6): Row 1 "? ? 1 . . .", Row 2 "? 1 1 1 1 1", rows 3-6 hidden.
-    expect(afterExpert(12, [5, 4])).toContain(
-      'It was a guess with about 6% risk, while (1, 1), (2, 1), (3, 1), (3, 2), (3, 3), (3, 4) and 1 more were certainly safe.',
+    // Seed 327 after (1, 6): Row 1 "? ? 1 ? 1 .", Rows 2-3 "? ? ? ? 1 .", Row 4 "? ? ? ? 1 1", rows 5-6
+    // hidden. The 1s in column 5 make (3, 4), (4, 4), (5, 4) safe and (2, 4) a mine, so (1, 4) and the other
+    // neighbours of (1, 3) — (1, 2), (2, 2), (2, 3) — are safe (7 cells). One mine is in (5, 5)/(5, 6), the
+    // last among the 17 cells next to no number: (6, 2) had 1/17 ≈ 6% risk.
+    expect(afterExpert(327, [6, 2])).toContain(
+      'It was a guess with about 6% risk, while (1, 2), (1, 4), (2, 2), (2, 3), (3, 4), (4, 4) and 1 more were certainly safe.',
     );
   });
 
   it('compares a needless risk with the safest cell, and recognises a forced guess', () => {
-    // Seed 13 after (1, 1): Row 1 "1 ? ? ? ? ?", Row 2 "? ? ? ? ? 1", the rest hidden.
-    const text = afterExpert(13, [1, 2]);
+    // Seed 17 after (1, 1): Row 1 "1 ? ? ? ? ?", Row 4 "? ? ? ? 1 ?", the rest hidden. One mine next to
+    // each 1 (1/3 and 1/8 risk), the third among the other 23 cells (1/23 ≈ 4%); (1, 3) is the first of those.
+    const text = afterExpert(17, [1, 2]);
     expect(text).toContain(
       'No cell was certainly safe, but (1, 3) (about 4% risk) was safer than this guess (about 33%).',
     );
@@ -75,7 +79,7 @@ describe('rule reflections: hand-checked', () => {
     expect(text).toContain(
       'Plan: never reveal (1, 2); reveal (1, 1) again (it was safe); then reveal (2, 1) and (2, 2), which the numbers then prove safe.',
     );
-    expect(afterExpert(13, [5, 4])).toContain('it was a forced guess with the lowest risk (about 4%)');
+    expect(afterExpert(17, [1, 3])).toContain('it was a forced guess with the lowest risk (about 4%)');
   });
 });
 
