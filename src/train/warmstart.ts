@@ -64,10 +64,14 @@ export function warmStartDir(c: TrainConfig): string {
   if (c.warmStart.dir) return c.warmStart.dir;
   const { envId } = envOf(c);
   const m = c.model;
+  // Everything the warm start depends on, hashed: another setting never reuses a stale model.
+  const { dir: _dir, ...w } = c.warmStart;
+  const key = JSON.stringify({ w, m, a: c.attempts, mm: c.memoryMode, st: c.style, t: c.maxTurns ?? null });
+  const hash = deriveSeed(0, key).toString(16).padStart(8, '0');
   return join(
     'runs',
     'warmstart',
-    `${envId}-${c.envPreset ?? 'default'}-d${m.dModel}x${m.nLayers}-s${c.seed}`,
+    `${envId}-${c.envPreset ?? 'default'}-d${m.dModel}x${m.nLayers}-s${c.seed}-${hash}`,
   );
 }
 
