@@ -179,12 +179,12 @@ const PAPER: TrainConfig = {
 /** `quick`: a small model and a small budget, so `lamer train` shows learning in a few minutes on 2 cores. */
 const QUICK: TrainConfig = {
   ...PAPER,
-  steps: 8,
+  steps: 12,
   tasksPerStep: 2,
   attemptBudget: 12,
-  ppo: { ...PAPER.ppo, lr: 2e-4, miniBatchSize: 32, microBatchSize: 16 },
-  validation: { every: 4, tasks: 16, trialsPerTask: 2, seed: 8192, beforeTraining: true },
-  checkpointEvery: 4,
+  ppo: { ...PAPER.ppo, lr: 3e-4, miniBatchSize: 32, microBatchSize: 16 },
+  validation: { every: 6, tasks: 16, trialsPerTask: 2, seed: 8192, beforeTraining: true },
+  checkpointEvery: 6,
   warmStart: { ...PAPER.warmStart, tasks: 150, steps: 250, evalTasks: 16 },
 };
 

@@ -171,7 +171,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
                 show: (e) => Object.keys(e.tags).length === 0,
               }),
             )
-            .subscribe({ error: () => undefined });
+            .subscribe({ error: (e) => line(io, `live metrics stopped: ${(e as Error).message}`) });
         },
       });
       const rolloutSeconds = (Date.now() - t0) / 1000;

@@ -93,6 +93,11 @@ export function reportCharts(r: TrainReport): Chart[] {
         { label: 'return (rollout)', values: h.map((e) => num(e.rollout?.episodeReturn)) },
       ],
     },
+    {
+      title: 'Warm start: supervised cross-entropy per step',
+      x: r.warmStart.losses.map((_, i) => i + 1),
+      series: [{ label: 'loss', values: r.warmStart.losses.map(num) }],
+    },
   ];
 }
 
