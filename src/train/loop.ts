@@ -91,13 +91,14 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
       tokens: (s) => trainingTokens(s, codec),
     },
   );
-  const policy = await OnnxPolicy.fromParams(model, trainer.params, trainer.policyVersion, { seed: c.seed });
+  let policy: OnnxPolicy;
+  try {
+    policy = await OnnxPolicy.fromParams(model, trainer.params, trainer.policyVersion, { seed: c.seed });
+  } catch (error) {
+    await trainer.dispose();
+    throw error;
+  }
   const historyPath = join(out, 'history.jsonl');
-  const history = options.resume
-    ? (await readHistory(historyPath)).filter((h) => h.step <= trainer.step)
-    : [];
-  if (!options.resume || history.length === 0) await appendHistory(historyPath, [], { truncate: true });
-  else await appendHistory(historyPath, history, { truncate: true });
   const stepSeeds = taskSeeds('train', c.steps * c.tasksPerStep, deriveSeed(c.seed, 'train-tasks'));
   const trajGamma = trajGammaOf(c, envId);
   const validationOf = async (step: number): Promise<RolloutSummary> => {
@@ -127,7 +128,12 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
     io,
     `training ${c.algo} on ${envId}: ${c.steps} steps × ${c.tasksPerStep} tasks × ${plan.trialsPerTask} trials × ${plan.attempts} attempt(s); out ${out}`,
   );
+  const history: HistoryEntry[] = [];
   try {
+    // On resume, keep the history up to the checkpoint's step (later lines are re-done).
+    if (options.resume)
+      history.push(...(await readHistory(historyPath)).filter((h) => h.step <= trainer.step));
+    await appendHistory(historyPath, history, { truncate: true });
     if (trainer.step === 0 && c.validation.beforeTraining && !history.some((h) => h.step === 0)) {
       const entry: HistoryEntry = { step: 0, seconds: 0, validation: await validationOf(0) };
       history.push(entry);
