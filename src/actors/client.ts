@@ -16,7 +16,9 @@
  * answered from the cache or joins the original one, so the policy sees each
  * key once and nothing is counted twice. Failed calls are not cached (a retry
  * asks again). Aborting a request that was not sent yet withdraws it; one
- * already sent runs to completion and lands in the cache. A trial's entries
+ * already sent runs to completion and lands in the cache. A signal gets one
+ * 'abort' listener however many requests it guards (a policy actor passes
+ * the same signal for every call of its episode). A trial's entries
  * are dropped when it ends (`forget`). Use one client per rollout: the
  * expected count is the in-flight trial count of one rollout.
  */
@@ -44,6 +46,8 @@ export interface PolicyClientStats {
 interface Waiter {
   resolve: (g: Generation) => void;
   reject: (e: unknown) => void;
+  entry: Entry;
+  signal: AbortSignal | undefined;
 }
 
 interface Entry {
@@ -60,6 +64,8 @@ export class PolicyClient {
   private readonly pending: Entry[] = [];
   private readonly inflight = new Map<string, Entry>();
   private readonly cache = new Map<string, Generation>();
+  /** Open waiters per abort signal: one 'abort' listener per signal, however many requests it guards. */
+  private readonly bySignal = new WeakMap<AbortSignal, Set<Waiter>>();
   private flushQueued = false;
 
   constructor(
@@ -111,7 +117,6 @@ export class PolicyClient {
     }
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<Generation>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
       let entry = this.inflight.get(request.key);
       if (entry) {
         this.stats.replayed++;
@@ -120,14 +125,39 @@ export class PolicyClient {
         this.inflight.set(request.key, entry);
         this.pending.push(entry);
       }
+      const waiter: Waiter = { resolve, reject, entry, signal };
       entry.waiters.add(waiter);
-      const joined = entry;
-      signal?.addEventListener('abort', () => this.withdraw(joined, waiter, signal), { once: true });
+      if (signal) this.watch(signal, waiter);
       this.queueFlush();
     });
   }
 
-  private withdraw(entry: Entry, waiter: Waiter, signal: AbortSignal): void {
+  /** Withdraw `waiter` when `signal` aborts (a long-lived signal, e.g. one per episode, gets one listener). */
+  private watch(signal: AbortSignal, waiter: Waiter): void {
+    let open = this.bySignal.get(signal);
+    if (!open) {
+      const waiters = new Set<Waiter>();
+      open = waiters;
+      this.bySignal.set(signal, waiters);
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const w of waiters) this.withdraw(w, signal);
+          waiters.clear();
+        },
+        { once: true },
+      );
+    }
+    open.add(waiter);
+  }
+
+  /** The waiter got its answer (or failure): stop watching its signal. */
+  private unwatch(waiter: Waiter): void {
+    if (waiter.signal) this.bySignal.get(waiter.signal)?.delete(waiter);
+  }
+
+  private withdraw(waiter: Waiter, signal: AbortSignal): void {
+    const { entry } = waiter;
     if (!entry.waiters.delete(waiter)) return;
     waiter.reject(abortReason(signal));
     if (entry.waiters.size === 0 && !entry.sent) {
@@ -185,7 +215,10 @@ export class PolicyClient {
               });
         for (const e of batch) {
           this.inflight.delete(e.request.key);
-          for (const w of e.waiters) w.reject(failure);
+          for (const w of e.waiters) {
+            this.unwatch(w);
+            w.reject(failure);
+          }
         }
       });
   }
@@ -196,7 +229,10 @@ export class PolicyClient {
       this.cache.set(entry.request.key, generation);
       if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     }
-    for (const w of entry.waiters) w.resolve(generation);
+    for (const w of entry.waiters) {
+      this.unwatch(w);
+      w.resolve(generation);
+    }
   }
 }
 

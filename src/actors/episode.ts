@@ -5,20 +5,26 @@
  * penalty), is recorded with `valid: false` and counted.
  *
  * Each play prompt is `env.prompts[style].play(ctx)` with the trial's memory,
- * so the env's templates do the wording. A failed policy call is retried after
- * a backoff (`after` delay named `retryDelay`), then the episode ends in
- * `failed`; nothing throws across the actor boundary.
+ * so the env's templates do the wording. The policy is one child actor for
+ * the whole episode (policy-actor.ts: invoked at the root as `policy` from the
+ * named actor `generate`, one AbortController aborted when the episode
+ * stops): each turn sends it `ask` and waits in `asking` for `reply` or
+ * `reply.error`. A failed call is retried after a backoff (`after` delay
+ * named `retryDelay`), then the episode ends in `failed`; nothing throws
+ * across the actor boundary.
  *
- * Named implementations: actor `generate` (the policy call; provide one with
- * `episodeWithPolicy`), actions `prepareRequest`, `applyReply`, `emitTurn`, `forwardTurn`,
- * `noteFailure`, guards `over`, `canRetry`, delay `retryDelay`.
+ * Named implementations: actor `generate` (the policy child; provide one with
+ * `episodeWithPolicy`, or `policyActor(call)`), actions `prepareRequest`,
+ * `ask`, `applyReply`, `emitTurn`, `forwardTurn`, `noteFailure`, guards
+ * `over`, `canRetry`, delay `retryDelay`.
  */
-import { assign, emit, setup } from 'xstate';
+import { assign, emit, sendTo, setup } from 'xstate';
 import type { AttemptMemory, HistoryRecord, Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
-import type { Generation, GenerationRequest, SamplingSettings } from '../policy/types.js';
+import type { GenerationRequest, SamplingSettings } from '../policy/types.js';
 import type { TurnSample } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
 import type { EpisodeEmitted } from './events.js';
+import type { PolicyReply, ReplyEvent } from './policy-actor.js';
 import {
   backoffDelay,
   DEFAULT_RETRY,
@@ -153,6 +159,7 @@ export const episodeMachine = setup({
     input: {} as EpisodeInput,
     context: {} as EpisodeContext,
     output: {} as EpisodeOutput,
+    events: {} as PolicyReply,
     emitted: {} as EpisodeEmitted,
   },
   actors: { generate: missingPolicy },
@@ -172,7 +179,7 @@ export const episodeMachine = setup({
       return { request: makeRequest(key, prompt, cfg.sampling, cfg.seed, oracle) };
     }),
     applyReply: assign(({ context: c, event }) => {
-      const gen = (event as unknown as { output: Generation }).output;
+      const gen = (event as ReplyEvent).generation;
       const { cfg } = c;
       const env = envOf(cfg.envId);
       const before = c.state;
@@ -234,6 +241,7 @@ export const episodeMachine = setup({
         sample: context.samples[context.samples.length - 1]!,
       });
     },
+    ask: sendTo('policy', ({ context }) => ({ type: 'ask' as const, request: context.request! })),
     noteFailure: assign(({ context, event }) => ({
       tries: context.tries + 1,
       failed: describeFailure((event as { error?: unknown }).error),
@@ -264,16 +272,16 @@ export const episodeMachine = setup({
       failed: null,
     };
   },
+  // the policy child lives as long as the machine (one actor, not one per call)
+  invoke: { id: 'policy', src: 'generate' },
   initial: 'check',
   states: {
     check: { always: [{ guard: 'over', target: 'done' }, { target: 'asking' }] },
     asking: {
-      entry: 'prepareRequest',
-      invoke: {
-        src: 'generate',
-        input: ({ context }) => context.request!,
-        onDone: { target: 'check', actions: ['applyReply', 'emitTurn', 'forwardTurn'] },
-        onError: [
+      entry: ['prepareRequest', 'ask'],
+      on: {
+        reply: { target: 'check', actions: ['applyReply', 'emitTurn', 'forwardTurn'] },
+        'reply.error': [
           { guard: 'canRetry', target: 'backoff', actions: 'noteFailure' },
           { target: 'failed', actions: 'noteFailure' },
         ],

@@ -78,10 +78,23 @@ export {
   trialWithPolicy,
 } from './provide.js';
 
+// The policy actor (one child per episode / reflection) and its events
+export {
+  type AskEvent,
+  generateActor,
+  missingPolicy,
+  type PolicyActorLogic,
+  type PolicyActorSnapshot,
+  type PolicyCall,
+  type PolicyReply,
+  policyActor,
+  type ReplyErrorEvent,
+  type ReplyEvent,
+} from './policy-actor.js';
+
 // Shared pieces for custom machines
 export {
   DEFAULT_RETRY,
-  generateActor,
   makeRequest,
   type RetrySettings,
   ROLLOUT_SYSTEM_ID,

@@ -1,7 +1,8 @@
 /**
- * Wiring a policy into the machines without touching them: every machine
- * calls the policy through its named `generate` actor; these helpers
- * `provide` it (through a PolicyClient: batching and replay cache) at every
+ * Wiring a policy into the machines without touching them: the episode and
+ * reflector machines call the policy through one child actor each, from
+ * their named `generate` actor (policy-actor.ts); these helpers `provide` it
+ * (a `generateActor` over a PolicyClient: batching and replay cache) at every
  * level, and `runRollout` runs a whole rollout to its records.
  */
 import { type ActorOptions, type AnyStateMachine, createActor, type Snapshot } from 'xstate';

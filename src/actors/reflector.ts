@@ -5,14 +5,20 @@
  * parses `<remark>` with `env.parseReflection` (stripped, capped at 2000
  * characters; a missing tag gives '' and `valid: false`).
  *
- * Named implementations: actor `generate`, actions `prepareRequest`,
- * `applyReply`, `emitTurn`, `forwardTurn`, `noteFailure`, guard `canRetry`, delay `retryDelay`.
+ * The policy is one child actor (policy-actor.ts), invoked at the root as
+ * `policy` from the named actor `generate`: the reflector sends it `ask` and
+ * waits for `reply` / `reply.error`; a failed call is retried after a backoff.
+ *
+ * Named implementations: actor `generate`, actions `prepareRequest`, `ask`,
+ * `applyReply`, `emitTurn`, `forwardTurn`, `noteFailure`, guard `canRetry`,
+ * delay `retryDelay`.
  */
-import { assign, emit, setup } from 'xstate';
+import { assign, emit, sendTo, setup } from 'xstate';
 import type { HistoryRecord, Json, PromptStyle } from '../envs/core/types.js';
-import type { Generation, GenerationRequest, SamplingSettings } from '../policy/types.js';
+import type { GenerationRequest, SamplingSettings } from '../policy/types.js';
 import type { TurnSample } from '../streams/types.js';
 import type { EpisodeEmitted } from './events.js';
+import type { PolicyReply, ReplyEvent } from './policy-actor.js';
 import {
   backoffDelay,
   DEFAULT_RETRY,
@@ -106,6 +112,7 @@ export const reflectorMachine = setup({
     input: {} as ReflectorInput,
     context: {} as ReflectorContext,
     output: {} as ReflectorOutput,
+    events: {} as PolicyReply,
     emitted: {} as EpisodeEmitted,
   },
   actors: { generate: missingPolicy },
@@ -127,7 +134,7 @@ export const reflectorMachine = setup({
       return { request: makeRequest(key, prompt, cfg.sampling, cfg.seed, oracle) };
     }),
     applyReply: assign(({ context: c, event }) => {
-      const gen = (event as unknown as { output: Generation }).output;
+      const gen = (event as ReplyEvent).generation;
       const { cfg } = c;
       const parsed = envOf(cfg.envId).parseReflection(gen.text);
       const valid = parsed.kind === 'reflection';
@@ -167,6 +174,7 @@ export const reflectorMachine = setup({
     forwardTurn: ({ context, self, system }) => {
       turnTarget(context.cfg.reportTo, self, system)?.send({ type: 'turn', sample: context.sample! });
     },
+    ask: sendTo('policy', ({ context }) => ({ type: 'ask' as const, request: context.request! })),
     noteFailure: assign(({ context, event }) => ({
       tries: context.tries + 1,
       failed: describeFailure((event as { error?: unknown }).error),
@@ -189,15 +197,15 @@ export const reflectorMachine = setup({
     sample: null,
     failed: null,
   }),
+  // the policy child lives as long as the machine (one actor, not one per call)
+  invoke: { id: 'policy', src: 'generate' },
   initial: 'asking',
   states: {
     asking: {
-      entry: 'prepareRequest',
-      invoke: {
-        src: 'generate',
-        input: ({ context }) => context.request!,
-        onDone: { target: 'done', actions: ['applyReply', 'emitTurn', 'forwardTurn'] },
-        onError: [
+      entry: ['prepareRequest', 'ask'],
+      on: {
+        reply: { target: 'done', actions: ['applyReply', 'emitTurn', 'forwardTurn'] },
+        'reply.error': [
           { guard: 'canRetry', target: 'backoff', actions: 'noteFailure' },
           { target: 'failed', actions: 'noteFailure' },
         ],

@@ -1,16 +1,15 @@
 /**
  * Pieces shared by the episode, reflector, trial and rollout machines: the
- * retry settings, request keys and seeds, the turn-sample builder and the
- * `generate` actor (the one side effect: a policy call, as a child actor).
+ * retry settings, request keys and seeds, env lookups and initial states,
+ * and (re-exported from policy-actor.ts) the `generate` actor: the one side
+ * effect, policy calls, as one long-lived child actor per machine.
  */
-import { type AnyActorRef, fromPromise } from 'xstate';
+import type { AnyActorRef } from 'xstate';
 import { getEnv, parseParams } from '../envs/core/registry.js';
 import type { AnyEnvDefinition, Json } from '../envs/core/types.js';
-import { PolicyError } from '../policy/errors.js';
-import type { Generation, GenerationOracle, GenerationRequest, SamplingSettings } from '../policy/types.js';
+import type { GenerationOracle, GenerationRequest, SamplingSettings } from '../policy/types.js';
 import type { Phase } from '../streams/types.js';
 import { deriveSeed } from '../util/rng.js';
-import type { PolicyClient } from './client.js';
 
 /** Retries of a failed policy call: `retries` more tries, waiting `backoffMs`, doubling each time. */
 export interface RetrySettings {
@@ -102,23 +101,4 @@ export function describeFailure(error: unknown): string {
   return String(error);
 }
 
-/**
- * The `generate` actor over a policy client: one request in, one generation
- * out. A generation with `finishReason: 'error'` counts as a failed call.
- */
-export function generateActor(client: PolicyClient) {
-  return fromPromise<Generation, GenerationRequest>(async ({ input, signal }) => {
-    const generation = await client.submit(input, signal);
-    if (generation.finishReason === 'error') {
-      throw new PolicyError(`policy ${client.policyName} returned an error generation for ${input.key}`);
-    }
-    return generation;
-  });
-}
-
-/** Default `generate` implementation: fails with a message saying how to provide a policy. */
-export const missingPolicy = fromPromise<Generation, GenerationRequest>(async ({ input }) => {
-  throw new PolicyError(
-    `no policy for request ${input.key}: wire one in with episodeWithPolicy / trialWithPolicy / rolloutWithPolicy (or machine.provide({ actors: { generate } }))`,
-  );
-});
+export { generateActor, missingPolicy } from './policy-actor.js';
