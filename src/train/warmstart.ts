@@ -94,7 +94,7 @@ export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> 
   const dir = warmStartDir(c);
   if (existsSync(join(dir, WARMSTART_REPORT)))
     throw new ConfigError(
-      `${dir} already holds a warm start; `lamer train` reuses it; delete the folder to make a new one, or choose another (pretrain --out, config warmStart.dir)`,
+      `${dir} already holds a warm start (lamer train reuses it); delete the folder to make a new one, or choose another (pretrain --out, config warmStart.dir)`,
     );
   const { envId, params } = envOf(c);
   const w = c.warmStart;
