@@ -16,7 +16,7 @@ import type { Json } from '../envs/core/types.js';
 import { type ModelConfig, modelConfig } from '../learner/model.js';
 import { loadTrainerCheckpoint, Trainer, trainerConfig } from '../learner/trainer/index.js';
 import { OnnxPolicy } from '../policy/onnx/policy.js';
-import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
+import { builtinTokenizerFiles, loadBuiltinTokenizer } from '../policy/tokenizer.js';
 import { ConfigError } from '../util/errors.js';
 import { deriveSeed, Rng } from '../util/rng.js';
 import type { TrainConfig } from './config.js';
@@ -28,6 +28,8 @@ export interface WarmStartReport {
   envId: string;
   params: Json;
   model: ModelConfig;
+  /** Fingerprint of the built-in tokenizer the model was trained with (token ids change when it is rebuilt). */
+  tokenizer: string;
   seed: number;
   demos: DemoStats;
   examples: number;
@@ -52,6 +54,14 @@ export function modelOf(c: TrainConfig): ModelConfig {
   return modelConfig({ ...c.model, vocabSize: loadBuiltinTokenizer().tokenizer.vocabSize });
 }
 
+let fingerprint: string | null = null;
+
+/** Hash of the built-in tokenizer's files: a rebuilt tokenizer reorders ids, and a model trained on the old ones is useless. */
+export function tokenizerFingerprint(): string {
+  fingerprint ??= deriveSeed(0, JSON.stringify(builtinTokenizerFiles())).toString(16).padStart(8, '0');
+  return fingerprint;
+}
+
 /** Env id and params of a config. */
 export function envOf(c: TrainConfig): { envId: string; params: Json } {
   registerBuiltinEnvs();
@@ -66,7 +76,15 @@ export function warmStartDir(c: TrainConfig): string {
   const m = c.model;
   // Everything the warm start depends on, hashed: another setting never reuses a stale model.
   const { dir: _dir, ...w } = c.warmStart;
-  const key = JSON.stringify({ w, m, a: c.attempts, mm: c.memoryMode, st: c.style, t: c.maxTurns ?? null });
+  const key = JSON.stringify({
+    w,
+    m,
+    a: c.attempts,
+    mm: c.memoryMode,
+    st: c.style,
+    t: c.maxTurns ?? null,
+    tok: tokenizerFingerprint(),
+  });
   const hash = deriveSeed(0, key).toString(16).padStart(8, '0');
   return join(
     'runs',
@@ -82,9 +100,14 @@ export async function loadWarmStart(c: TrainConfig, io?: TrainIO): Promise<WarmS
   const dir = warmStartDir(c);
   const reportPath = join(dir, WARMSTART_REPORT);
   if (!existsSync(reportPath)) return null;
+  const report = JSON.parse(await readFile(reportPath, 'utf8')) as WarmStartReport;
+  if (report.tokenizer !== tokenizerFingerprint())
+    throw new ConfigError(
+      `${dir} was trained with another build of the built-in tokenizer (its token ids differ): ` +
+        'delete the folder (lamer train then makes a new warm start) or run lamer pretrain again',
+    );
   const found = await loadTrainerCheckpoint(modelOf(c), checkpointsOf(dir), (m) => io && line(io, m));
   if (!found) return null;
-  const report = JSON.parse(await readFile(reportPath, 'utf8')) as WarmStartReport;
   return { dir, params: found.snapshot.state.params, report };
 }
 
@@ -193,6 +216,7 @@ export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> 
       envId,
       params,
       model,
+      tokenizer: tokenizerFingerprint(),
       seed: c.seed,
       demos: stats,
       examples: examples.length,

@@ -44,6 +44,7 @@ function fakeReport(): TrainReport {
       envId: 'MineSweeper-v0',
       params: {},
       model: {} as never,
+      tokenizer: 'x',
       seed: 0,
       demos: {} as never,
       examples: 1,
