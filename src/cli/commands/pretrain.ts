@@ -18,7 +18,7 @@ export function registerPretrainCommand(program: Command): void {
     .option('--steps <n>', 'supervised steps', parsePositiveIntOption)
     .option(
       '--out <dir>',
-      'warm-start folder (default runs/warmstart/<env>-<preset>-d<width>x<layers>-s<seed>)',
+      'warm-start folder (default runs/warmstart/<env>-<envPreset>-d<width>x<layers>-s<seed>-<hash>)',
     )
     .action(async (opts: CommonOptions) => {
       const overrides: TrainConfigInput = { env: opts.env, warmStart: {} };
