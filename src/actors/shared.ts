@@ -76,13 +76,34 @@ export function envOf(envId: string): AnyEnvDefinition {
   return getEnv(envId);
 }
 
+/** Validated params per env and raw params object (trials of a rollout share one params object). */
+const parsedParams = new WeakMap<AnyEnvDefinition, WeakMap<object, Json>>();
+
 /**
- * The initial state of a task: params validated by the env's schema (its
- * defaults filled in; a bad value is a ConfigError naming the field), or the
- * env's default preset when none are given.
+ * An env's params validated by its schema (defaults filled in; a bad value is
+ * a ConfigError naming the field), or its default preset when none are given.
+ * The result is cached per params object: params are read, never mutated, so
+ * a rollout validates its params once, not once per trial.
  */
+export function resolvedParams(env: AnyEnvDefinition, params: Json | undefined): Json {
+  const raw = params ?? env.presets[env.defaultPreset];
+  if (raw === null || typeof raw !== 'object') return parseParams(env, raw) as Json;
+  let byRaw = parsedParams.get(env);
+  if (!byRaw) {
+    byRaw = new WeakMap();
+    parsedParams.set(env, byRaw);
+  }
+  let parsed = byRaw.get(raw);
+  if (parsed === undefined) {
+    parsed = parseParams(env, raw) as Json;
+    byRaw.set(raw, parsed);
+  }
+  return parsed;
+}
+
+/** The initial state of a task: `env.initial(seed, resolvedParams(env, params))`. */
 export function initialState(env: AnyEnvDefinition, seed: number, params: Json | undefined): Json {
-  return env.initial(seed, parseParams(env, params ?? env.presets[env.defaultPreset]));
+  return env.initial(seed, resolvedParams(env, params));
 }
 
 /** The initial state of a task by env id (for custom trial machines: every attempt restarts from it). */
