@@ -5,7 +5,8 @@
  * with a listener attached) against a plain loop over the same pure env
  * functions (initial, play/reflect prompt building, project, step, observe,
  * anchor, parseReflection) and the same instant scripted policy, in the same
- * run. Both play the same trials (same keys, so the same seeded replies); the
+ * run. Both play the same trials (same keys, so the same seeded replies) and
+ * both keep every trial's samples until the run ends (the engine's output); the
  * bench checks that they took the same number of turns.
  *
  * Prints, per env, the median turns/s of each over BENCH_RUNS runs (default 5)
@@ -29,7 +30,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const ATTEMPTS = 3;
 const STYLE = 'faithful' as const;
 
-/** One trial played by hand: the work the machines do, without them. Returns the number of policy calls. */
+/** One trial played by hand: the work the machines do, without them. Returns its turn samples. */
 async function plainTrial(env: AnyEnvDefinition, params: Json, seed: number, index: number, policy: Policy) {
   const taskId = `t${index}-s${seed}`;
   const owner = { taskId, groupId: taskId, trialId: `${taskId}#0` };
@@ -111,7 +112,7 @@ async function plainTrial(env: AnyEnvDefinition, params: Json, seed: number, ind
     memory.push({ attempt, history, reflection: '' });
     if (won) break;
   }
-  return samples.length;
+  return samples;
 }
 
 async function plainRun(
@@ -121,7 +122,10 @@ async function plainRun(
   policy: Policy,
 ): Promise<number> {
   let turns = 0;
-  for (let i = 0; i < seeds.length; i++) turns += await plainTrial(env, params, seeds[i]!, i, policy);
+  // Keep every trial's samples until the run ends, as runRollout must (they are its output).
+  const kept: TurnSample[][] = [];
+  for (let i = 0; i < seeds.length; i++) kept.push(await plainTrial(env, params, seeds[i]!, i, policy));
+  for (const samples of kept) turns += samples.length;
   return turns;
 }
 
