@@ -14,6 +14,18 @@ export interface HistoryWindow {
   obsLength: number;
 }
 
+/**
+ * The windows of the reference's grid envs (Sokoban, MineSweeper; `build_text_obs`
+ * and `memory.py::fetch` defaults): play shows the last 7 turns with the last 2
+ * observations, reflect shows all 7 observations, past attempts in memory blocks use
+ * the play window.
+ */
+export const GRID_WINDOWS = {
+  play: { historyLength: 7, obsLength: 2 },
+  reflect: { historyLength: 7, obsLength: 7 },
+  past: { historyLength: 7, obsLength: 2 },
+} as const satisfies Record<string, HistoryWindow>;
+
 export function formatHistory(records: readonly HistoryRecord[], window: HistoryWindow): string {
   const recent = records.slice(Math.max(0, records.length - window.historyLength));
   const start = records.length - recent.length;

@@ -32,5 +32,5 @@ export {
 export { type ContractOptions, type ContractReport, checkEnvContract } from './contract.js';
 
 // Shared helpers for env authors
-export { formatHistory, type HistoryWindow } from './history.js';
+export { formatHistory, GRID_WINDOWS, type HistoryWindow } from './history.js';
 export { extractBetween, type Occurrence, parseRemark, REFLECTION_MAX_CHARS, wrapAction } from './tags.js';

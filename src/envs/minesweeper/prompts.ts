@@ -5,7 +5,7 @@
  * information (initial board, memory, current history, current board) without
  * the natural-language rules, for a small model.
  */
-import { formatHistory, type HistoryWindow } from '../core/history.js';
+import { formatHistory, GRID_WINDOWS } from '../core/history.js';
 import type {
   AttemptMemory,
   MemoryMode,
@@ -17,10 +17,8 @@ import type {
 import { renderState } from './render.js';
 import type { MinesweeperState } from './rules.js';
 
-/** History windows (reference `build_text_obs` and `memory.py::fetch` defaults). */
-export const PLAY_WINDOW: HistoryWindow = { historyLength: 7, obsLength: 2 };
-export const REFLECT_WINDOW: HistoryWindow = { historyLength: 7, obsLength: 7 };
-export const PAST_WINDOW: HistoryWindow = { historyLength: 7, obsLength: 2 };
+/** History windows: the reference grid envs' (core/history.ts). */
+export const { play: PLAY_WINDOW, reflect: REFLECT_WINDOW, past: PAST_WINDOW } = GRID_WINDOWS;
 
 /**
  * First lines of both prompts. The reference only has square boards

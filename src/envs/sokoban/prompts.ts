@@ -11,7 +11,7 @@
  * `compact`: the same information without the natural-language rules, for a
  * small model: initial grid, memory, this attempt's moves, current grid.
  */
-import { formatHistory, type HistoryWindow } from '../core/history.js';
+import { formatHistory, GRID_WINDOWS, type HistoryWindow } from '../core/history.js';
 import type {
   AttemptMemory,
   HistoryRecord,
@@ -36,10 +36,8 @@ import {
   TRAJ_2_TO_N_INIT,
 } from './templates.js';
 
-/** History windows of the reference (`build_text_obs`, `memory.py::fetch` defaults). */
-export const PLAY_WINDOW: HistoryWindow = { historyLength: 7, obsLength: 2 };
-export const REFLECT_WINDOW: HistoryWindow = { historyLength: 7, obsLength: 7 };
-export const PAST_WINDOW: HistoryWindow = { historyLength: 7, obsLength: 2 };
+/** History windows: the reference grid envs' (core/history.ts). */
+export const { play: PLAY_WINDOW, reflect: REFLECT_WINDOW, past: PAST_WINDOW } = GRID_WINDOWS;
 
 /** Reference `parse_reflection`: the memory blocks of earlier attempts. */
 export function memoryBlocks(attempt: number, memory: readonly AttemptMemory[], mode: MemoryMode): string {
