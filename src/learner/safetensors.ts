@@ -143,7 +143,8 @@ export function encodeSafetensorsChunks(
     const size = DTYPES[tensors[b]!.dtype].bytes - DTYPES[tensors[a]!.dtype].bytes;
     return size !== 0 ? size : a < b ? -1 : a > b ? 1 : 0;
   });
-  const header: Record<string, unknown> = {};
+  // A prototype-less object: a tensor named "__proto__" must be a key, not the prototype.
+  const header: Record<string, unknown> = Object.create(null);
   if (Object.keys(metadata).length > 0) {
     header[METADATA_KEY] = Object.fromEntries(Object.entries(metadata).sort(([a], [b]) => (a < b ? -1 : 1)));
   }
@@ -207,7 +208,7 @@ export function f32Tensors(
   arrays: Record<string, Float32Array>,
   shapes: Record<string, readonly number[]>,
 ): TensorMap {
-  const out: TensorMap = {};
+  const out: TensorMap = Object.create(null);
   for (const [name, shape] of Object.entries(shapes)) {
     const data = arrays[name];
     if (data === undefined)
@@ -229,7 +230,7 @@ export function f32Spec(shapes: Record<string, readonly number[]>): Record<strin
 
 /** The Float32Array of each tensor (throws, naming the tensor, when one is not F32). */
 export function f32Arrays(tensors: TensorMap): Record<string, Float32Array> {
-  const out: Record<string, Float32Array> = {};
+  const out: Record<string, Float32Array> = Object.create(null);
   for (const [name, t] of Object.entries(tensors)) {
     if (t.dtype !== 'F32') {
       throw new CheckpointError(

@@ -147,6 +147,16 @@ describe('safetensors encoding', () => {
       );
     });
 
+  it('keeps a tensor named "__proto__" (found by the property below: it used to be dropped from the header)', () => {
+    const tensors: TensorMap = Object.fromEntries([
+      ['__proto__', { dtype: 'F64', shape: [], data: Float64Array.from([0]) }],
+    ]);
+    const back = decodeSafetensors(encodeSafetensors(tensors));
+    expect(Object.keys(back.tensors)).toEqual(['__proto__']);
+    const own = Object.getOwnPropertyDescriptor(back.tensors, '__proto__')?.value as StoredTensor;
+    expect(Array.from(own.data as Float64Array)).toEqual([0]);
+  });
+
   test.prop([fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), tensorArb, { maxKeys: 6 })], {
     numRuns: 200,
   })('any tensor map round-trips bit-exactly', (dict) => {
