@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Property tests print their seed on failure; pin it with FC_SEED to replay.
-    reporters: process.env.CI ? ['default'] : ['default'],
+    // Property tests print their seed on failure; CI pins one (test/setup.ts), FC_SEED replays one.
+    setupFiles: ['test/setup.ts'],
   },
 });
