@@ -18,12 +18,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTrainerCheckpoint } from '../src/learner/trainer/index.js';
 import { OnnxPolicy } from '../src/policy/onnx/policy.js';
-import { type Algo, loadTrainConfig, type TrainConfig, validationMemory } from '../src/train/config.js';
+import { type Algo, loadTrainConfig, type TrainConfig, validationOptions } from '../src/train/config.js';
 import { type RolloutSummary, validate } from '../src/train/evaluate.js';
 import { runTraining } from '../src/train/loop.js';
 import type { TrainReport } from '../src/train/report.js';
 import { envOf, modelOf } from '../src/train/warmstart.js';
-import { deriveSeed } from '../src/util/rng.js';
 
 const { values } = parseArgs({
   options: {
@@ -70,18 +69,7 @@ async function harderEval(c: TrainConfig, out: string, preset: string): Promise<
   try {
     const hard = { ...c, envPreset: preset };
     const { envId, params } = envOf(hard);
-    const { summary } = await validate(policy, {
-      envId,
-      params,
-      tasks: c.validation.tasks,
-      trialsPerTask: c.validation.trialsPerTask,
-      seed: c.validation.seed,
-      attempts: c.attempts,
-      memoryMode: validationMemory(c),
-      style: c.style,
-      sampling: { ...c.sampling.validation, seed: deriveSeed(c.seed, 'validation') },
-      concurrency: c.concurrency,
-    });
+    const { summary } = await validate(policy, validationOptions(hard, envId, params));
     return summary;
   } finally {
     await policy.dispose();

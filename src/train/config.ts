@@ -7,7 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { Json } from '../envs/core/types.js';
 import { ConfigError, ParseError } from '../util/errors.js';
+import { deriveSeed } from '../util/rng.js';
+import type { ValidationOptions } from './evaluate.js';
 
 export const ALGOS = ['lamer', 'gigpo', 'grpo', 'ppo'] as const;
 export type Algo = (typeof ALGOS)[number];
@@ -291,6 +294,27 @@ export function trainingPlan(c: TrainConfig): AlgoPlan {
 /** Validation: N attempts for every algo; LaMer reflects between them, baselines retry memory-less (§10, §12.7). */
 export function validationMemory(c: TrainConfig): AlgoPlan['memoryMode'] {
   return c.algo === 'lamer' ? c.memoryMode : 'none';
+}
+
+/**
+ * The validation run of a config on an env (training's validation rounds and the
+ * paper bench's harder-preset evaluation): the fixed set, §10 sampling, and the
+ * same sampling seed every round, so curves compare the weights, not the dice.
+ */
+export function validationOptions(c: TrainConfig, envId: string, params: Json): ValidationOptions {
+  return {
+    envId,
+    params,
+    tasks: c.validation.tasks,
+    trialsPerTask: c.validation.trialsPerTask,
+    seed: c.validation.seed,
+    attempts: c.attempts,
+    memoryMode: validationMemory(c),
+    style: c.style,
+    sampling: { ...c.sampling.validation, seed: deriveSeed(c.seed, 'validation') },
+    concurrency: c.concurrency,
+    ...(c.maxTurns !== undefined ? { maxTurns: c.maxTurns } : {}),
+  };
 }
 
 export function trajGammaOf(c: TrainConfig, envId: string): number {

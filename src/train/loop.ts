@@ -23,7 +23,7 @@ import { trainingTokens } from '../policy/onnx/tokens.js';
 import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
 import { rolloutStreams } from '../streams/bridge.js';
 import { deriveSeed } from '../util/rng.js';
-import { type TrainConfig, trainingPlan, trajGammaOf, validationMemory } from './config.js';
+import { type TrainConfig, trainingPlan, trajGammaOf, validationOptions } from './config.js';
 import { type RolloutSummary, summarize, validate } from './evaluate.js';
 import { appendHistory, type HistoryEntry, readHistory } from './history.js';
 import { line, seconds, type TrainIO } from './progress.js';
@@ -104,19 +104,8 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
   const validationOf = async (step: number): Promise<RolloutSummary> => {
     const t0 = Date.now();
     const { summary } = await validate(policy, {
-      envId,
-      params,
-      tasks: c.validation.tasks,
-      trialsPerTask: c.validation.trialsPerTask,
-      seed: c.validation.seed,
-      attempts: c.attempts,
-      memoryMode: validationMemory(c),
-      style: c.style,
-      // The same sampling seed every round: curves compare the weights, not the dice.
-      sampling: { ...c.sampling.validation, seed: deriveSeed(c.seed, 'validation') },
-      concurrency: c.concurrency,
+      ...validationOptions(c, envId, params),
       runId: `validation-${step}`,
-      ...(c.maxTurns !== undefined ? { maxTurns: c.maxTurns } : {}),
     });
     line(
       io,
