@@ -1,25 +1,12 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import type { HistoryRecord } from '../../../src/envs/core/types.js';
 import { boardFromLayout, minesweeper, parseLayout } from '../../../src/envs/minesweeper/index.js';
 import type { MinesweeperAction, MinesweeperState } from '../../../src/envs/minesweeper/rules.js';
 import { Rng } from '../../../src/util/rng.js';
+import { playFrom } from './fixtures/scenario.js';
 
 function run(initial: MinesweeperState, actions: (MinesweeperAction | null)[]) {
-  let state = initial;
-  const history: HistoryRecord[] = [];
-  for (const a of actions) {
-    const r = a === null ? minesweeper.stepInvalid(state) : minesweeper.step(state, a);
-    state = r.state;
-    history.push({
-      action: minesweeper.describeAction(a),
-      observation: minesweeper.observe(state),
-      reward: r.reward,
-      done: r.done,
-      won: r.won,
-    });
-    if (r.done) break;
-  }
+  const { history, state } = playFrom(initial, actions);
   return minesweeper.ruleReflection!({ initial, current: state, attempt: 0, history });
 }
 
