@@ -175,7 +175,14 @@ export const episodeMachine = setup({
         memoryMode: cfg.memoryMode,
       });
       const key = requestKey(cfg, cfg.attempt, c.history.length, 'play');
-      const oracle = { envId: cfg.envId, phase: 'play' as const, state: c.state };
+      const play = {
+        initial: cfg.initial,
+        attempt: cfg.promptAttempt,
+        history: c.history,
+        memory: cfg.memory,
+        memoryMode: cfg.memoryMode,
+      };
+      const oracle = { envId: cfg.envId, phase: 'play' as const, state: c.state, play };
       return { request: makeRequest(key, prompt, cfg.sampling, cfg.seed, oracle) };
     }),
     applyReply: assign(({ context: c, event }) => {

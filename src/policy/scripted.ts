@@ -57,6 +57,26 @@ function scriptedReflection(env: AnyEnvDefinition, oracle: GenerationOracle): st
   return `<remark>${text}</remark>`;
 }
 
+/**
+ * The expert's move for a play request: the env's `lessonAction` on what the prompt shows (the
+ * lessons of earlier attempts) when the env has one and the request carries the play context,
+ * else `expertAction` on the state; null when the env's solver has no move.
+ */
+export function expertMove(env: AnyEnvDefinition, oracle: GenerationOracle): unknown {
+  const p = oracle.play;
+  if (env.lessonAction && p) {
+    return env.lessonAction({
+      initial: p.initial,
+      current: oracle.state,
+      attempt: p.attempt,
+      history: p.history,
+      memory: p.memory,
+      memoryMode: p.memoryMode,
+    });
+  }
+  return env.expertAction?.(oracle.state) ?? null;
+}
+
 type ActionChooser = (env: AnyEnvDefinition, oracle: GenerationOracle, rng: Rng) => unknown;
 
 function oraclePolicy(name: string, choose: ActionChooser): Policy {
@@ -84,7 +104,7 @@ export interface ExpertOptions {
   epsilon?: number;
 }
 
-/** The env's solver (`expertAction`); a random action where it has none or returns null. */
+/** The env's solver acting on the prompt's lessons (`expertMove`); a random action where it has none. */
 export function expertPolicy(options: ExpertOptions = {}): Policy {
   const epsilon = options.epsilon ?? 0;
   if (!(epsilon >= 0 && epsilon <= 1))
@@ -92,7 +112,7 @@ export function expertPolicy(options: ExpertOptions = {}): Policy {
   const name = epsilon > 0 ? `expert(eps=${epsilon})` : 'expert';
   return oraclePolicy(name, (env, oracle, rng) => {
     if (epsilon > 0 && rng.bernoulli(epsilon)) return env.randomAction(oracle.state, rng);
-    return env.expertAction?.(oracle.state) ?? env.randomAction(oracle.state, rng);
+    return expertMove(env, oracle) ?? env.randomAction(oracle.state, rng);
   });
 }
 

@@ -3,7 +3,7 @@
  * Every agent brain — scripted, local ONNX LM, OpenAI-compatible HTTP — sits
  * behind it. Type-only module.
  */
-import type { HistoryRecord, Json } from '../envs/core/types.js';
+import type { AttemptMemory, HistoryRecord, Json, MemoryMode } from '../envs/core/types.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -31,6 +31,14 @@ export interface GenerationOracle {
   state: Json;
   /** reflect only: the rest of the env's `ReflectPromptContext`. */
   reflect?: { initial: Json; attempt: number; history: HistoryRecord[] };
+  /** play only: the rest of the env's `PlayPromptContext` (what the play prompt shows), for `lessonAction`. */
+  play?: {
+    initial: Json;
+    attempt: number;
+    history: HistoryRecord[];
+    memory: AttemptMemory[];
+    memoryMode: MemoryMode;
+  };
 }
 
 export interface GenerationRequest {

@@ -5,8 +5,11 @@
  * instead of the solver's at rate `epsilon`, so attempts fail, get
  * rule-written reflections (env.ruleReflection) and are retried. The played
  * move can be noise; the supervised target of every play turn is the
- * solver's move from that state (so the model sees failures and learns the
- * recovery, never the noise). Deduplicated by (prompt, target), seeded.
+ * expert's move from that state acting on the lessons the prompt shows
+ * (`expertMove`: env.lessonAction, e.g. never reveal the mine a reflection
+ * names, replay a reflection's plan), so the model sees failures, learns the
+ * recovery, never the noise, and learns to use its reflections.
+ * Deduplicated by (prompt, target), seeded.
  */
 import { runRollout } from '../actors/provide.js';
 import { requestKey } from '../actors/shared.js';
@@ -16,7 +19,7 @@ import { wrapAction } from '../envs/core/tags.js';
 import type { AnyEnvDefinition, Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
 import type { TurnTokens } from '../learner/trainer/index.js';
 import { type PromptCodec, promptTokens, turnMessages } from '../policy/onnx/tokens.js';
-import { GENERIC_REFLECTION, requestRng } from '../policy/scripted.js';
+import { expertMove, GENERIC_REFLECTION, requestRng } from '../policy/scripted.js';
 import type { Generation, GenerationOracle, GenerationRequest, Policy } from '../policy/types.js';
 import type { TrialRecord } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
@@ -89,7 +92,7 @@ export function noisyExpert(epsilon: number): {
           return { text, finishReason: 'stop' };
         }
         const rng = requestRng(request);
-        const expert = env.expertAction?.(oracle.state) ?? null;
+        const expert = expertMove(env, oracle);
         const solver = expert === null ? null : wrapAction(env.formatAction(expert));
         if (solver !== null) targets.set(request.key, solver);
         const random = expert === null || rng.bernoulli(epsilon);

@@ -133,6 +133,12 @@ export interface EnvDefinition<S = Json, A = Json, P = Json> {
   /** A good action from the env's solver, or null when it has none (expert policy). */
   expertAction?(state: S): A | null;
   /**
+   * The expert acting on what the play prompt shows: the lessons of earlier attempts
+   * (`shownReflections`) and the current attempt so far; null when it has no move. The expert
+   * policy and the warm start's targets use it when defined, else `expertAction(ctx.current)`.
+   */
+  lessonAction?(ctx: PlayPromptContext<S>): A | null;
+  /**
    * A rule-written reflection on a failed attempt (e.g. "the mine was at (2, 3)"), so
    * scripted policies have something to reflect with and the built-in model can learn from it.
    */

@@ -13,6 +13,7 @@ import {
   projectReflection,
 } from './projection.js';
 import { MINESWEEPER_PROMPTS } from './prompts.js';
+import { lessonAction } from './lessons.js';
 import { ruleReflection } from './reflection.js';
 import { renderState } from './render.js';
 import { HIDDEN, type MinesweeperAction, type MinesweeperState, reveal, revealInvalid } from './rules.js';
@@ -96,6 +97,7 @@ export const minesweeper: EnvDefinition<MinesweeperState, MinesweeperAction, Min
     return { row: Math.floor(i / state.cols) + 1, col: (i % state.cols) + 1 };
   },
   expertAction: (state) => solverAction(state),
+  lessonAction,
   ruleReflection,
   prompts: MINESWEEPER_PROMPTS,
 };
@@ -143,6 +145,7 @@ export {
   REFLECT_WINDOW,
   RULES,
 } from './prompts.js';
+export { type Lessons, lessonAction, readLessons } from './lessons.js';
 export { ruleReflection } from './reflection.js';
 // Rendering, parsing, prompts
 export { cellName, renderBoard, renderState } from './render.js';

@@ -17,10 +17,11 @@ import {
   sokobanAdmissible,
 } from './projection.js';
 import { SOKOBAN_PROMPTS } from './prompts.js';
+import { lessonAction, solverTurn } from './lessons.js';
 import { sokobanRuleReflection } from './reflection.js';
 import { renderGrid } from './render.js';
 import { type SokobanAction, type SokobanState, stepStill, stepTurn } from './rules.js';
-import { DEFAULT_SEARCH_DEPTH, solve } from './solver.js';
+import { DEFAULT_SEARCH_DEPTH } from './solver.js';
 
 const DOC = `Sokoban (reference LaMer §8.1, after gym_sokoban).
 
@@ -158,10 +159,8 @@ export const sokoban: EnvDefinition<SokobanState, SokobanAction, SokobanParams> 
     for (let i = 0; i < n; i++) out.push(rng.pick(MOVES));
     return out;
   },
-  expertAction(state: SokobanState): SokobanAction | null {
-    const plan = solve(state, state.searchDepth);
-    return plan === null || plan.length === 0 ? null : plan.slice(0, state.movesPerTurn);
-  },
+  expertAction: solverTurn,
+  lessonAction,
   ruleReflection: sokobanRuleReflection,
   prompts: SOKOBAN_PROMPTS,
 };
@@ -195,6 +194,7 @@ export {
   SOKOBAN_PROMPTS,
 } from './prompts.js';
 export { playedMoves, sokobanRuleReflection } from './reflection.js';
+export { lessonAction as sokobanLessonAction, readPlan, solverTurn } from './lessons.js';
 export { renderGrid, SYMBOLS } from './render.js';
 // Rules, rendering, projection, prompts
 export {

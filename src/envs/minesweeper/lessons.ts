@@ -1,0 +1,60 @@
+/**
+ * The expert acting on the lessons in its prompt (env `lessonAction`): the
+ * reflections of earlier attempts on the same board name mines ("I revealed
+ * (2, 3), which was a mine", "never reveal (2, 3)") and safe cells ("reveal
+ * (1, 1) and (4, 5) again", "reveal (3, 3), which the numbers prove safe").
+ * The expert reveals the named safe cells still unopened, in the order the
+ * lessons give them, then plays the solver with the named mines as known
+ * mines. Only cells written in the lessons count (a list cut with "and N more"
+ * gives its named cells), so the move is learnable from the prompt alone.
+ */
+import { shownReflections } from '../core/lessons.js';
+import type { PlayPromptContext } from '../core/types.js';
+import { HIDDEN, isDone, type MinesweeperAction, type MinesweeperState } from './rules.js';
+import { solverAction } from './solver.js';
+
+export interface Lessons {
+  /** Cells the lessons name as mines (0-based indices). */
+  mines: number[];
+  /** Cells the lessons name as safe, in lesson order, without repeats. */
+  safe: number[];
+}
+
+const CELL = /\((\d+), (\d+)\)/g;
+
+function cellsOf(text: string, rows: number, cols: number): number[] {
+  const out: number[] = [];
+  for (const m of text.matchAll(CELL)) {
+    const r = Number(m[1]) - 1;
+    const c = Number(m[2]) - 1;
+    if (r >= 0 && r < rows && c >= 0 && c < cols) out.push(r * cols + c);
+  }
+  return out;
+}
+
+/** Mines and safe cells named by reflections written as `ruleReflection` writes them. */
+export function readLessons(reflections: readonly string[], rows: number, cols: number): Lessons {
+  const mines = new Set<number>();
+  const safe: number[] = [];
+  for (const text of reflections) {
+    for (const m of text.matchAll(/(\(\d+, \d+\)), which was a mine/g))
+      for (const c of cellsOf(m[1]!, rows, cols)) mines.add(c);
+    const plan = /Plan:([\s\S]*)$/.exec(text)?.[1] ?? '';
+    for (const clause of plan.split(';')) {
+      if (/never reveal/.test(clause)) for (const c of cellsOf(clause, rows, cols)) mines.add(c);
+      else if (/again|prove safe/.test(clause)) safe.push(...cellsOf(clause, rows, cols));
+    }
+  }
+  const safeCells = safe.filter((c, k) => !mines.has(c) && safe.indexOf(c) === k);
+  return { mines: [...mines].sort((a, b) => a - b), safe: safeCells };
+}
+
+/** The expert's move given the lessons its play prompt shows. */
+export function lessonAction(ctx: PlayPromptContext<MinesweeperState>): MinesweeperAction | null {
+  const s = ctx.current;
+  if (isDone(s)) return null;
+  const { mines, safe } = readLessons(shownReflections(ctx), s.rows, s.cols);
+  const next = safe.find((c) => s.board[c] === HIDDEN);
+  if (next !== undefined) return { row: Math.floor(next / s.cols) + 1, col: (next % s.cols) + 1 };
+  return solverAction(s, { knownMines: mines.filter((c) => s.board[c] === HIDDEN) });
+}
