@@ -55,6 +55,8 @@ interface RunResult {
   /** Training wall time (rollouts, updates, validations), warm start excluded. */
   trainSeconds: number;
   warmStart: RolloutSummary;
+  /** The first validation (step 0, before any RL update) under this algo's protocol. */
+  beforeRl: RolloutSummary;
 }
 
 const io = { out: process.stdout, bars: false };
@@ -98,9 +100,10 @@ async function runOne(env: string, algo: Algo, seed: number): Promise<RunResult>
     report = (await runTraining(c, { io, resume })).report;
   }
   const final = [...report.history].reverse().find((h) => h.validation)!.validation!;
+  const beforeRl = report.history.find((h) => h.validation)!.validation!;
   const trainSeconds = report.history.reduce((s, h) => s + h.seconds, 0);
   const harder = await harderEval(c, out, ENVS[env]!.harder);
-  return { env, algo, seed, final, harder, trainSeconds, warmStart: report.warmStart.validation };
+  return { env, algo, seed, final, harder, trainSeconds, warmStart: report.warmStart.validation, beforeRl };
 }
 
 function stats(xs: number[]): { mean: number; std: number } {
@@ -116,8 +119,8 @@ const pm = (xs: number[], digits = 3) => {
 
 function table(results: RunResult[]): string {
   const rows = [
-    '| env | algo | seeds | pass@1 | pass@2 | pass@3 | pass@3 − pass@1 | entropy (nats) | harder preset pass@1 / pass@3 | train wall time (s) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| env | algo | seeds | pass@1 | pass@2 | pass@3 | pass@3 − pass@1 | before RL pass@1 / pass@3 | entropy (nats) | attempt-1 entropy (nats) | harder preset pass@1 / pass@3 | train wall time (s) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const env of envs)
     for (const algo of ALGOS) {
@@ -126,7 +129,8 @@ function table(results: RunResult[]): string {
       const p = (k: number) => rs.map((r) => r.final.pass[k]!);
       rows.push(
         `| ${env} | ${algo} | ${rs.length} | ${pm(p(0))} | ${pm(p(1))} | ${pm(p(2))} | ${pm(rs.map((r) => r.final.pass[2]! - r.final.pass[0]!))} | ` +
-          `${pm(rs.map((r) => r.final.entropy))} | ${pm(rs.map((r) => r.harder.pass[0]!))} / ${pm(rs.map((r) => r.harder.pass[2]!))} (${ENVS[env]!.harder}) | ${pm(
+          `${pm(rs.map((r) => r.beforeRl.pass[0]!))} / ${pm(rs.map((r) => r.beforeRl.pass[2]!))} | ` +
+          `${pm(rs.map((r) => r.final.entropy))} | ${pm(rs.map((r) => r.final.entropyByAttempt[0]!))} | ${pm(rs.map((r) => r.harder.pass[0]!))} / ${pm(rs.map((r) => r.harder.pass[2]!))} (${ENVS[env]!.harder}) | ${pm(
             rs.map((r) => r.trainSeconds),
             0,
           )} |`,
@@ -157,6 +161,8 @@ function targets(results: RunResult[]): string[] {
       ],
     ];
     for (const [text, ok] of checks) out.push(`- ${env}: ${ok ? 'met' : 'NOT met'}: ${text}`);
+    const first = (a: Algo) => mean(a, (r) => r.final.entropyByAttempt[0]!).toFixed(3);
+    out.push(`- ${env}: (not a target) attempt-1 entropy: LaMer ${first('lamer')}, GiGPO ${first('gigpo')}`);
   }
   return out;
 }

@@ -25,6 +25,11 @@ export interface RolloutSummary {
   /** Mean trajectory entropy per task (nats) and normalised (H / ln K); 0 with one trial per task. */
   entropy: number;
   entropyNorm: number;
+  /**
+   * Mean entropy of attempt j's trajectories per task (nats), j = 1..N: the exploration within one
+   * attempt index, which does not saturate the way whole trials (all attempts joined) do.
+   */
+  entropyByAttempt: number[];
   /** Play replies that did not parse into an action. */
   invalidRate: number;
   /** Reflection replies without <remark> tags. */
@@ -64,6 +69,7 @@ export async function summarize(records: readonly TrialRecord[], attempts: numbe
     pass: Array.from({ length: attempts }, (_, k) => value(`pass@${k + 1}`)),
     entropy: value('entropy'),
     entropyNorm: value('entropy_norm'),
+    entropyByAttempt: Array.from({ length: attempts }, (_, k) => value(`entropy{attempt=${k + 1}}`)),
     invalidRate: value('invalid_action_rate'),
     reflectionErrorRate: value('reflection_format_error_rate'),
     episodeReturn: value('episode_return'),

@@ -11,6 +11,7 @@ const summary = (pass: number[], entropy = 0.5): RolloutSummary => ({
   pass,
   entropy,
   entropyNorm: 0.5,
+  entropyByAttempt: pass.map(() => entropy),
   invalidRate: 0.1,
   reflectionErrorRate: 0,
   episodeReturn: -1,

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { registerBuiltinEnvs } from '../../src/envs/builtin.js';
+import { getEnv, resolveParams } from '../../src/envs/core/registry.js';
+import { empiricalEntropy, trajectoryIdentities } from '../../src/metrics/trajectory-entropy.js';
+import { randomPolicy } from '../../src/policy/scripted.js';
+import { groupsOf, validate } from '../../src/train/evaluate.js';
+
+registerBuiltinEnvs();
+
+describe('validation summary', () => {
+  it('reports pass@k and the entropy of each attempt index, averaged over tasks', async () => {
+    const { summary, records } = await validate(randomPolicy(), {
+      envId: 'MineSweeper-v0',
+      params: resolveParams(getEnv('MineSweeper-v0'), 'default'),
+      tasks: 3,
+      trialsPerTask: 4,
+      seed: 11,
+      attempts: 3,
+      memoryMode: 'reflection_only',
+      style: 'compact',
+      sampling: { temperature: 1 },
+    });
+    expect(summary.trials).toBe(12);
+    expect(summary.failedTrials).toBe(0);
+    expect(summary.pass).toHaveLength(3);
+    for (let k = 1; k < 3; k++) expect(summary.pass[k]).toBeGreaterThanOrEqual(summary.pass[k - 1]!);
+    // Attempt j's entropy: the mean over tasks that played attempt j of H(attempt-j action sequences).
+    const groups = groupsOf(records).map(trajectoryIdentities);
+    for (let j = 0; j < 3; j++) {
+      const hs = groups.flatMap((g) =>
+        g.byAttempt.has(j) ? [empiricalEntropy(g.byAttempt.get(j)!).nats] : [],
+      );
+      const mean = hs.length === 0 ? 0 : hs.reduce((a, b) => a + b, 0) / hs.length;
+      expect(summary.entropyByAttempt[j]).toBeCloseTo(mean, 12);
+    }
+    expect(summary.entropyByAttempt[0]).toBeGreaterThan(0);
+    expect(summary.entropy).toBeLessThanOrEqual(Math.log(4) + 1e-12);
+  });
+});
