@@ -9,7 +9,7 @@
  *   are detached).
  * Both try the chosen execution provider and fall back to CPU with a warning when it is missing.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
 import {
   createOrtSession,
@@ -25,6 +25,7 @@ import {
   transferable,
   type WorkerInit,
 } from './session-core.js';
+import { spawnWorker } from './spawn-worker.js';
 
 export interface SessionOptions extends SessionSettings {
   /** Receives warnings such as the fallback to CPU (default: console.warn). */
@@ -92,24 +93,7 @@ export class OnnxSession implements InferenceRunner {
   }
 }
 
-/** Start the worker from compiled JS, or from the TypeScript sources (vitest, tsx) through tsx's loader. */
-function spawnSessionWorker(init: WorkerInit): Worker {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL('./session-worker.js', self), { workerData: init });
-  let tsxApi: string;
-  try {
-    tsxApi = import.meta.resolve('tsx/esm/api');
-  } catch (cause) {
-    throw new SessionError(
-      'running from the TypeScript sources, the session worker needs tsx (a devDependency): run `npm install`, or use the built dist/.',
-      'config',
-      { cause },
-    );
-  }
-  const entry = new URL('./session-worker.ts', self).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: init });
-}
+const spawnSessionWorker = (init: WorkerInit): Worker => spawnWorker(import.meta.url, 'session-worker', init);
 
 interface Pending {
   resolve(outputs: Outputs): void;

@@ -12,6 +12,7 @@ const files = [
   'learner/session.ts',
   'learner/session-core.ts',
   'learner/session-worker.ts',
+  'learner/spawn-worker.ts',
   'util/errors.ts',
 ];
 const out = mkdtempSync(join(tmpdir(), 'lamer-dist-'));

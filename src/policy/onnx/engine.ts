@@ -6,26 +6,12 @@
  * learner/WorkerSession: it copies every feed, weights and cache included, on
  * every run.)
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { SessionError, type SessionSettings } from '../../learner/session-core.js';
+import { spawnWorker } from '../../learner/spawn-worker.js';
 import type { FromWorker, KvLayout, ReadyMessage, ToWorker, WeightTensor, WorkerInit } from './protocol.js';
 
-/** Start the worker from compiled JS, or from the TypeScript sources (vitest, tsx) through tsx's loader. */
-function spawn(init: WorkerInit): Worker {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self), { workerData: init });
-  let tsxApi: string;
-  try {
-    tsxApi = import.meta.resolve('tsx/esm/api');
-  } catch (cause) {
-    throw new SessionError('running from the TypeScript sources needs tsx: run `npm install`.', 'config', {
-      cause,
-    });
-  }
-  const entry = new URL('./worker.ts', self).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: init });
-}
+const spawn = (init: WorkerInit): Worker => spawnWorker(import.meta.url, 'worker', init);
 
 interface Pending {
   resolve(m: FromWorker): void;
