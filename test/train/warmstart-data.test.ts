@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { makeRequest } from '../../src/actors/shared.js';
 import { registerBuiltinEnvs } from '../../src/envs/builtin.js';
 import { getEnv, resolveParams } from '../../src/envs/core/registry.js';
-import type { Json } from '../../src/envs/core/types.js';
+import type { Json, MemoryMode } from '../../src/envs/core/types.js';
+import type { MinesweeperState } from '../../src/envs/minesweeper/rules.js';
 import { loadBuiltinTokenizer } from '../../src/policy/tokenizer.js';
-import { type DemoOptions, demoTokens, gatherDemonstrations } from '../../src/train/warmstart-data.js';
+import {
+  type DemoOptions,
+  demoTokens,
+  gatherDemonstrations,
+  noisyExpert,
+} from '../../src/train/warmstart-data.js';
 
 registerBuiltinEnvs();
 
@@ -57,6 +64,30 @@ describe('warm-start demonstrations', () => {
     const state = env.initial(noisy.records[0]!.seed, resolveParams(env));
     const target = noisy.demos.find((d) => d.prompt === first.prompt)!.target;
     expect(target).toBe(`<action>${env.formatAction(env.expertAction!(state))}</action>`);
+  });
+
+  it('targets act on the lessons the prompt shows (a mine a reflection names is never the target)', async () => {
+    const env = getEnv('minesweeper');
+    const initial = env.initial(3, resolveParams(env)) as MinesweeperState;
+    const solver = env.formatAction(env.expertAction!(initial));
+    const reflection = `I revealed ${solver}, which was a mine, on turn 1. Plan: never reveal ${solver}.`;
+    const target = async (memoryMode: MemoryMode) => {
+      const { policy, targets } = noisyExpert(0);
+      const play = {
+        initial,
+        attempt: 1,
+        history: [],
+        memory: [{ attempt: 0, history: [], reflection }],
+        memoryMode,
+      };
+      const oracle = { envId: env.id, phase: 'play' as const, state: initial, play };
+      await policy.generate([makeRequest('k', 'prompt', {}, 1, oracle)]);
+      return targets.get('k');
+    };
+    expect(await target('none')).toBe(`<action>${solver}</action>`);
+    const lesson = await target('reflection_only');
+    expect(lesson).not.toBe(`<action>${solver}</action>`);
+    expect(env.project(lesson!).kind).toBe('action');
   });
 
   it('is seeded: same options, same demonstrations; another seed, other ones', async () => {
