@@ -5,7 +5,8 @@
  * penalty), is recorded with `valid: false` and counted.
  *
  * Each play prompt is `env.prompts[style].play(ctx)` with the trial's memory,
- * so the env's templates do the wording. The policy is one child actor for
+ * so the env's templates do the wording (turns.ts: the same turn functions
+ * the default trial machine plays its attempts with). The policy is one child actor for
  * the whole episode (policy-actor.ts: invoked at the root as `policy` from the
  * named actor `generate`, one AbortController aborted when the episode
  * stops): each turn sends it `ask` and waits in `asking` for `reply` or
@@ -31,14 +32,13 @@ import {
   describeFailure,
   envOf,
   initialState,
-  makeRequest,
   missingPolicy,
   type RetrySettings,
-  requestKey,
   type TurnOwner,
   taskTypeOf,
   turnTarget,
 } from './shared.js';
+import { playReply, playRequest } from './turns.js';
 
 /** Input of one episode (plain JSON). */
 export interface EpisodeInput extends Partial<TurnOwner> {
@@ -164,74 +164,18 @@ export const episodeMachine = setup({
   },
   actors: { generate: missingPolicy },
   actions: {
-    prepareRequest: assign(({ context: c }) => {
-      const { cfg } = c;
-      const prompt = envOf(cfg.envId).prompts[cfg.style].play({
-        initial: cfg.initial,
-        current: c.state,
-        attempt: cfg.promptAttempt,
-        history: c.history,
-        memory: cfg.memory,
-        memoryMode: cfg.memoryMode,
-      });
-      const key = requestKey(cfg, cfg.attempt, c.history.length, 'play');
-      const play = {
-        initial: cfg.initial,
-        attempt: cfg.promptAttempt,
-        history: c.history,
-        memory: cfg.memory,
-        memoryMode: cfg.memoryMode,
-      };
-      const oracle = { envId: cfg.envId, phase: 'play' as const, state: c.state, play };
-      return { request: makeRequest(key, prompt, cfg.sampling, cfg.seed, oracle) };
-    }),
+    prepareRequest: assign(({ context: c }) => ({ request: playRequest(c.cfg, c.state, c.history) })),
     applyReply: assign(({ context: c, event }) => {
       const gen = (event as ReplyEvent).generation;
-      const { cfg } = c;
-      const env = envOf(cfg.envId);
-      const before = c.state;
-      const p = env.project(gen.text);
-      const valid = p.kind === 'action';
-      const r = valid ? env.step(before, p.action) : env.stepInvalid(before);
-      const action = env.describeAction(valid ? p.action : null);
-      const record: HistoryRecord = {
-        action,
-        observation: env.observe(r.state),
-        reward: r.reward,
-        done: r.done,
-        won: r.won,
-      };
-      const sample: TurnSample = {
-        taskId: cfg.taskId,
-        groupId: cfg.groupId,
-        trialId: cfg.trialId,
-        attempt: cfg.attempt,
-        turn: c.history.length,
-        phase: 'play',
-        prompt: c.request?.messages[0]?.content ?? '',
-        response: gen.text,
-        reward: r.reward,
-        valid,
-        done: r.done,
-        won: r.won,
-        anchor: env.anchor(before),
-        policyVersion: gen.policyVersion ?? 0,
-        action,
-        envId: cfg.envId,
-        taskType: cfg.taskType,
-        info: p.kind === 'invalid' ? { ...r.info, invalidReason: p.reason } : r.info,
-      };
-      if (gen.promptTokens) sample.promptTokens = gen.promptTokens;
-      if (gen.responseTokens) sample.responseTokens = gen.responseTokens;
-      if (gen.logprobs) sample.logprobs = gen.logprobs;
+      const t = playReply(c.cfg, c.state, c.history.length, c.request, gen);
       return {
-        state: r.state,
-        history: [...c.history, record],
-        samples: [...c.samples, sample],
-        done: r.done,
-        won: r.won,
-        invalid: c.invalid + (valid ? 0 : 1),
-        reward: c.reward + r.reward,
+        state: t.state,
+        history: [...c.history, t.record],
+        samples: [...c.samples, t.sample],
+        done: t.record.done,
+        won: t.record.won,
+        invalid: c.invalid + (t.valid ? 0 : 1),
+        reward: c.reward + t.record.reward,
         request: null,
         tries: 0,
         failed: null,

@@ -13,7 +13,7 @@ import { episodeMachine } from './episode.js';
 import { reflectorMachine } from './reflector.js';
 import { type RolloutInput, rolloutMachine } from './rollout.js';
 import { generateActor, ROLLOUT_SYSTEM_ID, requestKey } from './shared.js';
-import { trialMachine } from './trial.js';
+import { composedTrialMachine, trialMachine } from './trial.js';
 
 /** A policy, or a client already wrapping one (to share its batcher and cache). */
 export type PolicySource = Policy | PolicyClient;
@@ -32,26 +32,36 @@ export function reflectorWithPolicy(source: PolicySource, machine = reflectorMac
   return machine.provide({ actors: { generate: generateActor(toClient(source)) } });
 }
 
+/** Episode and reflector machines of your own for the trial (runs the composed trial machine). */
 export interface TrialParts {
   episode?: typeof episodeMachine;
   reflector?: typeof reflectorMachine;
 }
 
-/** A trial machine (ours by default) whose episodes and reflections call `source`. */
+/**
+ * A trial machine (ours by default) whose turns call `source`: its own
+ * `generate` child, and the `episode`/`reflector` it may invoke. With
+ * `parts`, our trial runs as `composedTrialMachine`, invoking those.
+ */
 export function trialWithPolicy<M extends AnyStateMachine = typeof trialMachine>(
   source: PolicySource,
   machine: M = trialMachine as unknown as M,
   parts: TrialParts = {},
 ): M {
   const client = toClient(source);
+  const composed =
+    (machine as AnyStateMachine) === trialMachine && (parts.episode || parts.reflector)
+      ? (composedTrialMachine as unknown as M)
+      : machine;
   const actors = {
+    generate: generateActor(client),
     episode: episodeWithPolicy(client, parts.episode),
     reflector: reflectorWithPolicy(client, parts.reflector),
   };
   // drop the trial's replay-cache entries when it ends (custom machines without `trialEnded` ignore it)
   const trialEnded = ({ context }: { context: { samples?: TurnSample[] } }) =>
     client.forget((context.samples ?? []).map((s) => requestKey(s, s.attempt, s.turn, s.phase)));
-  return machine.provide({ actors, actions: { trialEnded } } as never) as M;
+  return composed.provide({ actors, actions: { trialEnded } } as never) as M;
 }
 
 /**

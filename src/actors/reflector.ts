@@ -24,14 +24,13 @@ import {
   DEFAULT_RETRY,
   describeFailure,
   envOf,
-  makeRequest,
   missingPolicy,
   type RetrySettings,
-  requestKey,
   type TurnOwner,
   taskTypeOf,
   turnTarget,
 } from './shared.js';
+import { reflectReply, reflectRequest } from './turns.js';
 
 /** Input of one reflection (plain JSON). */
 export interface ReflectorInput extends Partial<TurnOwner> {
@@ -117,53 +116,13 @@ export const reflectorMachine = setup({
   },
   actors: { generate: missingPolicy },
   actions: {
-    prepareRequest: assign(({ context: { cfg } }) => {
-      const prompt = envOf(cfg.envId).prompts[cfg.style].reflect({
-        initial: cfg.initial,
-        current: cfg.final,
-        attempt: cfg.attempt,
-        history: cfg.history,
-      });
-      const key = requestKey(cfg, cfg.attempt, cfg.history.length, 'reflect');
-      const oracle = {
-        envId: cfg.envId,
-        phase: 'reflect' as const,
-        state: cfg.final,
-        reflect: { initial: cfg.initial, attempt: cfg.attempt, history: cfg.history },
-      };
-      return { request: makeRequest(key, prompt, cfg.sampling, cfg.seed, oracle) };
-    }),
+    prepareRequest: assign(({ context: { cfg } }) => ({ request: reflectRequest(cfg) })),
     applyReply: assign(({ context: c, event }) => {
-      const gen = (event as ReplyEvent).generation;
-      const { cfg } = c;
-      const parsed = envOf(cfg.envId).parseReflection(gen.text);
-      const valid = parsed.kind === 'reflection';
-      const sample: TurnSample = {
-        taskId: cfg.taskId,
-        groupId: cfg.groupId,
-        trialId: cfg.trialId,
-        attempt: cfg.attempt,
-        turn: cfg.history.length,
-        phase: 'reflect',
-        prompt: c.request?.messages[0]?.content ?? '',
-        response: gen.text,
-        reward: 0,
-        valid,
-        done: false,
-        won: false,
-        anchor: 'reflection',
-        policyVersion: gen.policyVersion ?? 0,
-        envId: cfg.envId,
-        taskType: cfg.taskType,
-      };
-      if (parsed.kind === 'invalid') sample.info = { invalidReason: parsed.reason };
-      if (gen.promptTokens) sample.promptTokens = gen.promptTokens;
-      if (gen.responseTokens) sample.responseTokens = gen.responseTokens;
-      if (gen.logprobs) sample.logprobs = gen.logprobs;
+      const t = reflectReply(c.cfg, c.request, (event as ReplyEvent).generation);
       return {
-        reflection: parsed.kind === 'reflection' ? parsed.text : '',
-        valid,
-        sample,
+        reflection: t.reflection,
+        valid: t.valid,
+        sample: t.sample,
         request: null,
         tries: 0,
         failed: null,

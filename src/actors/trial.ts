@@ -13,191 +13,79 @@
  * reference bug §12.7). The env's prompts do the wording; this machine passes
  * the attempt index, the attempt's own history and the memory.
  *
- * Named implementations: actors `episode`, `reflector` (swap them, or their
- * `generate`, with `provide`), actions `recordAttempt`, `recordReflection`,
- * `crash`, `finish`, `emitTurn`, `forwardTurn`, `reportTrial`, `trialEnded`, guards `finished`, `playNext`.
+ * Two machines from one `setup` (same context, record and named implementations):
+ * - `trialMachine` (the default) plays its attempts and reflections in its
+ *   own states `playing` / `reflecting`, through ONE policy child for the
+ *   whole trial (`policy`, from the named actor `generate`), with the turn
+ *   functions the episode and reflector machines use (turns.ts): prompts,
+ *   keys and samples are the same. A failed call is retried after a backoff
+ *   (a delayed `retry`, delay `retryDelay`), then the trial ends `failed`.
+ *   Starting an episode and a reflector actor per attempt cost more than the
+ *   turns of a short attempt (bench:engine), hence this form.
+ * - `composedTrialMachine` invokes the `episode` and `reflector` machines per
+ *   step (swap them with `provide`, or `trialWithPolicy(..., parts)`): the
+ *   composition custom trial machines follow (examples/custom-trial.ts).
+ * An env that throws ends the trial `failed` with the turns played so far.
+ *
+ * Named implementations: actors `generate`, `episode`, `reflector`; actions
+ * `startAttempt`, `preparePlay`, `applyPlay`, `endAttempt`, `prepareReflection`,
+ * `applyReflection`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
+ * `recordAttempt`, `recordReflection`, `crash`, `finish`, `emitTurn`,
+ * `forwardTurn`, `reportTrial`, `trialEnded`; guards `finished`, `playNext`,
+ * `attemptOver`, `crashed`, `canRetry`; delay `retryDelay`.
  */
-import { assign, emit, setup } from 'xstate';
-import type { AttemptMemory, HistoryRecord, Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
-import type { SamplingSettings } from '../policy/types.js';
-import type { TrialRecord, TurnSample } from '../streams/types.js';
-import { ConfigError } from '../util/errors.js';
-import { type EpisodeInput, type EpisodeOutput, episodeMachine } from './episode.js';
+import { type AnyActorRef, assign, emit, enqueueActions, raise, sendTo, setup } from 'xstate';
+import type { TrialRecord } from '../streams/types.js';
+import { type EpisodeOutput, episodeMachine, resolveEpisodeInput } from './episode.js';
 import type { TrialMachineEmitted, TurnEmitted } from './events.js';
-import { type ReflectorInput, type ReflectorOutput, reflectorMachine } from './reflector.js';
+import { missingPolicy, type ReplyErrorEvent, type ReplyEvent } from './policy-actor.js';
+import { type ReflectorOutput, reflectorMachine, resolveReflectorInput } from './reflector.js';
+import { backoffDelay, describeFailure, turnTarget } from './shared.js';
 import {
-  defaultSchedule,
-  playCount,
-  type ScheduleStep,
-  usesReflection,
-  validateSchedule,
-} from './schedule.js';
-import {
-  DEFAULT_RETRY,
-  describeFailure,
-  envOf,
-  initialState,
-  type RetrySettings,
-  type TurnOwner,
-  taskTypeOf,
-  turnTarget,
-} from './shared.js';
+  episodeInput,
+  owner,
+  reflectorInput,
+  resolveTrialInput,
+  type TrialContext,
+  type TrialEvent,
+  type TrialInput,
+} from './trial-config.js';
+import { playReply, playRequest, reflectReply, reflectRequest } from './turns.js';
 
-/** How a trial runs (plain JSON); shared by every trial of a rollout. */
-export interface TrialSettings {
-  /** N, the number of attempts (default 3). Ignored when `schedule` is given. */
-  attempts?: number;
-  memoryMode?: MemoryMode;
-  /**
-   * Generate reflection turns. Default: when the memory mode shows reflections
-   * (`reflection_only`, `history_and_reflection`). The reference also runs them
-   * under `history_only` (its `do_reflection` defaults to true, and its prompt
-   * shows past attempts only once a reflection exists); set `reflect: true` to match.
-   */
-  reflect?: boolean;
-  /** A custom attempt schedule (default: derived from `attempts` and `reflect`). */
-  schedule?: ScheduleStep[];
-  style?: PromptStyle;
-  /** Turn budget per attempt (default the env's `maxTurns`). */
-  maxTurns?: number;
-  sampling?: SamplingSettings;
-  retry?: RetrySettings;
+export {
+  type AttemptRun,
+  type LastAttempt,
+  type RetryEvent,
+  resolveTrialInput,
+  type TrialConfig,
+  type TrialContext,
+  type TrialEvent,
+  type TrialInput,
+  type TrialSettings,
+  trialSchedule,
+} from './trial-config.js';
+
+/** The turn to report: a child's `turn` event, else the trial's own latest turn (none after a crash). */
+function turnOf(c: TrialContext, event: { type: string }): TurnEmitted | null {
+  if (event.type === 'turn') return event as TurnEmitted;
+  return c.failed === null ? { type: 'turn', sample: c.samples[c.samples.length - 1]! } : null;
 }
 
-export interface TrialInput extends TrialSettings, Partial<TurnOwner> {
-  envId: string;
-  params?: Json;
-  /** Task seed: the instance every attempt restarts from. */
-  seed: number;
-  /** System id of the actor that collects turn samples (set by the rollout); default the parent. */
-  reportTo?: string;
-}
+// created once (an action created inside another actor's custom action draws an XState dev warning)
+const askPolicy = sendTo<TrialContext, TrialEvent, undefined, AnyActorRef, TrialEvent, never, never>(
+  'policy',
+  ({ context }: { context: TrialContext }) => ({ type: 'ask', request: context.request! }),
+);
+const emitLatest = emit<TrialContext, TrialEvent, undefined, TrialEvent, TrialMachineEmitted>(
+  ({ context, event }) => turnOf(context, event)!,
+);
 
-export interface TrialConfig extends TurnOwner {
-  envId: string;
-  seed: number;
-  memoryMode: MemoryMode;
-  schedule: ScheduleStep[];
-  attempts: number;
-  style: PromptStyle;
-  maxTurns: number;
-  sampling: SamplingSettings;
-  retry: RetrySettings;
-  reportTo?: string;
-}
+const failure = (error: unknown) => ({ failed: describeFailure(error), request: null });
 
-/** The attempt a reflect step reflects on. */
-export interface LastAttempt {
-  attempt: number;
-  final: Json;
-  history: HistoryRecord[];
-}
+const attemptOver = (c: TrialContext): boolean =>
+  c.failed !== null || c.play === null || c.play.done || c.play.history.length >= c.play.cfg.maxTurns;
 
-export interface TrialContext {
-  cfg: TrialConfig;
-  /** The identical initial state of every attempt. */
-  initial: Json;
-  taskType: string;
-  /** Index of the next schedule step. */
-  step: number;
-  /** Index of the next play attempt. */
-  attempt: number;
-  memory: AttemptMemory[];
-  last: LastAttempt | null;
-  samples: TurnSample[];
-  wonAt: number | null;
-  failed: string | null;
-  record: TrialRecord | null;
-}
-
-export type TrialEvent = TurnEmitted;
-
-/** The schedule of trial settings: the given one, or the reference schedule; validated. */
-export function trialSchedule(settings: TrialSettings): { memoryMode: MemoryMode; schedule: ScheduleStep[] } {
-  const memoryMode = settings.memoryMode ?? 'reflection_only';
-  if (settings.reflect === true && memoryMode === 'none') {
-    throw new ConfigError(
-      'memory mode "none" (independent retries) cannot have reflection turns; set reflect: false',
-    );
-  }
-  const reflect = settings.reflect ?? usesReflection(memoryMode);
-  const schedule = settings.schedule ?? defaultSchedule(settings.attempts ?? 3, reflect);
-  validateSchedule(schedule, memoryMode);
-  return { memoryMode, schedule };
-}
-
-export function resolveTrialInput(input: TrialInput): { cfg: TrialConfig; initial: Json; taskType: string } {
-  const env = envOf(input.envId);
-  const { memoryMode, schedule } = trialSchedule(input);
-  const maxTurns = input.maxTurns ?? env.maxTurns;
-  const initial = initialState(env, input.seed, input.params);
-  const taskId = input.taskId ?? `seed-${input.seed}`;
-  return {
-    cfg: {
-      taskId,
-      groupId: input.groupId ?? taskId,
-      trialId: input.trialId ?? `${taskId}#0`,
-      envId: env.id,
-      seed: input.seed,
-      memoryMode,
-      schedule,
-      attempts: playCount(schedule),
-      style: input.style ?? 'faithful',
-      maxTurns,
-      sampling: input.sampling ?? {},
-      retry: input.retry ?? DEFAULT_RETRY,
-      reportTo: input.reportTo,
-    },
-    initial,
-    taskType: taskTypeOf(env, initial),
-  };
-}
-
-function owner(cfg: TrialConfig): TurnOwner {
-  return { taskId: cfg.taskId, groupId: cfg.groupId, trialId: cfg.trialId };
-}
-
-function episodeInput(c: TrialContext): EpisodeInput {
-  const { cfg } = c;
-  const step = cfg.schedule[c.step]! as ScheduleStep & { maxTurns?: number };
-  const none = cfg.memoryMode === 'none';
-  return {
-    ...owner(cfg),
-    envId: cfg.envId,
-    seed: cfg.seed,
-    initial: c.initial,
-    attempt: c.attempt,
-    promptAttempt: none ? 0 : c.attempt,
-    memory: none ? [] : c.memory,
-    memoryMode: cfg.memoryMode,
-    style: step.style ?? cfg.style,
-    maxTurns: step.maxTurns ?? cfg.maxTurns,
-    sampling: step.sampling ? { ...cfg.sampling, ...step.sampling } : cfg.sampling,
-    retry: cfg.retry,
-    reportTo: cfg.reportTo,
-  };
-}
-
-function reflectorInput(c: TrialContext): ReflectorInput {
-  const { cfg } = c;
-  const step = cfg.schedule[c.step]!;
-  const last = c.last!;
-  return {
-    ...owner(cfg),
-    envId: cfg.envId,
-    seed: cfg.seed,
-    initial: c.initial,
-    final: last.final,
-    attempt: last.attempt,
-    history: last.history,
-    style: step.style ?? cfg.style,
-    sampling: step.sampling ? { ...cfg.sampling, ...step.sampling } : cfg.sampling,
-    retry: cfg.retry,
-    reportTo: cfg.reportTo,
-  };
-}
-
-export const trialMachine = setup({
+const trialSetup = setup({
   types: {
     input: {} as TrialInput,
     context: {} as TrialContext,
@@ -205,8 +93,92 @@ export const trialMachine = setup({
     events: {} as TrialEvent,
     emitted: {} as TrialMachineEmitted,
   },
-  actors: { episode: episodeMachine, reflector: reflectorMachine },
+  actors: { episode: episodeMachine, reflector: reflectorMachine, generate: missingPolicy },
   actions: {
+    startAttempt: assign(({ context: c }) => {
+      try {
+        const cfg = resolveEpisodeInput(episodeInput(c));
+        return { play: { cfg, state: cfg.initial, history: [], done: false }, request: null, tries: 0 };
+      } catch (error) {
+        return failure(error);
+      }
+    }),
+    // the next turn's request, unless the attempt is over (then `attemptOver` ends it)
+    preparePlay: assign(({ context: c }) => {
+      if (attemptOver(c)) return {};
+      try {
+        return { request: playRequest(c.play!.cfg, c.play!.state, c.play!.history) };
+      } catch (error) {
+        return failure(error);
+      }
+    }),
+    applyPlay: assign(({ context: c, event }) => {
+      const run = c.play!;
+      try {
+        const t = playReply(
+          run.cfg,
+          run.state,
+          run.history.length,
+          c.request,
+          (event as ReplyEvent).generation,
+        );
+        return {
+          play: { cfg: run.cfg, state: t.state, history: [...run.history, t.record], done: t.record.done },
+          samples: [...c.samples, t.sample],
+          wonAt: t.record.won ? run.cfg.attempt : c.wonAt,
+          request: null,
+          tries: 0,
+        };
+      } catch (error) {
+        return failure(error);
+      }
+    }),
+    endAttempt: assign(({ context: c }) => {
+      const run = c.play;
+      if (run === null) return {}; // it could not start (failed is set)
+      const { attempt } = run.cfg;
+      return {
+        step: c.step + 1,
+        attempt: c.attempt + 1,
+        memory:
+          c.cfg.memoryMode === 'none'
+            ? c.memory
+            : [...c.memory, { attempt, history: run.history, reflection: '' }],
+        last: { attempt, final: run.state, history: run.history },
+        play: null,
+      };
+    }),
+    prepareReflection: assign(({ context: c }) => {
+      try {
+        const reflect = resolveReflectorInput(reflectorInput(c));
+        return { reflect, request: reflectRequest(reflect), tries: 0 };
+      } catch (error) {
+        return failure(error);
+      }
+    }),
+    applyReflection: assign(({ context: c, event }) => {
+      try {
+        const t = reflectReply(c.reflect!, c.request, (event as ReplyEvent).generation);
+        const { attempt } = c.reflect!;
+        return {
+          step: c.step + 1,
+          memory: c.memory.map((m) => (m.attempt === attempt ? { ...m, reflection: t.reflection } : m)),
+          samples: [...c.samples, t.sample],
+          reflect: null,
+          request: null,
+          tries: 0,
+        };
+      } catch (error) {
+        return failure(error);
+      }
+    }),
+    ask: enqueueActions(({ context, enqueue }) => {
+      if (context.request && context.failed === null) enqueue(askPolicy);
+    }),
+    noteFailure: assign(({ context }) => ({ tries: context.tries + 1 })),
+    scheduleRetry: raise({ type: 'retry' }, { delay: 'retryDelay' }),
+    failCall: assign(({ event }) => ({ failed: describeFailure((event as ReplyErrorEvent).error) })),
+    // the composed trial: an episode or reflector child finished
     recordAttempt: assign(({ context: c, event }) => {
       const out = (event as unknown as { output: EpisodeOutput }).output;
       const memory =
@@ -249,10 +221,13 @@ export const trialMachine = setup({
       if (c.failed !== null) record.failed = c.failed;
       return { record };
     }),
-    emitTurn: emit(({ event }) => event),
-    // turns reach here only when the episode found no `reportTo` actor: pass them up
+    emitTurn: enqueueActions(({ context, event, enqueue }) => {
+      if (turnOf(context, event)) enqueue(emitLatest);
+    }),
+    // to the `reportTo` actor (the rollout), else the parent; a direct send: one plain hop per turn
     forwardTurn: ({ context, event, self, system }) => {
-      turnTarget(context.cfg.reportTo, self, system)?.send(event);
+      const turn = turnOf(context, event);
+      if (turn) turnTarget(context.cfg.reportTo, self, system)?.send(turn);
     },
     reportTrial: emit(({ context }) => ({ type: 'trial' as const, record: context.record! })),
     /** Called when the trial ends; `trialWithPolicy` drops the trial's replay-cache entries here. */
@@ -261,35 +236,93 @@ export const trialMachine = setup({
   guards: {
     finished: ({ context: c }) => c.failed !== null || c.wonAt !== null || c.step >= c.cfg.schedule.length,
     playNext: ({ context: c }) => c.cfg.schedule[c.step]!.phase === 'play',
+    attemptOver: ({ context }) => attemptOver(context),
+    crashed: ({ context: c }) => c.failed !== null,
+    canRetry: ({ context: c }) => c.tries < c.cfg.retry.retries,
   },
-}).createMachine({
+  delays: {
+    retryDelay: ({ context: c }) => backoffDelay(c.cfg.retry, c.tries),
+  },
+});
+
+function initialContext({ input }: { input: TrialInput }): TrialContext {
+  const { cfg, initial, taskType } = resolveTrialInput(input);
+  return {
+    cfg,
+    initial,
+    taskType,
+    step: 0,
+    attempt: 0,
+    memory: [],
+    last: null,
+    samples: [],
+    wonAt: null,
+    failed: null,
+    record: null,
+    play: null,
+    reflect: null,
+    request: null,
+    tries: 0,
+  };
+}
+
+const next = {
+  always: [
+    { guard: 'finished', target: 'done' },
+    { guard: 'playNext', target: 'playing' },
+    { target: 'reflecting' },
+  ],
+} as const;
+
+const done = { type: 'final', entry: ['finish', 'reportTrial', 'trialEnded'] } as const;
+
+/** The default trial: attempts and reflections played in its own states through one policy child. */
+export const trialMachine = trialSetup.createMachine({
   id: 'trial',
-  context: ({ input }) => {
-    const { cfg, initial, taskType } = resolveTrialInput(input);
-    return {
-      cfg,
-      initial,
-      taskType,
-      step: 0,
-      attempt: 0,
-      memory: [],
-      last: null,
-      samples: [],
-      wonAt: null,
-      failed: null,
-      record: null,
-    };
+  context: initialContext,
+  // the policy child lives as long as the trial (one actor, not one per attempt or call)
+  invoke: { id: 'policy', src: 'generate' },
+  initial: 'next',
+  states: {
+    next,
+    playing: {
+      entry: ['startAttempt', 'preparePlay', 'ask'],
+      always: { guard: 'attemptOver', target: 'next', actions: 'endAttempt' },
+      on: {
+        // one microstep per turn: apply the reply, report it, ask the next (unless the attempt is over)
+        reply: { actions: ['applyPlay', 'emitTurn', 'forwardTurn', 'preparePlay', 'ask'] },
+        'reply.error': [
+          { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
+          { actions: ['noteFailure', 'failCall'] },
+        ],
+        retry: { actions: 'ask' },
+      },
+    },
+    reflecting: {
+      entry: ['prepareReflection', 'ask'],
+      always: { guard: 'crashed', target: 'next' },
+      on: {
+        reply: { target: 'next', actions: ['applyReflection', 'emitTurn', 'forwardTurn'] },
+        'reply.error': [
+          { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
+          { target: 'next', actions: ['noteFailure', 'failCall'] },
+        ],
+        retry: { actions: 'ask' },
+      },
+    },
+    done,
   },
+  output: ({ context }) => context.record!,
+});
+
+/** The trial composed of episode and reflector machines (one child per step). */
+export const composedTrialMachine = trialSetup.createMachine({
+  id: 'trial',
+  context: initialContext,
   initial: 'next',
   on: { turn: { actions: ['emitTurn', 'forwardTurn'] } },
   states: {
-    next: {
-      always: [
-        { guard: 'finished', target: 'done' },
-        { guard: 'playNext', target: 'playing' },
-        { target: 'reflecting' },
-      ],
-    },
+    next,
     playing: {
       invoke: {
         src: 'episode',
@@ -306,7 +339,7 @@ export const trialMachine = setup({
         onError: { target: 'next', actions: 'crash' },
       },
     },
-    done: { type: 'final', entry: ['finish', 'reportTrial', 'trialEnded'] },
+    done,
   },
   output: ({ context }) => context.record!,
 });

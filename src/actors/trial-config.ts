@@ -1,0 +1,207 @@
+/**
+ * The trial's settings, input and context (plain JSON), and the inputs it
+ * gives an episode or a reflection: shared by the default trial machine
+ * (which plays them in its own states) and the composed one (which invokes
+ * the episode and reflector machines). See trial.ts.
+ */
+import type { AttemptMemory, HistoryRecord, Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
+import type { GenerationRequest, SamplingSettings } from '../policy/types.js';
+import type { TrialRecord, TurnSample } from '../streams/types.js';
+import { ConfigError } from '../util/errors.js';
+import type { EpisodeConfig, EpisodeInput } from './episode.js';
+import type { TurnEmitted } from './events.js';
+import type { PolicyReply } from './policy-actor.js';
+import type { ReflectorConfig, ReflectorInput } from './reflector.js';
+import {
+  defaultSchedule,
+  playCount,
+  type ScheduleStep,
+  usesReflection,
+  validateSchedule,
+} from './schedule.js';
+import {
+  DEFAULT_RETRY,
+  envOf,
+  initialState,
+  type RetrySettings,
+  type TurnOwner,
+  taskTypeOf,
+} from './shared.js';
+
+/** How a trial runs (plain JSON); shared by every trial of a rollout. */
+export interface TrialSettings {
+  /** N, the number of attempts (default 3). Ignored when `schedule` is given. */
+  attempts?: number;
+  memoryMode?: MemoryMode;
+  /**
+   * Generate reflection turns. Default: when the memory mode shows reflections
+   * (`reflection_only`, `history_and_reflection`). The reference also runs them
+   * under `history_only` (its `do_reflection` defaults to true, and its prompt
+   * shows past attempts only once a reflection exists); set `reflect: true` to match.
+   */
+  reflect?: boolean;
+  /** A custom attempt schedule (default: derived from `attempts` and `reflect`). */
+  schedule?: ScheduleStep[];
+  style?: PromptStyle;
+  /** Turn budget per attempt (default the env's `maxTurns`). */
+  maxTurns?: number;
+  sampling?: SamplingSettings;
+  retry?: RetrySettings;
+}
+
+export interface TrialInput extends TrialSettings, Partial<TurnOwner> {
+  envId: string;
+  params?: Json;
+  /** Task seed: the instance every attempt restarts from. */
+  seed: number;
+  /** System id of the actor that collects turn samples (set by the rollout); default the parent. */
+  reportTo?: string;
+}
+
+export interface TrialConfig extends TurnOwner {
+  envId: string;
+  seed: number;
+  memoryMode: MemoryMode;
+  schedule: ScheduleStep[];
+  attempts: number;
+  style: PromptStyle;
+  maxTurns: number;
+  sampling: SamplingSettings;
+  retry: RetrySettings;
+  reportTo?: string;
+}
+
+/** The attempt a reflect step reflects on. */
+export interface LastAttempt {
+  attempt: number;
+  final: Json;
+  history: HistoryRecord[];
+}
+
+export interface TrialContext {
+  cfg: TrialConfig;
+  /** The identical initial state of every attempt. */
+  initial: Json;
+  taskType: string;
+  /** Index of the next schedule step. */
+  step: number;
+  /** Index of the next play attempt. */
+  attempt: number;
+  memory: AttemptMemory[];
+  last: LastAttempt | null;
+  samples: TurnSample[];
+  wonAt: number | null;
+  failed: string | null;
+  record: TrialRecord | null;
+  /** The attempt being played in the trial's own states (null between attempts and in the composed trial). */
+  play: AttemptRun | null;
+  /** The reflection being asked in the trial's own states. */
+  reflect: ReflectorConfig | null;
+  /** The policy request in progress (the `policy` child's pending call). */
+  request: GenerationRequest | null;
+  /** Failed tries of that request. */
+  tries: number;
+}
+
+/** An attempt in progress: its settings, the env state and its history so far. */
+export interface AttemptRun {
+  cfg: EpisodeConfig;
+  state: Json;
+  history: HistoryRecord[];
+  done: boolean;
+}
+
+/** A delayed retry of a failed policy call. */
+export interface RetryEvent {
+  type: 'retry';
+}
+
+export type TrialEvent = TurnEmitted | PolicyReply | RetryEvent;
+
+/** The schedule of trial settings: the given one, or the reference schedule; validated. */
+export function trialSchedule(settings: TrialSettings): { memoryMode: MemoryMode; schedule: ScheduleStep[] } {
+  const memoryMode = settings.memoryMode ?? 'reflection_only';
+  if (settings.reflect === true && memoryMode === 'none') {
+    throw new ConfigError(
+      'memory mode "none" (independent retries) cannot have reflection turns; set reflect: false',
+    );
+  }
+  const reflect = settings.reflect ?? usesReflection(memoryMode);
+  const schedule = settings.schedule ?? defaultSchedule(settings.attempts ?? 3, reflect);
+  validateSchedule(schedule, memoryMode);
+  return { memoryMode, schedule };
+}
+
+export function resolveTrialInput(input: TrialInput): { cfg: TrialConfig; initial: Json; taskType: string } {
+  const env = envOf(input.envId);
+  const { memoryMode, schedule } = trialSchedule(input);
+  const maxTurns = input.maxTurns ?? env.maxTurns;
+  const initial = initialState(env, input.seed, input.params);
+  const taskId = input.taskId ?? `seed-${input.seed}`;
+  return {
+    cfg: {
+      taskId,
+      groupId: input.groupId ?? taskId,
+      trialId: input.trialId ?? `${taskId}#0`,
+      envId: env.id,
+      seed: input.seed,
+      memoryMode,
+      schedule,
+      attempts: playCount(schedule),
+      style: input.style ?? 'faithful',
+      maxTurns,
+      sampling: input.sampling ?? {},
+      retry: input.retry ?? DEFAULT_RETRY,
+      reportTo: input.reportTo,
+    },
+    initial,
+    taskType: taskTypeOf(env, initial),
+  };
+}
+
+/** Who the trial's turns belong to. */
+export function owner(cfg: TrialConfig): TurnOwner {
+  return { taskId: cfg.taskId, groupId: cfg.groupId, trialId: cfg.trialId };
+}
+
+/** Input of the episode of the current play step. */
+export function episodeInput(c: TrialContext): EpisodeInput {
+  const { cfg } = c;
+  const step = cfg.schedule[c.step]! as ScheduleStep & { maxTurns?: number };
+  const none = cfg.memoryMode === 'none';
+  return {
+    ...owner(cfg),
+    envId: cfg.envId,
+    seed: cfg.seed,
+    initial: c.initial,
+    attempt: c.attempt,
+    promptAttempt: none ? 0 : c.attempt,
+    memory: none ? [] : c.memory,
+    memoryMode: cfg.memoryMode,
+    style: step.style ?? cfg.style,
+    maxTurns: step.maxTurns ?? cfg.maxTurns,
+    sampling: step.sampling ? { ...cfg.sampling, ...step.sampling } : cfg.sampling,
+    retry: cfg.retry,
+    reportTo: cfg.reportTo,
+  };
+}
+
+/** Input of the reflection of the current reflect step (on `c.last`). */
+export function reflectorInput(c: TrialContext): ReflectorInput {
+  const { cfg } = c;
+  const step = cfg.schedule[c.step]!;
+  const last = c.last!;
+  return {
+    ...owner(cfg),
+    envId: cfg.envId,
+    seed: cfg.seed,
+    initial: c.initial,
+    final: last.final,
+    attempt: last.attempt,
+    history: last.history,
+    style: step.style ?? cfg.style,
+    sampling: step.sampling ? { ...cfg.sampling, ...step.sampling } : cfg.sampling,
+    retry: cfg.retry,
+    reportTo: cfg.reportTo,
+  };
+}

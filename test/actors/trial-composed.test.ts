@@ -1,0 +1,96 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createActor } from 'xstate';
+import { episodeMachine } from '../../src/actors/episode.js';
+import { runRollout, trialWithPolicy } from '../../src/actors/provide.js';
+import { composedTrialMachine, type TrialInput, trialMachine } from '../../src/actors/trial.js';
+import { registerEnv, unregisterEnv } from '../../src/envs/core/registry.js';
+import type { MemoryMode } from '../../src/envs/core/types.js';
+import { randomPolicy } from '../../src/policy/scripted.js';
+import type { TurnSample } from '../../src/streams/types.js';
+import { pitCorridorEnv } from '../fixtures/pit-corridor-env.js';
+import { finished, PIT, registerPitCorridor } from './helpers.js';
+
+beforeAll(registerPitCorridor);
+
+async function play(machine: typeof trialMachine | typeof composedTrialMachine, input: TrialInput) {
+  const turns: TurnSample[] = [];
+  const actor = createActor(machine, { input });
+  actor.on('turn', (e) => turns.push(e.sample));
+  actor.start();
+  await finished(actor);
+  return { snapshot: actor.getSnapshot(), turns };
+}
+
+describe('default trial (own play/reflect states) vs composed trial (episode and reflector machines)', () => {
+  const modes: MemoryMode[] = ['reflection_only', 'history_only', 'history_and_reflection', 'none'];
+
+  it('give identical records and turn events for every memory mode', async () => {
+    for (const memoryMode of modes) {
+      for (const seed of [1, 2, 3, 4, 5, 6]) {
+        const input: TrialInput = { envId: PIT, seed, memoryMode, attempts: 3, maxTurns: 3 };
+        const own = await play(trialWithPolicy(randomPolicy()), input);
+        const composed = await play(trialWithPolicy(randomPolicy(), composedTrialMachine), input);
+        expect(own.snapshot.status).toBe('done');
+        expect(JSON.stringify(own.snapshot.output)).toBe(JSON.stringify(composed.snapshot.output));
+        expect(own.turns).toEqual(own.snapshot.output!.samples);
+        expect(composed.turns).toEqual(own.turns);
+      }
+    }
+  });
+
+  it('give identical rollouts', async () => {
+    const options = { envId: PIT, tasks: [1, 2, 3, 4].map((seed) => ({ seed })), trialsPerTask: 3 };
+    const own = await runRollout({ ...options, policy: randomPolicy() });
+    const composed = await runRollout({
+      ...options,
+      policy: randomPolicy(),
+      trialMachine: composedTrialMachine,
+    });
+    expect(JSON.stringify(composed)).toBe(JSON.stringify(own));
+  });
+
+  it('an episode machine of your own (trialWithPolicy parts) runs the attempts', async () => {
+    // an episode that stops after one turn, whatever the env says
+    const oneTurn = episodeMachine.provide({
+      guards: { over: ({ context }) => context.history.length >= 1 },
+    });
+    const machine = trialWithPolicy(randomPolicy(), trialMachine, { episode: oneTurn });
+    const { snapshot } = await play(machine, { envId: PIT, seed: 4, attempts: 3, maxTurns: 5 });
+    const plays = snapshot.output!.samples.filter((s) => s.phase === 'play');
+    expect(plays.every((s) => s.turn === 0)).toBe(true);
+    expect(plays.length).toBeGreaterThan(1);
+  });
+});
+
+describe('default trial: an env that throws', () => {
+  it('ends the trial failed (not in error), keeping the turns played before the throw', async () => {
+    registerEnv({
+      ...pitCorridorEnv,
+      id: 'Brittle2-v0',
+      aliases: [],
+      step: (s, a) => {
+        if ((s as { pos: number }).pos !== 0) throw new Error('boom');
+        return pitCorridorEnv.step(s, a);
+      },
+    });
+    try {
+      const always = (text: string) => ({
+        name: 'always',
+        generate: async (requests: unknown[]) =>
+          requests.map(() => ({ text, finishReason: 'stop' as const })),
+      });
+      const { snapshot, turns } = await play(trialWithPolicy(always('<action>right</action>')), {
+        envId: 'Brittle2-v0',
+        seed: 4,
+        attempts: 2,
+      });
+      expect(snapshot.status).toBe('done');
+      const record = snapshot.output!;
+      expect(record.failed).toMatch(/Error: boom/);
+      expect(record.samples.map((s) => `${s.phase}${s.attempt}.${s.turn}`)).toEqual(['play0.0']);
+      expect(turns).toEqual(record.samples);
+    } finally {
+      unregisterEnv('Brittle2-v0');
+    }
+  });
+});
