@@ -3,7 +3,6 @@ import { makeRequest } from '../../src/actors/shared.js';
 import { registerBuiltinEnvs } from '../../src/envs/builtin.js';
 import { getEnv, resolveParams } from '../../src/envs/core/registry.js';
 import type { Json, MemoryMode } from '../../src/envs/core/types.js';
-import type { MinesweeperState } from '../../src/envs/minesweeper/rules.js';
 import { loadBuiltinTokenizer } from '../../src/policy/tokenizer.js';
 import {
   type DemoOptions,
@@ -68,7 +67,7 @@ describe('warm-start demonstrations', () => {
 
   it('targets act on the lessons the prompt shows (a mine a reflection names is never the target)', async () => {
     const env = getEnv('minesweeper');
-    const initial = env.initial(3, resolveParams(env)) as MinesweeperState;
+    const initial = env.initial(3, resolveParams(env));
     const solver = env.formatAction(env.expertAction!(initial));
     const reflection = `I revealed ${solver}, which was a mine, on turn 1. Plan: never reveal ${solver}.`;
     const target = async (memoryMode: MemoryMode) => {
