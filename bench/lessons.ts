@@ -1,0 +1,86 @@
+/**
+ * `npm run bench:lessons`: does the built-in model act on its reflections?
+ * For each seed of a finished `bench:paper` env (its warm start and its
+ * trained LaMer model), plays the validation protocol (LaMer: reflections
+ * between attempts) on more tasks than training validates on, then counts,
+ * over later-attempt turns where the lesson-aware expert and the plain solver
+ * disagree, how often the model played each (`lessonUse`). The warm start's
+ * targets are the lesson moves, so "lesson" near 100% means the model learned
+ * to use its lessons; the two shares near equal means it ignores them.
+ *
+ *   npm run bench:lessons -- [--env minesweeper|sokoban] [--seeds N] [--tasks N] [--root DIR]
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Table from 'cli-table3';
+import { loadTrainerCheckpoint } from '../src/learner/trainer/index.js';
+import { OnnxPolicy } from '../src/policy/onnx/policy.js';
+import { loadTrainConfig, validationOptions } from '../src/train/config.js';
+import { validate } from '../src/train/evaluate.js';
+import { lessonUse } from '../src/train/lesson-use.js';
+import { envOf, loadWarmStart, modelOf } from '../src/train/warmstart.js';
+
+const { values } = parseArgs({
+  options: {
+    env: { type: 'string', default: 'minesweeper' },
+    seeds: { type: 'string', default: '3' },
+    tasks: { type: 'string', default: '64' },
+    root: { type: 'string', default: join('runs', 'bench-paper') },
+  },
+});
+const env = values.env!;
+const root = values.root!;
+const table = new Table({
+  head: ['seed', 'model', 'pass@1', 'pass@3', 'lesson turns', 'disagree', 'played lesson', 'played solver'],
+});
+const pct = (n: number, d: number) => (d === 0 ? '-' : `${((100 * n) / d).toFixed(1)}%`);
+
+for (let seed = 1; seed <= Number(values.seeds); seed++) {
+  const c = loadTrainConfig({
+    preset: 'paper',
+    overrides: { env, algo: 'lamer', seed, warmStart: { dir: join(root, env, `warmstart-s${seed}`) } },
+  });
+  const model = modelOf(c);
+  const ws = await loadWarmStart(c);
+  const trained = await loadTrainerCheckpoint(
+    model,
+    {
+      dir: join(root, env, `lamer-s${seed}`, 'checkpoints'),
+      every: 1,
+    },
+    (m) => console.log(m),
+  );
+  const models: Array<[string, Record<string, Float32Array> | undefined]> = [
+    ['warm start', ws?.params],
+    ['LaMer trained', trained?.snapshot.state.params],
+  ];
+  const { envId, params } = envOf(c);
+  for (const [name, weights] of models) {
+    if (!weights) {
+      console.log(`seed ${seed}: no ${name} model under ${root}/${env}: run npm run bench:paper first`);
+      continue;
+    }
+    const policy = await OnnxPolicy.fromParams(model, weights, 0, { seed: c.seed });
+    try {
+      const o = { ...validationOptions(c, envId, params), tasks: Number(values.tasks), runId: 'lessons' };
+      const { summary, records } = await validate(policy, o);
+      const u = lessonUse(records, params, o.memoryMode);
+      table.push([
+        seed,
+        name,
+        summary.pass[0]!.toFixed(3),
+        summary.pass[2]!.toFixed(3),
+        u.turns,
+        u.disagreements,
+        pct(u.followedLesson, u.disagreements),
+        pct(u.followedSolver, u.disagreements),
+      ]);
+    } finally {
+      await policy.dispose();
+    }
+  }
+}
+console.log(
+  `${env}: validation protocol (LaMer, reflection_only), ${values.tasks} tasks × ${loadTrainConfig({ preset: 'paper' }).validation.trialsPerTask} trials`,
+);
+console.log(table.toString());
