@@ -59,20 +59,13 @@ export type PolicyActorSnapshot = Snapshot<undefined> & {
   pending: GenerationRequest | null;
 };
 
-/** Internal: the call for `key` settled (clears `pending` before the reply goes out). */
-interface SettledEvent {
-  type: 'lamer.policy.settled';
-  key: string;
-}
-
-type PolicyActorEvent = AskEvent | SettledEvent;
+type PolicyActorEvent = AskEvent;
 type Scope = ActorScope<PolicyActorSnapshot, PolicyActorEvent>;
 export type PolicyActorLogic = ActorLogic<PolicyActorSnapshot, PolicyActorEvent, unknown>;
 
 const STOP = 'xstate.stop';
 /** One reason for every stop (an Error per stop would capture a stack trace each time). */
 const STOPPED = new PolicyError('policy request aborted: its machine stopped');
-const SETTLED = 'lamer.policy.settled';
 
 /** A policy actor calling `call` for each request it is asked (`name` names the policy in errors). */
 export function policyActor(call: PolicyCall, name = 'policy'): PolicyActorLogic {
@@ -81,7 +74,9 @@ export function policyActor(call: PolicyCall, name = 'policy'): PolicyActorLogic
   const settle = (self: Scope['self'], key: string, reply: PolicyReply): void => {
     const snapshot = self.getSnapshot();
     if (snapshot.status !== 'active' || snapshot.pending?.key !== key) return;
-    self.send({ type: SETTLED, key });
+    // cleared in place, not by a self-sent event (a mailbox round per call): nothing observes this
+    // snapshot change, and a snapshot persisted from now on has no call to re-ask
+    snapshot.pending = null;
     (self as AnyActorRef)._parent?.send(reply);
   };
 
@@ -125,10 +120,6 @@ export function policyActor(call: PolicyCall, name = 'policy'): PolicyActorLogic
           submit(request, scope);
           return { ...snapshot, pending: request };
         }
-        case SETTLED:
-          return snapshot.pending?.key === (event as SettledEvent).key
-            ? { ...snapshot, pending: null }
-            : snapshot;
         case STOP:
           // nothing to withdraw when no call is pending
           if (snapshot.pending) controllers.get(scope.self)?.abort(STOPPED);

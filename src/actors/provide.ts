@@ -53,11 +53,16 @@ export function trialWithPolicy<M extends AnyStateMachine = typeof trialMachine>
     (machine as AnyStateMachine) === trialMachine && (parts.episode || parts.reflector)
       ? (composedTrialMachine as unknown as M)
       : machine;
-  const actors = {
-    generate: generateActor(client),
-    episode: episodeWithPolicy(client, parts.episode),
-    reflector: reflectorWithPolicy(client, parts.reflector),
-  };
+  // our default trial calls the policy itself; others may invoke `episode` / `reflector`
+  // (built only then: each `provide` constructs a machine, per rollout)
+  const actors =
+    composed === (trialMachine as unknown)
+      ? { generate: generateActor(client) }
+      : {
+          generate: generateActor(client),
+          episode: episodeWithPolicy(client, parts.episode),
+          reflector: reflectorWithPolicy(client, parts.reflector),
+        };
   // drop the trial's replay-cache entries when it ends (custom machines without `trialEnded` ignore it)
   const trialEnded = ({ context }: { context: { samples?: TurnSample[] } }) =>
     client.forget((context.samples ?? []).map((s) => requestKey(s, s.attempt, s.turn, s.phase)));

@@ -34,7 +34,7 @@
  * `forwardTurn`, `reportTrial`, `trialEnded`; guards `finished`, `playNext`,
  * `attemptOver`, `crashed`, `canRetry`; delay `retryDelay`.
  */
-import { type AnyActorRef, assign, emit, enqueueActions, raise, sendTo, setup } from 'xstate';
+import { type AnyActorRef, assign, emit, enqueueActions, raise, setup } from 'xstate';
 import type { TrialRecord } from '../streams/types.js';
 import { type EpisodeOutput, episodeMachine, resolveEpisodeInput } from './episode.js';
 import type { TrialMachineEmitted, TurnEmitted } from './events.js';
@@ -43,7 +43,6 @@ import { type ReflectorOutput, reflectorMachine, resolveReflectorInput } from '.
 import { backoffDelay, describeFailure, turnTarget } from './shared.js';
 import {
   episodeInput,
-  owner,
   reflectorInput,
   resolveTrialInput,
   type TrialContext,
@@ -72,10 +71,6 @@ function turnOf(c: TrialContext, event: { type: string }): TurnEmitted | null {
 }
 
 // created once (an action created inside another actor's custom action draws an XState dev warning)
-const askPolicy = sendTo<TrialContext, TrialEvent, undefined, AnyActorRef, TrialEvent, never, never>(
-  'policy',
-  ({ context }: { context: TrialContext }) => ({ type: 'ask', request: context.request! }),
-);
 const emitLatest = emit<TrialContext, TrialEvent, undefined, TrialEvent, TrialMachineEmitted>(
   ({ context, event }) => turnOf(context, event)!,
 );
@@ -172,9 +167,12 @@ const trialSetup = setup({
         return failure(error);
       }
     }),
-    ask: enqueueActions(({ context, enqueue }) => {
-      if (context.request && context.failed === null) enqueue(askPolicy);
-    }),
+    // a direct send to the policy child, not `sendTo` (a deferred relay per call)
+    ask: ({ context, self }) => {
+      if (context.request === null || context.failed !== null) return;
+      const children = self.getSnapshot().children as Record<string, AnyActorRef | undefined>;
+      children.policy?.send({ type: 'ask', request: context.request });
+    },
     noteFailure: assign(({ context }) => ({ tries: context.tries + 1 })),
     scheduleRetry: raise({ type: 'retry' }, { delay: 'retryDelay' }),
     failCall: assign(({ event }) => ({ failed: describeFailure((event as ReplyErrorEvent).error) })),
@@ -210,7 +208,9 @@ const trialSetup = setup({
     crash: assign(({ event }) => ({ failed: describeFailure((event as { error?: unknown }).error) })),
     finish: assign(({ context: c }) => {
       const record: TrialRecord = {
-        ...owner(c.cfg),
+        taskId: c.cfg.taskId,
+        groupId: c.cfg.groupId,
+        trialId: c.cfg.trialId,
         envId: c.cfg.envId,
         taskType: c.taskType,
         seed: c.cfg.seed,

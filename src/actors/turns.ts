@@ -56,7 +56,8 @@ export interface ReflectTurn {
 
 /** The request of the next play turn from `state` after `history`. */
 export function playRequest(cfg: PlaySettings, state: Json, history: HistoryRecord[]): GenerationRequest {
-  // what the play prompt shows besides the current state (also the oracle's `play`, for `lessonAction`)
+  // what the play prompt shows besides the current state (the oracle's `play`, for `lessonAction`);
+  // objects field by field, no `{ ...a, k }` (slow on V8 11.3, see trial-config.ts `episodeInput`)
   const play = {
     initial: cfg.initial,
     attempt: cfg.promptAttempt,
@@ -64,7 +65,14 @@ export function playRequest(cfg: PlaySettings, state: Json, history: HistoryReco
     memory: cfg.memory,
     memoryMode: cfg.memoryMode,
   };
-  const prompt = envOf(cfg.envId).prompts[cfg.style].play({ ...play, current: state });
+  const prompt = envOf(cfg.envId).prompts[cfg.style].play({
+    initial: cfg.initial,
+    current: state,
+    attempt: cfg.promptAttempt,
+    history,
+    memory: cfg.memory,
+    memoryMode: cfg.memoryMode,
+  });
   const key = requestKey(cfg, cfg.attempt, history.length, 'play');
   const oracle = { envId: cfg.envId, phase: 'play' as const, state, play };
   return makeRequest(key, prompt, cfg.sampling, cfg.seed, oracle);
@@ -114,7 +122,7 @@ export function playReply(
     action,
     envId: cfg.envId,
     taskType: cfg.taskType,
-    info: p.kind === 'invalid' ? { ...r.info, invalidReason: p.reason } : r.info,
+    info: p.kind === 'invalid' ? Object.assign({}, r.info, { invalidReason: p.reason }) : r.info,
   };
   copyTokens(sample, gen);
   return { state: r.state, record, sample, valid };
