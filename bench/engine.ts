@@ -1,7 +1,8 @@
 /**
  * `npm run bench:engine [env]`: turns per second (LLM calls: play and
- * reflect) through the full actor engine (`runRollout`: rollout → trial →
- * episode/reflector machines, batching policy client, emitted turn events
+ * reflect) through the full actor engine (`runRollout`: rollout machine →
+ * trial machines, which play attempts and reflections in their own states
+ * through one policy child each, batching policy client, emitted turn events
  * with a listener attached) against a plain loop over the same pure env
  * functions (initial, play/reflect prompt building, project, step, observe,
  * anchor, parseReflection) and the same instant scripted policy, in the same
@@ -12,7 +13,8 @@
  * Prints, per env, the median turns/s of each over BENCH_RUNS runs (default 5)
  * of BENCH_TASKS tasks (default 32) × 3 attempts with reflection, after
  * BENCH_WARMUP untimed runs of each (default 3), and the ratio engine ÷
- * plain. Goal: ≥ 0.5.
+ * plain. Goal: ≥ 0.5. Measurements and where the time goes:
+ * docs/architecture.md, Benchmarks.
  */
 import Table from 'cli-table3';
 import { runRollout } from '../src/actors/provide.js';

@@ -30,7 +30,10 @@ export {
   resolveReflectorInput,
 } from './reflector.js';
 export {
+  type AttemptRun,
+  composedTrialMachine,
   type LastAttempt,
+  type RetryEvent,
   resolveTrialInput,
   type TrialConfig,
   type TrialContext,
@@ -48,6 +51,18 @@ export {
   type RolloutTask,
   rolloutMachine,
 } from './rollout.js';
+
+// One play / reflection turn as pure functions (shared by the machines)
+export {
+  type PlaySettings,
+  type PlayTurn,
+  playReply,
+  playRequest,
+  type ReflectSettings,
+  type ReflectTurn,
+  reflectReply,
+  reflectRequest,
+} from './turns.js';
 
 // Attempt schedules (data)
 export {
@@ -78,7 +93,7 @@ export {
   trialWithPolicy,
 } from './provide.js';
 
-// The policy actor (one child per episode / reflection) and its events
+// The policy actor (one child per trial, episode or reflection) and its events
 export {
   type AskEvent,
   generateActor,
