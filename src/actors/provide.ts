@@ -12,6 +12,7 @@ import { PolicyClient, type PolicyClientOptions } from './client.js';
 import { episodeMachine } from './episode.js';
 import { reflectorMachine } from './reflector.js';
 import { type RolloutInput, rolloutMachine } from './rollout.js';
+import { rolloutLogic } from './rollout-actor.js';
 import { generateActor, ROLLOUT_SYSTEM_ID, requestKey } from './shared.js';
 import { composedTrialMachine, trialMachine } from './trial.js';
 
@@ -117,7 +118,7 @@ export function createRolloutActor(options: RunRolloutOptions) {
   } = options;
   const client = toClient(policy, clientOptions);
   const machine = rolloutWithPolicy(client, trial ? { trial } : {});
-  const actor = createActor(machine, {
+  const actor = createActor(rolloutLogic(machine), {
     input,
     systemId: input.systemId ?? ROLLOUT_SYSTEM_ID,
     ...(clock ? { clock } : {}),

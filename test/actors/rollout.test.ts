@@ -156,6 +156,24 @@ describe('rollout machine', () => {
     expect(turns).toBe(records.reduce((n, r) => n + r.samples.length, 0));
   });
 
+  it('runRollout (turns emitted without a machine step) and a machine actor made by hand emit the same events', async () => {
+    const { events } = await collect({ ...base, policy: randomPolicy() });
+    const byHand: RolloutEmitted[] = [];
+    const actor = createActor(rolloutWithPolicy(randomPolicy()), { input: base });
+    actor.on('*', (e) => byHand.push(e));
+    actor.start();
+    await finished(actor);
+    expect(JSON.stringify(events)).toBe(JSON.stringify(byHand));
+    // each trial's turns, in order, before its trial event
+    for (const e of events) {
+      if (e.type !== 'trial') continue;
+      const turns = events
+        .slice(0, events.indexOf(e))
+        .flatMap((t) => (t.type === 'turn' && t.sample.trialId === e.record.trialId ? [t.sample] : []));
+      expect(turns).toEqual(e.record.samples);
+    }
+  });
+
   it('an empty task list finishes at once with no records', async () => {
     const { records, events } = await collect({ envId: PIT, tasks: [], policy: randomPolicy() });
     expect(records).toEqual([]);
