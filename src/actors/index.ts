@@ -51,6 +51,7 @@ export {
   type RolloutTask,
   rolloutMachine,
 } from './rollout.js';
+export { type RolloutLogic, rolloutLogic } from './rollout-actor.js';
 
 // One play / reflection turn as pure functions (shared by the machines)
 export {
