@@ -1,0 +1,224 @@
+/**
+ * The trial's `setup`: context, events and the named implementations of both
+ * trial machines (trial.ts): the default one's own play/reflect turns (through
+ * the turn functions of turns.ts and one policy child) and the composed one's
+ * episode/reflector outputs. Kept apart from the machine configs for size.
+ */
+import { type AnyActorRef, assign, emit, enqueueActions, raise, setup } from 'xstate';
+import type { TrialRecord } from '../streams/types.js';
+import { type EpisodeOutput, episodeMachine, resolveEpisodeInput } from './episode.js';
+import type { TrialMachineEmitted, TurnEmitted } from './events.js';
+import { missingPolicy, type ReplyErrorEvent, type ReplyEvent } from './policy-actor.js';
+import { type ReflectorOutput, reflectorMachine, resolveReflectorInput } from './reflector.js';
+import { backoffDelay, describeFailure, turnTarget } from './shared.js';
+import {
+  episodeInput,
+  reflectorInput,
+  resolveTrialInput,
+  type TrialContext,
+  type TrialEvent,
+  type TrialInput,
+} from './trial-config.js';
+import { playReply, playRequest, reflectReply, reflectRequest } from './turns.js';
+
+/** The turn to report: a child's `turn` event, else the trial's own latest turn (none after a crash). */
+function turnOf(c: TrialContext, event: { type: string }): TurnEmitted | null {
+  if (event.type === 'turn') return event as TurnEmitted;
+  return c.failed === null ? { type: 'turn', sample: c.samples[c.samples.length - 1]! } : null;
+}
+
+// created once (an action created inside another actor's custom action draws an XState dev warning)
+const emitLatest = emit<TrialContext, TrialEvent, undefined, TrialEvent, TrialMachineEmitted>(
+  ({ context, event }) => turnOf(context, event)!,
+);
+
+const failure = (error: unknown) => ({ failed: describeFailure(error), request: null });
+
+const attemptOver = (c: TrialContext): boolean =>
+  c.failed !== null || c.play === null || c.play.done || c.play.history.length >= c.play.cfg.maxTurns;
+
+export const trialSetup = setup({
+  types: {
+    input: {} as TrialInput,
+    context: {} as TrialContext,
+    output: {} as TrialRecord,
+    events: {} as TrialEvent,
+    emitted: {} as TrialMachineEmitted,
+  },
+  actors: { episode: episodeMachine, reflector: reflectorMachine, generate: missingPolicy },
+  actions: {
+    startAttempt: assign(({ context: c }) => {
+      try {
+        const cfg = resolveEpisodeInput(episodeInput(c));
+        return { play: { cfg, state: cfg.initial, history: [], done: false }, request: null, tries: 0 };
+      } catch (error) {
+        return failure(error);
+      }
+    }),
+    // the next turn's request, unless the attempt is over (then `attemptOver` ends it)
+    preparePlay: assign(({ context: c }) => {
+      if (attemptOver(c)) return {};
+      try {
+        return { request: playRequest(c.play!.cfg, c.play!.state, c.play!.history) };
+      } catch (error) {
+        return failure(error);
+      }
+    }),
+    applyPlay: assign(({ context: c, event }) => {
+      const run = c.play!;
+      try {
+        const t = playReply(
+          run.cfg,
+          run.state,
+          run.history.length,
+          c.request,
+          (event as ReplyEvent).generation,
+        );
+        return {
+          play: { cfg: run.cfg, state: t.state, history: [...run.history, t.record], done: t.record.done },
+          samples: [...c.samples, t.sample],
+          wonAt: t.record.won ? run.cfg.attempt : c.wonAt,
+          request: null,
+          tries: 0,
+        };
+      } catch (error) {
+        return failure(error);
+      }
+    }),
+    endAttempt: assign(({ context: c }) => {
+      const run = c.play;
+      if (run === null) return {}; // it could not start (failed is set)
+      const { attempt } = run.cfg;
+      return {
+        step: c.step + 1,
+        attempt: c.attempt + 1,
+        memory:
+          c.cfg.memoryMode === 'none'
+            ? c.memory
+            : [...c.memory, { attempt, history: run.history, reflection: '' }],
+        last: { attempt, final: run.state, history: run.history },
+        play: null,
+      };
+    }),
+    prepareReflection: assign(({ context: c }) => {
+      try {
+        const reflect = resolveReflectorInput(reflectorInput(c));
+        return { reflect, request: reflectRequest(reflect), tries: 0 };
+      } catch (error) {
+        return failure(error);
+      }
+    }),
+    applyReflection: assign(({ context: c, event }) => {
+      try {
+        const t = reflectReply(c.reflect!, c.request, (event as ReplyEvent).generation);
+        const { attempt } = c.reflect!;
+        return {
+          step: c.step + 1,
+          memory: c.memory.map((m) => (m.attempt === attempt ? { ...m, reflection: t.reflection } : m)),
+          samples: [...c.samples, t.sample],
+          reflect: null,
+          request: null,
+          tries: 0,
+        };
+      } catch (error) {
+        return failure(error);
+      }
+    }),
+    // a direct send to the policy child, not `sendTo` (a deferred relay per call)
+    ask: ({ context, self }) => {
+      if (context.request === null || context.failed !== null) return;
+      const children = self.getSnapshot().children as Record<string, AnyActorRef | undefined>;
+      children.policy?.send({ type: 'ask', request: context.request });
+    },
+    noteFailure: assign(({ context }) => ({ tries: context.tries + 1 })),
+    scheduleRetry: raise({ type: 'retry' }, { delay: 'retryDelay' }),
+    failCall: assign(({ event }) => ({ failed: describeFailure((event as ReplyErrorEvent).error) })),
+    // the composed trial: an episode or reflector child finished
+    recordAttempt: assign(({ context: c, event }) => {
+      const out = (event as unknown as { output: EpisodeOutput }).output;
+      const memory =
+        c.cfg.memoryMode === 'none'
+          ? c.memory
+          : [...c.memory, { attempt: out.attempt, history: out.history, reflection: '' }];
+      return {
+        step: c.step + 1,
+        attempt: c.attempt + 1,
+        memory,
+        last: { attempt: out.attempt, final: out.final, history: out.history },
+        samples: c.samples.concat(out.samples),
+        wonAt: out.won ? out.attempt : c.wonAt,
+        failed: out.failed,
+      };
+    }),
+    recordReflection: assign(({ context: c, event }) => {
+      const out = (event as unknown as { output: ReflectorOutput }).output;
+      const memory = c.memory.map((m) =>
+        m.attempt === out.attempt ? { ...m, reflection: out.reflection } : m,
+      );
+      return {
+        step: c.step + 1,
+        memory,
+        samples: out.sample ? [...c.samples, out.sample] : c.samples,
+        failed: out.failed,
+      };
+    }),
+    crash: assign(({ event }) => ({ failed: describeFailure((event as { error?: unknown }).error) })),
+    finish: assign(({ context: c }) => {
+      const record: TrialRecord = {
+        taskId: c.cfg.taskId,
+        groupId: c.cfg.groupId,
+        trialId: c.cfg.trialId,
+        envId: c.cfg.envId,
+        taskType: c.taskType,
+        seed: c.cfg.seed,
+        attempts: c.cfg.attempts,
+        samples: c.samples,
+        wonAt: c.wonAt,
+      };
+      if (c.failed !== null) record.failed = c.failed;
+      return { record };
+    }),
+    emitTurn: enqueueActions(({ context, event, enqueue }) => {
+      if (turnOf(context, event)) enqueue(emitLatest);
+    }),
+    // to the `reportTo` actor (the rollout), else the parent; a direct send: one plain hop per turn
+    forwardTurn: ({ context, event, self, system }) => {
+      const turn = turnOf(context, event);
+      if (turn) turnTarget(context.cfg.reportTo, self, system)?.send(turn);
+    },
+    reportTrial: emit(({ context }) => ({ type: 'trial' as const, record: context.record! })),
+    /** Called when the trial ends; `trialWithPolicy` drops the trial's replay-cache entries here. */
+    trialEnded: () => {},
+  },
+  guards: {
+    finished: ({ context: c }) => c.failed !== null || c.wonAt !== null || c.step >= c.cfg.schedule.length,
+    playNext: ({ context: c }) => c.cfg.schedule[c.step]!.phase === 'play',
+    attemptOver: ({ context }) => attemptOver(context),
+    crashed: ({ context: c }) => c.failed !== null,
+    canRetry: ({ context: c }) => c.tries < c.cfg.retry.retries,
+  },
+  delays: {
+    retryDelay: ({ context: c }) => backoffDelay(c.cfg.retry, c.tries),
+  },
+});
+
+export function initialContext({ input }: { input: TrialInput }): TrialContext {
+  const { cfg, initial, taskType } = resolveTrialInput(input);
+  return {
+    cfg,
+    initial,
+    taskType,
+    step: 0,
+    attempt: 0,
+    memory: [],
+    last: null,
+    samples: [],
+    wonAt: null,
+    failed: null,
+    record: null,
+    play: null,
+    reflect: null,
+    request: null,
+    tries: 0,
+  };
+}
