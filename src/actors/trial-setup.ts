@@ -4,7 +4,9 @@
  * the turn functions of turns.ts and one policy child) and the composed one's
  * episode/reflector outputs. Kept apart from the machine configs for size.
  */
+
 import { type AnyActorRef, assign, emit, enqueueActions, raise, setup } from 'xstate';
+import type { GenerationRequest } from '../policy/types.js';
 import type { TrialRecord } from '../streams/types.js';
 import { type EpisodeOutput, episodeMachine, resolveEpisodeInput } from './episode.js';
 import type { TrialMachineEmitted, TurnEmitted } from './events.js';
@@ -12,6 +14,7 @@ import { missingPolicy, type ReplyErrorEvent, type ReplyEvent } from './policy-a
 import { type ReflectorOutput, reflectorMachine, resolveReflectorInput } from './reflector.js';
 import { backoffDelay, describeFailure, turnTarget } from './shared.js';
 import {
+  type AttemptRun,
   episodeInput,
   reflectorInput,
   resolveTrialInput,
@@ -19,7 +22,7 @@ import {
   type TrialEvent,
   type TrialInput,
 } from './trial-config.js';
-import { playReply, playRequest, reflectReply, reflectRequest } from './turns.js';
+import { type PlayTurn, playReply, playRequest, reflectReply, reflectRequest } from './turns.js';
 
 /** The turn to report: a child's `turn` event, else the trial's own latest turn (none after a crash). */
 function turnOf(c: TrialContext, event: { type: string }): TurnEmitted | null {
@@ -31,6 +34,13 @@ function turnOf(c: TrialContext, event: { type: string }): TurnEmitted | null {
 const emitLatest = emit<TrialContext, TrialEvent, undefined, TrialEvent, TrialMachineEmitted>(
   ({ context, event }) => turnOf(context, event)!,
 );
+
+// the next turn's request, built in the same context update as the reply it follows (one assign per turn)
+function nextRequest(play: AttemptRun): GenerationRequest | null {
+  return play.done || play.history.length >= play.cfg.maxTurns
+    ? null
+    : playRequest(play.cfg, play.state, play.history);
+}
 
 const failure = (error: unknown) => ({ failed: describeFailure(error), request: null });
 
@@ -64,26 +74,36 @@ export const trialSetup = setup({
         return failure(error);
       }
     }),
+    // apply the reply and build the next turn's request in ONE context update (each assign clones the
+    // context and the snapshot: one clone per turn instead of two)
     applyPlay: assign(({ context: c, event }) => {
       const run = c.play!;
+      let t: PlayTurn;
       try {
-        const t = playReply(
-          run.cfg,
-          run.state,
-          run.history.length,
-          c.request,
-          (event as ReplyEvent).generation,
-        );
-        return {
-          play: { cfg: run.cfg, state: t.state, history: [...run.history, t.record], done: t.record.done },
-          samples: [...c.samples, t.sample],
-          wonAt: t.record.won ? run.cfg.attempt : c.wonAt,
-          request: null,
-          tries: 0,
-        };
+        t = playReply(run.cfg, run.state, run.history.length, c.request, (event as ReplyEvent).generation);
       } catch (error) {
         return failure(error);
       }
+      const play: AttemptRun = {
+        cfg: run.cfg,
+        state: t.state,
+        history: [...run.history, t.record],
+        done: t.record.done,
+      };
+      const update: Partial<TrialContext> = {
+        play,
+        samples: [...c.samples, t.sample],
+        wonAt: t.record.won ? run.cfg.attempt : c.wonAt,
+        request: null,
+        tries: 0,
+      };
+      // the turn stands even when the next request cannot be built (the trial then ends failed)
+      try {
+        update.request = nextRequest(play);
+      } catch (error) {
+        update.failed = describeFailure(error);
+      }
+      return update;
     }),
     endAttempt: assign(({ context: c }) => {
       const run = c.play;

@@ -27,6 +27,9 @@
  *   composition custom trial machines follow (examples/custom-trial.ts).
  * An env that throws ends the trial `failed` with the turns played so far.
  *
+ * In `playing`, `preparePlay` builds an attempt's first request and `applyPlay`
+ * applies each reply AND builds the next request (one context update per turn).
+ *
  * Named implementations: actors `generate`, `episode`, `reflector`; actions
  * `startAttempt`, `preparePlay`, `applyPlay`, `endAttempt`, `prepareReflection`,
  * `applyReflection`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
@@ -73,8 +76,8 @@ export const trialMachine = trialSetup.createMachine({
       entry: ['startAttempt', 'preparePlay', 'ask'],
       always: { guard: 'attemptOver', target: 'next', actions: 'endAttempt' },
       on: {
-        // one microstep per turn: apply the reply, report it, ask the next (unless the attempt is over)
-        reply: { actions: ['applyPlay', 'emitTurn', 'forwardTurn', 'preparePlay', 'ask'] },
+        // one microstep per turn: apply the reply and build the next request, report the turn, ask
+        reply: { actions: ['applyPlay', 'emitTurn', 'forwardTurn', 'ask'] },
         'reply.error': [
           { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
           { actions: ['noteFailure', 'failCall'] },
