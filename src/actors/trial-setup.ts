@@ -12,7 +12,7 @@ import { type EpisodeOutput, episodeMachine, resolveEpisodeInput } from './episo
 import type { TrialMachineEmitted, TurnEmitted } from './events.js';
 import { missingPolicy, type ReplyErrorEvent, type ReplyEvent } from './policy-actor.js';
 import { type ReflectorOutput, reflectorMachine, resolveReflectorInput } from './reflector.js';
-import { backoffDelay, describeFailure, turnTarget } from './shared.js';
+import { backoffDelay, describeFailure, requestKey, turnTarget } from './shared.js';
 import {
   type AttemptRun,
   episodeInput,
@@ -24,10 +24,19 @@ import {
 } from './trial-config.js';
 import { type PlayTurn, playReply, playRequest, reflectReply, reflectRequest } from './turns.js';
 
-/** The turn to report: a child's `turn` event, else the trial's own latest turn (none after a crash). */
+/**
+ * The turn to report: a child's `turn` event, else the trial's own latest turn; after a crash, only
+ * when the reply's turn was recorded (the env threw building the next prompt, see `applyPlay`).
+ */
 function turnOf(c: TrialContext, event: { type: string }): TurnEmitted | null {
   if (event.type === 'turn') return event as TurnEmitted;
-  return c.failed === null ? { type: 'turn', sample: c.samples[c.samples.length - 1]! } : null;
+  const sample = c.samples[c.samples.length - 1];
+  if (c.failed === null) return { type: 'turn', sample: sample! };
+  const answered =
+    sample !== undefined &&
+    event.type === 'reply' &&
+    requestKey(sample, sample.attempt, sample.turn, sample.phase) === (event as ReplyEvent).key;
+  return answered ? { type: 'turn', sample } : null;
 }
 
 // created once (an action created inside another actor's custom action draws an XState dev warning)

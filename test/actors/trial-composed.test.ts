@@ -93,4 +93,42 @@ describe('default trial: an env that throws', () => {
       unregisterEnv('Brittle2-v0');
     }
   });
+
+  it('keeps and reports the turn whose reply was applied when the next prompt throws', async () => {
+    registerEnv({
+      ...pitCorridorEnv,
+      id: 'Brittle3-v0',
+      aliases: [],
+      prompts: {
+        ...pitCorridorEnv.prompts,
+        faithful: {
+          ...pitCorridorEnv.prompts.faithful,
+          play: (ctx) => {
+            if (ctx.history.length > 0) throw new Error('prompt boom');
+            return pitCorridorEnv.prompts.faithful.play(ctx);
+          },
+        },
+      },
+    });
+    try {
+      const policy = {
+        name: 'right',
+        generate: async (requests: unknown[]) =>
+          requests.map(() => ({ text: '<action>right</action>', finishReason: 'stop' as const })),
+      };
+      const { snapshot, turns } = await play(trialWithPolicy(policy), {
+        envId: 'Brittle3-v0',
+        seed: 4,
+        attempts: 2,
+        maxTurns: 3,
+      });
+      expect(snapshot.status).toBe('done');
+      const record = snapshot.output!;
+      expect(record.failed).toMatch(/prompt boom/);
+      expect(record.samples.map((s) => `${s.phase}${s.attempt}.${s.turn}`)).toEqual(['play0.0']);
+      expect(turns).toEqual(record.samples);
+    } finally {
+      unregisterEnv('Brittle3-v0');
+    }
+  });
 });
