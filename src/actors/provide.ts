@@ -15,6 +15,7 @@ import { type RolloutInput, rolloutMachine } from './rollout.js';
 import { rolloutLogic } from './rollout-actor.js';
 import { generateActor, ROLLOUT_SYSTEM_ID, requestKey } from './shared.js';
 import { composedTrialMachine, trialMachine } from './trial.js';
+import { trialLogic } from './trial-actor.js';
 
 /** A policy, or a client already wrapping one (to share its batcher and cache). */
 export type PolicySource = Policy | PolicyClient;
@@ -81,7 +82,7 @@ export function rolloutWithPolicy(
   const client = toClient(source);
   const trial = trialWithPolicy(client, options.trial ?? trialMachine, options.parts);
   return rolloutMachine.provide({
-    actors: { trial: trial as typeof trialMachine },
+    actors: { trial: trialLogic(trial as typeof trialMachine) as typeof trialMachine },
     actions: { inFlightChanged: ({ context }) => client.setExpected(context.running.length) },
   });
 }
