@@ -53,8 +53,107 @@ function nextRequest(play: AttemptRun): GenerationRequest | null {
 
 const failure = (error: unknown) => ({ failed: describeFailure(error), request: null });
 
-const attemptOver = (c: TrialContext): boolean =>
+export const attemptOver = (c: TrialContext): boolean =>
   c.failed !== null || c.play === null || c.play.done || c.play.history.length >= c.play.cfg.maxTurns;
+
+/*
+ * The context updates of the default trial's own-state actions, as pure functions (the named assign
+ * actions below call them; trial-actor.ts applies the same updates without a machine step).
+ */
+export function startAttemptUpdate(c: TrialContext): Partial<TrialContext> {
+  try {
+    const cfg = resolveEpisodeInput(episodeInput(c));
+    return { play: { cfg, state: cfg.initial, history: [], done: false }, request: null, tries: 0 };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export function preparePlayUpdate(c: TrialContext): Partial<TrialContext> {
+  if (attemptOver(c)) return {};
+  try {
+    return { request: playRequest(c.play!.cfg, c.play!.state, c.play!.history) };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export function applyPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<TrialContext> {
+  const run = c.play!;
+  let t: PlayTurn;
+  try {
+    t = playReply(run.cfg, run.state, run.history.length, c.request, event.generation);
+  } catch (error) {
+    return failure(error);
+  }
+  const play: AttemptRun = {
+    cfg: run.cfg,
+    state: t.state,
+    history: [...run.history, t.record],
+    done: t.record.done,
+  };
+  const update: Partial<TrialContext> = {
+    play,
+    samples: [...c.samples, t.sample],
+    wonAt: t.record.won ? run.cfg.attempt : c.wonAt,
+    request: null,
+    tries: 0,
+  };
+  // the turn stands even when the next request cannot be built (the trial then ends failed)
+  try {
+    update.request = nextRequest(play);
+  } catch (error) {
+    update.failed = describeFailure(error);
+  }
+  return update;
+}
+
+export function endAttemptUpdate(c: TrialContext): Partial<TrialContext> {
+  const run = c.play;
+  if (run === null) return {}; // it could not start (failed is set)
+  const { attempt } = run.cfg;
+  return {
+    step: c.step + 1,
+    attempt: c.attempt + 1,
+    memory:
+      c.cfg.memoryMode === 'none'
+        ? c.memory
+        : [...c.memory, { attempt, history: run.history, reflection: '' }],
+    last: { attempt, final: run.state, history: run.history },
+    play: null,
+  };
+}
+
+export function prepareReflectionUpdate(c: TrialContext): Partial<TrialContext> {
+  try {
+    const reflect = resolveReflectorInput(reflectorInput(c));
+    return { reflect, request: reflectRequest(reflect), tries: 0 };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export function applyReflectionUpdate(c: TrialContext, event: ReplyEvent): Partial<TrialContext> {
+  try {
+    const t = reflectReply(c.reflect!, c.request, event.generation);
+    const { attempt } = c.reflect!;
+    return {
+      step: c.step + 1,
+      memory: c.memory.map((m) => (m.attempt === attempt ? { ...m, reflection: t.reflection } : m)),
+      samples: [...c.samples, t.sample],
+      reflect: null,
+      request: null,
+      tries: 0,
+    };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** Guards of the default trial (named below), as functions. */
+export const finished = (c: TrialContext): boolean =>
+  c.failed !== null || c.wonAt !== null || c.step >= c.cfg.schedule.length;
+export const playNext = (c: TrialContext): boolean => c.cfg.schedule[c.step]!.phase === 'play';
 
 export const trialSetup = setup({
   types: {
@@ -66,93 +165,15 @@ export const trialSetup = setup({
   },
   actors: { episode: episodeMachine, reflector: reflectorMachine, generate: missingPolicy },
   actions: {
-    startAttempt: assign(({ context: c }) => {
-      try {
-        const cfg = resolveEpisodeInput(episodeInput(c));
-        return { play: { cfg, state: cfg.initial, history: [], done: false }, request: null, tries: 0 };
-      } catch (error) {
-        return failure(error);
-      }
-    }),
+    startAttempt: assign(({ context }) => startAttemptUpdate(context)),
     // the next turn's request, unless the attempt is over (then `attemptOver` ends it)
-    preparePlay: assign(({ context: c }) => {
-      if (attemptOver(c)) return {};
-      try {
-        return { request: playRequest(c.play!.cfg, c.play!.state, c.play!.history) };
-      } catch (error) {
-        return failure(error);
-      }
-    }),
+    preparePlay: assign(({ context }) => preparePlayUpdate(context)),
     // apply the reply and build the next turn's request in ONE context update (each assign clones the
     // context and the snapshot: one clone per turn instead of two)
-    applyPlay: assign(({ context: c, event }) => {
-      const run = c.play!;
-      let t: PlayTurn;
-      try {
-        t = playReply(run.cfg, run.state, run.history.length, c.request, (event as ReplyEvent).generation);
-      } catch (error) {
-        return failure(error);
-      }
-      const play: AttemptRun = {
-        cfg: run.cfg,
-        state: t.state,
-        history: [...run.history, t.record],
-        done: t.record.done,
-      };
-      const update: Partial<TrialContext> = {
-        play,
-        samples: [...c.samples, t.sample],
-        wonAt: t.record.won ? run.cfg.attempt : c.wonAt,
-        request: null,
-        tries: 0,
-      };
-      // the turn stands even when the next request cannot be built (the trial then ends failed)
-      try {
-        update.request = nextRequest(play);
-      } catch (error) {
-        update.failed = describeFailure(error);
-      }
-      return update;
-    }),
-    endAttempt: assign(({ context: c }) => {
-      const run = c.play;
-      if (run === null) return {}; // it could not start (failed is set)
-      const { attempt } = run.cfg;
-      return {
-        step: c.step + 1,
-        attempt: c.attempt + 1,
-        memory:
-          c.cfg.memoryMode === 'none'
-            ? c.memory
-            : [...c.memory, { attempt, history: run.history, reflection: '' }],
-        last: { attempt, final: run.state, history: run.history },
-        play: null,
-      };
-    }),
-    prepareReflection: assign(({ context: c }) => {
-      try {
-        const reflect = resolveReflectorInput(reflectorInput(c));
-        return { reflect, request: reflectRequest(reflect), tries: 0 };
-      } catch (error) {
-        return failure(error);
-      }
-    }),
-    applyReflection: assign(({ context: c, event }) => {
-      try {
-        const t = reflectReply(c.reflect!, c.request, (event as ReplyEvent).generation);
-        const { attempt } = c.reflect!;
-        return {
-          step: c.step + 1,
-          memory: c.memory.map((m) => (m.attempt === attempt ? { ...m, reflection: t.reflection } : m)),
-          samples: [...c.samples, t.sample],
-          reflect: null,
-          request: null,
-          tries: 0,
-        };
-      } catch (error) {
-        return failure(error);
-      }
-    }),
+    applyPlay: assign(({ context, event }) => applyPlayUpdate(context, event as ReplyEvent)),
+    endAttempt: assign(({ context }) => endAttemptUpdate(context)),
+    prepareReflection: assign(({ context }) => prepareReflectionUpdate(context)),
+    applyReflection: assign(({ context, event }) => applyReflectionUpdate(context, event as ReplyEvent)),
     // a direct send to the policy child, not `sendTo` (a deferred relay per call)
     ask: ({ context, self }) => {
       if (context.request === null || context.failed !== null) return;
@@ -220,8 +241,8 @@ export const trialSetup = setup({
     trialEnded: () => {},
   },
   guards: {
-    finished: ({ context: c }) => c.failed !== null || c.wonAt !== null || c.step >= c.cfg.schedule.length,
-    playNext: ({ context: c }) => c.cfg.schedule[c.step]!.phase === 'play',
+    finished: ({ context }) => finished(context),
+    playNext: ({ context }) => playNext(context),
     attemptOver: ({ context }) => attemptOver(context),
     crashed: ({ context: c }) => c.failed !== null,
     canRetry: ({ context: c }) => c.tries < c.cfg.retry.retries,
