@@ -21,7 +21,7 @@ async function play(logic: AnyActorLogic, input: TrialInput) {
   return { output: actor.getSnapshot().output, turns, persisted: JSON.stringify(snapshots) };
 }
 
-describe('trialLogic (mid-attempt replies without a machine step)', () => {
+describe('trialLogic (replies within and between attempts without a machine step)', () => {
   it('gives the same record, turn events and persisted snapshots (every update) as the trial machine', async () => {
     const modes: MemoryMode[] = ['reflection_only', 'history_only', 'history_and_reflection', 'none'];
     for (const memoryMode of modes) {
