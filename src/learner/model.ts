@@ -181,7 +181,7 @@ export interface ForwardOutputs {
 }
 
 /** Rotary tables [maxSeqLen, hd]: HF Llama's cat(freqs, freqs) layout for rotate_half. */
-function ropeTables(c: ModelConfig, dtype: G.DType): { cos: G.Tensor; sin: G.Tensor } {
+export function ropeTables(c: ModelConfig, dtype: G.DType): { cos: G.Tensor; sin: G.Tensor } {
   const hd = headDim(c);
   const cos = new Float64Array(c.maxSeqLen * hd);
   const sin = new Float64Array(c.maxSeqLen * hd);
@@ -197,15 +197,15 @@ function ropeTables(c: ModelConfig, dtype: G.DType): { cos: G.Tensor; sin: G.Ten
 }
 
 /** x @ W^T for a Linear weight W [out, in]. */
-const linear = (x: G.Tensor, w: G.Tensor) => G.matmul(x, G.transpose(w, [1, 0]));
+export const linear = (x: G.Tensor, w: G.Tensor) => G.matmul(x, G.transpose(w, [1, 0]));
 
-function rmsNorm(x: G.Tensor, w: G.Tensor, eps: number): G.Tensor {
+export function rmsNorm(x: G.Tensor, w: G.Tensor, eps: number): G.Tensor {
   const ms = G.reduceMean(G.mul(x, x), [-1], true); // [B, T, 1]
   return G.mul(G.mul(x, G.pow(G.add(ms, eps), -0.5)), w); // [B, T, d]
 }
 
 /** HF rotate_half convention: x*cos + cat(-x2, x1)*sin on [B, H, T, hd]. */
-function rope(x: G.Tensor, cos: G.Tensor, sin: G.Tensor, hd: number): G.Tensor {
+export function rope(x: G.Tensor, cos: G.Tensor, sin: G.Tensor, hd: number): G.Tensor {
   const x1 = G.slice(x, [-1], [0], [hd / 2]); // [B, H, T, hd/2]
   const x2 = G.slice(x, [-1], [hd / 2], [hd]); // [B, H, T, hd/2]
   const rotated = G.concat([G.neg(x2), x1], -1); // [B, H, T, hd]

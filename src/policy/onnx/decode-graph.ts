@@ -13,39 +13,15 @@
  * Outputs: logits [B, 1, V]; new.{i}.key|value [B, H, 1, hd].
  */
 import * as G from '../../learner/graph/index.js';
-import { headDim, type ModelConfig, paramInputs } from '../../learner/model.js';
-
-/** HF Llama's rotary tables [maxSeqLen, hd] in the cat(freqs, freqs) layout (as model.ts). */
-function ropeTables(c: ModelConfig): { cos: G.Tensor; sin: G.Tensor } {
-  const hd = headDim(c);
-  const cos = new Float32Array(c.maxSeqLen * hd);
-  const sin = new Float32Array(c.maxSeqLen * hd);
-  for (let p = 0; p < c.maxSeqLen; p++)
-    for (let j = 0; j < hd / 2; j++) {
-      const angle = p / c.ropeTheta ** ((2 * j) / hd);
-      for (const at of [p * hd + j, p * hd + j + hd / 2]) {
-        cos[at] = Math.cos(angle);
-        sin[at] = Math.sin(angle);
-      }
-    }
-  return {
-    cos: G.constant(cos, 'float32', [c.maxSeqLen, hd]),
-    sin: G.constant(sin, 'float32', [c.maxSeqLen, hd]),
-  };
-}
-
-const linear = (x: G.Tensor, w: G.Tensor) => G.matmul(x, G.transpose(w, [1, 0]));
-
-function rmsNorm(x: G.Tensor, w: G.Tensor, eps: number): G.Tensor {
-  const ms = G.reduceMean(G.mul(x, x), [-1], true);
-  return G.mul(G.mul(x, G.pow(G.add(ms, eps), -0.5)), w);
-}
-
-function rope(x: G.Tensor, cos: G.Tensor, sin: G.Tensor, hd: number): G.Tensor {
-  const x1 = G.slice(x, [-1], [0], [hd / 2]);
-  const x2 = G.slice(x, [-1], [hd / 2], [hd]);
-  return G.add(G.mul(x, cos), G.mul(G.concat([G.neg(x2), x1], -1), sin));
-}
+import {
+  headDim,
+  linear,
+  type ModelConfig,
+  paramInputs,
+  rmsNorm,
+  rope,
+  ropeTables,
+} from '../../learner/model.js';
 
 export function buildDecodeGraph(c: ModelConfig): G.GraphSpec {
   const p = paramInputs(c);
@@ -59,7 +35,7 @@ export function buildDecodeGraph(c: ModelConfig): G.GraphSpec {
     key: G.input(`past_key_values.${i}.key`, 'float32', kv),
     value: G.input(`past_key_values.${i}.value`, 'float32', kv),
   }));
-  const tables = ropeTables(c);
+  const tables = ropeTables(c, 'float32');
   const cos = G.unsqueeze(G.gather(tables.cos, positionIds), [1]); // [B, 1, 1, hd]
   const sin = G.unsqueeze(G.gather(tables.sin, positionIds), [1]); // [B, 1, 1, hd]
   const bias = G.unsqueeze(
