@@ -6,12 +6,13 @@
  * machines and the default trial machine (which plays its attempts in its own
  * states) all call these, so every path builds byte-identical prompts and samples.
  */
+import { applyReply } from '../envs/core/reply.js';
 import type { AttemptMemory, HistoryRecord, Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
 import type { Generation, GenerationRequest, SamplingSettings } from '../policy/types.js';
 import type { TurnSample } from '../streams/types.js';
 import { envOf, makeRequest, requestKey, type TurnOwner } from './shared.js';
 
-/** What a play turn needs to know about its attempt (an `EpisodeConfig` is one). */
+/** What a play turn needs to know about its attempt (`EpisodeConfig` extends it). */
 export interface PlaySettings extends TurnOwner {
   envId: string;
   seed: number;
@@ -25,7 +26,7 @@ export interface PlaySettings extends TurnOwner {
   sampling: SamplingSettings;
 }
 
-/** What a reflection turn needs (a `ReflectorConfig` is one). */
+/** What a reflection turn needs (`ReflectorConfig` extends it). */
 export interface ReflectSettings extends TurnOwner {
   envId: string;
   seed: number;
@@ -93,17 +94,9 @@ export function playReply(
   gen: Generation,
 ): PlayTurn {
   const env = envOf(cfg.envId);
-  const p = env.project(gen.text);
+  const { projection: p, result: r, record } = applyReply(env, state, gen.text);
   const valid = p.kind === 'action';
-  const r = valid ? env.step(state, p.action) : env.stepInvalid(state);
-  const action = env.describeAction(valid ? p.action : null);
-  const record: HistoryRecord = {
-    action,
-    observation: env.observe(r.state),
-    reward: r.reward,
-    done: r.done,
-    won: r.won,
-  };
+  const action = record.action;
   const sample: TurnSample = {
     taskId: cfg.taskId,
     groupId: cfg.groupId,

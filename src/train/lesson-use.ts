@@ -9,6 +9,7 @@
  * pure), and the replay is checked against the recorded actions.
  */
 import { getEnv } from '../envs/core/registry.js';
+import { applyReply } from '../envs/core/reply.js';
 import type { AttemptMemory, HistoryRecord, Json, MemoryMode } from '../envs/core/types.js';
 import type { TrialRecord, TurnSample } from '../streams/types.js';
 import { LamerError } from '../util/errors.js';
@@ -43,6 +44,7 @@ export function lessonUse(records: readonly TrialRecord[], params: Json, memoryM
       let state = initial;
       const history: HistoryRecord[] = [];
       for (const s of samples.filter((x) => x.phase === 'play')) {
+        const turn = applyReply(env, state, s.response);
         const shown = memory.some((m) => m.reflection.length > 0);
         if (attempt > 0 && shown) {
           use.turns++;
@@ -51,29 +53,21 @@ export function lessonUse(records: readonly TrialRecord[], params: Json, memoryM
           const solver = env.expertAction(state);
           if (lesson !== null && solver !== null) {
             const [l, e] = [env.formatAction(lesson), env.formatAction(solver)];
-            const played = env.project(s.response);
             if (l !== e) {
               use.disagreements++;
+              const played = turn.projection;
               const p = played.kind === 'action' ? env.formatAction(played.action) : null;
               if (p === l) use.followedLesson++;
               if (p === e) use.followedSolver++;
             }
           }
         }
-        const p = env.project(s.response);
-        const r = p.kind === 'action' ? env.step(state, p.action) : env.stepInvalid(state);
-        const action = env.describeAction(p.kind === 'action' ? p.action : null);
-        if ((s.action !== undefined && s.action !== action) || s.reward !== r.reward || s.done !== r.done)
+        const { record: rec, result: r } = turn;
+        if ((s.action !== undefined && s.action !== rec.action) || s.reward !== r.reward || s.done !== r.done)
           throw new ReplayMismatchError(
-            `replaying ${record.trialId} attempt ${attempt + 1} turn ${s.turn + 1} gave "${action}" (reward ${r.reward}, done ${r.done}), the record says "${s.action}" (reward ${s.reward}, done ${s.done}): pass the params the records were played with`,
+            `replaying ${record.trialId} attempt ${attempt + 1} turn ${s.turn + 1} gave "${rec.action}" (reward ${r.reward}, done ${r.done}), the record says "${s.action}" (reward ${s.reward}, done ${s.done}): pass the params the records were played with`,
           );
-        history.push({
-          action,
-          observation: env.observe(r.state),
-          reward: r.reward,
-          done: r.done,
-          won: r.won,
-        });
+        history.push(rec);
         state = r.state;
       }
       const reflect = samples.find((x) => x.phase === 'reflect');
