@@ -38,7 +38,7 @@ import {
   taskTypeOf,
   turnTarget,
 } from './shared.js';
-import { playReply, playRequest } from './turns.js';
+import { type PlaySettings, playReply, playRequest } from './turns.js';
 
 /** Input of one episode (plain JSON). */
 export interface EpisodeInput extends Partial<TurnOwner> {
@@ -65,18 +65,8 @@ export interface EpisodeInput extends Partial<TurnOwner> {
 }
 
 /** The resolved, immutable settings of an episode. */
-export interface EpisodeConfig extends TurnOwner {
-  envId: string;
-  seed: number;
-  initial: Json;
-  taskType: string;
-  attempt: number;
-  promptAttempt: number;
-  memory: AttemptMemory[];
-  memoryMode: MemoryMode;
-  style: PromptStyle;
+export interface EpisodeConfig extends PlaySettings {
   maxTurns: number;
-  sampling: SamplingSettings;
   retry: RetrySettings;
   reportTo?: string;
 }

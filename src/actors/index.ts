@@ -29,9 +29,9 @@ export {
   reflectorMachine,
   resolveReflectorInput,
 } from './reflector.js';
+export { composedTrialMachine, trialMachine } from './trial.js';
 export {
   type AttemptRun,
-  composedTrialMachine,
   type LastAttempt,
   type RetryEvent,
   resolveTrialInput,
@@ -40,9 +40,8 @@ export {
   type TrialEvent,
   type TrialInput,
   type TrialSettings,
-  trialMachine,
   trialSchedule,
-} from './trial.js';
+} from './trial-config.js';
 export {
   planRollout,
   type RolloutContext,

@@ -30,7 +30,7 @@ import {
   taskTypeOf,
   turnTarget,
 } from './shared.js';
-import { reflectReply, reflectRequest } from './turns.js';
+import { type ReflectSettings, reflectReply, reflectRequest } from './turns.js';
 
 /** Input of one reflection (plain JSON). */
 export interface ReflectorInput extends Partial<TurnOwner> {
@@ -52,16 +52,7 @@ export interface ReflectorInput extends Partial<TurnOwner> {
   reportTo?: string;
 }
 
-export interface ReflectorConfig extends TurnOwner {
-  envId: string;
-  seed: number;
-  initial: Json;
-  final: Json;
-  attempt: number;
-  history: HistoryRecord[];
-  taskType: string;
-  style: PromptStyle;
-  sampling: SamplingSettings;
+export interface ReflectorConfig extends ReflectSettings {
   retry: RetrySettings;
   reportTo?: string;
 }

@@ -18,7 +18,8 @@ import type { TrialRecord } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
 import type { RolloutEmitted, TurnEmitted } from './events.js';
 import { describeFailure, envOf, ROLLOUT_SYSTEM_ID } from './shared.js';
-import { type TrialInput, type TrialSettings, trialMachine, trialSchedule } from './trial.js';
+import { trialMachine } from './trial.js';
+import { type TrialInput, type TrialSettings, trialSchedule } from './trial-config.js';
 
 export interface RolloutTask {
   /** Default `t{index}-s{seed}`. */

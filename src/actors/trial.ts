@@ -40,19 +40,6 @@
 import { episodeInput, reflectorInput } from './trial-config.js';
 import { initialContext, trialSetup } from './trial-setup.js';
 
-export {
-  type AttemptRun,
-  type LastAttempt,
-  type RetryEvent,
-  resolveTrialInput,
-  type TrialConfig,
-  type TrialContext,
-  type TrialEvent,
-  type TrialInput,
-  type TrialSettings,
-  trialSchedule,
-} from './trial-config.js';
-
 const next = {
   always: [
     { guard: 'finished', target: 'done' },

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type AnyActorLogic, assign, createActor } from 'xstate';
 import { trialWithPolicy } from '../../src/actors/provide.js';
-import { composedTrialMachine, type TrialInput, type trialMachine } from '../../src/actors/trial.js';
+import { composedTrialMachine, type trialMachine } from '../../src/actors/trial.js';
 import { trialLogic } from '../../src/actors/trial-actor.js';
+import type { TrialInput } from '../../src/actors/trial-config.js';
 import type { MemoryMode } from '../../src/envs/core/types.js';
 import { randomPolicy } from '../../src/policy/scripted.js';
 import type { TurnSample } from '../../src/streams/types.js';
