@@ -19,7 +19,7 @@ import { OnnxPolicy } from '../policy/onnx/policy.js';
 import { builtinTokenizerFiles, loadBuiltinTokenizer } from '../policy/tokenizer.js';
 import { ConfigError } from '../util/errors.js';
 import { deriveSeed, Rng } from '../util/rng.js';
-import type { TrainConfig } from './config.js';
+import { type TrainConfig, validationOptions } from './config.js';
 import { type RolloutSummary, validate } from './evaluate.js';
 import { line, progressBar, seconds, type TrainIO } from './progress.js';
 import { type DemoStats, demoTokens, gatherDemonstrations } from './warmstart-data.js';
@@ -196,19 +196,9 @@ export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> 
     });
     let validation: RolloutSummary;
     try {
-      ({ summary: validation } = await validate(policy, {
-        envId,
-        params,
-        tasks: w.evalTasks,
-        trialsPerTask: c.validation.trialsPerTask,
-        seed: c.validation.seed,
-        attempts: c.attempts,
-        memoryMode: c.memoryMode,
-        style: c.style,
-        sampling: { ...c.sampling.validation, seed: deriveSeed(c.seed, 'validation') },
-        concurrency: c.concurrency,
-        ...(c.maxTurns !== undefined ? { maxTurns: c.maxTurns } : {}),
-      }));
+      // Always the LaMer protocol (reflections between attempts), whatever algo trains next.
+      const o = { ...validationOptions(c, envId, params), tasks: w.evalTasks, memoryMode: c.memoryMode };
+      ({ summary: validation } = await validate(policy, o));
     } finally {
       await policy.dispose();
     }
