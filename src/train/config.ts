@@ -82,6 +82,8 @@ export const trainConfigSchema = z.strictObject({
     /** One epoch over the batch, as the reference (other values are not implemented). */
     epochs: z.literal(1),
     staleness: z.enum(['use', 'drop']),
+    /** 'token-mean' (reference) or 'seq-mean-token-mean' (every sample weighs the same, whatever its length). */
+    lossAgg: z.enum(['token-mean', 'seq-mean-token-mean']),
   }),
   sampling: z.strictObject({ train: samplingSchema, validation: samplingSchema }),
   validation: z.strictObject({
@@ -157,6 +159,7 @@ const PAPER: TrainConfig = {
     microBatchSize: 16,
     epochs: 1,
     staleness: 'use',
+    lossAgg: 'token-mean',
   },
   sampling: {
     train: { temperature: 1, topP: 1, topK: 0, maxTokens: 144 },

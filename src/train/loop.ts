@@ -81,6 +81,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
       miniBatchSize: c.ppo.miniBatchSize,
       microBatchSize: c.ppo.microBatchSize,
       staleness: c.ppo.staleness,
+      lossAgg: c.ppo.lossAgg,
       overlong: 'truncate-prompt',
       checkpoint: { dir: join(out, 'checkpoints'), every: c.checkpointEvery, keepLast: c.keepCheckpoints },
     }),

@@ -85,7 +85,7 @@ export function toSequence(
 /** Padded feeds of a list of sequences: right padding with id 0 and attention 0. */
 export function padSequences(
   seqs: readonly TrainSequence[],
-  include: { advantages?: boolean; oldLogprobs?: boolean } = {},
+  include: { advantages?: boolean; oldLogprobs?: boolean; seqMean?: boolean } = {},
 ): { feeds: Record<string, TensorValue>; tokens: number } {
   const B = seqs.length;
   const T = Math.max(...seqs.map((s) => s.tokens.length));
@@ -101,8 +101,10 @@ export function padSequences(
       ids[row + t] = BigInt(id);
       attention[row + t] = 1n;
     });
+    // seq-mean-token-mean: each response token weighs 1/length, so a sample's tokens sum to 1
+    const weight = include.seqMean ? 1 / (s.tokens.length - s.responseStart) : 1;
     for (let t = s.responseStart; t < s.tokens.length; t++) {
-      lossMask[row + t] = 1;
+      lossMask[row + t] = weight;
       if (adv) adv[row + t] = s.advantage;
       if (old) {
         const lp = s.oldLogprobs?.[t - s.responseStart];

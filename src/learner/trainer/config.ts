@@ -42,6 +42,12 @@ export interface TrainerConfig {
   readonly oldLogprobs: 'recompute' | 'recorded';
   /** Samples from an older policy version: 'use' them with their recorded log-probs, or 'drop' them. */
   readonly staleness: 'use' | 'drop';
+  /**
+   * How token losses add up (verl `loss_agg_mode`): 'token-mean' over every response token of the
+   * mini-batch (reference), or 'seq-mean-token-mean' (each sample's token mean, averaged over samples,
+   * so long replies such as reflections weigh as much as a short action, not per token).
+   */
+  readonly lossAgg: 'token-mean' | 'seq-mean-token-mean';
   /** Prompt + response longer than model.maxSeqLen: 'error' naming the sample, or 'truncate-prompt' (drop prompt tokens from the left). */
   readonly overlong: 'error' | 'truncate-prompt';
   readonly checkpoint?: CheckpointConfig;
@@ -69,6 +75,7 @@ export const DEFAULT_TRAINER_CONFIG: Omit<TrainerConfig, 'model'> = {
   lastMiniBatch: 'copy',
   oldLogprobs: 'recompute',
   staleness: 'use',
+  lossAgg: 'token-mean',
   overlong: 'error',
   worker: true,
   session: {},
@@ -112,6 +119,7 @@ const schema = z.strictObject({
   lastMiniBatch: z.enum(['copy', 'partial']),
   oldLogprobs: z.enum(['recompute', 'recorded']),
   staleness: z.enum(['use', 'drop']),
+  lossAgg: z.enum(['token-mean', 'seq-mean-token-mean']),
   overlong: z.enum(['error', 'truncate-prompt']),
   checkpoint: z
     .strictObject({ dir: z.string().min(1), every: positiveInt, keepLast: positiveInt.optional() })

@@ -83,10 +83,13 @@ export async function runStep(
     const miniTokens = mini.reduce((n, s) => n + s.tokens.length - s.responseStart, 0);
     let grads: Record<string, Float32Array> | undefined;
     const stats: Record<string, number> = {};
+    // the loss's denominator: the mini-batch's tokens, or its samples when each sample's tokens weigh 1/length
+    const seqMean = config.lossAgg === 'seq-mean-token-mean';
+    const denominator = seqMean ? mini.length : Math.max(miniTokens, 1);
     for (const micro of chunks(mini, config.microBatchSize)) {
       const ppo = kind === 'ppo';
-      const { feeds } = padSequences(micro, { advantages: ppo, oldLogprobs: ppo });
-      const r = await graphs.grad(kind, state.params, feeds, Math.max(miniTokens, 1));
+      const { feeds } = padSequences(micro, { advantages: ppo, oldLogprobs: ppo, seqMean });
+      const r = await graphs.grad(kind, state.params, feeds, denominator);
       if (grads) addInto(grads, r.grads);
       else grads = r.grads;
       for (const [name, x] of Object.entries(r.stats)) stats[name] = (stats[name] ?? 0) + x;

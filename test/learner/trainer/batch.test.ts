@@ -66,6 +66,16 @@ describe('padSequences', () => {
     expect(Array.from(feeds.old_logprobs!.data as Float32Array)).toEqual([0, 0, -0.5, 0, 0, -1, -2, -3]);
   });
 
+  it('with seqMean weighs each response token 1/length, so every sample sums to 1 (seq-mean-token-mean)', () => {
+    const a = toSequence('a', { promptTokens: [1, 2], responseTokens: [3] }, 2, 16, 'error');
+    const b = toSequence('b', { promptTokens: [4], responseTokens: [5, 6, 7, 8] }, -1, 16, 'error');
+    const { feeds, tokens } = padSequences([a, b], { advantages: true, seqMean: true });
+    expect(tokens).toBe(5);
+    expect(Array.from(feeds.loss_mask!.data as Float32Array)).toEqual([
+      0, 0, 1, 0, 0, 0, 0.25, 0.25, 0.25, 0.25,
+    ]);
+  });
+
   test.prop([
     fc.array(
       fc.record({

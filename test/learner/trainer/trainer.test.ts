@@ -46,6 +46,26 @@ describe('Trainer (PPO)', () => {
     await trainer.dispose();
   });
 
+  it("aggregates the loss per token ('token-mean') or per sample ('seq-mean-token-mean')", async () => {
+    // a 4-token reply with advantage +1 and a 1-token reply with -1, one update at ratio 1:
+    // token-mean pg loss = -(4 - 1) / 5; seq-mean-token-mean = -(1 - 1) / 2 = 0
+    const batch = credited(
+      [
+        sample({ prompt: PROMPT, response: [5, 6, 7, 8], turn: 0 }),
+        sample({ prompt: PROMPT, response: [9], turn: 1 }),
+      ],
+      [1, -1],
+    );
+    const pgLoss = async (lossAgg: 'token-mean' | 'seq-mean-token-mean') => {
+      const trainer = await Trainer.create(tinyTrainerConfig({ lossAgg }), quiet);
+      const stats = await trainer.trainPpo(batch);
+      await trainer.dispose();
+      return stats.pgLoss;
+    };
+    expect(await pgLoss('token-mean')).toBeCloseTo(-0.6, 5);
+    expect(await pgLoss('seq-mean-token-mean')).toBeCloseTo(0, 5);
+  });
+
   it("uses stale samples with their recorded log-probs, or drops them with staleness 'drop'", async () => {
     const stale = [
       sample({ prompt: PROMPT, response: GOOD, version: 0, logprobs: [-1, -1] }),
