@@ -69,6 +69,29 @@ export function envOf(c: TrainConfig): { envId: string; params: Json } {
   return { envId: env.id, params: resolveParams(env, c.envPreset) as Json };
 }
 
+/**
+ * Hash of the env's prompts in the config's style (a play and a reflect prompt of one fixed task): a
+ * model trained on other prompt wording is not reused when the prompts change.
+ */
+export function promptFingerprint(c: TrainConfig): string {
+  registerBuiltinEnvs();
+  const env = getEnv(c.env);
+  const initial = env.initial(1, resolveParams(env, c.envPreset));
+  const prompts = env.prompts[c.style];
+  const play = prompts.play({
+    initial,
+    current: initial,
+    attempt: 0,
+    history: [],
+    memory: [],
+    memoryMode: c.memoryMode,
+  });
+  const reflect = prompts.reflect({ initial, current: initial, attempt: 0, history: [] });
+  return deriveSeed(0, play + reflect)
+    .toString(16)
+    .padStart(8, '0');
+}
+
 /** Where the warm start of a config lives (shared by every algo of the same env, model and seed). */
 export function warmStartDir(c: TrainConfig): string {
   if (c.warmStart.dir) return c.warmStart.dir;
@@ -84,6 +107,7 @@ export function warmStartDir(c: TrainConfig): string {
     st: c.style,
     t: c.maxTurns ?? null,
     tok: tokenizerFingerprint(),
+    p: promptFingerprint(c),
   });
   const hash = deriveSeed(0, key).toString(16).padStart(8, '0');
   return join(
