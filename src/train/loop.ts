@@ -20,6 +20,7 @@ import { reward } from '../metrics/reward.js';
 import { consoleTable } from '../metrics/sinks/console-table.js';
 import { OnnxPolicy } from '../policy/onnx/policy.js';
 import { trainingTokens } from '../policy/onnx/tokens.js';
+import { randomPolicy } from '../policy/scripted.js';
 import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
 import { rolloutStreams } from '../streams/bridge.js';
 import { deriveSeed } from '../util/rng.js';
@@ -118,6 +119,12 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
     io,
     `training ${c.algo} on ${envId}: ${c.steps} steps × ${c.tasksPerStep} tasks × ${plan.trialsPerTask} trials × ${plan.attempts} attempt(s); out ${out}`,
   );
+  // The floor learning must beat: uniformly random admissible actions on the same validation tasks.
+  const { summary: floor } = await validate(randomPolicy(), {
+    ...validationOptions(c, envId, params),
+    runId: 'validation-random',
+  });
+  line(io, `validation floor (random admissible actions): ${formatPass(floor)}`);
   const history: HistoryEntry[] = [];
   try {
     // On resume, keep the history up to the checkpoint's step (later lines are re-done).
@@ -223,6 +230,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
     plan,
     trajGamma,
     warmStart: { dir: warmStartDir(c), ...warm.report },
+    floor,
     history,
     seconds: (Date.now() - started) / 1000,
   };

@@ -21,6 +21,8 @@ export interface TrainReport {
   plan: AlgoPlan;
   trajGamma: number;
   warmStart: WarmStartReport & { dir: string };
+  /** Uniformly random admissible actions on the same validation tasks (the floor learning must beat). */
+  floor?: RolloutSummary;
   history: HistoryEntry[];
   seconds: number;
 }
@@ -124,7 +126,7 @@ function summaryRows(r: TrainReport): string {
       ? `<tr><td>${escapeHtml(name)}</td>${s.pass.map((p) => `<td>${p.toFixed(3)}</td>`).join('')}<td>${s.entropy.toFixed(3)}</td><td>${s.invalidRate.toFixed(3)}</td></tr>`
       : '';
   const head = `<tr><th></th>${Array.from({ length: r.config.attempts }, (_, j) => `<th>pass@${j + 1}</th>`).join('')}<th>entropy</th><th>invalid</th></tr>`;
-  return `<table>${head}${row('warm start (LaMer protocol)', r.warmStart.validation)}${row('before RL (this algo)', first)}${row('after RL', last)}</table>`;
+  return `<table>${head}${row('random actions (floor)', r.floor)}${row('warm start (LaMer protocol)', r.warmStart.validation)}${row('before RL (this algo)', first)}${row('after RL', last)}</table>`;
 }
 
 /** The self-contained HTML page. */

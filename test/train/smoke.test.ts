@@ -76,6 +76,11 @@ describe('lamer train (smoke)', () => {
     expect(steps[1]!.train!.loss).not.toBe(steps[0]!.train!.loss);
     // Validation before training and at the last step.
     expect(result.report.history.filter((h) => h.validation).map((h) => h.step)).toEqual([0, 2]);
+    // The floor: random admissible actions on the same validation tasks, in the log and the report.
+    const floor = result.report.floor!;
+    expect(floor.trials).toBe(result.report.history[0]!.validation!.trials);
+    expect(floor.invalidRate).toBe(0);
+    expect(lines.join('')).toMatch(/validation floor \(random admissible actions\): pass@1 /);
 
     // The weights moved away from the warm start.
     const model = modelOf(config);
@@ -99,6 +104,7 @@ describe('lamer train (smoke)', () => {
     const html = readFileSync(result.reportPaths.html, 'utf8');
     expect(html).toContain('uPlot');
     expect(html).toContain('Validation pass@k');
+    expect(html).toContain('random actions (floor)');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // nothing loaded from elsewhere
     expect(lines.join('')).toContain('step 2/2');
     expect(existsSync(join(ws.dir, 'warmstart.json'))).toBe(true);
