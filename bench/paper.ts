@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTrainerCheckpoint } from '../src/learner/trainer/index.js';
 import { OnnxPolicy } from '../src/policy/onnx/policy.js';
+import { randomPolicy } from '../src/policy/scripted.js';
 import { type Algo, loadTrainConfig, type TrainConfig, validationOptions } from '../src/train/config.js';
 import { type RolloutSummary, validate } from '../src/train/evaluate.js';
 import { runTraining } from '../src/train/loop.js';
@@ -106,6 +107,22 @@ async function runOne(env: string, algo: Algo, seed: number): Promise<RunResult>
   return { env, algo, seed, final, harder, trainSeconds, warmStart: report.warmStart.validation, beforeRl };
 }
 
+/** Uniformly random admissible actions on the same validation tasks (default and harder preset): the floor. */
+interface Floor {
+  final: RolloutSummary;
+  harder: RolloutSummary;
+}
+
+async function floorOf(env: string): Promise<Floor> {
+  const c = loadTrainConfig({ preset: 'paper', overrides: { env } });
+  const play = async (preset?: string) => {
+    const { envId, params } = envOf(preset ? { ...c, envPreset: preset } : c);
+    const o = { ...validationOptions(c, envId, params), runId: 'validation-random' };
+    return (await validate(randomPolicy(), o)).summary;
+  };
+  return { final: await play(), harder: await play(ENVS[env]!.harder) };
+}
+
 function stats(xs: number[]): { mean: number; std: number } {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
@@ -117,7 +134,7 @@ const pm = (xs: number[], digits = 3) => {
   return `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}`;
 };
 
-function table(results: RunResult[]): string {
+function table(results: RunResult[], floors: Record<string, Floor>): string {
   const rows = [
     '| env | algo | seeds | pass@1 | pass@2 | pass@3 | pass@3 − pass@1 | before RL pass@1 / pass@3 | entropy (nats) | attempt-1 entropy (nats) | harder preset pass@1 / pass@3 | train wall time (s) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -135,12 +152,20 @@ function table(results: RunResult[]): string {
             0,
           )} |`,
       );
+      if (algo === ALGOS[ALGOS.length - 1] && floors[env]) {
+        const f = floors[env]!;
+        const x = (v: number) => v.toFixed(3);
+        rows.push(
+          `| ${env} | random actions (floor) | - | ${x(f.final.pass[0]!)} | ${x(f.final.pass[1]!)} | ${x(f.final.pass[2]!)} | ${x(f.final.pass[2]! - f.final.pass[0]!)} | - | ` +
+            `${x(f.final.entropy)} | ${x(f.final.entropyByAttempt[0]!)} | ${x(f.harder.pass[0]!)} / ${x(f.harder.pass[2]!)} (${ENVS[env]!.harder}) | - |`,
+        );
+      }
     }
   return rows.join('\n');
 }
 
 /** The issue's targets per env: Δ(LaMer) ≥ 2 Δ(GiGPO), pass@3 and entropy of LaMer above GiGPO's. */
-function targets(results: RunResult[]): string[] {
+function targets(results: RunResult[], floors: Record<string, Floor>): string[] {
   const out: string[] = [];
   for (const env of envs) {
     const mean = (algo: Algo, f: (r: RunResult) => number) =>
@@ -163,6 +188,13 @@ function targets(results: RunResult[]): string[] {
     for (const [text, ok] of checks) out.push(`- ${env}: ${ok ? 'met' : 'NOT met'}: ${text}`);
     const first = (a: Algo) => mean(a, (r) => r.final.entropyByAttempt[0]!).toFixed(3);
     out.push(`- ${env}: (not a target) attempt-1 entropy: LaMer ${first('lamer')}, GiGPO ${first('gigpo')}`);
+    const floor = floors[env]?.final.pass[2];
+    if (floor !== undefined) {
+      const p3 = (a: Algo) => mean(a, (r) => r.final.pass[2]!).toFixed(3);
+      out.push(
+        `- ${env}: (not a target) pass@3 vs random actions on the same tasks: LaMer ${p3('lamer')}, GiGPO ${p3('gigpo')}, random ${floor.toFixed(3)}`,
+      );
+    }
   }
   return out;
 }
@@ -171,18 +203,20 @@ const results: RunResult[] = [];
 for (const env of envs)
   for (let seed = 1; seed <= seeds; seed++)
     for (const algo of ALGOS) results.push(await runOne(env, algo, seed));
+const floors: Record<string, Floor> = {};
+for (const env of envs) floors[env] = await floorOf(env);
 
 const command = `npm run bench:paper -- ${process.argv.slice(2).join(' ')}`.trim();
 const md = [
   `Command: \`${command}\` (preset paper${values.steps ? `, ${values.steps} steps` : ''}; validation: fixed set, temperature 0.7, top-p 0.8, top-k 20)`,
   '',
-  table(results),
+  table(results, floors),
   '',
-  ...targets(results),
+  ...targets(results, floors),
   '',
 ].join('\n');
 await mkdir(root, { recursive: true });
-await writeFile(join(root, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(join(root, 'results.json'), `${JSON.stringify({ runs: results, floors }, null, 2)}\n`);
 await writeFile(join(root, 'results.md'), md);
 console.log(`\n${md}`);
 console.log(`written: ${join(root, 'results.md')} and results.json`);
