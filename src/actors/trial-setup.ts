@@ -150,6 +150,23 @@ export function applyReflectionUpdate(c: TrialContext, event: ReplyEvent): Parti
   }
 }
 
+/** The trial's record, built when it ends (the named action `finish`). */
+export function finishUpdate(c: TrialContext): Partial<TrialContext> {
+  const record: TrialRecord = {
+    taskId: c.cfg.taskId,
+    groupId: c.cfg.groupId,
+    trialId: c.cfg.trialId,
+    envId: c.cfg.envId,
+    taskType: c.taskType,
+    seed: c.cfg.seed,
+    attempts: c.cfg.attempts,
+    samples: c.samples,
+    wonAt: c.wonAt,
+  };
+  if (c.failed !== null) record.failed = c.failed;
+  return { record };
+}
+
 /** Guards of the default trial (named below), as functions. */
 export const finished = (c: TrialContext): boolean =>
   c.failed !== null || c.wonAt !== null || c.step >= c.cfg.schedule.length;
@@ -213,21 +230,7 @@ export const trialSetup = setup({
       };
     }),
     crash: assign(({ event }) => ({ failed: describeFailure((event as { error?: unknown }).error) })),
-    finish: assign(({ context: c }) => {
-      const record: TrialRecord = {
-        taskId: c.cfg.taskId,
-        groupId: c.cfg.groupId,
-        trialId: c.cfg.trialId,
-        envId: c.cfg.envId,
-        taskType: c.taskType,
-        seed: c.cfg.seed,
-        attempts: c.cfg.attempts,
-        samples: c.samples,
-        wonAt: c.wonAt,
-      };
-      if (c.failed !== null) record.failed = c.failed;
-      return { record };
-    }),
+    finish: assign(({ context }) => finishUpdate(context)),
     emitTurn: enqueueActions(({ context, event, enqueue }) => {
       if (turnOf(context, event)) enqueue(emitLatest);
     }),
