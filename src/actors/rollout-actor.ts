@@ -1,39 +1,132 @@
 /**
- * The logic `createRolloutActor` runs: the rollout machine, with its `turn`
- * events emitted straight to the actor's listeners instead of through a
- * machine macrostep. A turn changes nothing in the rollout's state (the
- * machine's only handling of it is the `forwardTurn` emit), and it comes once
- * per LLM call, so the machine step it skips (snapshot, microstep sets,
- * eventless check) was a sizeable share of the engine's per-turn cost
- * (bench:engine). Every other event, the snapshot, persistence and restore
- * are the machine's own. A rollout actor created from `rolloutMachine` or
- * `rolloutWithPolicy` directly keeps the machine path; both emit the same
- * events. Written as XState ActorLogic (the documented interface of custom
- * actors), delegating to the machine.
+ * The logic `createRolloutActor` runs: the rollout machine, with two events
+ * handled without a machine macrostep:
+ * - `turn`: emitted straight to the actor's listeners. A turn changes nothing
+ *   in the rollout's state (the machine's only handling of it is the
+ *   `forwardTurn` emit), and it comes once per LLM call.
+ * - a trial's done event, unless it is the last one (the machine then ends
+ *   the rollout): the machine's `collect`, `launch` and `inFlightChanged`
+ *   applied in its order (the record stored, the trial child stopped, the
+ *   `trial` and `task` emits deferred, the next trials spawned and started
+ *   after the step as XState spawns, trial-xstate.ts). Its macrostep (four
+ *   snapshot rebuilds, two copies of the children map, microstep sets, the
+ *   eventless `allDone` check) cost about as much as a short trial's turns.
+ * The machine steps it skips were a sizeable share of the engine's cost over
+ * a plain loop (bench:engine). Every other event, the snapshot, persistence
+ * and restore are the machine's own. A rollout actor created from
+ * `rolloutMachine` or `rolloutWithPolicy` directly keeps the machine path; both
+ * emit the same events (test/actors/rollout.test.ts). The done fast path is
+ * taken only when `collect`, `launch` and the `allDone` guard are ours and
+ * `inFlightChanged` is a plain function. Written as XState ActorLogic (the
+ * documented interface of custom actors), delegating to the machine.
  */
-import type { ActorLogic, ActorScope, EventObject } from 'xstate';
+import type { ActorLogic, ActorScope, ActorSystem, AnyActorLogic, AnyActorRef, EventObject } from 'xstate';
+import type { TrialRecord } from '../streams/types.js';
 import type { RolloutEmitted, TurnEmitted } from './events.js';
-import type { RolloutEvent, RolloutInput, rolloutMachine } from './rollout.js';
+import { type RolloutContext, type RolloutEvent, type RolloutInput, rolloutMachine } from './rollout.js';
+import type { TrialInput } from './trial-config.js';
+import { spawnChild, startSpawned, stopChild } from './trial-xstate.js';
 
 type Machine = typeof rolloutMachine;
 type RolloutSnapshot = ReturnType<Machine['getInitialSnapshot']>;
+// biome-ignore lint/suspicious/noExplicitAny: XState's own AnyActorSystem (not exported from the package root)
+type AnyActorSystem = ActorSystem<any>;
+type Scope = ActorScope<RolloutSnapshot, RolloutEvent, AnyActorSystem, RolloutEmitted>;
 
 export type RolloutLogic = ActorLogic<
   RolloutSnapshot,
   RolloutEvent,
   RolloutInput,
-  ActorScope<RolloutSnapshot, RolloutEvent>['system'],
+  AnyActorSystem,
   RolloutEmitted
 >;
 
-/** `machine` (a provided rollout machine) with turn events emitted without a machine step. */
+const DONE = 'xstate.done.actor.';
+type CustomAction = (args: Record<string, unknown>, params: undefined) => void;
+
+/**
+ * A trial's done event as the machine's `collect`, `launch`, `inFlightChanged` apply it, or null when
+ * the machine must take it (an unknown child, or the rollout's last trial).
+ */
+function trialDone(
+  snapshot: RolloutSnapshot,
+  event: { actorId: string; output: TrialRecord },
+  scope: Scope,
+  trial: AnyActorLogic,
+  inFlightChanged: CustomAction,
+): RolloutSnapshot | null {
+  const c = snapshot.context;
+  const i = c.index[event.actorId];
+  if (i === undefined) return null;
+  // collect
+  const record = event.output;
+  const results = c.results.slice();
+  results[i] = record;
+  const running = c.running.filter((id) => id !== event.actorId);
+  // launch
+  const started: TrialInput[] = [];
+  for (let j = c.next; running.length + started.length < c.concurrency && j < c.plan.length; j++) {
+    started.push(c.plan[j]!);
+  }
+  const next = c.next + started.length;
+  if (next >= c.plan.length && running.length + started.length === 0) return null; // allDone: the machine ends it
+  const collected: RolloutContext = Object.assign({}, c, { results, running });
+  const children = Object.assign({}, snapshot.children) as Record<string, AnyActorRef>;
+  const child = children[event.actorId];
+  if (child) {
+    delete children[event.actorId];
+    stopChild(scope, child);
+  }
+  scope.defer(() => scope.emit({ type: 'trial', record }));
+  const group = c.taskTrials[record.taskId] ?? [];
+  if (group.every((j) => results[j] !== null)) {
+    const records = group.map((j) => results[j]!);
+    scope.defer(() => scope.emit({ type: 'task', taskId: record.taskId, records }));
+  }
+  let context = collected;
+  const args = { event, self: scope.self, system: scope.system };
+  if (started.length > 0) {
+    context = Object.assign({}, collected, {
+      next,
+      running: [...running, ...started.map((t) => t.trialId!)],
+    });
+    // tell the batcher the new count before the trials start asking
+    inFlightChanged({ context, ...args }, undefined);
+    for (const input of started) {
+      const ref = spawnChild(scope, trial, 'trial', input.trialId!, input);
+      children[input.trialId!] = ref;
+      startSpawned(scope, ref);
+    }
+  }
+  inFlightChanged({ context, ...args }, undefined);
+  return Object.assign({}, snapshot, { context, children }) as RolloutSnapshot;
+}
+
+/** `machine` (a provided rollout machine) with turn events and trial ends handled without a machine step. */
 export function rolloutLogic(machine: Machine): RolloutLogic {
+  const actions = machine.implementations.actions as Record<string, unknown>;
+  const ours = rolloutMachine.implementations.actions as Record<string, unknown>;
+  const inFlightChanged = actions.inFlightChanged as CustomAction;
+  const trial = (machine.implementations.actors as Record<string, AnyActorLogic>).trial!;
+  const fastDone =
+    machine.config === rolloutMachine.config &&
+    actions.collect === ours.collect &&
+    actions.launch === ours.launch &&
+    machine.implementations.guards.allDone === rolloutMachine.implementations.guards.allDone &&
+    typeof inFlightChanged === 'function' &&
+    !('resolve' in inFlightChanged);
   return {
     config: machine.config,
     transition: (snapshot, event, scope) => {
-      if ((event as EventObject).type === 'turn' && snapshot.status === 'active') {
+      const { type } = event as EventObject;
+      if (type === 'turn' && snapshot.status === 'active') {
         scope.emit(event as TurnEmitted);
         return snapshot;
+      }
+      if (fastDone && snapshot.status === 'active' && type.startsWith(DONE) && snapshot.value === 'running') {
+        const done = event as unknown as { actorId: string; output: TrialRecord };
+        const next = trialDone(snapshot, done, scope, trial, inFlightChanged);
+        if (next !== null) return next;
       }
       return machine.transition(snapshot, event, scope as never);
     },

@@ -174,6 +174,32 @@ describe('rollout machine', () => {
     }
   });
 
+  it('createRolloutActor (trial ends without a machine step) and the machine give the same snapshots, events and batches', async () => {
+    // fewer slots than trials: each trial end collects its record and launches the next trial
+    const input = { ...base, concurrency: 5 };
+    const run = async (fast: boolean) => {
+      const client = new PolicyClient(randomPolicy());
+      const actor = fast
+        ? createRolloutActor({ ...input, policy: client })
+        : createActor(rolloutWithPolicy(client), { input });
+      const events: unknown[] = [];
+      const snapshots: string[] = [];
+      actor.on('*', (e) => events.push(e));
+      actor.subscribe(() => snapshots.push(JSON.stringify(actor.getPersistedSnapshot())));
+      actor.start();
+      await finished(actor);
+      return { output: actor.getSnapshot().output, events, snapshots, batches: client.stats.batchSizes };
+    };
+    const fast = await run(true);
+    const slow = await run(false);
+    expect(fast.output).toHaveLength(12);
+    expect(fast.output).toEqual(slow.output);
+    expect(JSON.stringify(fast.events)).toBe(JSON.stringify(slow.events));
+    expect(fast.snapshots).toEqual(slow.snapshots);
+    expect(fast.batches).toEqual(slow.batches);
+    expect(Math.max(...fast.batches)).toBe(5);
+  });
+
   it('an empty task list finishes at once with no records', async () => {
     const { records, events } = await collect({ envId: PIT, tasks: [], policy: randomPolicy() });
     expect(records).toEqual([]);
