@@ -2,7 +2,8 @@
  * One play reply applied to a state, as the reference does it (§8): project
  * the text; an action steps the env, an unparseable reply takes the env's
  * invalid step; the turn is recorded in history format. The trial engine's
- * turns and replays of recorded trials (train/lesson-use.ts) share it.
+ * turns and replays of recorded trials (train/lesson-use.ts) share it;
+ * `applyAction` is the step-and-record half (also what tests play actions with).
  */
 import type { AnyEnvDefinition, HistoryRecord, Json, Projection, StepResult } from './types.js';
 
@@ -12,16 +13,25 @@ export interface AppliedReply {
   record: HistoryRecord;
 }
 
-export function applyReply(env: AnyEnvDefinition, state: Json, text: string): AppliedReply {
-  const projection = env.project(text) as Projection<unknown>;
-  const valid = projection.kind === 'action';
-  const result: StepResult<Json> = valid ? env.step(state, projection.action) : env.stepInvalid(state);
+/** One action (null: an invalid reply) applied to a state, and the turn in history format. */
+export function applyAction(
+  env: AnyEnvDefinition,
+  state: Json,
+  action: unknown,
+): { result: StepResult<Json>; record: HistoryRecord } {
+  const result: StepResult<Json> = action !== null ? env.step(state, action) : env.stepInvalid(state);
   const record: HistoryRecord = {
-    action: env.describeAction(valid ? projection.action : null),
+    action: env.describeAction(action),
     observation: env.observe(result.state),
     reward: result.reward,
     done: result.done,
     won: result.won,
   };
+  return { result, record };
+}
+
+export function applyReply(env: AnyEnvDefinition, state: Json, text: string): AppliedReply {
+  const projection = env.project(text) as Projection<unknown>;
+  const { result, record } = applyAction(env, state, projection.kind === 'action' ? projection.action : null);
   return { projection, result, record };
 }

@@ -4,23 +4,9 @@ import type { HistoryRecord, MemoryMode } from '../../../src/envs/core/types.js'
 import { readPlan, sokoban, solverTurn } from '../../../src/envs/sokoban/index.js';
 import type { SokobanAction, SokobanState } from '../../../src/envs/sokoban/rules.js';
 import { solve } from '../../../src/envs/sokoban/solver.js';
+import { playActions } from '../play.js';
 
-function playTurns(start: SokobanState, turns: SokobanAction[]) {
-  let state = start;
-  const history: HistoryRecord[] = [];
-  for (const a of turns) {
-    const r = sokoban.step(state, a);
-    state = r.state;
-    history.push({
-      action: sokoban.describeAction(a),
-      observation: sokoban.observe(state),
-      reward: r.reward,
-      done: r.done,
-      won: r.won,
-    });
-  }
-  return { state, history };
-}
+const playTurns = (start: SokobanState, turns: SokobanAction[]) => playActions(sokoban, start, turns);
 
 /** Attempt 1 plays `turns` and is reflected on; returns the context maker for attempt 2. */
 function afterAttempt(s0: SokobanState, turns: SokobanAction[], memoryMode: MemoryMode = 'reflection_only') {

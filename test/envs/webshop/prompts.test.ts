@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AttemptMemory, HistoryRecord, MemoryMode } from '../../../src/envs/core/types.js';
 import { fetchHistory, instructionOf, type WebShopState, webshop } from '../../../src/envs/webshop/index.js';
+import { playActions } from '../play.js';
 
 const params = webshop.presets.default!;
 const s0 = webshop.initial(2024, params);
@@ -11,16 +12,9 @@ function run(n: number): { state: WebShopState; history: HistoryRecord[] } {
   let state = s0;
   const history: HistoryRecord[] = [];
   for (let t = 0; t < n; t++) {
-    const action = webshop.expertAction!(state)!;
-    const r = webshop.step(state, action);
-    state = r.state;
-    history.push({
-      action: webshop.describeAction(action),
-      observation: webshop.observe(state),
-      reward: r.reward,
-      done: r.done,
-      won: r.won,
-    });
+    const turn = playActions(webshop, state, [webshop.expertAction!(state)!]);
+    state = turn.state;
+    history.push(...turn.history);
   }
   return { state, history };
 }
