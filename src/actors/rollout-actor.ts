@@ -25,7 +25,7 @@ import type { TrialRecord } from '../streams/types.js';
 import type { RolloutEmitted, TurnEmitted } from './events.js';
 import { type RolloutContext, type RolloutEvent, type RolloutInput, rolloutMachine } from './rollout.js';
 import type { TrialInput } from './trial-config.js';
-import { spawnChild, startSpawned, stopChild } from './trial-xstate.js';
+import { copyChildren, spawnChild, startSpawned, stopChild } from './trial-xstate.js';
 
 type Machine = typeof rolloutMachine;
 type RolloutSnapshot = ReturnType<Machine['getInitialSnapshot']>;
@@ -71,12 +71,9 @@ function trialDone(
   const next = c.next + started.length;
   if (next >= c.plan.length && running.length + started.length === 0) return null; // allDone: the machine ends it
   const collected: RolloutContext = Object.assign({}, c, { results, running });
-  const children = Object.assign({}, snapshot.children) as Record<string, AnyActorRef>;
-  const child = children[event.actorId];
-  if (child) {
-    delete children[event.actorId];
-    stopChild(scope, child);
-  }
+  const child = (snapshot.children as Record<string, AnyActorRef | undefined>)[event.actorId];
+  const children = copyChildren(snapshot.children, event.actorId);
+  if (child) stopChild(scope, child);
   scope.defer(() => scope.emit({ type: 'trial', record }));
   const group = c.taskTrials[record.taskId] ?? [];
   if (group.every((j) => results[j] !== null)) {

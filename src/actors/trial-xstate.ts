@@ -69,3 +69,20 @@ export function stopChild(scope: Scope, child: AnyActorRef): void {
   }
   scope.defer(() => scope.stopChild(child));
 }
+
+/**
+ * A copy of a snapshot's `children` without `drop`, for a step that then adds spawned children (XState
+ * copies them with a spread). Built as a dictionary-mode object: the rollout's children are keyed by
+ * trial ids never seen before, and on V8 a fast-mode copy creates one hidden class per key, measured
+ * ~65 µs for 64 children against ~10 µs this way. Same keys, values and order.
+ */
+export function copyChildren(
+  children: Record<string, AnyActorRef | undefined>,
+  drop: string,
+): Record<string, AnyActorRef | undefined> {
+  const copy: Record<string, AnyActorRef | undefined> = { a: undefined, b: undefined };
+  delete copy.a; // deleting a property other than the last one switches V8 to dictionary mode
+  delete copy.b;
+  for (const id in children) if (id !== drop) copy[id] = children[id];
+  return copy;
+}
