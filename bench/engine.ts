@@ -11,7 +11,7 @@
  * bench checks that they took the same number of turns.
  *
  * Prints, per env, the turns/s of each over BENCH_RUNS timed runs (default
- * 12) of BENCH_TASKS tasks (default 128) × 3 attempts with reflection, after
+ * 20) of BENCH_TASKS tasks (default 128) × 3 attempts with reflection, after
  * BENCH_WARMUP untimed runs of each (default 5), and the ratio engine ÷ plain.
  * Goal: ≥ 0.5. Robust against this Node's garbage-collector cycles, which
  * made single short runs swing 2× (measured: docs/architecture.md,
@@ -19,7 +19,9 @@
  * two alternate which goes first (a collection the previous run left due lands
  * on each side alike), and the rate is total turns ÷ total time over all timed
  * runs (every collection counted once, where it fell) rather than the median
- * of short runs. The range of the per-run ratios is printed too.
+ * of short runs. The range of the per-run ratios is printed too, and the ratio
+ * in CPU time of this process (a check: far from the wall-clock ratio, other
+ * jobs took the CPU during the run).
  * Measurements and where the time goes: docs/architecture.md, Benchmarks.
  */
 import Table from 'cli-table3';
@@ -32,7 +34,7 @@ import { randomPolicy } from '../src/policy/scripted.js';
 import type { Policy } from '../src/policy/types.js';
 import type { TurnSample } from '../src/streams/types.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 12);
+const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const TASKS = Number(process.env.BENCH_TASKS ?? 128);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const ATTEMPTS = 3;
@@ -159,10 +161,14 @@ async function engineRun(
   return turns;
 }
 
-async function timed(run: () => Promise<number>): Promise<{ turns: number; ms: number }> {
+/** Wall time and this process's CPU time (all its threads; other processes' load does not count). */
+async function timed(run: () => Promise<number>): Promise<{ turns: number; ms: number; cpu: number }> {
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   const turns = await run();
-  return { turns, ms: performance.now() - start };
+  const ms = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
+  return { turns, ms, cpu: (cpu.user + cpu.system) / 1000 };
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
@@ -171,7 +177,7 @@ async function main(): Promise<void> {
   registerBuiltinEnvs();
   const only = process.argv[2]?.toLowerCase();
   const table = new Table({
-    head: ['env', 'turns/run', 'plain turns/s', 'engine turns/s', 'engine ÷ plain', 'per run'],
+    head: ['env', 'turns/run', 'plain turns/s', 'engine turns/s', 'engine ÷ plain', 'per run', 'CPU time'],
     style: { head: [] },
   });
   const policy = randomPolicy();
@@ -184,7 +190,7 @@ async function main(): Promise<void> {
       await plainRun(env, params, seeds, policy);
       await engineRun(env, params, seeds, policy);
     }
-    const total = { plain: 0, engine: 0, turns: 0 };
+    const total = { plain: 0, engine: 0, plainCpu: 0, engineCpu: 0, turns: 0 };
     const ratios: number[] = [];
     let turns = 0;
     for (let r = 0; r < RUNS; r++) {
@@ -198,6 +204,8 @@ async function main(): Promise<void> {
       turns = e.turns;
       total.plain += p.ms;
       total.engine += e.ms;
+      total.plainCpu += p.cpu;
+      total.engineCpu += e.cpu;
       total.turns += e.turns;
       ratios.push(p.ms / e.ms);
     }
@@ -211,6 +219,7 @@ async function main(): Promise<void> {
       fmt(engineRate),
       `${ratio.toFixed(2)}${ratio >= 0.5 ? '' : '  (below goal 0.5)'}`,
       `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
+      (total.plainCpu / total.engineCpu).toFixed(2),
     ]);
     console.error(`  measured ${env.id}`);
   }
