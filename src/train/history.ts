@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { ParseError } from '../util/errors.js';
 import type { RolloutSummary } from './evaluate.js';
+import type { LogprobShift } from './logprob-shift.js';
 
 export interface HistoryEntry {
   step: number;
@@ -30,6 +31,8 @@ export interface HistoryEntry {
     policyVersion: number;
   };
   advantages?: { mean: number; meanAbs: number; std: number; nonZero: number };
+  /** Mean change of play replies' log-prob over the step, by advantage sign (logprob-shift.ts). */
+  shift?: LogprobShift;
   /** Validation on the fixed set, when this step validated. */
   validation?: RolloutSummary;
   checkpoint?: string;

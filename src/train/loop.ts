@@ -23,10 +23,12 @@ import { trainingTokens } from '../policy/onnx/tokens.js';
 import { randomPolicy } from '../policy/scripted.js';
 import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
 import { rolloutStreams } from '../streams/bridge.js';
+import type { TurnSample } from '../streams/types.js';
 import { deriveSeed } from '../util/rng.js';
 import { type TrainConfig, trainingPlan, trajGammaOf, validationOptions } from './config.js';
 import { type RolloutSummary, summarize, validate } from './evaluate.js';
 import { appendHistory, type HistoryEntry, readHistory } from './history.js';
+import { logprobShift } from './logprob-shift.js';
 import { line, seconds, type TrainIO } from './progress.js';
 import { type TrainReport, writeReport } from './report.js';
 import { ensureWarmStart, envOf, formatPass, modelOf, warmStartDir } from './warmstart.js';
@@ -46,6 +48,8 @@ export interface TrainResult {
 export function outDirOf(c: TrainConfig): string {
   return c.out ?? join('runs', `train-${envOf(c).envId}-${c.algo}-s${c.seed}`);
 }
+
+const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
 
 function advantageStats(a: readonly number[]): HistoryEntry['advantages'] {
   const n = a.length || 1;
@@ -67,6 +71,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
   const warm = await ensureWarmStart(c, io);
   const tok = loadBuiltinTokenizer();
   const codec = { tokenizer: tok.tokenizer, chatTemplate: tok.chatTemplate! };
+  const tokensOf = (s: TurnSample) => trainingTokens(s, codec);
   const logger = (m: string) => line(io, m);
   const trainer = await Trainer.create(
     trainerConfig({
@@ -90,7 +95,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
       logger,
       ...(options.resume ? { resume: true } : {}),
       initialParams: warm.params,
-      tokens: (s) => trainingTokens(s, codec),
+      tokens: tokensOf,
     },
   );
   let policy: OnnxPolicy;
@@ -187,6 +192,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
         invalidPenalty: c.invalidPenalty,
       });
       const stats = await trainer.trainPpo(batch);
+      const shift = await logprobShift(batch, tokensOf, (t) => trainer.responseLogprobs(t));
       await policy.setWeights(trainer.params, trainer.policyVersion);
       const entry: HistoryEntry = {
         step,
@@ -207,11 +213,12 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
           policyVersion: stats.policyVersion,
         },
         advantages: advantageStats(batch.advantages),
+        shift,
       };
       line(
         io,
         `step ${step}/${c.steps} rollout ${formatPass(rollout)} invalid ${rollout.invalidRate.toFixed(3)} return ${rollout.episodeReturn.toFixed(2)} | ` +
-          `loss ${stats.loss.toFixed(4)} entropy ${stats.entropy.toFixed(3)} kl ${stats.approxKl.toFixed(4)} |A| ${entry.advantages!.meanAbs.toFixed(3)} | ${seconds(Date.now() - t0)}`,
+          `loss ${stats.loss.toFixed(4)} entropy ${stats.entropy.toFixed(3)} kl ${stats.approxKl.toFixed(4)} |A| ${entry.advantages!.meanAbs.toFixed(3)} Δlogp A>0 ${signed(shift.positive)} A<0 ${signed(shift.negative)} | ${seconds(Date.now() - t0)}`,
       );
       if (step % c.validation.every === 0 || step === c.steps) entry.validation = await validationOf(step);
       if (step === c.steps && !stats.checkpoint) entry.checkpoint = await trainer.checkpoint();

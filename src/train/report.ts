@@ -87,6 +87,14 @@ export function reportCharts(r: TrainReport): Chart[] {
       ],
     },
     {
+      title: 'Reply log-prob change over each step (nats; healthy: A>0 up, A<0 down)',
+      x: steps.map((e) => e.step),
+      series: [
+        { label: 'play replies with A > 0', values: steps.map((e) => num(e.shift?.positive)) },
+        { label: 'play replies with A < 0', values: steps.map((e) => num(e.shift?.negative)) },
+      ],
+    },
+    {
       title: 'Invalid reply rate and mean attempt return',
       x: h.map((e) => e.step),
       series: [

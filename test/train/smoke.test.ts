@@ -71,6 +71,9 @@ describe('lamer train (smoke)', () => {
       expect(h.train!.stopped).toBe(false);
       expect(h.advantages!.nonZero).toBeGreaterThan(0);
       expect(h.rollout!.trials).toBe(4);
+      // the step's log-prob shift of the scored play replies, by advantage sign
+      expect(h.shift!.positiveCount + h.shift!.negativeCount).toBeGreaterThan(0);
+      expect(Number.isFinite(h.shift!.positive) && Number.isFinite(h.shift!.negative)).toBe(true);
     }
     expect(steps[1]!.train!.policyVersion).toBeGreaterThan(steps[0]!.train!.policyVersion);
     expect(steps[1]!.train!.loss).not.toBe(steps[0]!.train!.loss);
@@ -107,6 +110,7 @@ describe('lamer train (smoke)', () => {
     expect(html).toContain('random actions (floor)');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // nothing loaded from elsewhere
     expect(lines.join('')).toContain('step 2/2');
+    expect(lines.join('')).toMatch(/Δlogp A>0 [+-]\d/);
     expect(existsSync(join(ws.dir, 'warmstart.json'))).toBe(true);
   }, 120_000);
 

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { recordedTokens, Trainer } from '../../src/learner/trainer/index.js';
+import { logprobShift } from '../../src/train/logprob-shift.js';
+import { BAD, credited, GOOD, PROMPT, sample, tinyTrainerConfig } from '../learner/trainer/fixtures.js';
+
+describe('logprobShift', () => {
+  it('reports the mean log-prob change of positive- and negative-advantage play replies over a step', async () => {
+    const trainer = await Trainer.create(tinyTrainerConfig(), { logger: () => {} });
+    const samples = [
+      sample({ prompt: PROMPT, response: GOOD, turn: 0 }),
+      sample({ prompt: PROMPT, response: BAD, turn: 1 }),
+      sample({ prompt: PROMPT, response: GOOD, turn: 2 }),
+      { ...sample({ prompt: PROMPT, response: BAD, turn: 3 }), phase: 'reflect' as const },
+    ];
+    // the sampling policy's log-probs: the trainer's weights before the step
+    const before = await trainer.responseLogprobs(samples.map(recordedTokens));
+    samples.forEach((s, i) => {
+      s.logprobs = before[i]!;
+    });
+    const batch = credited(samples, [1, -1, 0, 1]);
+    await trainer.trainPpo(batch);
+    const shift = await logprobShift(batch, recordedTokens, (t) => trainer.responseLogprobs(t));
+    // the zero-advantage reply and the reflection are not counted
+    expect([shift.positiveCount, shift.negativeCount]).toEqual([1, 1]);
+    expect(shift.positive).toBeGreaterThan(0);
+    expect(shift.negative).toBeLessThan(0);
+    const after = await trainer.responseLogprobs([recordedTokens(samples[0]!)]);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    expect(shift.positive).toBeCloseTo(sum(after[0]!) - sum(before[0]!), 5);
+    await trainer.dispose();
+  });
+
+  it('is zero with no scored play replies', async () => {
+    const shift = await logprobShift(credited([], []), recordedTokens, async () => []);
+    expect(shift).toEqual({ positive: 0, positiveCount: 0, negative: 0, negativeCount: 0 });
+  });
+});
