@@ -98,4 +98,12 @@ describe('train config', () => {
     expect(() => loadTrainConfig({ file: '/nonexistent/x.json' })).toThrow(/cannot read config file/);
     expect(() => loadTrainConfig({ file: configFile('[1]') })).toThrow(/JSON object/);
   });
+
+  it('the example config (examples/train-minesweeper-4layer.json) is valid over the quick preset', () => {
+    const c = loadTrainConfig({
+      file: 'examples/train-minesweeper-4layer.json',
+      overrides: { env: 'minesweeper' },
+    });
+    expect([c.model.nLayers, c.tasksPerStep, c.ppo.lr, c.warmStart.steps]).toEqual([4, 8, 1e-4, 1000]);
+  });
 });
