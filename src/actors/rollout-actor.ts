@@ -6,7 +6,8 @@
  *   `forwardTurn` emit), and it comes once per LLM call.
  * - a trial's done event, unless it is the last one (the machine then ends
  *   the rollout): the machine's `collect`, `launch` and `inFlightChanged`
- *   applied in its order (the record stored, the trial child stopped, the
+ *   applied in its order, through the same update functions
+ *   (`collectUpdate`, `trialsToStart` in rollout.ts) (the record stored, the trial child stopped, the
  *   `trial` and `task` emits deferred, the next trials spawned and started
  *   after the step as XState spawns, trial-xstate.ts). Its macrostep (four
  *   snapshot rebuilds, two copies of the children map, microstep sets, the
@@ -23,9 +24,22 @@
 import type { ActorLogic, ActorScope, ActorSystem, AnyActorLogic, AnyActorRef, EventObject } from 'xstate';
 import type { TrialRecord } from '../streams/types.js';
 import type { RolloutEmitted, TurnEmitted } from './events.js';
-import { type RolloutContext, type RolloutEvent, type RolloutInput, rolloutMachine } from './rollout.js';
-import type { TrialInput } from './trial-config.js';
-import { copyChildren, spawnChild, startSpawned, stopChild } from './trial-xstate.js';
+import {
+  collectUpdate,
+  type RolloutContext,
+  type RolloutEvent,
+  type RolloutInput,
+  rolloutMachine,
+  trialsToStart,
+} from './rollout.js';
+import {
+  type CustomAction,
+  copyChildren,
+  plainAction,
+  spawnChild,
+  startSpawned,
+  stopChild,
+} from './trial-xstate.js';
 
 type Machine = typeof rolloutMachine;
 type RolloutSnapshot = ReturnType<Machine['getInitialSnapshot']>;
@@ -42,7 +56,6 @@ export type RolloutLogic = ActorLogic<
 >;
 
 const DONE = 'xstate.done.actor.';
-type CustomAction = (args: Record<string, unknown>, params: undefined) => void;
 
 /**
  * A trial's done event as the machine's `collect`, `launch`, `inFlightChanged` apply it, or null when
@@ -58,16 +71,9 @@ function trialDone(
   const c = snapshot.context;
   const i = c.index[event.actorId];
   if (i === undefined) return null;
-  // collect
   const record = event.output;
-  const results = c.results.slice();
-  results[i] = record;
-  const running = c.running.filter((id) => id !== event.actorId);
-  // launch
-  const started: TrialInput[] = [];
-  for (let j = c.next; running.length + started.length < c.concurrency && j < c.plan.length; j++) {
-    started.push(c.plan[j]!);
-  }
+  const { results, running, task } = collectUpdate(c, i, event.actorId, record);
+  const started = trialsToStart(c, running);
   const next = c.next + started.length;
   if (next >= c.plan.length && running.length + started.length === 0) return null; // allDone: the machine ends it
   const collected: RolloutContext = Object.assign({}, c, { results, running });
@@ -75,11 +81,7 @@ function trialDone(
   const children = copyChildren(snapshot.children, event.actorId);
   if (child) stopChild(scope, child);
   scope.defer(() => scope.emit({ type: 'trial', record }));
-  const group = c.taskTrials[record.taskId] ?? [];
-  if (group.every((j) => results[j] !== null)) {
-    const records = group.map((j) => results[j]!);
-    scope.defer(() => scope.emit({ type: 'task', taskId: record.taskId, records }));
-  }
+  if (task !== null) scope.defer(() => scope.emit({ type: 'task', taskId: record.taskId, records: task }));
   let context = collected;
   const args = { event, self: scope.self, system: scope.system };
   if (started.length > 0) {
@@ -103,15 +105,13 @@ function trialDone(
 export function rolloutLogic(machine: Machine): RolloutLogic {
   const actions = machine.implementations.actions as Record<string, unknown>;
   const ours = rolloutMachine.implementations.actions as Record<string, unknown>;
-  const inFlightChanged = actions.inFlightChanged as CustomAction;
+  const inFlightChanged = plainAction(actions, 'inFlightChanged');
   const trial = (machine.implementations.actors as Record<string, AnyActorLogic>).trial!;
   const fastDone =
     machine.config === rolloutMachine.config &&
     actions.collect === ours.collect &&
     actions.launch === ours.launch &&
-    machine.implementations.guards.allDone === rolloutMachine.implementations.guards.allDone &&
-    typeof inFlightChanged === 'function' &&
-    !('resolve' in inFlightChanged);
+    machine.implementations.guards.allDone === rolloutMachine.implementations.guards.allDone;
   return {
     config: machine.config,
     transition: (snapshot, event, scope) => {
@@ -120,7 +120,13 @@ export function rolloutLogic(machine: Machine): RolloutLogic {
         scope.emit(event as TurnEmitted);
         return snapshot;
       }
-      if (fastDone && snapshot.status === 'active' && type.startsWith(DONE) && snapshot.value === 'running') {
+      if (
+        fastDone &&
+        inFlightChanged !== null &&
+        snapshot.status === 'active' &&
+        type.startsWith(DONE) &&
+        snapshot.value === 'running'
+      ) {
         const done = event as unknown as { actorId: string; output: TrialRecord };
         const next = trialDone(snapshot, done, scope, trial, inFlightChanged);
         if (next !== null) return next;

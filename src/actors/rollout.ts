@@ -114,6 +114,35 @@ function failedRecord(plan: TrialInput, error: unknown): TrialRecord {
   };
 }
 
+/*
+ * The context updates of the machine's `collect` and `launch` actions, as pure functions (the actions
+ * below call them; rollout-actor.ts applies the same updates without a machine step).
+ */
+
+/** A finished trial's record stored at plan index `i`; `task`: all of its task's records once complete. */
+export function collectUpdate(
+  c: RolloutContext,
+  i: number,
+  actorId: string,
+  record: TrialRecord,
+): { results: (TrialRecord | null)[]; running: string[]; task: TrialRecord[] | null } {
+  const results = c.results.slice();
+  results[i] = record;
+  const running = c.running.filter((id) => id !== actorId);
+  const group = c.taskTrials[record.taskId] ?? [];
+  const task = group.every((j) => results[j] !== null) ? group.map((j) => results[j]!) : null;
+  return { results, running, task };
+}
+
+/** The next trials of the plan that fit beside `running` under the concurrency limit. */
+export function trialsToStart(c: RolloutContext, running: readonly string[]): TrialInput[] {
+  const started: TrialInput[] = [];
+  for (let i = c.next; running.length + started.length < c.concurrency && i < c.plan.length; i++) {
+    started.push(c.plan[i]!);
+  }
+  return started;
+}
+
 export const rolloutMachine = setup({
   types: {
     input: {} as RolloutInput,
@@ -125,10 +154,7 @@ export const rolloutMachine = setup({
   actors: { trial: trialMachine },
   actions: {
     launch: enqueueActions(({ context: c, enqueue }) => {
-      const started: TrialInput[] = [];
-      for (let i = c.next; c.running.length + started.length < c.concurrency && i < c.plan.length; i++) {
-        started.push(c.plan[i]!);
-      }
+      const started = trialsToStart(c, c.running);
       if (started.length === 0) return;
       enqueue.assign({
         next: c.next + started.length,
@@ -143,15 +169,11 @@ export const rolloutMachine = setup({
       const i = c.index[e.actorId];
       if (i === undefined) return;
       const record = 'output' in e ? e.output : failedRecord(c.plan[i]!, e.error);
-      const results = c.results.slice();
-      results[i] = record;
-      enqueue.assign({ results, running: c.running.filter((id) => id !== e.actorId) });
+      const { results, running, task } = collectUpdate(c, i, e.actorId, record);
+      enqueue.assign({ results, running });
       enqueue.stopChild(e.actorId);
       enqueue.emit({ type: 'trial', record });
-      const group = c.taskTrials[record.taskId] ?? [];
-      if (group.every((j) => results[j] !== null)) {
-        enqueue.emit({ type: 'task', taskId: record.taskId, records: group.map((j) => results[j]!) });
-      }
+      if (task !== null) enqueue.emit({ type: 'task', taskId: record.taskId, records: task });
     }),
     forwardTurn: emit(({ event }) => event as TurnEmitted),
     inFlightChanged: () => {},

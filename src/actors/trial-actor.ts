@@ -43,7 +43,7 @@ import {
   prepareReflectionUpdate,
   startAttemptUpdate,
 } from './trial-setup.js';
-import { spawnChild, startSpawned, stopChild } from './trial-xstate.js';
+import { plainAction, spawnChild, startSpawned, stopChild } from './trial-xstate.js';
 
 type Machine = typeof trialMachine;
 type TrialSnapshot = ReturnType<Machine['getInitialSnapshot']>;
@@ -132,23 +132,20 @@ function ask(children: Record<string, AnyActorRef | undefined>, context: TrialCo
   if (context.request !== null) children.policy?.send({ type: 'ask', request: context.request });
 }
 
-type CustomAction = (args: Record<string, unknown>, params: undefined) => void;
-
 /** `machine` (a provided default trial machine) with its start and replies computed without a macrostep. */
 export function trialLogic(machine: Machine): Machine | TrialLogic {
   const actions = machine.implementations.actions as Record<string, unknown>;
   const ours = trialMachine.implementations.actions as Record<string, unknown>;
   const guards = machine.implementations.guards as Record<string, unknown>;
   const ourGuards = trialMachine.implementations.guards as Record<string, unknown>;
-  const trialEnded = actions.trialEnded as CustomAction;
+  const trialEnded = plainAction(actions, 'trialEnded');
   const generate = (machine.implementations.actors as Record<string, AnyActorLogic>).generate!;
   // only our default machine (same states, possibly other actors, another plain `trialEnded`)
   if (
     machine.config !== trialMachine.config ||
     FAST_ACTIONS.some((name) => actions[name] !== ours[name]) ||
     FAST_GUARDS.some((name) => guards[name] !== ourGuards[name]) ||
-    typeof trialEnded !== 'function' ||
-    'resolve' in trialEnded
+    trialEnded === null
   ) {
     return machine;
   }

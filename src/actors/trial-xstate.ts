@@ -86,3 +86,15 @@ export function copyChildren(
   for (const id in children) if (id !== drop) copy[id] = children[id];
   return copy;
 }
+
+/** A custom action as XState calls it: `(args, params)`. */
+export type CustomAction = (args: Record<string, unknown>, params: undefined) => void;
+
+/**
+ * The named action `name` of `actions` when it is a plain function that a fast path may call itself
+ * (XState's built-in actions such as `assign` carry a `resolve`), else null.
+ */
+export function plainAction(actions: Record<string, unknown>, name: string): CustomAction | null {
+  const action = actions[name];
+  return typeof action === 'function' && !('resolve' in action) ? (action as CustomAction) : null;
+}
