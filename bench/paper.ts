@@ -18,9 +18,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTrainerCheckpoint } from '../src/learner/trainer/index.js';
 import { OnnxPolicy } from '../src/policy/onnx/policy.js';
-import { randomPolicy } from '../src/policy/scripted.js';
 import { type Algo, loadTrainConfig, type TrainConfig, validationOptions } from '../src/train/config.js';
-import { type RolloutSummary, validate } from '../src/train/evaluate.js';
+import { type RolloutSummary, validate, validationFloor } from '../src/train/evaluate.js';
 import { runTraining } from '../src/train/loop.js';
 import type { TrainReport } from '../src/train/report.js';
 import { envOf, modelOf } from '../src/train/warmstart.js';
@@ -117,8 +116,7 @@ async function floorOf(env: string): Promise<Floor> {
   const c = loadTrainConfig({ preset: 'paper', overrides: { env } });
   const play = async (preset?: string) => {
     const { envId, params } = envOf(preset ? { ...c, envPreset: preset } : c);
-    const o = { ...validationOptions(c, envId, params), runId: 'validation-random' };
-    return (await validate(randomPolicy(), o)).summary;
+    return validationFloor(validationOptions(c, envId, params));
   };
   return { final: await play(), harder: await play(ENVS[env]!.harder) };
 }

@@ -12,6 +12,7 @@ import { invalidActionRate } from '../metrics/invalid-action-rate.js';
 import { passAtK } from '../metrics/pass-at-k.js';
 import { reward } from '../metrics/reward.js';
 import { trajectoryEntropy } from '../metrics/trajectory-entropy.js';
+import { randomPolicy } from '../policy/scripted.js';
 import type { Policy, SamplingSettings } from '../policy/types.js';
 import type { TaskGroup } from '../streams/bridge.js';
 import { latestByKey, type MetricEvent } from '../streams/metric.js';
@@ -115,4 +116,9 @@ export async function validate(
     policy,
   });
   return { summary: await summarize(records, o.attempts), records };
+}
+
+/** The floor learning must beat: uniformly random admissible actions on the same validation tasks. */
+export async function validationFloor(o: ValidationOptions): Promise<RolloutSummary> {
+  return (await validate(randomPolicy(), { ...o, runId: 'validation-random' })).summary;
 }

@@ -20,13 +20,12 @@ import { reward } from '../metrics/reward.js';
 import { consoleTable } from '../metrics/sinks/console-table.js';
 import { OnnxPolicy } from '../policy/onnx/policy.js';
 import { trainingTokens } from '../policy/onnx/tokens.js';
-import { randomPolicy } from '../policy/scripted.js';
 import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
 import { rolloutStreams } from '../streams/bridge.js';
 import type { TurnSample } from '../streams/types.js';
 import { deriveSeed } from '../util/rng.js';
 import { type TrainConfig, trainingPlan, trajGammaOf, validationOptions } from './config.js';
-import { type RolloutSummary, summarize, validate } from './evaluate.js';
+import { type RolloutSummary, summarize, validate, validationFloor } from './evaluate.js';
 import { appendHistory, type HistoryEntry, readHistory } from './history.js';
 import { logprobShift } from './logprob-shift.js';
 import { line, seconds, type TrainIO } from './progress.js';
@@ -124,11 +123,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
     io,
     `training ${c.algo} on ${envId}: ${c.steps} steps × ${c.tasksPerStep} tasks × ${plan.trialsPerTask} trials × ${plan.attempts} attempt(s); out ${out}`,
   );
-  // The floor learning must beat: uniformly random admissible actions on the same validation tasks.
-  const { summary: floor } = await validate(randomPolicy(), {
-    ...validationOptions(c, envId, params),
-    runId: 'validation-random',
-  });
+  const floor = await validationFloor(validationOptions(c, envId, params));
   line(io, `validation floor (random admissible actions): ${formatPass(floor)}`);
   const history: HistoryEntry[] = [];
   try {

@@ -74,9 +74,9 @@ export function envOf(c: TrainConfig): { envId: string; params: Json } {
  * model trained on other prompt wording is not reused when the prompts change.
  */
 export function promptFingerprint(c: TrainConfig): string {
-  registerBuiltinEnvs();
-  const env = getEnv(c.env);
-  const initial = env.initial(1, resolveParams(env, c.envPreset));
+  const { envId, params } = envOf(c);
+  const env = getEnv(envId);
+  const initial = env.initial(1, params);
   const prompts = env.prompts[c.style];
   const play = prompts.play({
     initial,
