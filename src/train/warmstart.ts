@@ -187,6 +187,7 @@ export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> 
       miniBatchSize: w.batchSize,
       microBatchSize: Math.min(16, w.batchSize),
       overlong: 'truncate-prompt',
+      lossAgg: w.lossAgg,
       checkpoint: { ...checkpointsOf(dir), every: w.steps },
     }),
     { logger: (m) => line(io, m) },

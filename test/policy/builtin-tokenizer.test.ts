@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { minesweeper, renderCompactBoard } from '../../src/envs/minesweeper/index.js';
 import { builtinTokenizerFiles, loadBuiltinTokenizer, TextTokenizer } from '../../src/policy/tokenizer.js';
 import { applyMerge, toByteLevel, trainBpe } from '../../src/policy/vocab/bpe-trainer.js';
 import {
@@ -10,6 +11,7 @@ import {
   serializeTokenizerFile,
 } from '../../src/policy/vocab/builtin.js';
 import { builtinCorpus } from '../../src/policy/vocab/corpus.js';
+import { Rng } from '../../src/util/rng.js';
 
 const ASSETS = new URL('../../src/policy/assets/', import.meta.url);
 let corpus: string[] | null = null;
@@ -86,6 +88,22 @@ describe('the built-in tokenizer', () => {
     }
     // Merges learned on this corpus must shorten it well below one token per byte.
     expect(tokens / bytes).toBeLessThan(0.75);
+  });
+
+  it('writes a compact MineSweeper board as one token per cell on every preset', () => {
+    for (const [name, params] of Object.entries(minesweeper.presets)) {
+      let state = minesweeper.initial(3, params);
+      const rng = Rng.seeded(3);
+      for (let i = 0; i < 3; i++) {
+        const step = minesweeper.step(state, minesweeper.randomAction(state, rng));
+        if (step.done) break;
+        state = step.state;
+      }
+      // per row: "Row", " r", ":" and one token per cell, hidden (a cell name) or open
+      for (const row of renderCompactBoard(state).split('\n'))
+        expect(tokenizer.encode(row), `${name}: ${row}`).toHaveLength(3 + state.cols);
+    }
+    expect(tokenizer.encode('<action>(8, 8)</action>')).toHaveLength(3);
   });
 
   it('renders the built-in chat template in ChatML with the empty think block', () => {

@@ -88,6 +88,9 @@ describe('train config', () => {
       /attemptBudget: expected a multiple of attempts \(3\)/,
     );
     expect(() => loadTrainConfig({ file: configFile({ stepz: 3 }) })).toThrow(/stepz/);
+    expect(() => loadTrainConfig({ file: configFile({ warmStart: { lossAgg: 'sum' } }) })).toThrow(
+      /warmStart\.lossAgg: .*seq-mean-token-mean/,
+    );
   });
 
   it('unknown presets, unreadable and non-JSON files are named errors', () => {

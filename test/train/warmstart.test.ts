@@ -15,6 +15,7 @@ describe('warm-start folder', () => {
     const others = [
       config({ model: { dModel: 32 } }),
       config({ warmStart: { steps: 7 } }),
+      config({ warmStart: { lossAgg: 'token-mean' } }),
       config({ envPreset: '6x6-4' }),
       config({ style: 'faithful' }),
       config({ env: 'sokoban' }),

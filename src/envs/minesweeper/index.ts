@@ -148,7 +148,7 @@ export {
 export { type Lessons, lessonAction, readLessons } from './lessons.js';
 export { ruleReflection } from './reflection.js';
 // Rendering, parsing, prompts
-export { cellName, renderBoard, renderState } from './render.js';
+export { cellName, renderBoard, renderCompactBoard, renderState } from './render.js';
 // Rules and state
 export {
   allSafeRevealed,

@@ -14,7 +14,7 @@ import type {
   PromptStyle,
   ReflectPromptContext,
 } from '../core/types.js';
-import { renderState } from './render.js';
+import { renderCompactBoard, renderState } from './render.js';
 import type { MinesweeperState } from './rules.js';
 
 /** History windows: the reference grid envs' (core/history.ts). */
@@ -126,7 +126,7 @@ function faithfulReflect(ctx: ReflectPromptContext<MinesweeperState>): string {
 
 /** Compact header: size, mine count and the symbols. */
 export function compactHeader(s: MinesweeperState): string {
-  return `Minesweeper ${s.rows}x${s.cols}, ${s.mines.length} mines. ? hidden, . blank, 1-8 mines around, * mine.`;
+  return `Minesweeper ${s.rows}x${s.cols}, ${s.mines.length} mines. (row, col) hidden, . blank, 1-8 mines around, * mine.`;
 }
 
 function compactActions(history: PlayPromptContext<MinesweeperState>['history']): string {
@@ -150,18 +150,17 @@ export function compactMemory(m: AttemptMemory, mode: MemoryMode): string[] {
 function compactPlay(ctx: PlayPromptContext<MinesweeperState>): string {
   const fresh = ctx.memoryMode === 'none';
   const attempt = fresh ? 0 : ctx.attempt;
-  const lines = [compactHeader(ctx.initial), 'Start:', renderState(ctx.initial)];
+  // One board, the current one (at turn 0 it is the start): every cell name in it is a hidden cell.
+  const lines = [compactHeader(ctx.initial)];
   if (!fresh && attempt > 0) for (const m of ctx.memory) lines.push(...compactMemory(m, ctx.memoryMode));
-  if (ctx.history.length > 0) {
-    lines.push(
-      `Trial ${attempt + 1} actions: ${compactActions(ctx.history)}`,
-      'Now:',
-      renderState(ctx.current),
-    );
-  } else {
-    lines.push(`Trial ${attempt + 1} starts.`);
-  }
-  lines.push('Reveal one ? cell: <action>(row, col)</action>');
+  lines.push(
+    ctx.history.length > 0
+      ? `Trial ${attempt + 1} actions: ${compactActions(ctx.history)}`
+      : `Trial ${attempt + 1} starts.`,
+    'Board:',
+    renderCompactBoard(ctx.current),
+  );
+  lines.push('Reveal one hidden cell: <action>(row, col)</action>');
   return lines.join('\n');
 }
 
@@ -169,10 +168,10 @@ function compactReflect(ctx: ReflectPromptContext<MinesweeperState>): string {
   return [
     compactHeader(ctx.initial),
     'Start:',
-    renderState(ctx.initial),
+    renderCompactBoard(ctx.initial),
     `Trial ${ctx.attempt + 1} failed. Actions: ${compactActions(ctx.history) || 'none'}`,
     'End:',
-    renderState(ctx.current),
+    renderCompactBoard(ctx.current),
     'Write the lesson and a plan: <remark>...</remark>',
   ].join('\n');
 }

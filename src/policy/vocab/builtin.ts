@@ -22,7 +22,21 @@ export const BUILTIN_ADDED_TOKENS: readonly { content: string; special: boolean 
   { content: '</action>', special: false },
   { content: '<remark>', special: false },
   { content: '</remark>', special: false },
+  ...gridCellTokens(9),
 ];
+
+/**
+ * Grid cell names `(1, 1)` … `(9, 9)` (MineSweeper's action and the cells its
+ * memory and lessons name) as whole tokens: a small model then copies a cell
+ * from its own actions or a lesson with one attention step; as five BPE pieces
+ * it had to learn an induction circuit first, and did not in a warm start.
+ */
+function gridCellTokens(size: number): { content: string; special: boolean }[] {
+  const cells: { content: string; special: boolean }[] = [];
+  for (let r = 1; r <= size; r++)
+    for (let c = 1; c <= size; c++) cells.push({ content: `(${r}, ${c})`, special: false });
+  return cells;
+}
 
 /**
  * Qwen2/3's split pattern (punctuation runs, words with one leading non-letter,

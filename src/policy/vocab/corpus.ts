@@ -36,7 +36,7 @@ export const REPRESENTATIVE_TEXTS: readonly string[] = [
 ];
 
 export interface EnvCorpusOptions {
-  /** Seeds played on the default preset (default 4). Other presets differ in size, not in symbols. */
+  /** Seeds played on the default preset (default 4); every other preset is played once. */
   seeds?: number;
   /** Attempts played per seed (default 2: the second one renders memory). */
   attempts?: number;
@@ -47,8 +47,13 @@ export function envCorpus(env: AnyEnvDefinition, options: EnvCorpusOptions = {})
   const seeds = options.seeds ?? 4;
   const attempts = options.attempts ?? 2;
   const out: string[] = [];
-  const params = env.presets[env.defaultPreset];
-  for (let seed = 0; seed < seeds; seed++) {
+  // `seeds` tasks of the default preset, then one of every other preset (bigger boards have more row labels).
+  const others = Object.keys(env.presets).filter((name) => name !== env.defaultPreset);
+  const plays = [...Array.from({ length: seeds }, () => env.defaultPreset), ...others].map(
+    (preset, seed) => ({ preset, seed }),
+  );
+  for (const { preset, seed } of plays) {
+    const params = env.presets[preset];
     const rng = Rng.seeded(deriveSeed(seed, 'tokenizer-corpus', env.id));
     const initial = env.initial(seed, params) as Json;
     const memory: AttemptMemory[] = [];

@@ -9,6 +9,7 @@ import {
   layoutProblems,
   minesweeper,
   parseLayout,
+  renderCompactBoard,
   renderState,
 } from '../../../src/envs/minesweeper/index.js';
 import { ConfigError, ParseError } from '../../../src/util/errors.js';
@@ -88,6 +89,9 @@ describe('layouts', () => {
     expect(formatLayout(layout)).toBe(text);
     const s = boardFromLayout(layout);
     expect(renderState(s)).toBe('Row 1: ? ? ? ?\nRow 2: ? 2 ? ?\nRow 3: ? ? ? ?');
+    expect(renderCompactBoard(s)).toBe(
+      'Row 1:(1, 1)(1, 2)(1, 3)(1, 4)\nRow 2:(2, 1) 2(2, 3)(2, 4)\nRow 3:(3, 1)(3, 2)(3, 3)(3, 4)',
+    );
     expect(layoutOf(s)).toEqual(layout);
     const params = resolveParams(minesweeper, 'default', { layout });
     expect(minesweeper.initial(1, params)).toEqual(s);

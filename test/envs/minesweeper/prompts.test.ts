@@ -8,6 +8,7 @@ import {
   minesweeper,
   PLAY_INSTRUCTIONS,
   RULES,
+  renderCompactBoard,
 } from '../../../src/envs/minesweeper/index.js';
 import { attempt0, attempt1, attempt2, initial, memory } from './fixtures/scenario.js';
 
@@ -104,17 +105,22 @@ describe('faithful prompts reproduce the reference word for word', () => {
 });
 
 describe('compact prompts', () => {
-  it('carry the initial board, memory per mode, the current actions and board, without the rules', () => {
+  it('carry memory per mode, the current actions and only the current board, without the rules', () => {
     const p = playPrompt(2, 2, 'history_and_reflection', 'compact');
     expect(p).not.toContain('# Cell States');
     expect(p).toContain('Minesweeper 6x6, 5 mines.');
-    expect(p).toContain(minesweeper.observe(initial));
     expect(p).toContain('Trial 1 failed (mine at (3, 3)). Actions: (4, 3) (4, 3) no operation (3, 4) (3, 3)');
     expect(p).toContain('Trial 1 lesson: I hit a mine at (3, 3). Avoid it.');
     expect(p).toContain('Trial 2 lesson: none');
-    expect(p).toContain(`Trial 3 actions: (4, 3) no operation\nNow:\n${minesweeper.observe(attempt2.state)}`);
+    expect(p).toContain(
+      `Trial 3 actions: (4, 3) no operation\nBoard:\n${renderCompactBoard(attempt2.state)}`,
+    );
+    expect(p).not.toContain(renderCompactBoard(initial));
     expect(p.endsWith('<action>(row, col)</action>')).toBe(true);
     expect(p.length).toBeLessThan(playPrompt(2, 2, 'history_and_reflection').length / 3);
+    expect(playPrompt(0, 0, 'reflection_only', 'compact')).toContain(
+      `Trial 1 starts.\nBoard:\n${renderCompactBoard(initial)}`,
+    );
 
     const onlyReflection = playPrompt(1, 0, 'reflection_only', 'compact');
     expect(onlyReflection).toContain('Trial 1 lesson:');
@@ -132,15 +138,16 @@ describe('compact prompts', () => {
     );
   });
 
-  it('reflect shows the attempt and its final board and asks for <remark>', () => {
+  it('reflect shows the start, the attempt and its final board and asks for <remark>', () => {
     const r = minesweeper.prompts.compact.reflect({
       initial,
       current: attempt0.state,
       attempt: 0,
       history: attempt0.history,
     });
+    expect(r).toContain(`Start:\n${renderCompactBoard(initial)}`);
     expect(r).toContain('Trial 1 failed. Actions: (4, 3) (4, 3) no operation (3, 4) (3, 3)');
-    expect(r).toContain(`End:\n${minesweeper.observe(attempt0.state)}`);
+    expect(r).toContain(`End:\n${renderCompactBoard(attempt0.state)}`);
     expect(r).toContain('<remark>');
   });
 });
