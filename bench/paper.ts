@@ -92,8 +92,13 @@ async function runOne(env: string, algo: Algo, seed: number): Promise<RunResult>
   const reportPath = join(out, 'report.json');
   let report: TrainReport;
   if (existsSync(reportPath)) {
-    console.log(`reusing ${reportPath}`);
     report = JSON.parse(readFileSync(reportPath, 'utf8')) as TrainReport;
+    if (JSON.stringify(report.config) !== JSON.stringify(c))
+      throw new Error(
+        `${reportPath} is a finished run of another config (a preset or the code changed since): ` +
+          `move ${root} away or pass --out DIR to run the bench afresh`,
+      );
+    console.log(`reusing ${reportPath}`);
   } else {
     console.log(`\n=== ${env} ${algo} seed ${seed} ===`);
     const resume = existsSync(join(out, 'checkpoints'));

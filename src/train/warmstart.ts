@@ -30,6 +30,8 @@ export interface WarmStartReport {
   model: ModelConfig;
   /** Fingerprint of the built-in tokenizer the model was trained with (token ids change when it is rebuilt). */
   tokenizer: string;
+  /** `warmStartKey` of the config that made it (absent in warm starts made before it was recorded). */
+  key?: string;
   seed: number;
   demos: DemoStats;
   examples: number;
@@ -92,28 +94,33 @@ export function promptFingerprint(c: TrainConfig): string {
     .padStart(8, '0');
 }
 
-/** Where the warm start of a config lives (shared by every algo of the same env, model and seed). */
-export function warmStartDir(c: TrainConfig): string {
-  if (c.warmStart.dir) return c.warmStart.dir;
-  const { envId } = envOf(c);
-  const m = c.model;
-  // Everything the warm start depends on, hashed: another setting never reuses a stale model.
+/** Hash of everything the warm start of a config depends on: another setting never reuses a stale model. */
+export function warmStartKey(c: TrainConfig): string {
+  const { envId, params } = envOf(c);
   const { dir: _dir, ...w } = c.warmStart;
   const key = JSON.stringify({
     w,
-    m,
+    m: c.model,
     a: c.attempts,
     mm: c.memoryMode,
     st: c.style,
     t: c.maxTurns ?? null,
     tok: tokenizerFingerprint(),
     p: promptFingerprint(c),
+    env: [envId, params, c.seed],
   });
-  const hash = deriveSeed(0, key).toString(16).padStart(8, '0');
+  return deriveSeed(0, key).toString(16).padStart(8, '0');
+}
+
+/** Where the warm start of a config lives (shared by every algo of the same env, model and seed). */
+export function warmStartDir(c: TrainConfig): string {
+  if (c.warmStart.dir) return c.warmStart.dir;
+  const { envId } = envOf(c);
+  const m = c.model;
   return join(
     'runs',
     'warmstart',
-    `${envId}-${c.envPreset ?? 'default'}-d${m.dModel}x${m.nLayers}-s${c.seed}-${hash}`,
+    `${envId}-${c.envPreset ?? 'default'}-d${m.dModel}x${m.nLayers}-s${c.seed}-${warmStartKey(c)}`,
   );
 }
 
@@ -129,6 +136,12 @@ export async function loadWarmStart(c: TrainConfig, io?: TrainIO): Promise<WarmS
     throw new ConfigError(
       `${dir} was trained with another build of the built-in tokenizer (its token ids differ): ` +
         'delete the folder (lamer train then makes a new warm start) or run lamer pretrain again',
+    );
+  // A folder named in the config (warmStart.dir) is not keyed by its settings: check them here.
+  if (report.key !== undefined && report.key !== warmStartKey(c))
+    throw new ConfigError(
+      `${dir} holds a warm start made with other settings (warmStart, model, env, seed, prompts; key ${report.key}, ` +
+        `this config ${warmStartKey(c)}): delete the folder to make a new one, or set warmStart.dir to another folder`,
     );
   const found = await loadTrainerCheckpoint(modelOf(c), checkpointsOf(dir), (m) => io && line(io, m));
   if (!found) return null;
@@ -232,6 +245,7 @@ export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> 
       params,
       model,
       tokenizer: tokenizerFingerprint(),
+      key: warmStartKey(c),
       seed: c.seed,
       demos: stats,
       examples: examples.length,

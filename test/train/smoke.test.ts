@@ -11,7 +11,7 @@ import { loadTrainerCheckpoint } from '../../src/learner/trainer/index.js';
 import { loadTrainConfig, type TrainConfigInput } from '../../src/train/config.js';
 import { readHistory } from '../../src/train/history.js';
 import { runTraining } from '../../src/train/loop.js';
-import { modelOf } from '../../src/train/warmstart.js';
+import { loadWarmStart, modelOf, warmStartKey } from '../../src/train/warmstart.js';
 
 // One warm start for both tests: the second loads it (as `lamer train` does when it exists).
 const warmRoot = mkdtempSync(join(tmpdir(), 'lamer-warm-'));
@@ -112,6 +112,11 @@ describe('lamer train (smoke)', () => {
     expect(lines.join('')).toContain('step 2/2');
     expect(lines.join('')).toMatch(/Δlogp A>0 [+-]\d/);
     expect(existsSync(join(ws.dir, 'warmstart.json'))).toBe(true);
+
+    // The named warm-start folder is reused by the same settings and refused under others.
+    expect((await loadWarmStart(config))!.report.key).toBe(warmStartKey(config));
+    const other = tinyConfig(root, { warmStart: { ...config.warmStart, steps: 5 } });
+    await expect(loadWarmStart(other)).rejects.toThrow(/made with other settings.*delete the folder/);
   }, 120_000);
 
   it('--resume continues from the newest checkpoint, reusing the warm start and the history', async () => {
