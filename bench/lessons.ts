@@ -2,7 +2,8 @@
  * `npm run bench:lessons`: does the built-in model act on its reflections?
  * For each seed of a finished `bench:paper` env (its warm start and its
  * trained LaMer model), plays the validation protocol (LaMer: reflections
- * between attempts) on more tasks than training validates on, then counts,
+ * between attempts) on --tasks tasks (default 64: the paper preset's
+ * validation set), then counts,
  * over later-attempt turns where the lesson-aware expert and the plain solver
  * disagree, how often the model played each (`lessonUse`). The warm start's
  * targets are the lesson moves, so "lesson" near 100% means the model learned

@@ -10,7 +10,8 @@
  *
  *   npm run bench:paper -- [--env minesweeper|sokoban|all] [--seeds N] [--steps N] [--out DIR]
  *
- * Writes DIR/results.json and DIR/results.md (default runs/bench-paper).
+ * Writes DIR/results.json and DIR/results.md (default runs/bench-paper); with one --env,
+ * results-<env>.json and .md, so two envs benched side by side keep both tables.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -219,7 +220,8 @@ const md = [
   '',
 ].join('\n');
 await mkdir(root, { recursive: true });
-await writeFile(join(root, 'results.json'), `${JSON.stringify({ runs: results, floors }, null, 2)}\n`);
-await writeFile(join(root, 'results.md'), md);
+const base = values.env === 'all' ? 'results' : `results-${values.env}`;
+await writeFile(join(root, `${base}.json`), `${JSON.stringify({ runs: results, floors }, null, 2)}\n`);
+await writeFile(join(root, `${base}.md`), md);
 console.log(`\n${md}`);
-console.log(`written: ${join(root, 'results.md')} and results.json`);
+console.log(`written: ${join(root, `${base}.md`)} and ${base}.json`);
