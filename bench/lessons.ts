@@ -8,14 +8,24 @@
  * disagree, how often the model played each (`lessonUse`). The warm start's
  * targets are the lesson moves, so "lesson" near 100% means the model learned
  * to use its lessons; the two shares near equal means it ignores them.
+ * Each model also plays with the env's rule reflections in place of its own
+ * (`withRuleReflections`: the ceiling if its reflections were always right),
+ * and on MineSweeper the cells its reflections name as mines / as safe are
+ * checked against the real mines (`lessonTruth`).
  *
  *   npm run bench:lessons -- [--env minesweeper|sokoban] [--seeds N] [--tasks N] [--root DIR]
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
+import { getEnv } from '../src/envs/core/registry.js';
+import { lessonTruth } from '../src/envs/minesweeper/lessons.js';
+import type { MinesweeperState } from '../src/envs/minesweeper/rules.js';
 import { loadTrainerCheckpoint } from '../src/learner/trainer/index.js';
 import { OnnxPolicy } from '../src/policy/onnx/policy.js';
+import { withRuleReflections } from '../src/policy/scripted.js';
+import type { Policy } from '../src/policy/types.js';
+import type { TrialRecord } from '../src/streams/types.js';
 import { loadTrainConfig, validationOptions } from '../src/train/config.js';
 import { validate } from '../src/train/evaluate.js';
 import { lessonUse } from '../src/train/lesson-use.js';
@@ -32,9 +42,41 @@ const { values } = parseArgs({
 const env = values.env!;
 const root = values.root!;
 const table = new Table({
-  head: ['seed', 'model', 'pass@1', 'pass@3', 'lesson turns', 'disagree', 'played lesson', 'played solver'],
+  head: [
+    'seed',
+    'model',
+    'reflections',
+    'pass@1',
+    'pass@3',
+    'lesson turns',
+    'disagree',
+    'played lesson',
+    'played solver',
+    'named mines true',
+    'named safe true',
+  ],
 });
 const pct = (n: number, d: number) => (d === 0 ? '-' : `${((100 * n) / d).toFixed(1)}%`);
+
+/** MineSweeper: the share of cells the reflections name as mines / as safe that really are. */
+function truthOf(records: readonly TrialRecord[], params: unknown): [string, string] {
+  if (env !== 'minesweeper') return ['-', '-'];
+  const t = { mines: 0, minesTrue: 0, safe: 0, safeTrue: 0 };
+  for (const r of records) {
+    const e = getEnv(r.envId);
+    const board = e.initial(r.seed, params as never) as MinesweeperState;
+    for (const s of r.samples) {
+      const parsed = s.phase === 'reflect' ? e.parseReflection(s.response) : null;
+      if (parsed?.kind !== 'reflection') continue;
+      const x = lessonTruth(parsed.text, board);
+      t.mines += x.mines;
+      t.minesTrue += x.minesTrue;
+      t.safe += x.safe;
+      t.safeTrue += x.safeTrue;
+    }
+  }
+  return [`${pct(t.minesTrue, t.mines)} of ${t.mines}`, `${pct(t.safeTrue, t.safe)} of ${t.safe}`];
+}
 
 for (let seed = 1; seed <= Number(values.seeds); seed++) {
   const c = loadTrainConfig({
@@ -63,19 +105,27 @@ for (let seed = 1; seed <= Number(values.seeds); seed++) {
     }
     const policy = await OnnxPolicy.fromParams(model, weights, 0, { seed: c.seed });
     try {
-      const o = { ...validationOptions(c, envId, params), tasks: Number(values.tasks), runId: 'lessons' };
-      const { summary, records } = await validate(policy, o);
-      const u = lessonUse(records, params, o.memoryMode);
-      table.push([
-        seed,
-        name,
-        summary.pass[0]!.toFixed(3),
-        summary.pass[2]!.toFixed(3),
-        u.turns,
-        u.disagreements,
-        pct(u.followedLesson, u.disagreements),
-        pct(u.followedSolver, u.disagreements),
-      ]);
+      const runs: Array<[string, Policy]> = [
+        ['own', policy],
+        ['rule-written', withRuleReflections(policy)],
+      ];
+      for (const [reflections, p] of runs) {
+        const o = { ...validationOptions(c, envId, params), tasks: Number(values.tasks), runId: 'lessons' };
+        const { summary, records } = await validate(p, o);
+        const u = lessonUse(records, params, o.memoryMode);
+        table.push([
+          seed,
+          name,
+          reflections,
+          summary.pass[0]!.toFixed(3),
+          summary.pass[2]!.toFixed(3),
+          u.turns,
+          u.disagreements,
+          pct(u.followedLesson, u.disagreements),
+          pct(u.followedSolver, u.disagreements),
+          ...truthOf(records, params),
+        ]);
+      }
     } finally {
       await policy.dispose();
     }

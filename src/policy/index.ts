@@ -21,6 +21,7 @@ export {
   type Script,
   type ScriptedTextOptions,
   scriptedTextPolicy,
+  withRuleReflections,
 } from './scripted.js';
 
 // OpenAI-compatible HTTP policy

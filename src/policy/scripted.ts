@@ -7,7 +7,8 @@
  * policies ignore). Their replies are wrapped as an LLM would write them
  * (`<action>...</action>`, `<remark>...</remark>`), so they go through the
  * same projection as real replies. Every random choice is seeded per request
- * (`request.sampling.seed`, else a hash of `request.key`).
+ * (`request.sampling.seed`, else a hash of `request.key`). `withRuleReflections`
+ * pairs any policy's play with the env's rule reflections.
  */
 import { getEnv } from '../envs/core/registry.js';
 import { wrapAction } from '../envs/core/tags.js';
@@ -90,6 +91,40 @@ function oraclePolicy(name: string, choose: ActionChooser): Policy {
         const action = choose(env, oracle, requestRng(request));
         return { text: wrapAction(env.formatAction(action)), finishReason: 'stop' };
       });
+    },
+  };
+}
+
+/**
+ * `policy` for play, the env's rule reflection for reflections: the ablation "what if this policy's
+ * reflections were always right?" (bench:lessons). Play requests go to `policy` in one batch; a
+ * reflection request needs its oracle, like the scripted policies.
+ */
+export function withRuleReflections(policy: Policy): Policy {
+  const name = `${policy.name}+rule-reflections`;
+  return {
+    name,
+    async generate(requests: GenerationRequest[], signal?: AbortSignal): Promise<Generation[]> {
+      const out: Generation[] = new Array(requests.length);
+      const play: number[] = [];
+      for (const [i, request] of requests.entries()) {
+        if (request.oracle?.phase !== 'reflect') {
+          play.push(i);
+          continue;
+        }
+        const { oracle, env } = oracleOf(name, request);
+        out[i] = { text: scriptedReflection(env, oracle), finishReason: 'stop' };
+      }
+      if (play.length > 0) {
+        const replies = await policy.generate(
+          play.map((i) => requests[i]!),
+          signal,
+        );
+        play.forEach((i, k) => {
+          out[i] = replies[k]!;
+        });
+      }
+      return out;
     },
   };
 }

@@ -1,6 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PolicyError } from '../../src/policy/errors.js';
-import { expertPolicy, randomPolicy, scriptedTextPolicy } from '../../src/policy/scripted.js';
+import {
+  expertPolicy,
+  randomPolicy,
+  scriptedTextPolicy,
+  withRuleReflections,
+} from '../../src/policy/scripted.js';
 import type { GenerationRequest } from '../../src/policy/types.js';
 import { PIT, registerPitCorridor } from '../actors/helpers.js';
 
@@ -90,5 +95,33 @@ describe('scriptedTextPolicy', () => {
     await expect(byKey.generate([play('z')])).rejects.toThrow(/no scripted reply for key z/);
     const fn = scriptedTextPolicy((r, i) => `${r.key}:${i}`);
     expect((await fn.generate([play('p'), play('q')])).map((g) => g.text)).toEqual(['p:0', 'q:1']);
+  });
+});
+
+describe('withRuleReflections', () => {
+  it("answers reflections with the env's rule reflection and passes play requests, in order, to the policy", async () => {
+    const seen: string[] = [];
+    const inner = scriptedTextPolicy((r) => {
+      seen.push(r.key);
+      return `<action>right</action>`;
+    });
+    const reflect: GenerationRequest = {
+      key: 'r',
+      messages: [],
+      sampling: {},
+      oracle: {
+        envId: PIT,
+        phase: 'reflect',
+        state: { pos: 2, goal: -2, done: true, won: false },
+        reflect: { initial: state, attempt: 0, history: [] },
+      },
+    };
+    const out = await withRuleReflections(inner).generate([play('a'), reflect, play('b')]);
+    expect(out.map((g) => g.text)).toEqual([
+      '<action>right</action>',
+      '<remark>The pit is at 2; the goal is on the left.</remark>',
+      '<action>right</action>',
+    ]);
+    expect(seen).toEqual(['a', 'b']);
   });
 });

@@ -58,3 +58,26 @@ export function lessonAction(ctx: PlayPromptContext<MinesweeperState>): Mineswee
   if (next !== undefined) return { row: Math.floor(next / s.cols) + 1, col: (next % s.cols) + 1 };
   return solverAction(s, { knownMines: mines.filter((c) => s.board[c] === HIDDEN) });
 }
+
+/** How many of the cells a reflection names as mines / as safe really are, on the board with `mines`. */
+export interface LessonTruth {
+  mines: number;
+  minesTrue: number;
+  safe: number;
+  safeTrue: number;
+}
+
+/** Checks the lessons `reflection` states (as `readLessons` reads them) against the board's real mines. */
+export function lessonTruth(
+  reflection: string,
+  s: Pick<MinesweeperState, 'rows' | 'cols' | 'mines'>,
+): LessonTruth {
+  const lessons = readLessons([reflection], s.rows, s.cols);
+  const isMine = (c: number) => s.mines.includes(c);
+  return {
+    mines: lessons.mines.length,
+    minesTrue: lessons.mines.filter(isMine).length,
+    safe: lessons.safe.length,
+    safeTrue: lessons.safe.filter((c) => !isMine(c)).length,
+  };
+}

@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import type { MemoryMode } from '../../../src/envs/core/types.js';
-import { minesweeper, readLessons } from '../../../src/envs/minesweeper/index.js';
+import { lessonTruth, minesweeper, readLessons } from '../../../src/envs/minesweeper/index.js';
 import {
   HIDDEN,
   type MinesweeperAction,
@@ -35,6 +35,13 @@ describe('MineSweeper lessons', () => {
     const l = readLessons([text], 6, 6);
     expect(l.mines).toEqual([1 * 6 + 4]);
     expect(l.safe).toEqual([5 * 6 + 0, 0 * 6 + 5, 2 * 6 + 2, 3 * 6 + 3]);
+  });
+
+  it('checks the cells a (model-written) lesson names against the real mines', () => {
+    const board = { rows: 6, cols: 6, mines: [1 * 6 + 4, 5 * 6 + 5] };
+    const text =
+      'I revealed (2, 5), which was a mine, on turn 2. Plan: never reveal (3, 3); reveal (6, 1) and (6, 6) again (they were safe).';
+    expect(lessonTruth(text, board)).toEqual({ mines: 2, minesTrue: 1, safe: 2, safeTrue: 1 });
   });
 
   it('ignores cells off the board and text that is not a lesson', () => {
@@ -83,6 +90,8 @@ describe('MineSweeper lessons', () => {
       const { reflection, action } = secondAttempt(s0, [click], 'reflection_only');
       const lessons = readLessons([reflection], s0.rows, s0.cols);
       for (const c of lessons.safe) expect(s0.mines).not.toContain(c);
+      const truth = lessonTruth(reflection, s0);
+      expect([truth.minesTrue, truth.safeTrue]).toEqual([truth.mines, truth.safe]);
       if (s0.mines.includes(target)) expect(lessons.mines).toContain(target);
       if (action !== null) expect(lessons.mines).not.toContain(cell(s0, action));
     },
