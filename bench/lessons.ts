@@ -109,8 +109,8 @@ for (let seed = 1; seed <= Number(values.seeds); seed++) {
         ['own', policy],
         ['rule-written', withRuleReflections(policy)],
       ];
+      const o = { ...validationOptions(c, envId, params), tasks: Number(values.tasks), runId: 'lessons' };
       for (const [reflections, p] of runs) {
-        const o = { ...validationOptions(c, envId, params), tasks: Number(values.tasks), runId: 'lessons' };
         const { summary, records } = await validate(p, o);
         const u = lessonUse(records, params, o.memoryMode);
         table.push([

@@ -44,7 +44,7 @@ function oracleOf(
 }
 
 /** `<remark>` reply of a scripted policy: the env's rule reflection, or a generic one. */
-function scriptedReflection(env: AnyEnvDefinition, oracle: GenerationOracle): string {
+function scriptedReflection(env: AnyEnvDefinition, oracle: GenerationOracle): Generation {
   const r = oracle.reflect;
   const text =
     env.ruleReflection && r
@@ -55,7 +55,7 @@ function scriptedReflection(env: AnyEnvDefinition, oracle: GenerationOracle): st
           history: r.history,
         })
       : GENERIC_REFLECTION;
-  return `<remark>${text}</remark>`;
+  return { text: `<remark>${text}</remark>`, finishReason: 'stop' };
 }
 
 /**
@@ -86,8 +86,7 @@ function oraclePolicy(name: string, choose: ActionChooser): Policy {
     async generate(requests: GenerationRequest[]): Promise<Generation[]> {
       return requests.map((request) => {
         const { oracle, env } = oracleOf(name, request);
-        if (oracle.phase === 'reflect')
-          return { text: scriptedReflection(env, oracle), finishReason: 'stop' };
+        if (oracle.phase === 'reflect') return scriptedReflection(env, oracle);
         const action = choose(env, oracle, requestRng(request));
         return { text: wrapAction(env.formatAction(action)), finishReason: 'stop' };
       });
@@ -113,7 +112,7 @@ export function withRuleReflections(policy: Policy): Policy {
           continue;
         }
         const { oracle, env } = oracleOf(name, request);
-        out[i] = { text: scriptedReflection(env, oracle), finishReason: 'stop' };
+        out[i] = scriptedReflection(env, oracle);
       }
       if (play.length > 0) {
         const replies = await policy.generate(

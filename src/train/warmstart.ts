@@ -138,10 +138,11 @@ export async function loadWarmStart(c: TrainConfig, io?: TrainIO): Promise<WarmS
         'delete the folder (lamer train then makes a new warm start) or run lamer pretrain again',
     );
   // A folder named in the config (warmStart.dir) is not keyed by its settings: check them here.
-  if (report.key !== undefined && report.key !== warmStartKey(c))
+  const key = warmStartKey(c);
+  if (report.key !== undefined && report.key !== key)
     throw new ConfigError(
       `${dir} holds a warm start made with other settings (warmStart, model, env, seed, prompts; key ${report.key}, ` +
-        `this config ${warmStartKey(c)}): delete the folder to make a new one, or set warmStart.dir to another folder`,
+        `this config ${key}): delete the folder to make a new one, or set warmStart.dir to another folder`,
     );
   const found = await loadTrainerCheckpoint(modelOf(c), checkpointsOf(dir), (m) => io && line(io, m));
   if (!found) return null;

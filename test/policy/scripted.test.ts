@@ -20,6 +20,22 @@ function play(key: string, seed?: number): GenerationRequest {
   };
 }
 
+/** A reflection request on an attempt that fell into the pit, and the corridor's rule reflection of it. */
+function reflect(key: string): GenerationRequest {
+  return {
+    key,
+    messages: [],
+    sampling: {},
+    oracle: {
+      envId: PIT,
+      phase: 'reflect',
+      state: { pos: 2, goal: -2, done: true, won: false },
+      reflect: { initial: state, attempt: 0, history: [] },
+    },
+  };
+}
+const PIT_REFLECTION = '<remark>The pit is at 2; the goal is on the left.</remark>';
+
 beforeAll(registerPitCorridor);
 
 describe('randomPolicy', () => {
@@ -34,20 +50,8 @@ describe('randomPolicy', () => {
   });
 
   it('reflects with the env rule reflection inside <remark> tags', async () => {
-    const [g] = await randomPolicy().generate([
-      {
-        key: 'r',
-        messages: [],
-        sampling: {},
-        oracle: {
-          envId: PIT,
-          phase: 'reflect',
-          state: { pos: 2, goal: -2, done: true, won: false },
-          reflect: { initial: state, attempt: 0, history: [] },
-        },
-      },
-    ]);
-    expect(g!.text).toBe('<remark>The pit is at 2; the goal is on the left.</remark>');
+    const [g] = await randomPolicy().generate([reflect('r')]);
+    expect(g!.text).toBe(PIT_REFLECTION);
   });
 
   it('refuses a request without an oracle, saying why', async () => {
@@ -105,21 +109,10 @@ describe('withRuleReflections', () => {
       seen.push(r.key);
       return `<action>right</action>`;
     });
-    const reflect: GenerationRequest = {
-      key: 'r',
-      messages: [],
-      sampling: {},
-      oracle: {
-        envId: PIT,
-        phase: 'reflect',
-        state: { pos: 2, goal: -2, done: true, won: false },
-        reflect: { initial: state, attempt: 0, history: [] },
-      },
-    };
-    const out = await withRuleReflections(inner).generate([play('a'), reflect, play('b')]);
+    const out = await withRuleReflections(inner).generate([play('a'), reflect('r'), play('b')]);
     expect(out.map((g) => g.text)).toEqual([
       '<action>right</action>',
-      '<remark>The pit is at 2; the goal is on the left.</remark>',
+      PIT_REFLECTION,
       '<action>right</action>',
     ]);
     expect(seen).toEqual(['a', 'b']);
