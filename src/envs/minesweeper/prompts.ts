@@ -155,7 +155,7 @@ function compactPlay(ctx: PlayPromptContext<MinesweeperState>): string {
   if (!fresh && attempt > 0) for (const m of ctx.memory) lines.push(...compactMemory(m, ctx.memoryMode));
   lines.push(
     ctx.history.length > 0
-      ? `Trial ${attempt + 1} actions: ${compactActions(ctx.history)}`
+      ? `Trial ${attempt + 1} turn ${ctx.history.length + 1}.`
       : `Trial ${attempt + 1} starts.`,
     'Board:',
     renderCompactBoard(ctx.current),

@@ -105,16 +105,16 @@ describe('faithful prompts reproduce the reference word for word', () => {
 });
 
 describe('compact prompts', () => {
-  it('carry memory per mode, the current actions and only the current board, without the rules', () => {
+  it("carry memory per mode, the turn number and only the current board, without the rules or this trial's actions", () => {
     const p = playPrompt(2, 2, 'history_and_reflection', 'compact');
     expect(p).not.toContain('# Cell States');
     expect(p).toContain('Minesweeper 6x6, 5 mines.');
     expect(p).toContain('Trial 1 failed (mine at (3, 3)). Actions: (4, 3) (4, 3) no operation (3, 4) (3, 3)');
     expect(p).toContain('Trial 1 lesson: I hit a mine at (3, 3). Avoid it.');
     expect(p).toContain('Trial 2 lesson: none');
-    expect(p).toContain(
-      `Trial 3 actions: (4, 3) no operation\nBoard:\n${renderCompactBoard(attempt2.state)}`,
-    );
+    // this trial's actions name cells that are open now; the model copied them, so only the turn is shown
+    expect(p).toContain(`Trial 3 turn 3.\nBoard:\n${renderCompactBoard(attempt2.state)}`);
+    expect(p).not.toContain('Trial 3 actions');
     expect(p).not.toContain(renderCompactBoard(initial));
     expect(p.endsWith('<action>(row, col)</action>')).toBe(true);
     expect(p.length).toBeLessThan(playPrompt(2, 2, 'history_and_reflection').length / 3);
