@@ -55,6 +55,11 @@ export const trainConfigSchema = z.strictObject({
   /** Distinct train tasks per step (reference train_batch_size 16). */
   tasksPerStep: int(1),
   /**
+   * Train on a fixed pool of this many tasks, cycled (absent: fresh tasks every step, as the
+   * reference). A small pool is the overfit check: RL must raise the rollout pass@1 on it.
+   */
+  taskPool: int(1).optional(),
+  /**
    * Attempts per task per step, the sample budget (reference 24): LaMer plays budget/attempts
    * trials of `attempts` attempts (8 × 3), the baselines budget single-attempt trials (24 × 1).
    */
@@ -236,6 +241,10 @@ export function parseTrainConfig(raw: unknown, source = 'config'): TrainConfig {
   if (c.ppo.microBatchSize > c.ppo.miniBatchSize)
     throw new ConfigError(
       `invalid ${source}: ppo.microBatchSize: expected at most ppo.miniBatchSize (${c.ppo.miniBatchSize}), got ${c.ppo.microBatchSize}`,
+    );
+  if (c.taskPool !== undefined && c.taskPool < c.tasksPerStep)
+    throw new ConfigError(
+      `invalid ${source}: taskPool: expected at least tasksPerStep (${c.tasksPerStep}) so a step plays distinct tasks, got ${c.taskPool}`,
     );
   if (c.algo === 'lamer' && c.attemptBudget % c.attempts !== 0)
     throw new ConfigError(

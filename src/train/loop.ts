@@ -1,7 +1,7 @@
 /**
  * `lamer train`: the training loop. Each step: roll out train tasks
  * (runRollout, the ONNX policy with the current weights, train seeds from
- * taskSeeds('train', ...)) → the records stream's metrics in the console →
+ * stepTaskSeeds: fresh, or a fixed pool) → the records stream's metrics in the console →
  * credit and advantages (computeAdvantages: LaMer/GiGPO, GRPO or PPO) → one
  * PPO epoch (the Trainer) → the new weights into the policy (setWeights).
  * Validation on the fixed validation set every K steps; checkpoints every K
@@ -11,7 +11,6 @@
 import { join } from 'node:path';
 import { merge } from 'rxjs';
 import { runRollout } from '../actors/provide.js';
-import { taskSeeds } from '../envs/core/seeds.js';
 import { computeAdvantages } from '../learner/credit/index.js';
 import { checkOutputDir, checkpointBytes, Trainer, trainerConfig } from '../learner/trainer/index.js';
 import { invalidActionRate } from '../metrics/invalid-action-rate.js';
@@ -30,6 +29,7 @@ import { appendHistory, type HistoryEntry, readHistory } from './history.js';
 import { logprobShift } from './logprob-shift.js';
 import { line, seconds, type TrainIO } from './progress.js';
 import { type TrainReport, writeReport } from './report.js';
+import { stepTaskSeeds } from './train-tasks.js';
 import { ensureWarmStart, envOf, formatPass, modelOf, warmStartDir } from './warmstart.js';
 
 export interface TrainOptions {
@@ -105,7 +105,6 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
     throw error;
   }
   const historyPath = join(out, 'history.jsonl');
-  const stepSeeds = taskSeeds('train', c.steps * c.tasksPerStep, deriveSeed(c.seed, 'train-tasks'));
   const trajGamma = trajGammaOf(c, envId);
   const validationOf = async (step: number): Promise<RolloutSummary> => {
     const t0 = Date.now();
@@ -121,7 +120,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
   };
   line(
     io,
-    `training ${c.algo} on ${envId}: ${c.steps} steps × ${c.tasksPerStep} tasks × ${plan.trialsPerTask} trials × ${plan.attempts} attempt(s); out ${out}`,
+    `training ${c.algo} on ${envId}: ${c.steps} steps × ${c.tasksPerStep} tasks${c.taskPool ? ` (from a fixed pool of ${c.taskPool})` : ''} × ${plan.trialsPerTask} trials × ${plan.attempts} attempt(s); out ${out}`,
   );
   const floor = await validationFloor(validationOptions(c, envId, params));
   line(io, `validation floor (random admissible actions): ${formatPass(floor)}`);
@@ -138,9 +137,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
     }
     for (let step = trainer.step + 1; step <= c.steps; step++) {
       const t0 = Date.now();
-      const tasks = stepSeeds
-        .slice((step - 1) * c.tasksPerStep, step * c.tasksPerStep)
-        .map((seed) => ({ seed }));
+      const tasks = stepTaskSeeds(c, step).map((seed) => ({ seed }));
       const live = io.bars ?? io.out.isTTY === true;
       const records = await runRollout({
         envId,

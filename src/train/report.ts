@@ -150,7 +150,7 @@ table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding
 .chart{margin:24px 0}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}</style>
 </head><body>
 <h1>${escapeHtml(title)}</h1>
-<p>${c.steps} steps × ${c.tasksPerStep} tasks × ${r.plan.trialsPerTask} trials × ${r.plan.attempts} attempt(s) per trial;
+<p>${c.steps} steps × ${c.tasksPerStep} tasks${c.taskPool ? ` (from a fixed pool of ${c.taskPool})` : ''} × ${r.plan.trialsPerTask} trials × ${r.plan.attempts} attempt(s) per trial;
 estimator ${r.plan.estimator}, γ_step ${c.stepGamma}, γ_traj ${r.trajGamma}; validation ${c.validation.tasks} fixed tasks × ${c.validation.trialsPerTask} trials, ${c.attempts} attempts;
 wall time ${r.seconds.toFixed(0)} s.</p>
 ${summaryRows(r)}

@@ -1,0 +1,18 @@
+/**
+ * The train tasks of each step: fresh seeds every step (the reference draws new
+ * tasks per batch), or with `taskPool` a fixed pool cycled in order, the overfit
+ * check. A pure function of the config and the step, so `--resume` replays the
+ * same tasks.
+ */
+import { taskSeeds } from '../envs/core/seeds.js';
+import { deriveSeed } from '../util/rng.js';
+import type { TrainConfig } from './config.js';
+
+type TaskPlan = Pick<TrainConfig, 'seed' | 'steps' | 'tasksPerStep' | 'taskPool'>;
+
+/** Seeds of step `step` (1-based); `taskSeeds` is prefix-stable, so a pool is the start of the fresh list. */
+export function stepTaskSeeds(c: TaskPlan, step: number): number[] {
+  const n = c.tasksPerStep;
+  const all = taskSeeds('train', c.taskPool ?? c.steps * n, deriveSeed(c.seed, 'train-tasks'));
+  return Array.from({ length: n }, (_, j) => all[((step - 1) * n + j) % all.length]!);
+}
