@@ -114,7 +114,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
     });
     line(
       io,
-      `validation @ step ${step}: ${formatPass(summary)} entropy ${summary.entropy.toFixed(3)} invalid ${summary.invalidRate.toFixed(3)} (${seconds(Date.now() - t0)})`,
+      `validation @ step ${step}: ${formatPass(summary, true)} entropy ${summary.entropy.toFixed(3)} invalid ${summary.invalidRate.toFixed(3)} (${seconds(Date.now() - t0)})`,
     );
     return summary;
   };
@@ -123,7 +123,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
     `training ${c.algo} on ${envId}: ${c.steps} steps × ${c.tasksPerStep} tasks${c.taskPool ? ` (from a fixed pool of ${c.taskPool})` : ''} × ${plan.trialsPerTask} trials × ${plan.attempts} attempt(s); out ${out}`,
   );
   const floor = await validationFloor(validationOptions(c, envId, params));
-  line(io, `validation floor (random admissible actions): ${formatPass(floor)}`);
+  line(io, `validation floor (random admissible actions): ${formatPass(floor, true)}`);
   const history: HistoryEntry[] = [];
   try {
     // On resume, keep the history up to the checkpoint's step (later lines are re-done).

@@ -260,7 +260,7 @@ export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> 
     line(
       io,
       `warm start done in ${seconds(Date.now() - started)}: loss ${losses[0]?.toFixed(3)} → ${losses.at(-1)?.toFixed(3)}; ` +
-        `validation ${formatPass(validation)} invalid ${validation.invalidRate.toFixed(3)} (${dir})`,
+        `validation ${formatPass(validation, true)} invalid ${validation.invalidRate.toFixed(3)} (${dir})`,
     );
     return { dir, params: cloneParams(trainer.params), report };
   } finally {
@@ -272,14 +272,20 @@ export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> 
 export async function ensureWarmStart(c: TrainConfig, io: TrainIO): Promise<WarmStart> {
   const found = await loadWarmStart(c, io);
   if (found) {
-    line(io, `warm start: ${found.dir} (validation ${formatPass(found.report.validation)})`);
+    line(io, `warm start: ${found.dir} (validation ${formatPass(found.report.validation, true)})`);
     return found;
   }
   return pretrain(c, io);
 }
 
-export function formatPass(s: RolloutSummary): string {
-  return s.pass.map((p, k) => `pass@${k + 1} ${p.toFixed(3)}`).join(' ');
+/**
+ * pass@1..N; with `noise`, also the trials and the largest standard error of a rate
+ * over them (0.5/√n): differences below about twice that are sampling noise.
+ */
+export function formatPass(s: RolloutSummary, noise = false): string {
+  const text = s.pass.map((p, k) => `pass@${k + 1} ${p.toFixed(3)}`).join(' ');
+  if (!noise || s.trials === 0) return text;
+  return `${text} (${s.trials} trials, s.e. ≤ ${(0.5 / Math.sqrt(s.trials)).toFixed(3)})`;
 }
 
 function cloneParams(p: Readonly<Record<string, Float32Array>>): Record<string, Float32Array> {

@@ -84,6 +84,10 @@ describe('lamer train (smoke)', () => {
     expect(floor.trials).toBe(result.report.history[0]!.validation!.trials);
     expect(floor.invalidRate).toBe(0);
     expect(lines.join('')).toMatch(/validation floor \(random admissible actions\): pass@1 /);
+    // every validation line says how many trials it rests on and the noise that allows (2 tasks × 2 trials)
+    expect(lines.join('')).toMatch(
+      /validation @ step 2: pass@1 [\d.]+ pass@2 [\d.]+ pass@3 [\d.]+ \(4 trials, s\.e\. ≤ 0\.250\)/,
+    );
 
     // The weights moved away from the warm start.
     const model = modelOf(config);
