@@ -81,6 +81,11 @@ export const trainConfigSchema = z.strictObject({
     clip: z.number().gt(0).lt(1),
     dualClip: z.number().gt(1),
     entropyCoef: z.number().min(0),
+    /**
+     * KL penalty to the warm start (verl use_kl_loss, low_var_kl): loss += klCoef · KL. Absent or 0:
+     * off, as the reference; costs one more forward pass per step.
+     */
+    klCoef: z.number().min(0).optional(),
     lr: z.number().gt(0),
     miniBatchSize: int(1),
     microBatchSize: int(1),

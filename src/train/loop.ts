@@ -81,6 +81,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
         clipHigh: c.ppo.clip,
         clipRatioC: c.ppo.dualClip,
         entropyCoef: c.ppo.entropyCoef,
+        klCoef: c.ppo.klCoef ?? 0,
       },
       lr: { kind: 'constant', lr: c.ppo.lr },
       miniBatchSize: c.ppo.miniBatchSize,
@@ -94,6 +95,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
       logger,
       ...(options.resume ? { resume: true } : {}),
       initialParams: warm.params,
+      referenceParams: warm.params, // the KL penalty's reference, also on --resume
       tokens: tokensOf,
     },
   );

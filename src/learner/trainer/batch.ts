@@ -34,6 +34,8 @@ export interface TrainSequence {
   advantage: number;
   /** Old log-prob of each response token (PPO); filled before the update. */
   oldLogprobs?: number[];
+  /** Log-prob of each response token under the KL penalty's reference policy (PPO with klCoef > 0). */
+  refLogprobs?: number[];
 }
 
 export const sampleLabel = (s: TurnSample): string => `${s.trialId}/${s.attempt}/${s.turn}/${s.phase}`;
@@ -85,7 +87,7 @@ export function toSequence(
 /** Padded feeds of a list of sequences: right padding with id 0 and attention 0. */
 export function padSequences(
   seqs: readonly TrainSequence[],
-  include: { advantages?: boolean; oldLogprobs?: boolean; seqMean?: boolean } = {},
+  include: { advantages?: boolean; oldLogprobs?: boolean; refLogprobs?: boolean; seqMean?: boolean } = {},
 ): { feeds: Record<string, TensorValue>; tokens: number } {
   const B = seqs.length;
   const T = Math.max(...seqs.map((s) => s.tokens.length));
@@ -94,6 +96,7 @@ export function padSequences(
   const lossMask = new Float32Array(B * T);
   const adv = include.advantages ? new Float32Array(B * T) : undefined;
   const old = include.oldLogprobs ? new Float32Array(B * T) : undefined;
+  const ref = include.refLogprobs ? new Float32Array(B * T) : undefined;
   let tokens = 0;
   seqs.forEach((s, b) => {
     const row = b * T;
@@ -111,6 +114,11 @@ export function padSequences(
         if (lp === undefined) throw new TrainerError(`turn ${s.label}: old log-probs are missing`);
         old[row + t] = lp;
       }
+      if (ref) {
+        const lp = s.refLogprobs?.[t - s.responseStart];
+        if (lp === undefined) throw new TrainerError(`turn ${s.label}: reference log-probs are missing`);
+        ref[row + t] = lp;
+      }
     }
     tokens += s.tokens.length - s.responseStart;
   });
@@ -122,6 +130,7 @@ export function padSequences(
   };
   if (adv) feeds.advantages = { type: 'float32', dims, data: adv };
   if (old) feeds.old_logprobs = { type: 'float32', dims, data: old };
+  if (ref) feeds.ref_logprobs = { type: 'float32', dims, data: ref };
   return { feeds, tokens };
 }
 

@@ -88,7 +88,8 @@ export async function runStep(
     const denominator = seqMean ? mini.length : Math.max(miniTokens, 1);
     for (const micro of chunks(mini, config.microBatchSize)) {
       const ppo = kind === 'ppo';
-      const { feeds } = padSequences(micro, { advantages: ppo, oldLogprobs: ppo, seqMean });
+      const refLogprobs = ppo && config.loss.klCoef > 0;
+      const { feeds } = padSequences(micro, { advantages: ppo, oldLogprobs: ppo, refLogprobs, seqMean });
       const r = await graphs.grad(kind, state.params, feeds, denominator);
       if (grads) addInto(grads, r.grads);
       else grads = r.grads;

@@ -38,6 +38,11 @@ export interface TrainerOptions {
   resume?: boolean;
   /** Start from these weights instead of the seeded init (e.g. the warm-start model); ignored on resume. */
   initialParams?: Readonly<Record<string, Float32Array>>;
+  /**
+   * The reference policy of the KL penalty (`loss.klCoef` > 0): default `initialParams`, else the
+   * weights at creation. Pass it on resume too (it is not in the checkpoint).
+   */
+  referenceParams?: Readonly<Record<string, Float32Array>>;
   /** The token ids of a turn (default: the ids recorded on the sample); pass the ONNX policy's `trainingTokens`. */
   tokens?: (sample: TurnSample) => TurnTokens;
   /** Replaces the file-system calls of the output-folder check (tests). */
@@ -73,6 +78,8 @@ export class Trainer {
   private readonly logger: (message: string) => void;
   private readonly tokensOf: (sample: TurnSample) => TurnTokens;
   private busy = false;
+  /** Weights of the KL penalty's reference policy (only with `loss.klCoef` > 0). */
+  private readonly reference: Readonly<Record<string, Float32Array>> | undefined;
 
   private constructor(
     readonly config: TrainerConfig,
@@ -85,6 +92,8 @@ export class Trainer {
     this.logger = options.logger ?? console.warn;
     this.tokensOf = options.tokens ?? recordedTokens;
     this.graphs = new TrainerGraphs(config, this.logger);
+    const ref = options.referenceParams ?? options.initialParams;
+    if (config.loss.klCoef > 0) this.reference = ref ? checkedParams(config, ref) : state.params;
   }
 
   /** A trainer from `config` (see `trainerConfig`); checks the checkpoint folder before anything else. */
@@ -193,6 +202,7 @@ export class Trainer {
     });
     if (staleDropped > 0) this.logger(`step ${this.stepCount + 1}: dropped ${staleDropped} stale sample(s)`);
     await this.fillOldLogprobs(seqs.filter((s) => s.oldLogprobs === undefined));
+    if (this.reference) await this.fillLogprobs(seqs, this.reference, 'refLogprobs');
     return this.finish('ppo', seqs, { staleUsed, staleDropped });
   }
 
@@ -217,12 +227,20 @@ export class Trainer {
   }
 
   /** Old log-probs with the current weights, before any update of this step (the reference recomputes them). */
-  private async fillOldLogprobs(seqs: TrainSequence[]): Promise<void> {
+  private fillOldLogprobs(seqs: TrainSequence[]): Promise<void> {
+    return this.fillLogprobs(seqs, this.state.params, 'oldLogprobs');
+  }
+
+  private async fillLogprobs(
+    seqs: TrainSequence[],
+    params: Readonly<Record<string, Float32Array>>,
+    key: 'oldLogprobs' | 'refLogprobs',
+  ): Promise<void> {
     for (const part of chunks(seqs, this.config.logprobBatchSize)) {
       const { feeds } = padSequences(part);
-      const lp = await this.graphs.logprobs(this.state.params, feeds);
+      const lp = await this.graphs.logprobs(params, feeds);
       responseLogprobs(part, lp).forEach((l, j) => {
-        part[j]!.oldLogprobs = l;
+        part[j]![key] = l;
       });
     }
   }

@@ -46,6 +46,27 @@ describe('Trainer (PPO)', () => {
     await trainer.dispose();
   });
 
+  it('a KL penalty to the reference weights (loss.klCoef) holds the policy near them', async () => {
+    const turns = [
+      { promptTokens: PROMPT, responseTokens: GOOD },
+      { promptTokens: PROMPT, responseTokens: BAD },
+    ];
+    const drift = async (klCoef: number) => {
+      const trainer = await Trainer.create(tinyTrainerConfig({ loss: { klCoef } }), quiet);
+      const before = (await trainer.responseLogprobs(turns)).map(sum);
+      const stats = [];
+      for (let v = 0; v < 6; v++) stats.push(await trainer.trainPpo(goodBadBatch(v)));
+      const after = (await trainer.responseLogprobs(turns)).map(sum);
+      await trainer.dispose();
+      expect(stats.every((s) => s.updates === 1 && Number.isFinite(s.loss))).toBe(true);
+      return Math.abs(after[0]! - before[0]!) + Math.abs(after[1]! - before[1]!);
+    };
+    const free = await drift(0);
+    const held = await drift(2);
+    expect(free).toBeGreaterThan(0.5);
+    expect(held).toBeLessThan(free * 0.7);
+  });
+
   it("aggregates the loss per token ('token-mean') or per sample ('seq-mean-token-mean')", async () => {
     // a 4-token reply with advantage +1 and a 1-token reply with -1, one update at ratio 1:
     // token-mean pg loss = -(4 - 1) / 5; seq-mean-token-mean = -(1 - 1) / 2 = 0
