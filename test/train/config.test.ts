@@ -84,6 +84,11 @@ describe('train config', () => {
     expect(message).toMatch(/ppo\.clip: .*expected number/i);
     expect(message).toMatch(/algo: .*"lamer"/);
     expect(() => loadTrainConfig({ overrides: { stepGamma: 1.5 } })).toThrow(/stepGamma: .*<=1/);
+    expect(() => loadTrainConfig({ file: configFile({ ppo: { klCoef: -1 } }) })).toThrow(
+      /ppo\.klCoef: .*>=0/,
+    );
+    expect(loadTrainConfig({ file: configFile({ ppo: { klCoef: 2 } }) }).ppo.klCoef).toBe(2);
+    expect(loadTrainConfig({}).ppo.klCoef).toBeUndefined(); // off by default, as the reference
     expect(() => loadTrainConfig({ overrides: { attemptBudget: 10 } })).toThrow(
       /attemptBudget: expected a multiple of attempts \(3\)/,
     );
