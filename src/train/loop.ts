@@ -29,7 +29,7 @@ import { appendHistory, type HistoryEntry, readHistory } from './history.js';
 import { logprobShift } from './logprob-shift.js';
 import { line, seconds, type TrainIO } from './progress.js';
 import { type TrainReport, writeReport } from './report.js';
-import { stepTaskSeeds } from './train-tasks.js';
+import { stepTaskSeeds, taskCountText } from './train-tasks.js';
 import { ensureWarmStart, envOf, formatPass, modelOf, warmStartDir } from './warmstart.js';
 
 export interface TrainOptions {
@@ -95,7 +95,6 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
       logger,
       ...(options.resume ? { resume: true } : {}),
       initialParams: warm.params,
-      referenceParams: warm.params, // the KL penalty's reference, also on --resume
       tokens: tokensOf,
     },
   );
@@ -122,7 +121,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
   };
   line(
     io,
-    `training ${c.algo} on ${envId}: ${c.steps} steps × ${c.tasksPerStep} tasks${c.taskPool ? ` (from a fixed pool of ${c.taskPool})` : ''} × ${plan.trialsPerTask} trials × ${plan.attempts} attempt(s); out ${out}`,
+    `training ${c.algo} on ${envId}: ${c.steps} steps × ${taskCountText(c)} × ${plan.trialsPerTask} trials × ${plan.attempts} attempt(s); out ${out}`,
   );
   const floor = await validationFloor(validationOptions(c, envId, params));
   line(io, `validation floor (random admissible actions): ${formatPass(floor, true)}`);

@@ -12,6 +12,7 @@ import type { Json } from '../envs/core/types.js';
 import type { AlgoPlan, TrainConfig } from './config.js';
 import type { RolloutSummary } from './evaluate.js';
 import type { HistoryEntry } from './history.js';
+import { taskCountText } from './train-tasks.js';
 import type { WarmStartReport } from './warmstart.js';
 
 export interface TrainReport {
@@ -150,7 +151,7 @@ table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding
 .chart{margin:24px 0}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}</style>
 </head><body>
 <h1>${escapeHtml(title)}</h1>
-<p>${c.steps} steps × ${c.tasksPerStep} tasks${c.taskPool ? ` (from a fixed pool of ${c.taskPool})` : ''} × ${r.plan.trialsPerTask} trials × ${r.plan.attempts} attempt(s) per trial;
+<p>${c.steps} steps × ${taskCountText(c)} × ${r.plan.trialsPerTask} trials × ${r.plan.attempts} attempt(s) per trial;
 estimator ${r.plan.estimator}, γ_step ${c.stepGamma}, γ_traj ${r.trajGamma}; validation ${c.validation.tasks} fixed tasks × ${c.validation.trialsPerTask} trials, ${c.attempts} attempts;
 wall time ${r.seconds.toFixed(0)} s.</p>
 ${summaryRows(r)}

@@ -10,6 +10,11 @@ import type { TrainConfig } from './config.js';
 
 type TaskPlan = Pick<TrainConfig, 'seed' | 'steps' | 'tasksPerStep' | 'taskPool'>;
 
+/** "N tasks", with the pool when there is one: the plan line of the console and the report. */
+export function taskCountText(c: Pick<TrainConfig, 'tasksPerStep' | 'taskPool'>): string {
+  return `${c.tasksPerStep} tasks${c.taskPool ? ` (from a fixed pool of ${c.taskPool})` : ''}`;
+}
+
 /** Seeds of step `step` (1-based); `taskSeeds` is prefix-stable, so a pool is the start of the fresh list. */
 export function stepTaskSeeds(c: TaskPlan, step: number): number[] {
   const n = c.tasksPerStep;

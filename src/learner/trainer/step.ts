@@ -70,6 +70,10 @@ export async function runStep(
   let skippedUpdates = 0;
   let tokens = 0;
   const plan = planMiniBatches(seqs.length, config, rng);
+  const ppo = kind === 'ppo';
+  const refLogprobs = ppo && config.loss.klCoef > 0;
+  // the loss's denominator: the mini-batch's tokens, or its samples when each sample's tokens weigh 1/length
+  const seqMean = config.lossAgg === 'seq-mean-token-mean';
   const stop = (why: string): StepResult => ({
     state: start,
     means: meansOf(sums, 0),
@@ -83,12 +87,8 @@ export async function runStep(
     const miniTokens = mini.reduce((n, s) => n + s.tokens.length - s.responseStart, 0);
     let grads: Record<string, Float32Array> | undefined;
     const stats: Record<string, number> = {};
-    // the loss's denominator: the mini-batch's tokens, or its samples when each sample's tokens weigh 1/length
-    const seqMean = config.lossAgg === 'seq-mean-token-mean';
     const denominator = seqMean ? mini.length : Math.max(miniTokens, 1);
     for (const micro of chunks(mini, config.microBatchSize)) {
-      const ppo = kind === 'ppo';
-      const refLogprobs = ppo && config.loss.klCoef > 0;
       const { feeds } = padSequences(micro, { advantages: ppo, oldLogprobs: ppo, refLogprobs, seqMean });
       const r = await graphs.grad(kind, state.params, feeds, denominator);
       if (grads) addInto(grads, r.grads);

@@ -39,8 +39,8 @@ export interface TrainerOptions {
   /** Start from these weights instead of the seeded init (e.g. the warm-start model); ignored on resume. */
   initialParams?: Readonly<Record<string, Float32Array>>;
   /**
-   * The reference policy of the KL penalty (`loss.klCoef` > 0): default `initialParams`, else the
-   * weights at creation. Pass it on resume too (it is not in the checkpoint).
+   * The reference policy of the KL penalty (`loss.klCoef` > 0): default `initialParams` (also on
+   * resume, where they are not the starting weights), else the weights at creation.
    */
   referenceParams?: Readonly<Record<string, Float32Array>>;
   /** The token ids of a turn (default: the ids recorded on the sample); pass the ONNX policy's `trainingTokens`. */
