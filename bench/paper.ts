@@ -11,10 +11,13 @@
  * The table's pass@k and entropy come from a final evaluation, not from the
  * training's validation rounds: the warm start and the trained weights each
  * play the validation tasks × --eval-trials trials (default 8, twice the
- * validation's) with their own sampling seed (the harder preset: 4 trials). Training validates on 4 trials per task with one fixed
- * sampling seed, whose draw alone moved one warm start's pass@1 from 0.31 (the
- * mean over 10 seeds, 0.285–0.336) to 0.367; every run then "fell" from it.
- * Cached per run in `bench-eval.json` (reused while config and trials match).
+ * validation's) with their own sampling seed (the harder preset: 4 trials).
+ * Training validates on 4 trials per task with one fixed sampling seed, whose
+ * draw alone moved one warm start's pass@1 from 0.31 (the mean over 10 seeds,
+ * 0.285–0.336) to 0.367; every run then "fell" from it. Cached per run in
+ * `bench-eval.json` (reused while config and trials match). The ratio column,
+ * pass@3 ÷ before-RL pass@3 per seed, is RL's effect against the reference
+ * measured in the same run (1 = no change).
  *
  *   npm run bench:paper -- [--env minesweeper|sokoban|all] [--seeds N] [--steps N] [--eval-trials N] [--out DIR]
  *
@@ -198,8 +201,8 @@ const pm = (xs: number[], digits = 3) => {
 
 function table(results: RunResult[], floors: Record<string, Floor>): string {
   const rows = [
-    '| env | algo | seeds | pass@1 | pass@2 | pass@3 | pass@3 − pass@1 | before RL pass@1 / pass@3 | entropy (nats) | attempt-1 entropy (nats) | harder preset pass@1 / pass@3 | train wall time (s) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| env | algo | seeds | pass@1 | pass@2 | pass@3 | pass@3 − pass@1 | before RL pass@1 / pass@3 | pass@3 ÷ before RL | entropy (nats) | attempt-1 entropy (nats) | harder preset pass@1 / pass@3 | train wall time (s) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const env of envs)
     for (const algo of ALGOS) {
@@ -209,6 +212,10 @@ function table(results: RunResult[], floors: Record<string, Floor>): string {
       rows.push(
         `| ${env} | ${algo} | ${rs.length} | ${pm(p(0))} | ${pm(p(1))} | ${pm(p(2))} | ${pm(rs.map((r) => r.final.pass[2]! - r.final.pass[0]!))} | ` +
           `${pm(rs.map((r) => r.beforeRl.pass[0]!))} / ${pm(rs.map((r) => r.beforeRl.pass[2]!))} | ` +
+          `${pm(
+            rs.map((r) => r.final.pass[2]! / r.beforeRl.pass[2]!),
+            2,
+          )} | ` +
           `${pm(rs.map((r) => r.final.entropy))} | ${pm(rs.map((r) => r.final.entropyByAttempt[0]!))} | ${pm(rs.map((r) => r.harder.pass[0]!))} / ${pm(rs.map((r) => r.harder.pass[2]!))} (${ENVS[env]!.harder}) | ${pm(
             rs.map((r) => r.trainSeconds),
             0,
@@ -218,7 +225,7 @@ function table(results: RunResult[], floors: Record<string, Floor>): string {
         const f = floors[env]!;
         const x = (v: number) => v.toFixed(3);
         rows.push(
-          `| ${env} | random actions (floor) | - | ${x(f.final.pass[0]!)} | ${x(f.final.pass[1]!)} | ${x(f.final.pass[2]!)} | ${x(f.final.pass[2]! - f.final.pass[0]!)} | - | ` +
+          `| ${env} | random actions (floor) | - | ${x(f.final.pass[0]!)} | ${x(f.final.pass[1]!)} | ${x(f.final.pass[2]!)} | ${x(f.final.pass[2]! - f.final.pass[0]!)} | - | - | ` +
             `${x(f.final.entropy)} | ${x(f.final.entropyByAttempt[0]!)} | ${x(f.harder.pass[0]!)} / ${x(f.harder.pass[2]!)} (${ENVS[env]!.harder}) | - |`,
         );
       }
