@@ -11,7 +11,8 @@
  * Each model also plays with the env's rule reflections in place of its own
  * (`withRuleReflections`: the ceiling if its reflections were always right),
  * and on MineSweeper the cells its reflections name as mines / as safe are
- * checked against the real mines (`lessonTruth`).
+ * checked against the real mines (`lessonTruth`). "pass@3 ÷ own" is each row's
+ * pass@3 against the same model with its own reflections, measured in the same run.
  *
  *   npm run bench:lessons -- [--env minesweeper|sokoban] [--seeds N] [--tasks N] [--root DIR]
  */
@@ -48,6 +49,7 @@ const table = new Table({
     'reflections',
     'pass@1',
     'pass@3',
+    'pass@3 ÷ own',
     'lesson turns',
     'disagree',
     'played lesson',
@@ -110,8 +112,10 @@ for (let seed = 1; seed <= Number(values.seeds); seed++) {
         ['rule-written', withRuleReflections(policy)],
       ];
       const o = { ...validationOptions(c, envId, params), tasks: Number(values.tasks), runId: 'lessons' };
+      let ownPass3 = Number.NaN;
       for (const [reflections, p] of runs) {
         const { summary, records } = await validate(p, o);
+        if (reflections === 'own') ownPass3 = summary.pass[2]!;
         const u = lessonUse(records, params, o.memoryMode);
         table.push([
           seed,
@@ -119,6 +123,7 @@ for (let seed = 1; seed <= Number(values.seeds); seed++) {
           reflections,
           summary.pass[0]!.toFixed(3),
           summary.pass[2]!.toFixed(3),
+          (summary.pass[2]! / ownPass3).toFixed(2),
           u.turns,
           u.disagreements,
           pct(u.followedLesson, u.disagreements),
