@@ -27,6 +27,8 @@ export interface InferenceGraphOptions {
   readonly weights: 'inputs' | 'initializers';
   readonly values?: Readonly<Record<string, Float32Array>>;
   readonly dtype?: 'float32' | 'float64';
+  /** Log-prob graph only: score tokens under softmax(logits / temperature) (default 1). */
+  readonly temperature?: number;
 }
 
 function weightTensors(
@@ -69,7 +71,8 @@ export function buildInferenceGraph(c: ModelConfig, o: InferenceGraphOptions): G
  * Token log-probs of given ids (e.g. to recompute old log-probs before a PPO
  * update): inputs `input_ids`, `attention_mask` [batch, seq]; outputs
  * `logprobs` and `entropy` [batch, seq] where column t scores token t given
- * the tokens before it (column 0 is 0), with temperature 1.
+ * the tokens before it (column 0 is 0), under softmax(logits / temperature)
+ * (`o.temperature`, default 1).
  */
 export function buildLogprobGraph(c: ModelConfig, o: InferenceGraphOptions): G.GraphSpec {
   const w = weightTensors(c, o);
@@ -80,7 +83,8 @@ export function buildLogprobGraph(c: ModelConfig, o: InferenceGraphOptions): G.G
     attentionMask,
     positionIds: positionsFromMask(attentionMask),
   });
-  const t = tokenLogprobs(logits, inputIds);
+  const temp = o.temperature ?? 1;
+  const t = tokenLogprobs(temp === 1 ? logits : G.mul(logits, 1 / temp), inputIds);
   const padFront = (x: G.Tensor) => G.pad(x, [0, 1, 0, 0]); // [B, T-1] -> [B, T]
   return {
     name: 'token_logprobs',

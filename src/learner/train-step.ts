@@ -40,6 +40,8 @@ export interface TrainGraphConfig {
   readonly dtype?: 'float32' | 'float64';
   /** Also output the forward pass's `logits` [batch, seq, vocab] (grad graph; for checks). */
   readonly outputLogits?: boolean;
+  /** PPO scores tokens under softmax(logits / temperature) (the rollouts'; default 1). CE ignores it. */
+  readonly temperature?: number;
 }
 
 export function trainGraphConfig(overrides: Partial<TrainGraphConfig> = {}): TrainGraphConfig {
@@ -87,7 +89,9 @@ function lossOf(cfg: TrainGraphConfig, params: Record<string, G.Tensor>, b: Batc
     attentionMask: b.attentionMask,
     positionIds: positionsFromMask(b.attentionMask),
   });
-  return { logits, stats: buildLoss(cfg.loss, { ...b, logits, numTokens }) };
+  const t = cfg.loss.kind === 'ppo' ? (cfg.temperature ?? 1) : 1;
+  const scored = t === 1 ? logits : G.mul(logits, 1 / t);
+  return { logits, stats: buildLoss(cfg.loss, { ...b, logits: scored, numTokens }) };
 }
 
 function gradsOf(params: Record<string, G.Tensor>, loss: G.Tensor): Record<string, G.Tensor> {

@@ -251,6 +251,10 @@ export function parseTrainConfig(raw: unknown, source = 'config'): TrainConfig {
     throw new ConfigError(
       `invalid ${source}: taskPool: expected at least tasksPerStep (${c.tasksPerStep}) so a step plays distinct tasks, got ${c.taskPool}`,
     );
+  if (c.sampling.train.temperature <= 0)
+    throw new ConfigError(
+      `invalid ${source}: sampling.train.temperature: expected more than 0 (RL needs sampled rollouts, and the learner scores tokens at this temperature), got ${c.sampling.train.temperature}`,
+    );
   if (c.algo === 'lamer' && c.attemptBudget % c.attempts !== 0)
     throw new ConfigError(
       `invalid ${source}: attemptBudget: expected a multiple of attempts (${c.attempts}) so LaMer's trials fill the budget, got ${c.attemptBudget}`,

@@ -89,6 +89,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
       staleness: c.ppo.staleness,
       lossAgg: c.ppo.lossAgg,
       overlong: 'truncate-prompt',
+      temperature: c.sampling.train.temperature,
       checkpoint: { dir: join(out, 'checkpoints'), every: c.checkpointEvery, keepLast: c.keepCheckpoints },
     }),
     {

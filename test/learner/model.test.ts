@@ -121,6 +121,23 @@ describe('built-in model', () => {
     ] as const)
       expect(got[bi * 6 + t]).toBeCloseTo(at(bi, t), 5);
     expect(got[0]).toBe(0);
+    // At a temperature the graph scores tokens under softmax(logits / T) (what the rollouts sampled).
+    const cold = await sessionOf(buildLogprobGraph(TINY, { weights: 'inputs', temperature: 0.5 }));
+    const d = await cold.run({
+      ...paramFeeds(TINY, params),
+      input_ids: ids(rows),
+      attention_mask: ids(mask),
+    });
+    const atT = (bi: number, t: number) => {
+      const row = Array.from(logits.subarray((bi * 6 + t - 1) * 11, (bi * 6 + t) * 11)).map((x) => x / 0.5);
+      const lse = Math.log(row.reduce((s, x) => s + Math.exp(x), 0));
+      return row[rows[bi]![t]!]! - lse;
+    };
+    for (const [bi, t] of [
+      [0, 3],
+      [1, 5],
+    ] as const)
+      expect((d.logprobs!.data as Float32Array)[bi * 6 + t]).toBeCloseTo(atT(bi, t), 5);
   });
 
   it('matches a plain-loop Hugging Face Llama forward (layouts, rotate_half, causal attention)', async () => {

@@ -92,6 +92,9 @@ describe('train config', () => {
     expect(() => loadTrainConfig({ overrides: { attemptBudget: 10 } })).toThrow(
       /attemptBudget: expected a multiple of attempts \(3\)/,
     );
+    expect(() => loadTrainConfig({ file: configFile({ sampling: { train: { temperature: 0 } } }) })).toThrow(
+      /sampling\.train\.temperature: expected more than 0/,
+    );
     expect(() => loadTrainConfig({ file: configFile({ stepz: 3 }) })).toThrow(/stepz/);
     expect(() => loadTrainConfig({ file: configFile({ warmStart: { lossAgg: 'sum' } }) })).toThrow(
       /warmStart\.lossAgg: .*seq-mean-token-mean/,

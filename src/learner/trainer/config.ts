@@ -50,6 +50,12 @@ export interface TrainerConfig {
   readonly lossAgg: 'token-mean' | 'seq-mean-token-mean';
   /** Prompt + response longer than model.maxSeqLen: 'error' naming the sample, or 'truncate-prompt' (drop prompt tokens from the left). */
   readonly overlong: 'error' | 'truncate-prompt';
+  /**
+   * The rollouts' sampling temperature: PPO scores tokens (old, new and reference log-probs, entropy)
+   * under softmax(logits / temperature), as verl's actor does, so the update optimises the policy that
+   * was sampled. 1 (reference) for temperature-1 rollouts; the supervised loss ignores it.
+   */
+  readonly temperature: number;
   readonly checkpoint?: CheckpointConfig;
   /** Run the graphs in a worker thread (keeps the event loop free; default true). */
   readonly worker: boolean;
@@ -77,6 +83,7 @@ export const DEFAULT_TRAINER_CONFIG: Omit<TrainerConfig, 'model'> = {
   staleness: 'use',
   lossAgg: 'token-mean',
   overlong: 'error',
+  temperature: 1,
   worker: true,
   session: {},
 };
@@ -121,6 +128,7 @@ const schema = z.strictObject({
   staleness: z.enum(['use', 'drop']),
   lossAgg: z.enum(['token-mean', 'seq-mean-token-mean']),
   overlong: z.enum(['error', 'truncate-prompt']),
+  temperature: z.number().gt(0),
   checkpoint: z
     .strictObject({ dir: z.string().min(1), every: positiveInt, keepLast: positiveInt.optional() })
     .optional(),

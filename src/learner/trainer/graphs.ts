@@ -49,21 +49,21 @@ export class TrainerGraphs {
   }
 
   private graphConfig(kind: LossKind) {
-    const { model, optim, loss } = this.config;
-    return trainGraphConfig({ model, optim, loss: { ...loss, kind } });
+    const { model, optim, loss, temperature } = this.config;
+    return trainGraphConfig({ model, optim, loss: { ...loss, kind }, temperature });
   }
 
   private paramFeeds(params: Readonly<Record<string, Float32Array>>): Record<string, TensorValue> {
     return Object.fromEntries(Object.entries(this.shapes).map(([n, dims]) => [n, f32(params[n]!, dims)]));
   }
 
-  /** Log-prob of each token given the ones before it, [B, T] row-major (column 0 is 0). */
+  /** Log-prob of each token given the ones before it at the rollouts' temperature, [B, T] row-major (column 0 is 0). */
   async logprobs(
     params: Readonly<Record<string, Float32Array>>,
     batch: Record<string, TensorValue>,
   ): Promise<Float32Array> {
     const s = await this.session('logprobs', () =>
-      buildLogprobGraph(this.config.model, { weights: 'inputs' }),
+      buildLogprobGraph(this.config.model, { weights: 'inputs', temperature: this.config.temperature }),
     );
     const feeds = {
       ...this.paramFeeds(params),

@@ -218,7 +218,7 @@ export class Trainer {
     }
   }
 
-  /** Log-probs of each response token under the current weights (temperature 1). */
+  /** Log-probs of each response token under the current weights (at `config.temperature`). */
   async responseLogprobs(turns: readonly TurnTokens[]): Promise<number[][]> {
     const { maxSeqLen } = this.config.model;
     const seqs = turns.map((t, i) => toSequence(`turn ${i}`, t, 0, maxSeqLen, this.config.overlong));

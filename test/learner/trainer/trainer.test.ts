@@ -46,6 +46,25 @@ describe('Trainer (PPO)', () => {
     await trainer.dispose();
   });
 
+  it("scores tokens at the rollouts' temperature in both the old log-probs and the update", async () => {
+    const turns = [
+      { promptTokens: PROMPT, responseTokens: GOOD },
+      { promptTokens: PROMPT, responseTokens: BAD },
+    ];
+    const plain = await Trainer.create(tinyTrainerConfig(), quiet);
+    const cold = await Trainer.create(tinyTrainerConfig({ temperature: 0.5 }), quiet);
+    const [p, c] = [await plain.responseLogprobs(turns), await cold.responseLogprobs(turns)];
+    // Same initial weights; at T = 0.5 the likelier tokens get likelier and the others less likely.
+    expect(c.flat().some((x, i) => Math.abs(x - p.flat()[i]!) > 0.05)).toBe(true);
+    // The update's ratio starts at 1 only if it scores tokens as the old log-probs did.
+    const stats = await cold.trainPpo(goodBadBatch(0));
+    expect(stats.approxKl).toBeCloseTo(0, 6);
+    expect(stats.clipFrac).toBe(0);
+    await plain.dispose();
+    await cold.dispose();
+    expect(() => tinyTrainerConfig({ temperature: 0 })).toThrow(/temperature/);
+  });
+
   it('a KL penalty to the reference weights (loss.klCoef) holds the policy near them', async () => {
     const turns = [
       { promptTokens: PROMPT, responseTokens: GOOD },
