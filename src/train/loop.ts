@@ -12,7 +12,13 @@ import { join } from 'node:path';
 import { merge } from 'rxjs';
 import { runRollout } from '../actors/provide.js';
 import { computeAdvantages } from '../learner/credit/index.js';
-import { checkOutputDir, checkpointBytes, Trainer, trainerConfig } from '../learner/trainer/index.js';
+import {
+  checkOutputDir,
+  checkpointBytes,
+  Trainer,
+  type TurnTokens,
+  trainerConfig,
+} from '../learner/trainer/index.js';
 import { invalidActionRate } from '../metrics/invalid-action-rate.js';
 import { passAtK } from '../metrics/pass-at-k.js';
 import { reward } from '../metrics/reward.js';
@@ -26,7 +32,7 @@ import { deriveSeed } from '../util/rng.js';
 import { type TrainConfig, trainingPlan, trajGammaOf, validationOptions } from './config.js';
 import { type RolloutSummary, summarize, validate, validationFloor } from './evaluate.js';
 import { appendHistory, type HistoryEntry, readHistory } from './history.js';
-import { logprobShift } from './logprob-shift.js';
+import { logprobShift, shiftBaseline } from './logprob-shift.js';
 import { line, seconds, type TrainIO } from './progress.js';
 import { type TrainReport, writeReport } from './report.js';
 import { stepTaskSeeds, taskCountText } from './train-tasks.js';
@@ -108,6 +114,8 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
   }
   const historyPath = join(out, 'history.jsonl');
   const trajGamma = trajGammaOf(c, envId);
+  // Truncated sampling renormalises its recorded log-probs, so the log-prob shift rescores before the step.
+  const truncates = c.sampling.train.topP < 1 || c.sampling.train.topK > 0;
   const validationOf = async (step: number): Promise<RolloutSummary> => {
     const t0 = Date.now();
     const { summary } = await validate(policy, {
@@ -185,8 +193,10 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
         returnVariant: c.returnVariant,
         invalidPenalty: c.invalidPenalty,
       });
+      const score = (t: readonly TurnTokens[]) => trainer.responseLogprobs(t);
+      const base = await shiftBaseline(batch, tokensOf, truncates ? score : undefined);
       const stats = await trainer.trainPpo(batch);
-      const shift = await logprobShift(batch, tokensOf, (t) => trainer.responseLogprobs(t));
+      const shift = await logprobShift(base, score);
       await policy.setWeights(trainer.params, trainer.policyVersion);
       const entry: HistoryEntry = {
         step,
