@@ -89,6 +89,13 @@ export const trainConfigSchema = z.strictObject({
     lr: z.number().gt(0),
     miniBatchSize: int(1),
     microBatchSize: int(1),
+    /**
+     * A batch that is not a multiple of miniBatchSize: 'copy' pads it with its first samples again
+     * (reference adjust_batch; absent = 'copy'), 'partial' trains the last mini-batch as it is. With
+     * miniBatchSize above the batch (one update per step), 'copy' would train some samples 3 times
+     * and others twice, at up to twice the compute.
+     */
+    lastMiniBatch: z.enum(['copy', 'partial']).optional(),
     /** One epoch over the batch, as the reference (other values are not implemented). */
     epochs: z.literal(1),
     staleness: z.enum(['use', 'drop']),

@@ -92,6 +92,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
       lr: { kind: 'constant', lr: c.ppo.lr },
       miniBatchSize: c.ppo.miniBatchSize,
       microBatchSize: c.ppo.microBatchSize,
+      ...(c.ppo.lastMiniBatch ? { lastMiniBatch: c.ppo.lastMiniBatch } : {}),
       staleness: c.ppo.staleness,
       lossAgg: c.ppo.lossAgg,
       overlong: 'truncate-prompt',

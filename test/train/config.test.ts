@@ -95,6 +95,12 @@ describe('train config', () => {
     expect(() => loadTrainConfig({ file: configFile({ sampling: { train: { temperature: 0 } } }) })).toThrow(
       /sampling\.train\.temperature: expected more than 0/,
     );
+    expect(
+      loadTrainConfig({ file: configFile({ ppo: { lastMiniBatch: 'partial' } }) }).ppo.lastMiniBatch,
+    ).toBe('partial');
+    expect(() => loadTrainConfig({ file: configFile({ ppo: { lastMiniBatch: 'drop' } }) })).toThrow(
+      /ppo\.lastMiniBatch: .*"partial"/,
+    );
     expect(() => loadTrainConfig({ file: configFile({ stepz: 3 }) })).toThrow(/stepz/);
     expect(() => loadTrainConfig({ file: configFile({ warmStart: { lossAgg: 'sum' } }) })).toThrow(
       /warmStart\.lossAgg: .*seq-mean-token-mean/,
