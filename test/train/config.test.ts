@@ -123,4 +123,17 @@ describe('train config', () => {
     });
     expect([c.model.nLayers, c.tasksPerStep, c.ppo.lr, c.warmStart.steps]).toEqual([4, 8, 1e-4, 1000]);
   });
+
+  it('the GiGPO recipe (examples/train-minesweeper-gain.json) trains at the validation sampling, one update a step', () => {
+    const c = loadTrainConfig({
+      preset: 'paper',
+      file: 'examples/train-minesweeper-gain.json',
+      overrides: { env: 'minesweeper', algo: 'gigpo' },
+    });
+    const { maxTokens: _t, ...train } = c.sampling.train;
+    const { maxTokens: _v, ...validation } = c.sampling.validation;
+    expect(train).toEqual(validation);
+    expect(c.ppo.miniBatchSize).toBeGreaterThan(c.tasksPerStep * c.attemptBudget * 6); // turns per step, with room
+    expect([c.steps, c.ppo.lastMiniBatch]).toEqual([90, 'partial']);
+  });
 });
