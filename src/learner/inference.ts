@@ -9,7 +9,7 @@
  * [batch, heads, past+seq, head_dim]. Start with past = 0 (empty tensors).
  */
 import * as G from './graph/index.js';
-import { tokenLogprobs } from './loss.js';
+import { atTemperature, tokenLogprobs } from './loss.js';
 import {
   forward,
   headDim,
@@ -83,8 +83,7 @@ export function buildLogprobGraph(c: ModelConfig, o: InferenceGraphOptions): G.G
     attentionMask,
     positionIds: positionsFromMask(attentionMask),
   });
-  const temp = o.temperature ?? 1;
-  const t = tokenLogprobs(temp === 1 ? logits : G.mul(logits, 1 / temp), inputIds);
+  const t = tokenLogprobs(atTemperature(logits, o.temperature), inputIds);
   const padFront = (x: G.Tensor) => G.pad(x, [0, 1, 0, 0]); // [B, T-1] -> [B, T]
   return {
     name: 'token_logprobs',

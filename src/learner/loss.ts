@@ -31,6 +31,10 @@ export const DEFAULT_LOSS_CONFIG: PpoLossConfig = {
   klCoef: 0,
 };
 
+/** Logits of softmax(logits / temperature): how a sampler at that temperature sees them (1: unchanged). */
+export const atTemperature = (logits: G.Tensor, temperature = 1): G.Tensor =>
+  temperature === 1 ? logits : G.mul(logits, 1 / temperature);
+
 /** Log-probs of the next tokens and the entropy of each prediction, both [B, T-1]. */
 export function tokenLogprobs(
   logits: G.Tensor,

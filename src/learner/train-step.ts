@@ -15,7 +15,7 @@
  */
 import { type AdamWConfig, adamwUpdate, DEFAULT_ADAMW_CONFIG } from './adamw.js';
 import * as G from './graph/index.js';
-import { buildLoss, DEFAULT_LOSS_CONFIG, type PpoLossConfig, shiftTokens } from './loss.js';
+import { atTemperature, buildLoss, DEFAULT_LOSS_CONFIG, type PpoLossConfig, shiftTokens } from './loss.js';
 import {
   DEFAULT_MODEL_CONFIG,
   forward,
@@ -89,8 +89,7 @@ function lossOf(cfg: TrainGraphConfig, params: Record<string, G.Tensor>, b: Batc
     attentionMask: b.attentionMask,
     positionIds: positionsFromMask(b.attentionMask),
   });
-  const t = cfg.loss.kind === 'ppo' ? (cfg.temperature ?? 1) : 1;
-  const scored = t === 1 ? logits : G.mul(logits, 1 / t);
+  const scored = cfg.loss.kind === 'ppo' ? atTemperature(logits, cfg.temperature) : logits;
   return { logits, stats: buildLoss(cfg.loss, { ...b, logits: scored, numTokens }) };
 }
 
