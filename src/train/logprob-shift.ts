@@ -8,7 +8,11 @@
  * learner's own (no top-k / top-p), else a rescoring before the update: under
  * truncation the sampler renormalises over the kept tokens, so its log-probs
  * read higher than the learner's and every reply would seem to fall.
- * One forward pass over the play replies after the step (two when rescoring).
+ * It follows at most `maxReplies` of them (default 512, evenly spaced over the
+ * batch, so every task is in it): one forward pass over those after the step,
+ * two when rescoring. Following all ~1400 replies of a 64-task GiGPO batch cost
+ * ~2.4 s of a ~13 s step; 512 cost ~0.9 s and read −0.006 / −0.066 where all
+ * of them read −0.007 / −0.070 (same step).
  */
 import type { CreditedBatch } from '../learner/credit/index.js';
 import type { TurnTokens } from '../learner/trainer/index.js';
@@ -35,21 +39,33 @@ export type ReplyScorer = (turns: readonly TurnTokens[]) => Promise<number[][]>;
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
+/** The replies a shift follows by default. */
+export const SHIFT_REPLIES = 512;
+
+/** `max` items of `xs` evenly spaced from the first (all of them when there are no more than `max`). */
+function evenlySpaced<T>(xs: readonly T[], max: number): T[] {
+  if (xs.length <= max) return [...xs];
+  return Array.from({ length: max }, (_, i) => xs[Math.floor((i * xs.length) / max)]!);
+}
+
 /**
- * Before the update: the play replies with a non-zero advantage and their log-probs, recorded
- * (`rescore` absent: they must carry sampling log-probs) or rescored with the weights before the step.
+ * Before the update: up to `maxReplies` play replies with a non-zero advantage and their log-probs,
+ * recorded (`rescore` absent: they must carry sampling log-probs) or rescored with the weights before
+ * the step.
  */
 export async function shiftBaseline(
   batch: CreditedBatch,
   tokensOf: (sample: TurnSample) => TurnTokens,
   rescore?: ReplyScorer,
+  maxReplies = SHIFT_REPLIES,
 ): Promise<ShiftBaseline> {
-  const picked: Array<{ sample: TurnSample; advantage: number }> = [];
+  const eligible: Array<{ sample: TurnSample; advantage: number }> = [];
   batch.samples.forEach((sample, i) => {
     const advantage = batch.advantages[i]!;
     if (sample.phase === 'play' && advantage !== 0 && (rescore || sample.logprobs !== undefined))
-      picked.push({ sample, advantage });
+      eligible.push({ sample, advantage });
   });
+  const picked = evenlySpaced(eligible, maxReplies);
   const turns = picked.map((p) => tokensOf(p.sample));
   const scored = rescore && turns.length > 0 ? await rescore(turns) : undefined;
   return {

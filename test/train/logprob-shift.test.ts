@@ -59,6 +59,26 @@ describe('logprobShift', () => {
     await trainer.dispose();
   });
 
+  it('follows at most maxReplies replies, evenly spaced over the batch', async () => {
+    const samples = Array.from({ length: 5 }, (_, turn) => ({
+      ...sample({ prompt: PROMPT, response: turn % 2 === 0 ? GOOD : BAD, turn }),
+      logprobs: [-(turn + 1)],
+    }));
+    const batch = credited(samples, [1, -1, 1, -1, 1]);
+    const seen: number[] = [];
+    const base = await shiftBaseline(batch, recordedTokens, undefined, 3);
+    const shift = await logprobShift(base, async (turns) => {
+      seen.push(turns.length);
+      return turns.map(() => [0]);
+    });
+    expect(seen).toEqual([3]);
+    // turns 0, 1 and 3 (indices ⌊i·5/3⌋): Δ = 0 − recorded
+    expect(base.before).toEqual([-1, -2, -4]);
+    expect(shift).toEqual({ positive: 1, positiveCount: 1, negative: 3, negativeCount: 2 });
+    const all = await shiftBaseline(batch, recordedTokens);
+    expect(all.turns).toHaveLength(5);
+  });
+
   it('is zero with no scored play replies', async () => {
     const shift = await logprobShift(await shiftBaseline(credited([], []), recordedTokens), async () => []);
     expect(shift).toEqual({ positive: 0, positiveCount: 0, negative: 0, negativeCount: 0 });
