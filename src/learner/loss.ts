@@ -66,7 +66,7 @@ export interface LossInputs {
   readonly numTokens: G.Tensor;
   /** [B, T] per-token advantages (ppo). */
   readonly advantages?: G.Tensor;
-  /** [B, T] log-probs under the sampling policy (ppo). */
+  /** [B, T] log-probs under the sampling policy (ppo); NaN: the log-probs of the weights being trained (on-policy). */
   readonly oldLogprobs?: G.Tensor;
   /** [B, T] log-probs under the reference policy (ppo with klCoef > 0). */
   readonly refLogprobs?: G.Tensor;
@@ -85,7 +85,11 @@ export function buildLoss(cfg: PpoLossConfig, x: LossInputs): LossStats {
 
   // verl core_algos.compute_policy_loss (dual-clip PPO), token level.
   const adv = shiftTokens(x.advantages); // [B, T-1]
-  const logRatio = G.clip(G.sub(logprobs, shiftTokens(x.oldLogprobs)), -20, 20); // [B, T-1]
+  // NaN old log-probs mean "these weights" (verl's on-policy old_log_prob = log_prob.detach()):
+  // ratio 1, and no separate forward pass before the step's first update.
+  const given = shiftTokens(x.oldLogprobs);
+  const old = G.where(G.equal(given, given), given, G.stopGradient(logprobs)); // [B, T-1]
+  const logRatio = G.clip(G.sub(logprobs, old), -20, 20); // [B, T-1]
   const ratio = G.exp(logRatio);
   const pg1 = G.mul(G.neg(adv), ratio);
   const pg2 = G.mul(G.neg(adv), G.clip(ratio, 1 - cfg.clipLow, 1 + cfg.clipHigh));

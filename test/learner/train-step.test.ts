@@ -1,5 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import * as G from '../../src/learner/graph/index.js';
+import { buildLogprobGraph } from '../../src/learner/inference.js';
 import { DEFAULT_LOSS_CONFIG, type PpoLossConfig } from '../../src/learner/loss.js';
 import { type ModelConfig, modelConfig, paramShapes } from '../../src/learner/model.js';
 import { buildGradGraph, trainGraphConfig, trainNames } from '../../src/learner/train-step.js';
@@ -94,5 +96,42 @@ describe('train-step gradients against finite differences (float64, tiny model)'
     const clipfrac = out.clipfrac!.data[0] as number;
     expect(clipfrac).toBeGreaterThan(0);
     expect(clipfrac).toBeLessThan(1);
+  });
+
+  it("NaN old log-probs are the weights' own (on-policy): ratio 1, the gradient of feeding those log-probs", async () => {
+    const cfg = trainGraphConfig({ model: TINY, dtype: 'float64' });
+    const grad = await sessionOf(buildGradGraph(cfg));
+    // basic optimisation: onnxruntime's QuickGelu fusion has no float64 kernel
+    const lp = await ort.InferenceSession.create(
+      G.compileGraph(buildLogprobGraph(TINY, { weights: 'inputs', dtype: 'float64' })),
+      { graphOptimizationLevel: 'basic' },
+    );
+    const p = Object.fromEntries(Object.entries(tinyParams(5)).map(([n, v]) => [n, Float64Array.from(v)]));
+    const params = paramFeeds(TINY, p, 'float64');
+    const own = (await lp.run({ ...params, input_ids: ids(rows), attention_mask: ids(attention) })).logprobs!;
+    const nan = floats(
+      'float64',
+      rows.map((r) => r.map(() => Number.NaN)),
+    );
+    const run = (old: ort.Tensor) =>
+      grad.run({
+        ...params,
+        input_ids: ids(rows),
+        attention_mask: ids(attention),
+        loss_mask: floats('float64', lossMask),
+        advantages: floats('float64', advantages),
+        old_logprobs: old,
+        num_tokens: new ort.Tensor('float64', Float64Array.of(numTokens), []),
+      });
+    const [onPolicy, fed] = [await run(nan), await run(own)];
+    expect(Math.abs(onPolicy.approx_kl!.data[0] as number)).toBe(0);
+    expect(onPolicy.clipfrac!.data[0]).toBe(0);
+    expect(onPolicy.loss!.data[0] as number).toBeCloseTo(fed.loss!.data[0] as number, 12);
+    for (const name of Object.keys(paramShapes(TINY))) {
+      const [a, b] = [onPolicy, fed].map((r) => r[trainNames.grad(name)]!.data as Float64Array);
+      a!.forEach((x, i) => {
+        expect(Math.abs(x - b![i]!), name).toBeLessThan(1e-12);
+      });
+    }
   });
 });

@@ -130,6 +130,10 @@ export const inferRules: Record<OpName, Infer> = {
     if (!a.to) throw new GraphError('Cast: missing target dtype');
     return { dtype: a.to, shape: x[0]!.shape };
   },
+  StopGradient: (x) => {
+    arity('StopGradient', x, 1);
+    return x[0]!;
+  },
   Not: (x) => {
     arity('Not', x, 1);
     need('Not', x[0]!, (d) => d === 'bool', 'bool');

@@ -80,6 +80,7 @@ export const onnxRules: Record<Exclude<OpName, 'Input' | 'Const'>, Emit> = {
   Tanh: same('Tanh'),
   Sigmoid: same('Sigmoid'),
   Not: same('Not'),
+  StopGradient: same('Identity'),
   PowC: (c, t, ins, out) => c.node('Pow', [ins[0]!, c.scalar(t.attrs.exponent!, t.dtype)], [out]),
   Cast: (c, t, ins, out) => c.node('Cast', ins, [out], [int('to', ONNX_CAST[t.attrs.to!])]),
   Clip: (c, t, ins, out) =>

@@ -54,6 +54,8 @@ export const gradRules: Partial<Record<OpName, GradRule>> = {
   // Inside [min, max] (inclusive, like torch.clamp) clip(x) == x.
   Clip: (y, g) => [G.mul(g, mask(G.equal(a0(y), y), g))],
   Not: none,
+  // its value, no gradient: a constant to the walker (torch's detach)
+  StopGradient: none,
   Add: (_y, g) => [g, g],
   Sub: (_y, g) => [g, G.neg(g)],
   Mul: (y, g) => [G.mul(g, a1(y)), G.mul(g, a0(y))],

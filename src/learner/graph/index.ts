@@ -46,6 +46,7 @@ export {
   softmax,
   sqrt,
   staticDims,
+  stopGradient,
   sub,
   sumAll,
   tanh,

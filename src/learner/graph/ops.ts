@@ -79,6 +79,8 @@ export const reciprocal = un('Reciprocal');
 export const tanh = un('Tanh');
 export const sigmoid = un('Sigmoid');
 export const not = un('Not');
+/** `x`'s value, through which no gradient flows (torch's `detach`). */
+export const stopGradient = un('StopGradient');
 export const add = bin('Add');
 export const sub = bin('Sub');
 export const mul = bin('Mul');

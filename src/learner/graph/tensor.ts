@@ -18,6 +18,7 @@ export const OP_NAMES = [
   'Sigmoid',
   'PowC',
   'Cast',
+  'StopGradient',
   'Clip',
   'Not',
   'Add',

@@ -34,6 +34,11 @@ export interface TrainSequence {
   advantage: number;
   /** Old log-prob of each response token (PPO); filled before the update. */
   oldLogprobs?: number[];
+  /**
+   * PPO without `oldLogprobs`: they are the log-probs of the weights being trained, taken in the
+   * update's own forward pass (fed as NaN; only in the step's first mini-batch, before any update).
+   */
+  onPolicy?: boolean;
   /** Log-prob of each response token under the KL penalty's reference policy (PPO with klCoef > 0). */
   refLogprobs?: number[];
 }
@@ -110,7 +115,7 @@ export function padSequences(
       lossMask[row + t] = weight;
       if (adv) adv[row + t] = s.advantage;
       if (old) {
-        const lp = s.oldLogprobs?.[t - s.responseStart];
+        const lp = s.oldLogprobs?.[t - s.responseStart] ?? (s.onPolicy ? Number.NaN : undefined);
         if (lp === undefined) throw new TrainerError(`turn ${s.label}: old log-probs are missing`);
         old[row + t] = lp;
       }

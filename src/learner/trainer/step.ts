@@ -6,9 +6,8 @@
  * non-finite gradient norm skips that one update (the reference's
  * _optimizer_step) and the step goes on.
  */
-import type { Rng } from '../../util/rng.js';
 import { lrAt, type TrainState } from '../train-state.js';
-import { chunks, padSequences, planMiniBatches, type TrainSequence } from './batch.js';
+import { chunks, padSequences, type TrainSequence } from './batch.js';
 import type { TrainerConfig } from './config.js';
 import type { LossKind, TrainerGraphs } from './graphs.js';
 
@@ -62,14 +61,13 @@ export async function runStep(
   start: TrainState,
   seqs: readonly TrainSequence[],
   kind: LossKind,
-  rng: Rng,
+  plan: readonly (readonly number[])[],
 ): Promise<StepResult> {
   const sums: StepMeans = { loss: 0, pgLoss: 0, entropy: 0, clipFrac: 0, approxKl: 0, gradNorm: 0, lr: 0 };
   let state = start;
   let updates = 0;
   let skippedUpdates = 0;
   let tokens = 0;
-  const plan = planMiniBatches(seqs.length, config, rng);
   const ppo = kind === 'ppo';
   const refLogprobs = ppo && config.loss.klCoef > 0;
   // the loss's denominator: the mini-batch's tokens, or its samples when each sample's tokens weigh 1/length

@@ -17,6 +17,7 @@ import { initTrainState, type TrainState } from '../train-state.js';
 import {
   chunks,
   padSequences,
+  planMiniBatches,
   recordedTokens,
   responseLogprobs,
   sampleLabel,
@@ -201,9 +202,16 @@ export class Trainer {
       seqs.push(seq);
     });
     if (staleDropped > 0) this.logger(`step ${this.stepCount + 1}: dropped ${staleDropped} stale sample(s)`);
-    await this.fillOldLogprobs(seqs.filter((s) => s.oldLogprobs === undefined));
+    const plan = planMiniBatches(seqs.length, c, this.rng);
+    // The first mini-batch trains on the weights that score it: its old log-probs come from its own
+    // forward pass (verl's on-policy case). Only samples of later mini-batches need a pass before the step.
+    const later = new Set(plan.slice(1).flat());
+    seqs.forEach((s, i) => {
+      if (s.oldLogprobs === undefined && !later.has(i)) s.onPolicy = true;
+    });
+    await this.fillOldLogprobs(seqs.filter((s) => s.oldLogprobs === undefined && !s.onPolicy));
     if (this.reference) await this.fillLogprobs(seqs, this.reference, 'refLogprobs');
-    return this.finish('ppo', seqs, { staleUsed, staleDropped });
+    return this.finish('ppo', seqs, plan, { staleUsed, staleDropped });
   }
 
   /** One supervised step: token cross-entropy on the response tokens of each example (warm start). */
@@ -212,7 +220,8 @@ export class Trainer {
     try {
       const { maxSeqLen } = this.config.model;
       const seqs = examples.map((t, i) => toSequence(`example ${i}`, t, 0, maxSeqLen, this.config.overlong));
-      return await this.finish('ce', seqs, { staleUsed: 0, staleDropped: 0 });
+      const plan = planMiniBatches(seqs.length, this.config, this.rng);
+      return await this.finish('ce', seqs, plan, { staleUsed: 0, staleDropped: 0 });
     } finally {
       this.busy = false;
     }
@@ -248,9 +257,10 @@ export class Trainer {
   private async finish(
     mode: LossKind,
     seqs: TrainSequence[],
+    plan: readonly (readonly number[])[],
     counts: { staleUsed: number; staleDropped: number },
   ): Promise<TrainStats> {
-    const r = await runStep(this.graphs, this.config, this.state, seqs, mode, this.rng);
+    const r = await runStep(this.graphs, this.config, this.state, seqs, mode, plan);
     this.stepCount++;
     this.state = r.state;
     if (r.updates > 0) this.version++;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as G from '../../../src/learner/graph/index.js';
-import { checkGradients, type GradCase } from '../fd.js';
+import { checkGradients, type GradCase, ortTensor, session } from '../fd.js';
 
 const pos: [number, number] = [0.5, 2];
 const idx = (values: number[]) => G.constant(values, 'int64', [values.length]);
@@ -145,9 +145,35 @@ describe('gradient rules against central finite differences (float64 through onn
   });
 
   it('every differentiable op has a finite-difference case above', () => {
-    const noGrad = new Set(['Input', 'Const', 'Not', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'And']);
+    const noGrad = new Set([
+      'Input',
+      'Const',
+      'Not',
+      'Equal',
+      'Less',
+      'LessOrEqual',
+      'Greater',
+      'And',
+      'StopGradient', // by design its gradient is not the finite difference: its own test below
+    ]);
     const covered = new Set(Object.keys(cases).map((k) => k.split(' ')[0]));
     for (const op of G.OP_NAMES) if (!noGrad.has(op)) expect(covered.has(op), op).toBe(true);
+  });
+
+  it('StopGradient passes its value and no gradient (torch detach): d/dx Σ x·sg(x) = x, not 2x', async () => {
+    const x = G.input('x0', 'float64', [2, 3]);
+    const y = G.sumAll(G.mul(x, G.stopGradient(x)));
+    const [g] = G.gradients(y, [x]);
+    expect(G.gradients(G.sumAll(G.stopGradient(x)), [x])).toEqual([null]);
+    const sess = await session({ inputs: [x], outputs: { y, g: g! } });
+    const v = [0.5, -1, 2, 0.25, -0.75, 1.5];
+    const res = await sess.run({ x0: ortTensor('float64', v, [2, 3]) });
+    expect(res.y!.data[0]).toBeCloseTo(
+      v.reduce((a, b) => a + b * b, 0),
+      12,
+    );
+    expect(Array.from(res.g!.data as Float64Array)).toEqual(v);
+    await sess.release();
   });
 
   it('the check catches a wrong rule (tanh without the square)', async () => {

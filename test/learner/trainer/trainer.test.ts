@@ -38,7 +38,7 @@ describe('Trainer (PPO)', () => {
       [2, 2, 1],
       [3, 3, 1],
     ]);
-    // recomputed old log-probs: the single update of a step starts at ratio 1
+    // on-policy old log-probs: the single update of a step starts at ratio 1
     expect(stats[0]!.approxKl).toBeCloseTo(0, 6);
     expect(stats[0]!.clipFrac).toBe(0);
     expect(stats[0]!.tokens).toBe(8);
@@ -56,13 +56,67 @@ describe('Trainer (PPO)', () => {
     const [p, c] = [await plain.responseLogprobs(turns), await cold.responseLogprobs(turns)];
     // Same initial weights; at T = 0.5 the likelier tokens get likelier and the others less likely.
     expect(c.flat().some((x, i) => Math.abs(x - p.flat()[i]!) > 0.05)).toBe(true);
-    // The update's ratio starts at 1 only if it scores tokens as the old log-probs did.
-    const stats = await cold.trainPpo(goodBadBatch(0));
+    // Fed the log-probs it scored, the update's ratio starts at 1 only if it scores tokens at T too.
+    const recorded = await Trainer.create(
+      tinyTrainerConfig({ temperature: 0.5, oldLogprobs: 'recorded' }),
+      quiet,
+    );
+    const batch = goodBadBatch(0);
+    batch.samples.forEach((s, i) => {
+      s.logprobs = c[i]!;
+    });
+    const stats = await recorded.trainPpo(batch);
     expect(stats.approxKl).toBeCloseTo(0, 6);
     expect(stats.clipFrac).toBe(0);
     await plain.dispose();
     await cold.dispose();
+    await recorded.dispose();
     expect(() => tinyTrainerConfig({ temperature: 0 })).toThrow(/temperature/);
+  });
+
+  it("takes the first mini-batch's old log-probs from its own forward pass: no pass before it, same update", async () => {
+    type Graphs = { graphs: { logprobs: (...a: unknown[]) => Promise<unknown> } };
+    const rowsScored = (t: Trainer) => {
+      const graphs = (t as unknown as Graphs).graphs;
+      const rows: number[] = [];
+      const inner = graphs.logprobs.bind(graphs);
+      graphs.logprobs = (params, feeds) => {
+        rows.push((feeds as { input_ids: { dims: number[] } }).input_ids.dims[0]!);
+        return inner(params, feeds);
+      };
+      return rows;
+    };
+    const onPolicy = await Trainer.create(tinyTrainerConfig(), quiet);
+    const fed = await Trainer.create(tinyTrainerConfig({ oldLogprobs: 'recorded' }), quiet);
+    const rows = rowsScored(onPolicy);
+    // the reference's way: old log-probs scored with the weights before the step, then fed
+    const batch = goodBadBatch(0);
+    const before = await fed.responseLogprobs(
+      batch.samples.map((s) => ({ promptTokens: s.promptTokens!, responseTokens: s.responseTokens! })),
+    );
+    const fedBatch = goodBadBatch(0);
+    fedBatch.samples.forEach((s, i) => {
+      s.logprobs = before[i]!;
+    });
+    const [a, b] = [await onPolicy.trainPpo(batch), await fed.trainPpo(fedBatch)];
+    expect(rows).toEqual([]);
+    expect(a.approxKl).toBe(0);
+    expect(a.loss).toBeCloseTo(b.loss, 6);
+    for (const [n, w] of Object.entries(onPolicy.params)) {
+      const other = fed.params[n]!;
+      w.forEach((x, i) => {
+        expect(Math.abs(x - other[i]!), n).toBeLessThan(1e-6);
+      });
+    }
+    // two mini-batches: only the second one's samples are scored before the step
+    const split = await Trainer.create(
+      tinyTrainerConfig({ miniBatchSize: 2, lastMiniBatch: 'partial' }),
+      quiet,
+    );
+    const splitRows = rowsScored(split);
+    expect((await split.trainPpo(goodBadBatch(0))).updates).toBe(2);
+    expect(splitRows).toEqual([2]);
+    for (const t of [onPolicy, fed, split]) await t.dispose();
   });
 
   it('a KL penalty to the reference weights (loss.klCoef) holds the policy near them', async () => {
