@@ -27,13 +27,15 @@ import { ConfigError } from '../util/errors.js';
 import type { EpisodeEmitted } from './events.js';
 import type { PolicyReply, ReplyEvent } from './policy-actor.js';
 import {
-  backoffDelay,
+  askingStates,
+  canRetry,
   DEFAULT_RETRY,
-  describeFailure,
   envOf,
+  failedTry,
   initialState,
   missingPolicy,
   type RetrySettings,
+  retryDelay,
   type TurnOwner,
   taskTypeOf,
   turnTarget,
@@ -183,18 +185,13 @@ export const episodeMachine = setup({
       });
     },
     ask: sendTo('policy', ({ context }) => ({ type: 'ask' as const, request: context.request! })),
-    noteFailure: assign(({ context, event }) => ({
-      tries: context.tries + 1,
-      failed: describeFailure((event as { error?: unknown }).error),
-    })),
+    noteFailure: assign(({ context, event }) => failedTry(context, event)),
   },
   guards: {
     over: ({ context }) => context.done || context.history.length >= context.cfg.maxTurns,
-    canRetry: ({ context }) => context.tries < context.cfg.retry.retries,
+    canRetry,
   },
-  delays: {
-    retryDelay: ({ context }) => backoffDelay(context.cfg.retry, context.tries),
-  },
+  delays: { retryDelay },
 }).createMachine({
   id: 'episode',
   context: ({ input }) => {
@@ -218,17 +215,7 @@ export const episodeMachine = setup({
   initial: 'check',
   states: {
     check: { always: [{ guard: 'over', target: 'done' }, { target: 'asking' }] },
-    asking: {
-      entry: ['prepareRequest', 'ask'],
-      on: {
-        reply: { target: 'check', actions: ['applyReply', 'emitTurn', 'forwardTurn'] },
-        'reply.error': [
-          { guard: 'canRetry', target: 'backoff', actions: 'noteFailure' },
-          { target: 'failed', actions: 'noteFailure' },
-        ],
-      },
-    },
-    backoff: { after: { retryDelay: 'asking' } },
+    ...askingStates('check'),
     done: { type: 'final' },
     failed: { type: 'final' },
   },

@@ -20,12 +20,14 @@ import type { TurnSample } from '../streams/types.js';
 import type { EpisodeEmitted } from './events.js';
 import type { PolicyReply, ReplyEvent } from './policy-actor.js';
 import {
-  backoffDelay,
+  askingStates,
+  canRetry,
   DEFAULT_RETRY,
-  describeFailure,
   envOf,
+  failedTry,
   missingPolicy,
   type RetrySettings,
+  retryDelay,
   type TurnOwner,
   taskTypeOf,
   turnTarget,
@@ -125,17 +127,12 @@ export const reflectorMachine = setup({
       turnTarget(context.cfg.reportTo, self, system)?.send({ type: 'turn', sample: context.sample! });
     },
     ask: sendTo('policy', ({ context }) => ({ type: 'ask' as const, request: context.request! })),
-    noteFailure: assign(({ context, event }) => ({
-      tries: context.tries + 1,
-      failed: describeFailure((event as { error?: unknown }).error),
-    })),
+    noteFailure: assign(({ context, event }) => failedTry(context, event)),
   },
   guards: {
-    canRetry: ({ context }) => context.tries < context.cfg.retry.retries,
+    canRetry,
   },
-  delays: {
-    retryDelay: ({ context }) => backoffDelay(context.cfg.retry, context.tries),
-  },
+  delays: { retryDelay },
 }).createMachine({
   id: 'reflector',
   context: ({ input }) => ({
@@ -151,17 +148,7 @@ export const reflectorMachine = setup({
   invoke: { id: 'policy', src: 'generate' },
   initial: 'asking',
   states: {
-    asking: {
-      entry: ['prepareRequest', 'ask'],
-      on: {
-        reply: { target: 'done', actions: ['applyReply', 'emitTurn', 'forwardTurn'] },
-        'reply.error': [
-          { guard: 'canRetry', target: 'backoff', actions: 'noteFailure' },
-          { target: 'failed', actions: 'noteFailure' },
-        ],
-      },
-    },
-    backoff: { after: { retryDelay: 'asking' } },
+    ...askingStates('done'),
     done: { type: 'final' },
     failed: { type: 'final' },
   },

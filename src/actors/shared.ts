@@ -72,6 +72,46 @@ export function backoffDelay(retry: RetrySettings, tries: number): number {
   return retry.backoffMs * 2 ** Math.max(0, tries - 1);
 }
 
+/** What the retry pieces below read of a machine that asks the policy: its settings and failed tries. */
+interface Retrying {
+  readonly context: { readonly cfg: { readonly retry: RetrySettings }; readonly tries: number };
+}
+
+/** Guard `canRetry` of the episode, reflector and trial machines: the failed call may be tried again. */
+export const canRetry = ({ context: c }: Retrying): boolean => c.tries < c.cfg.retry.retries;
+
+/** Delay `retryDelay` of the same machines: the backoff before the next try. */
+export const retryDelay = ({ context: c }: Retrying): number => backoffDelay(c.cfg.retry, c.tries);
+
+/** The context update of a failed try (a `reply.error` event): one more try, and why it failed. */
+export const failedTry = (context: Retrying['context'], event: unknown) => ({
+  tries: context.tries + 1,
+  failed: describeFailure((event as { error?: unknown }).error),
+});
+
+/**
+ * The `asking` and `backoff` states of a machine that asks its `policy` child for one reply (the
+ * episode per turn, the reflector once): a reply goes to `replied`; a failed call is tried again
+ * after the backoff, or the machine ends in its `failed` state. Its named implementations:
+ * `prepareRequest`, `ask`, `applyReply`, `emitTurn`, `forwardTurn`, `noteFailure`, `canRetry`,
+ * `retryDelay`.
+ */
+export function askingStates<R extends string>(replied: R) {
+  return {
+    asking: {
+      entry: ['prepareRequest', 'ask'],
+      on: {
+        reply: { target: replied, actions: ['applyReply', 'emitTurn', 'forwardTurn'] },
+        'reply.error': [
+          { guard: 'canRetry', target: 'backoff', actions: 'noteFailure' },
+          { target: 'failed', actions: 'noteFailure' },
+        ],
+      },
+    },
+    backoff: { after: { retryDelay: 'asking' } },
+  } as const;
+}
+
 /** The registered env of an id (kept in one place so lookups stay cheap and uniform). */
 export function envOf(envId: string): AnyEnvDefinition {
   return getEnv(envId);
@@ -117,10 +157,17 @@ export function taskTypeOf(env: AnyEnvDefinition, initial: Json): string {
   return env.taskType ? env.taskType(initial) : env.id;
 }
 
-/** Error text of a failed call, for `TrialRecord.failed`. */
+/**
+ * Error text of a failed call, for `TrialRecord.failed`: the error and its causes (a policy client
+ * wraps a policy's own error, e.g. the server's, as the `cause` of a PolicyError: the text keeps it).
+ */
 export function describeFailure(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  const parts: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && depth < 4; depth++) {
+    parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(' ← caused by ');
 }
 
 export { generateActor, missingPolicy } from './policy-actor.js';

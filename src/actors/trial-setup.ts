@@ -12,7 +12,7 @@ import { type EpisodeOutput, episodeMachine, resolveEpisodeInput } from './episo
 import type { TrialMachineEmitted, TurnEmitted } from './events.js';
 import { missingPolicy, type ReplyErrorEvent, type ReplyEvent } from './policy-actor.js';
 import { type ReflectorOutput, reflectorMachine, resolveReflectorInput } from './reflector.js';
-import { backoffDelay, describeFailure, requestKey, turnTarget } from './shared.js';
+import { canRetry, describeFailure, requestKey, retryDelay, turnTarget } from './shared.js';
 import {
   type AttemptRun,
   episodeInput,
@@ -248,11 +248,9 @@ export const trialSetup = setup({
     playNext: ({ context }) => playNext(context),
     attemptOver: ({ context }) => attemptOver(context),
     crashed: ({ context: c }) => c.failed !== null,
-    canRetry: ({ context: c }) => c.tries < c.cfg.retry.retries,
+    canRetry,
   },
-  delays: {
-    retryDelay: ({ context: c }) => backoffDelay(c.cfg.retry, c.tries),
-  },
+  delays: { retryDelay },
 });
 
 export function initialContext({ input }: { input: TrialInput }): TrialContext {

@@ -99,3 +99,73 @@ describe('reflector machine', () => {
     });
   });
 });
+
+describe('asking a policy that fails (the shared asking/backoff states of episode and reflector)', () => {
+  const reflectInput = {
+    envId: PIT,
+    seed: 1,
+    initial: { pos: 0, goal: 2, done: false, won: false },
+    final: { pos: -2, goal: 2, done: true, won: false },
+    attempt: 0,
+    history: [],
+    retry: { retries: 2, backoffMs: 10 },
+  };
+  /** A policy whose first `failures` calls throw, then `reply`. */
+  const flaky = (failures: number, reply: string) =>
+    scriptedTextPolicy((_req, i) => {
+      if (i < failures) throw new Error(`server down (call ${i + 1})`);
+      return reply;
+    });
+  /** Runs the clock through the backoffs: 10 ms, then 20 ms. */
+  async function throughBackoffs(clock: SimulatedClock): Promise<void> {
+    for (const ms of [10, 20]) {
+      await settle();
+      clock.increment(ms);
+    }
+  }
+
+  it('tries again after the backoff and goes on when a try succeeds', async () => {
+    const clock = new SimulatedClock();
+    const episode = createActor(episodeWithPolicy(flaky(2, act('right'))), {
+      input: { envId: PIT, seed: 1, maxTurns: 1, retry: { retries: 2, backoffMs: 10 } },
+      clock,
+    }).start();
+    const reflector = createActor(reflectorWithPolicy(flaky(2, '<remark> go right </remark>')), {
+      input: reflectInput,
+      clock,
+    }).start();
+    await settle();
+    clock.increment(9); // not yet: the first backoff is 10 ms
+    await settle();
+    expect(episode.getSnapshot().value).toBe('backoff');
+    clock.increment(1);
+    await throughBackoffs(clock);
+    await Promise.all([finished(episode), finished(reflector)]);
+    expect(episode.getSnapshot().output).toMatchObject({ failed: null, final: { pos: 1 } });
+    expect(reflector.getSnapshot().output).toMatchObject({
+      failed: null,
+      reflection: 'go right',
+      valid: true,
+    });
+  });
+
+  it('after the last retry, ends failed (as output, not a throw) with the last error', async () => {
+    const clock = new SimulatedClock();
+    const episode = createActor(episodeWithPolicy(flaky(3, act('right'))), {
+      input: { envId: PIT, seed: 1, retry: { retries: 2, backoffMs: 10 } },
+      clock,
+    }).start();
+    const reflector = createActor(reflectorWithPolicy(flaky(3, '<remark> x </remark>')), {
+      input: reflectInput,
+      clock,
+    }).start();
+    await throughBackoffs(clock);
+    await Promise.all([finished(episode), finished(reflector)]);
+    for (const actor of [episode, reflector]) {
+      expect(actor.getSnapshot().status).toBe('done');
+      expect(actor.getSnapshot().output!.failed).toMatch(/server down \(call 3\)/);
+    }
+    expect(episode.getSnapshot().output!.samples).toEqual([]);
+    expect(reflector.getSnapshot().output!.sample).toBeNull();
+  });
+});
