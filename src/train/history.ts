@@ -23,6 +23,8 @@ export interface HistoryEntry {
     entropy: number;
     clipFrac: number;
     approxKl: number;
+    /** KL to the reference weights (the warm start), only with `ppo.klCoef` > 0. */
+    kl?: number;
     gradNorm: number;
     samples: number;
     tokens: number;

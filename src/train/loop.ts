@@ -116,7 +116,8 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
   const historyPath = join(out, 'history.jsonl');
   const trajGamma = trajGammaOf(c, envId);
   // Truncated sampling renormalises its recorded log-probs, so the log-prob shift rescores before the step.
-  const truncates = c.sampling.train.topP < 1 || c.sampling.train.topK > 0;
+  const { topP, topK } = c.sampling.train;
+  const truncates = topP < 1 || (topK > 0 && topK < model.vocabSize);
   const validationOf = async (step: number): Promise<RolloutSummary> => {
     const t0 = Date.now();
     const { summary } = await validate(policy, {
@@ -210,6 +211,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
           entropy: stats.entropy,
           clipFrac: stats.clipFrac,
           approxKl: stats.approxKl,
+          ...(stats.kl !== undefined ? { kl: stats.kl } : {}),
           gradNorm: stats.gradNorm,
           samples: stats.samples,
           tokens: stats.tokens,
@@ -223,7 +225,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
       line(
         io,
         `step ${step}/${c.steps} rollout ${formatPass(rollout)} invalid ${rollout.invalidRate.toFixed(3)} return ${rollout.episodeReturn.toFixed(2)} | ` +
-          `loss ${stats.loss.toFixed(4)} entropy ${stats.entropy.toFixed(3)} kl ${stats.approxKl.toFixed(4)} |A| ${entry.advantages!.meanAbs.toFixed(3)} Δlogp A>0 ${signed(shift.positive)} A<0 ${signed(shift.negative)} | ${seconds(Date.now() - t0)}`,
+          `loss ${stats.loss.toFixed(4)} entropy ${stats.entropy.toFixed(3)} kl ${stats.approxKl.toFixed(4)}${stats.kl !== undefined ? ` kl→warm ${stats.kl.toFixed(4)}` : ''} |A| ${entry.advantages!.meanAbs.toFixed(3)} Δlogp A>0 ${signed(shift.positive)} A<0 ${signed(shift.negative)} | ${seconds(Date.now() - t0)}`,
       );
       if (step % c.validation.every === 0 || step === c.steps) entry.validation = await validationOf(step);
       if (step === c.steps && !stats.checkpoint) entry.checkpoint = await trainer.checkpoint();

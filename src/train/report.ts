@@ -84,6 +84,9 @@ export function reportCharts(r: TrainReport): Chart[] {
         { label: 'loss', values: steps.map((e) => num(e.train?.loss)) },
         { label: 'pg_loss', values: steps.map((e) => num(e.train?.pgLoss)) },
         { label: 'approx_kl', values: steps.map((e) => num(e.train?.approxKl)) },
+        ...(steps.some((e) => e.train?.kl !== undefined)
+          ? [{ label: 'KL to the warm start (klCoef)', values: steps.map((e) => num(e.train?.kl)) }]
+          : []),
         { label: 'clipfrac', values: steps.map((e) => num(e.train?.clipFrac)) },
       ],
     },

@@ -79,6 +79,14 @@ describe('training report', () => {
     expect(val.series[2]!.values).toEqual([0.25, 0.4]);
     const losses = charts.find((c) => c.title === 'Losses')!;
     expect(losses.series[0]!.values).toEqual([null, 0.25]);
+    // the KL to the warm start is charted only when a run had the penalty on
+    expect(losses.series.map((s) => s.label)).not.toContain('KL to the warm start (klCoef)');
+    const withKl = fakeReport();
+    withKl.history[2]!.train!.kl = 0.03;
+    const klSeries = reportCharts(withKl)
+      .find((c) => c.title === 'Losses')!
+      .series.find((s) => s.label === 'KL to the warm start (klCoef)');
+    expect(klSeries?.values).toEqual([null, 0.03]);
   });
 
   it('html: one offline page with the data, the summary table and no external resources', () => {

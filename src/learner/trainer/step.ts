@@ -20,6 +20,8 @@ export interface StepMeans {
   approxKl: number;
   gradNorm: number;
   lr: number;
+  /** The low_var_kl penalty's KL to the reference weights, before each update (only with `loss.klCoef` > 0). */
+  kl?: number;
 }
 
 export interface StepResult {
@@ -72,6 +74,7 @@ export async function runStep(
   const refLogprobs = ppo && config.loss.klCoef > 0;
   // the loss's denominator: the mini-batch's tokens, or its samples when each sample's tokens weigh 1/length
   const seqMean = config.lossAgg === 'seq-mean-token-mean';
+  if (refLogprobs) sums.kl = 0;
   const stop = (why: string): StepResult => ({
     state: start,
     means: meansOf(sums, 0),
@@ -108,6 +111,7 @@ export async function runStep(
     updates++;
     tokens += miniTokens;
     for (const [key, name] of STAT_KEYS) sums[key] += stats[name] ?? Number.NaN;
+    if (sums.kl !== undefined) sums.kl += stats.kl ?? Number.NaN;
     sums.gradNorm += applied.gradNorm;
     sums.lr += lr;
   }
@@ -116,6 +120,6 @@ export async function runStep(
 
 function meansOf(sums: StepMeans, n: number): StepMeans {
   const out = { ...sums };
-  for (const k of Object.keys(out) as (keyof StepMeans)[]) out[k] = n > 0 ? sums[k] / n : Number.NaN;
+  for (const k of Object.keys(out) as (keyof StepMeans)[]) out[k] = n > 0 ? sums[k]! / n : Number.NaN;
   return out;
 }

@@ -132,6 +132,12 @@ describe('Trainer (PPO)', () => {
       const after = (await trainer.responseLogprobs(turns)).map(sum);
       await trainer.dispose();
       expect(stats.every((s) => s.updates === 1 && Number.isFinite(s.loss))).toBe(true);
+      // the KL to the reference: reported only with the penalty on; 0 before the first update
+      if (klCoef === 0) expect(stats.every((s) => s.kl === undefined)).toBe(true);
+      else {
+        expect(stats[0]!.kl).toBeCloseTo(0, 6);
+        expect(stats[5]!.kl).toBeGreaterThan(1e-4);
+      }
       return Math.abs(after[0]! - before[0]!) + Math.abs(after[1]! - before[1]!);
     };
     const free = await drift(0);
