@@ -20,9 +20,13 @@
  * measured in the same run (1 = no change).
  *
  *   npm run bench:paper -- [--env minesweeper|sokoban|all] [--seeds N] [--steps N] [--eval-trials N] [--out DIR]
+ *                          [--config FILE] [--warm-starts DIR]
  *
  * Writes DIR/results.json and DIR/results.md (default runs/bench-paper); with one --env,
- * results-<env>.json and .md, so two envs benched side by side keep both tables.
+ * results-<env>.json and .md, so two envs benched side by side keep both tables. `--config FILE`
+ * (JSON, any subset of the train config) is merged over the paper preset for every run, as
+ * `lamer train --config` does; `--warm-starts DIR` takes the warm starts from another bench's folder
+ * (DIR/<env>/warmstart-sN; default --out), so a bench of other RL settings reuses them.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -45,6 +49,8 @@ const { values } = parseArgs({
     steps: { type: 'string' },
     'eval-trials': { type: 'string', default: '8' },
     out: { type: 'string', default: join('runs', 'bench-paper') },
+    config: { type: 'string' },
+    'warm-starts': { type: 'string' },
   },
 });
 const ENVS: Record<string, { harder: string }> = {
@@ -59,6 +65,10 @@ const seeds = Number(values.seeds);
 if (!(Number.isInteger(seeds) && seeds >= 1))
   throw new Error(`--seeds: expected an integer >= 1, got "${values.seeds}"`);
 const root = values.out!;
+const warmRoot = values['warm-starts'] ?? root;
+/** The paper preset under `--config FILE`, then `overrides`. */
+const benchConfig = (overrides: Record<string, unknown>): TrainConfig =>
+  loadTrainConfig({ preset: 'paper', ...(values.config ? { file: values.config } : {}), overrides });
 const evalTrials = Number(values['eval-trials']);
 if (!(Number.isInteger(evalTrials) && evalTrials >= 2))
   throw new Error(
@@ -140,10 +150,10 @@ async function runOne(env: string, algo: Algo, seed: number): Promise<RunResult>
     algo,
     seed,
     out,
-    warmStart: { dir: join(root, env, `warmstart-s${seed}`) },
+    warmStart: { dir: join(warmRoot, env, `warmstart-s${seed}`) },
     ...(values.steps ? { steps: Number(values.steps) } : {}),
   };
-  const c = loadTrainConfig({ preset: 'paper', overrides });
+  const c = benchConfig(overrides);
   const reportPath = join(out, 'report.json');
   let report: TrainReport;
   if (existsSync(reportPath)) {
@@ -181,7 +191,7 @@ interface Floor {
 }
 
 async function floorOf(env: string): Promise<Floor> {
-  const c = loadTrainConfig({ preset: 'paper', overrides: { env } });
+  const c = benchConfig({ env });
   return {
     final: await validationFloor(evalOptions(c, evalTrials)),
     harder: await validationFloor(evalOptions(c, c.validation.trialsPerTask, ENVS[env]!.harder)),
@@ -277,7 +287,7 @@ for (const env of envs) floors[env] = await floorOf(env);
 
 const command = `npm run bench:paper -- ${process.argv.slice(2).join(' ')}`.trim();
 const md = [
-  `Command: \`${command}\` (preset paper${values.steps ? `, ${values.steps} steps` : ''}; evaluation: the ${loadTrainConfig({ preset: 'paper' }).validation.tasks} validation tasks × ${evalTrials} trials, temperature 0.7, top-p 0.8, top-k 20, a sampling seed of its own)`,
+  `Command: \`${command}\` (preset paper${values.config ? ` under ${values.config}` : ''}${values.steps ? `, ${values.steps} steps` : ''}; evaluation: the ${benchConfig({}).validation.tasks} validation tasks × ${evalTrials} trials, temperature 0.7, top-p 0.8, top-k 20, a sampling seed of its own)`,
   '',
   table(results, floors),
   '',
