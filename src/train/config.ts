@@ -11,6 +11,7 @@ import type { Json } from '../envs/core/types.js';
 import { ConfigError, ParseError } from '../util/errors.js';
 import { deriveSeed } from '../util/rng.js';
 import type { ValidationOptions } from './evaluate.js';
+import { TRAIN_PRESETS } from './presets.js';
 
 export const ALGOS = ['lamer', 'gigpo', 'grpo', 'ppo'] as const;
 export type Algo = (typeof ALGOS)[number];
@@ -151,80 +152,6 @@ export type TrainConfig = z.infer<typeof trainConfigSchema>;
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 export type TrainConfigInput = DeepPartial<TrainConfig>;
 
-/**
- * `paper`: the bench scale. The reference's 16 tasks × 24 attempts × 300 steps on a 4B model is out of
- * reach of a 2-core CPU; this keeps its ratios (group 8 × 3 vs 24 × 1) at 4 tasks × 20 steps, with a
- * ~170k-parameter model (width 64, 2 blocks) so one training run stays within ~15 minutes. The learning
- * rate is 3e-4, not 1e-6: the reference's value is for fine-tuning 4B pre-trained weights, where tiny
- * steps suffice; a model this small barely moves in 20 updates even at 1e-4 (measured approx-KL ~3e-4
- * to 1e-3 per step), so 3e-4 (10× below its supervised rate). The warm start takes 1000 steps: the
- * model starts copying hidden cells from the board between 500 and 1000 (README, Training). Validation
- * plays 64 tasks × 4 trials (~6 s): on 16 tasks one seed's pass@3 moved by ±0.05 from the task draw alone.
- */
-const PAPER: TrainConfig = {
-  env: 'minesweeper',
-  algo: 'lamer',
-  seed: 0,
-  steps: 20,
-  tasksPerStep: 4,
-  attemptBudget: 24,
-  attempts: 3,
-  stepGamma: 0.95,
-  returnVariant: 'code',
-  memoryMode: 'reflection_only',
-  style: 'compact',
-  invalidPenalty: 0.5,
-  ppo: {
-    clip: 0.2,
-    dualClip: 3,
-    entropyCoef: 0.001,
-    lr: 3e-4,
-    miniBatchSize: 64,
-    microBatchSize: 16,
-    epochs: 1,
-    staleness: 'use',
-    lossAgg: 'token-mean',
-  },
-  sampling: {
-    train: { temperature: 1, topP: 1, topK: 0, maxTokens: 144 },
-    validation: { temperature: 0.7, topP: 0.8, topK: 20, maxTokens: 144 },
-  },
-  validation: { every: 10, tasks: 64, trialsPerTask: 4, seed: 8192, beforeTraining: true },
-  checkpointEvery: 5,
-  keepCheckpoints: 2,
-  concurrency: 96,
-  model: { dModel: 64, nLayers: 2, nHeads: 2, ffnHidden: 192, maxSeqLen: 640 },
-  warmStart: {
-    tasks: 600,
-    trialsPerTask: 2,
-    epsilon: 0.25,
-    reflectShare: 0.3,
-    steps: 1000,
-    batchSize: 32,
-    lr: 3e-3,
-    lossAgg: 'seq-mean-token-mean',
-    evalTasks: 32,
-  },
-};
-
-/**
- * `quick`: the main job: the paper preset's warm start (1000 steps: the 2-block model only starts
- * copying hidden cells from the board after ~500), then 24 LaMer steps of 2 tasks at lr 1e-4, validated
- * on 64 tasks × 2 trials (one trial = 0.008) before, at step 12 and at the end, next to the floor.
- */
-const QUICK: TrainConfig = {
-  ...PAPER,
-  steps: 24,
-  tasksPerStep: 2,
-  attemptBudget: 12,
-  ppo: { ...PAPER.ppo, lr: 1e-4, miniBatchSize: 32, microBatchSize: 16 },
-  validation: { every: 12, tasks: 64, trialsPerTask: 2, seed: 8192, beforeTraining: true },
-  checkpointEvery: 12,
-  warmStart: { ...PAPER.warmStart, evalTasks: 32 },
-};
-
-export const TRAIN_PRESETS: Record<PresetName, TrainConfig> = { quick: QUICK, paper: PAPER };
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -360,3 +287,5 @@ export function validationOptions(c: TrainConfig, envId: string, params: Json): 
 export function trajGammaOf(c: TrainConfig, envId: string): number {
   return c.trajGamma ?? SCRIPT_TRAJ_GAMMA[envId] ?? DEFAULT_TRAJ_GAMMA;
 }
+
+export { TRAIN_PRESETS };
