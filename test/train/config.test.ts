@@ -136,4 +136,20 @@ describe('train config', () => {
     expect(c.ppo.miniBatchSize).toBeGreaterThan(c.tasksPerStep * c.attemptBudget * 6); // turns per step, with room
     expect([c.steps, c.ppo.lastMiniBatch]).toEqual([90, 'partial']);
   });
+
+  it('the long bench settings (examples/bench-long.json): equal budget for both algos, one update a step, at T 1', () => {
+    const [lamer, gigpo] = (['lamer', 'gigpo'] as const).map((algo) =>
+      loadTrainConfig({
+        preset: 'paper',
+        file: 'examples/bench-long.json',
+        overrides: { env: 'minesweeper', algo },
+      }),
+    );
+    for (const c of [lamer!, gigpo!]) {
+      expect(c.ppo.miniBatchSize).toBeGreaterThan(c.tasksPerStep * c.attemptBudget * 8); // turns and reflections
+      expect([c.steps, c.ppo.lastMiniBatch, c.sampling.train.temperature]).toEqual([90, 'partial', 1]);
+    }
+    expect(trainingPlan(lamer!)).toMatchObject({ trialsPerTask: 8, attempts: 3 });
+    expect(trainingPlan(gigpo!)).toMatchObject({ trialsPerTask: 24, attempts: 1 });
+  });
 });
