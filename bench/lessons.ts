@@ -14,7 +14,9 @@
  * checked against the real mines (`lessonTruth`). "pass@3 ÷ own" is each row's
  * pass@3 against the same model with its own reflections, measured in the same run.
  *
- *   npm run bench:lessons -- [--env minesweeper|sokoban] [--seeds N] [--tasks N] [--root DIR]
+ *   npm run bench:lessons -- [--env minesweeper|sokoban] [--seeds N] [--tasks N] [--root DIR] [--warm-starts DIR]
+ *
+ * `--warm-starts DIR`: where the warm starts are when the bench ran with `--warm-starts` (default --root).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,10 +40,12 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '3' },
     tasks: { type: 'string', default: '64' },
     root: { type: 'string', default: join('runs', 'bench-paper') },
+    'warm-starts': { type: 'string' },
   },
 });
 const env = values.env!;
 const root = values.root!;
+const warmRoot = values['warm-starts'] ?? root;
 const table = new Table({
   head: [
     'seed',
@@ -83,7 +87,7 @@ function truthOf(records: readonly TrialRecord[], params: unknown): [string, str
 for (let seed = 1; seed <= Number(values.seeds); seed++) {
   const c = loadTrainConfig({
     preset: 'paper',
-    overrides: { env, algo: 'lamer', seed, warmStart: { dir: join(root, env, `warmstart-s${seed}`) } },
+    overrides: { env, algo: 'lamer', seed, warmStart: { dir: join(warmRoot, env, `warmstart-s${seed}`) } },
   });
   const model = modelOf(c);
   const ws = await loadWarmStart(c);
