@@ -83,6 +83,10 @@ export async function runStep(
     tokens: 0,
     stopped: why,
   });
+  // NaN old log-probs mean "on-policy" to the loss graph; a NaN that came from a policy or a pass is a
+  // broken input, which must stop the step as a non-finite loss would, not pass as on-policy.
+  const broken = ppo ? seqs.find((s) => s.oldLogprobs?.some(Number.isNaN)) : undefined;
+  if (broken) return stop(`non-finite old log-probs (NaN) for turn ${broken.label}`);
   for (const [k, indices] of plan.entries()) {
     const mini = indices.map((i) => seqs[i]!);
     const miniTokens = mini.reduce((n, s) => n + s.tokens.length - s.responseStart, 0);

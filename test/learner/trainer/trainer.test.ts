@@ -216,6 +216,12 @@ describe('Trainer (PPO)', () => {
     expect(trainer.trainState.step).toBe(1);
     // training goes on from the kept weights
     expect((await trainer.trainPpo(goodBadBatch(1))).updates).toBe(1);
+    // a NaN among recorded old log-probs (NaN is the loss graph's on-policy marker) stops the step too
+    const stale = goodBadBatch(1);
+    stale.samples[1]!.logprobs = [-0.5, Number.NaN];
+    const t = await trainer.trainPpo(stale);
+    expect([t.stopped, t.updates]).toEqual([true, 0]);
+    expect(t.message).toMatch(/non-finite old log-probs \(NaN\) for turn task#0\/0\/1\/play/);
     await trainer.dispose();
   });
 
