@@ -122,3 +122,27 @@ export async function validate(
 export async function validationFloor(o: ValidationOptions): Promise<RolloutSummary> {
   return (await validate(randomPolicy(), { ...o, runId: 'validation-random' })).summary;
 }
+
+/**
+ * Summaries of equal-sized evaluations (the same tasks and trials under several sampling seeds) as
+ * one: every rate and entropy the mean over them, trials and failed trials summed. Entropies stay
+ * per evaluation (over its trials per task), so they compare with a single evaluation's.
+ */
+export function meanSummary(summaries: readonly RolloutSummary[]): RolloutSummary {
+  const first = summaries[0];
+  if (!first) throw new RangeError('meanSummary needs at least one summary');
+  const n = summaries.length;
+  const mean = (f: (s: RolloutSummary) => number) => summaries.reduce((a, s) => a + f(s), 0) / n;
+  const meanAt = (f: (s: RolloutSummary) => number[]) => f(first).map((_, k) => mean((s) => f(s)[k]!));
+  return {
+    trials: summaries.reduce((a, s) => a + s.trials, 0),
+    pass: meanAt((s) => s.pass),
+    entropy: mean((s) => s.entropy),
+    entropyNorm: mean((s) => s.entropyNorm),
+    entropyByAttempt: meanAt((s) => s.entropyByAttempt),
+    invalidRate: mean((s) => s.invalidRate),
+    reflectionErrorRate: mean((s) => s.reflectionErrorRate),
+    episodeReturn: mean((s) => s.episodeReturn),
+    failedTrials: summaries.reduce((a, s) => a + s.failedTrials, 0),
+  };
+}

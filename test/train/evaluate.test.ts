@@ -3,7 +3,7 @@ import { registerBuiltinEnvs } from '../../src/envs/builtin.js';
 import { getEnv, resolveParams } from '../../src/envs/core/registry.js';
 import { empiricalEntropy, trajectoryIdentities } from '../../src/metrics/trajectory-entropy.js';
 import { randomPolicy } from '../../src/policy/scripted.js';
-import { groupsOf, validate } from '../../src/train/evaluate.js';
+import { groupsOf, meanSummary, type RolloutSummary, validate } from '../../src/train/evaluate.js';
 
 registerBuiltinEnvs();
 
@@ -35,5 +35,38 @@ describe('validation summary', () => {
     }
     expect(summary.entropyByAttempt[0]).toBeGreaterThan(0);
     expect(summary.entropy).toBeLessThanOrEqual(Math.log(4) + 1e-12);
+  });
+});
+
+describe('meanSummary', () => {
+  const summary = (pass: number[], entropy: number, failed: number): RolloutSummary => ({
+    trials: 8,
+    pass,
+    entropy,
+    entropyNorm: entropy / Math.log(8),
+    entropyByAttempt: [entropy / 2, entropy / 4],
+    invalidRate: 0.1,
+    reflectionErrorRate: 0,
+    episodeReturn: entropy,
+    failedTrials: failed,
+  });
+
+  it('averages the rates and entropies of evaluations under several sampling seeds, sums the trials', () => {
+    const m = meanSummary([summary([0.25, 0.5], 1, 0), summary([0.5, 0.75], 2, 1)]);
+    expect(m.entropyNorm).toBeCloseTo(1.5 / Math.log(8), 12);
+    expect({ ...m, entropyNorm: 0 }).toEqual({
+      trials: 16,
+      pass: [0.375, 0.625],
+      entropy: 1.5,
+      entropyNorm: 0,
+      entropyByAttempt: [0.75, 0.375],
+      invalidRate: 0.1,
+      reflectionErrorRate: 0,
+      episodeReturn: 1.5,
+      failedTrials: 1,
+    });
+    const one = summary([0.25, 0.5], 1, 0);
+    expect(meanSummary([one])).toEqual(one);
+    expect(() => meanSummary([])).toThrow(/at least one/);
   });
 });
