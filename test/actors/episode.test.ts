@@ -66,17 +66,20 @@ describe('episode machine', () => {
   });
 });
 
+/** A reflection on a lost attempt of the pit corridor (the reflector tests' input). */
+const REFLECT_INPUT = {
+  envId: PIT,
+  seed: 1,
+  initial: { pos: 0, goal: 2, done: false, won: false },
+  final: { pos: -2, goal: 2, done: true, won: false },
+  attempt: 0,
+  history: [],
+};
+
 describe('reflector machine', () => {
   it('parses <remark> (capped at 2000 characters) and emits the reflect turn', async () => {
     const turns: TurnSample[] = [];
-    const input = {
-      envId: PIT,
-      seed: 1,
-      initial: { pos: 0, goal: 2, done: false, won: false },
-      final: { pos: -2, goal: 2, done: true, won: false },
-      attempt: 0,
-      history: [],
-    };
+    const input = REFLECT_INPUT;
     const actor = createActor(
       reflectorWithPolicy(scriptedTextPolicy([`<remark> ${'y'.repeat(2100)} </remark>`])),
       {
@@ -101,15 +104,7 @@ describe('reflector machine', () => {
 });
 
 describe('asking a policy that fails (the shared asking/backoff states of episode and reflector)', () => {
-  const reflectInput = {
-    envId: PIT,
-    seed: 1,
-    initial: { pos: 0, goal: 2, done: false, won: false },
-    final: { pos: -2, goal: 2, done: true, won: false },
-    attempt: 0,
-    history: [],
-    retry: { retries: 2, backoffMs: 10 },
-  };
+  const reflectInput = { ...REFLECT_INPUT, retry: { retries: 2, backoffMs: 10 } };
   /** A policy whose first `failures` calls throw, then `reply`. */
   const flaky = (failures: number, reply: string) =>
     scriptedTextPolicy((_req, i) => {
