@@ -32,7 +32,13 @@ export interface TrainerConfig {
   readonly miniBatchSize: number;
   /** Samples per forward/backward; gradients of a mini-batch's micro-batches are summed (reference 16). */
   readonly microBatchSize: number;
-  /** Samples per log-prob recomputation call. */
+  /**
+   * How a mini-batch is cut into micro-batches: 'by-length' groups rows of similar length, so each
+   * micro-batch pads little (`lengthChunks`); 'in-order' keeps the plan's order (the reference's; same
+   * gradient up to the order of the float sum, more padding: `npm run bench:step` compares them).
+   */
+  readonly microBatches: 'by-length' | 'in-order';
+  /** Samples per log-prob recomputation call (grouped by length). */
   readonly logprobBatchSize: number;
   /** Seeded shuffle of the samples before splitting into mini-batches (reference: no shuffle). */
   readonly shuffle: boolean;
@@ -76,6 +82,7 @@ export const DEFAULT_TRAINER_CONFIG: Omit<TrainerConfig, 'model'> = {
   lr: { kind: 'constant', lr: 1e-4 },
   miniBatchSize: 64,
   microBatchSize: 16,
+  microBatches: 'by-length',
   logprobBatchSize: 32,
   shuffle: false,
   lastMiniBatch: 'copy',
@@ -121,6 +128,7 @@ const schema = z.strictObject({
   ]),
   miniBatchSize: positiveInt,
   microBatchSize: positiveInt,
+  microBatches: z.enum(['by-length', 'in-order']),
   logprobBatchSize: positiveInt,
   shuffle: z.boolean(),
   lastMiniBatch: z.enum(['copy', 'partial']),

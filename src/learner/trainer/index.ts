@@ -1,6 +1,7 @@
 // The learner runtime: config, token batches, the Trainer, checkpoints and output-folder checks.
 export {
   chunks,
+  lengthChunks,
   type MiniBatchPlan,
   padSequences,
   planMiniBatches,

@@ -7,7 +7,7 @@
  * _optimizer_step) and the step goes on.
  */
 import { lrAt, type TrainState } from '../train-state.js';
-import { chunks, padSequences, type TrainSequence } from './batch.js';
+import { chunks, lengthChunks, padSequences, type TrainSequence } from './batch.js';
 import type { TrainerConfig } from './config.js';
 import type { LossKind, TrainerGraphs } from './graphs.js';
 
@@ -93,7 +93,11 @@ export async function runStep(
     let grads: Record<string, Float32Array> | undefined;
     const stats: Record<string, number> = {};
     const denominator = seqMean ? mini.length : Math.max(miniTokens, 1);
-    for (const micro of chunks(mini, config.microBatchSize)) {
+    const micros =
+      config.microBatches === 'by-length'
+        ? lengthChunks(mini, config.microBatchSize)
+        : chunks(mini, config.microBatchSize);
+    for (const micro of micros) {
       const { feeds } = padSequences(micro, { advantages: ppo, oldLogprobs: ppo, refLogprobs, seqMean });
       const r = await graphs.grad(kind, state.params, feeds, denominator);
       if (grads) addInto(grads, r.grads);

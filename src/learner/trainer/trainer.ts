@@ -15,7 +15,7 @@ import type { CreditedBatch } from '../credit/index.js';
 import { paramShapes } from '../model.js';
 import { initTrainState, type TrainState } from '../train-state.js';
 import {
-  chunks,
+  lengthChunks,
   padSequences,
   planMiniBatches,
   recordedTokens,
@@ -245,7 +245,7 @@ export class Trainer {
     params: Readonly<Record<string, Float32Array>>,
     key: 'oldLogprobs' | 'refLogprobs',
   ): Promise<void> {
-    for (const part of chunks(seqs, this.config.logprobBatchSize)) {
+    for (const part of lengthChunks(seqs, this.config.logprobBatchSize)) {
       const { feeds } = padSequences(part);
       const lp = await this.graphs.logprobs(params, feeds);
       responseLogprobs(part, lp).forEach((l, j) => {

@@ -1,6 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
+  lengthChunks,
   padSequences,
   planMiniBatches,
   recordedTokens,
@@ -135,6 +136,40 @@ describe('planMiniBatches', () => {
       expect(planMiniBatches(n, plan, Rng.seeded(seed))).toEqual(a);
     },
   );
+});
+
+describe('lengthChunks', () => {
+  const seqOf = (label: string, n: number) =>
+    toSequence(label, { promptTokens: Array(n).fill(1), responseTokens: [2] }, 0, 4096, 'error');
+
+  test.prop([fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 50 }), fc.integer({ min: 1, max: 9 })])(
+    'keeps every sequence once, in chunks of at most `size`, pads to no more than plan order does',
+    (lengths, size) => {
+      const seqs = lengths.map((n, i) => seqOf(`s${i}`, n));
+      const out = lengthChunks(seqs, size);
+      expect(
+        out
+          .flat()
+          .map((s) => s.label)
+          .sort(),
+      ).toEqual(seqs.map((s) => s.label).sort());
+      expect(out.every((c) => c.length >= 1 && c.length <= size)).toBe(true);
+      const padded = (cs: typeof out) =>
+        cs.reduce((t, c) => t + c.length * Math.max(...c.map((s) => s.tokens.length)), 0);
+      const inOrder = Array.from({ length: Math.ceil(seqs.length / size) }, (_, k) =>
+        seqs.slice(k * size, (k + 1) * size),
+      );
+      expect(padded(out)).toBeLessThanOrEqual(padded(inOrder));
+    },
+  );
+
+  it('groups short with short and keeps equal lengths in their order (stable)', () => {
+    const seqs = [seqOf('a', 9), seqOf('b', 1), seqOf('c', 9), seqOf('d', 2)];
+    expect(lengthChunks(seqs, 2).map((c) => c.map((s) => s.label))).toEqual([
+      ['b', 'd'],
+      ['a', 'c'],
+    ]);
+  });
 });
 
 describe('trainerConfig', () => {
