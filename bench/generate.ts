@@ -50,17 +50,20 @@ async function roofline(n = 1536): Promise<number> {
   return (2 * n ** 3) / (median(times) * 1e6);
 }
 
-/** Matmul FLOPs of running one token at context length `ctx` (tokens before it + itself). */
-function tokenFlops(ctx: number): number {
+/** Matmul FLOPs of running one token at context length `ctx` (tokens before it + itself); `head`: its logits too. */
+function tokenFlops(ctx: number, head = true): number {
   const { dModel: d, ffnHidden: F, nLayers: L, vocabSize: V } = C;
-  const weights = L * (4 * d * d + 3 * d * F) + V * d; // projections, SwiGLU, LM head
+  const weights = L * (4 * d * d + 3 * d * F) + (head ? V * d : 0); // projections, SwiGLU, LM head
   return 2 * weights + L * 4 * d * ctx; // + attention scores and mixing
 }
 
-/** FLOPs of a row: prefill of `prompt` tokens, then `generated - 1` decode steps (the last token is not fed). */
+/**
+ * FLOPs of a row: prefill of `prompt` tokens (the policy's prefill takes the last position's logits
+ * only), then `generated - 1` decode steps (the last token is not fed).
+ */
 function rowFlops(prompt: number, generated: number): number {
   let f = 0;
-  for (let t = 1; t <= prompt; t++) f += tokenFlops(t);
+  for (let t = 1; t <= prompt; t++) f += tokenFlops(t, t === prompt);
   for (let k = 1; k < generated; k++) f += tokenFlops(prompt + k);
   return f;
 }

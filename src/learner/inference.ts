@@ -7,12 +7,16 @@
  * [batch, seq] (int64), `past_key_values.{i}.key|value` [batch, heads, past,
  * head_dim]; outputs `logits` [batch, seq, vocab] and `present.{i}.key|value`
  * [batch, heads, past+seq, head_dim]. Start with past = 0 (empty tensors).
+ * With `logits: 'last'` the logits are the last position's only, [batch, 1, vocab]:
+ * what generation reads from a left-padded prefill, without the [batch, seq, vocab]
+ * LM head and output copy over every prompt position.
  */
 import * as G from './graph/index.js';
 import { atTemperature, tokenLogprobs } from './loss.js';
 import {
   forward,
   headDim,
+  lmHead,
   type ModelConfig,
   paramConstants,
   paramInputs,
@@ -27,6 +31,8 @@ export interface InferenceGraphOptions {
   readonly weights: 'inputs' | 'initializers';
   readonly values?: Readonly<Record<string, Float32Array>>;
   readonly dtype?: 'float32' | 'float64';
+  /** Inference graph only: logits of every position ('all', the HF layout; default) or the last one only. */
+  readonly logits?: 'all' | 'last';
   /** Log-prob graph only: score tokens under softmax(logits / temperature) (default 1). */
   readonly temperature?: number;
 }
@@ -52,7 +58,8 @@ export function buildInferenceGraph(c: ModelConfig, o: InferenceGraphOptions): G
     value: G.input(`past_key_values.${i}.value`, dt, kv),
   }));
   const out = forward(c, w.params, { inputIds, attentionMask, positionIds, past });
-  const outputs: Record<string, G.Tensor> = { logits: out.logits };
+  const last = () => lmHead(c, w.params, G.slice(out.hidden, [1], [-1], [Number.POSITIVE_INFINITY])); // [B, 1, V]
+  const outputs: Record<string, G.Tensor> = { logits: o.logits === 'last' ? last() : out.logits };
   out.present.forEach((p, i) => {
     outputs[`present.${i}.key`] = p.key;
     outputs[`present.${i}.value`] = p.value;

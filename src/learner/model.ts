@@ -176,6 +176,8 @@ export interface ForwardInputs {
 export interface ForwardOutputs {
   /** [B, T, V] next-token logits. */
   readonly logits: G.Tensor;
+  /** [B, T, d] the final norm's output, what the LM head reads (`lmHead`). */
+  readonly hidden: G.Tensor;
   /** Per layer, keys and values [B, H, S, hd] including the new tokens. */
   readonly present: { key: G.Tensor; value: G.Tensor }[];
 }
@@ -256,8 +258,12 @@ export function forward(c: ModelConfig, p: Params, x: ForwardInputs): ForwardOut
     h = G.add(h, mlp); // [B, T, d]
   }
   const hn = rmsNorm(h, p['model.norm.weight']!, c.rmsNormEps); // [B, T, d]
-  const head = c.tieEmbeddings ? p['model.embed_tokens.weight']! : p['lm_head.weight']!;
-  return { logits: linear(hn, head), present }; // logits [B, T, V]
+  return { logits: lmHead(c, p, hn), hidden: hn, present }; // logits [B, T, V]
+}
+
+/** Next-token logits [..., V] of final hidden states [..., d] (the embedding matrix when tied). */
+export function lmHead(c: ModelConfig, p: Params, hidden: G.Tensor): G.Tensor {
+  return linear(hidden, c.tieEmbeddings ? p['model.embed_tokens.weight']! : p['lm_head.weight']!);
 }
 
 /** Positions from an attention mask, cumsum(mask) - 1 clamped at 0 (HF generate's convention). */

@@ -103,6 +103,23 @@ describe('built-in model', () => {
     });
     expect(a.logits!.dims).toEqual([2, 6, 11]);
     expect(maxDiff(a.logits!.data as Float32Array, b.logits!.data as Float32Array)).toBeLessThan(1e-5);
+    // logits 'last' (the policy's prefill): the last position's row of each, same present keys/values
+    const lastOnly = await sessionOf(
+      buildInferenceGraph(TINY, { weights: 'initializers', values: params, logits: 'last' }),
+    );
+    const l = await lastOnly.run({
+      input_ids: ids(rows),
+      attention_mask: ids(mask),
+      position_ids: ids(pos),
+      ...emptyPast(2),
+    });
+    expect(l.logits!.dims).toEqual([2, 1, 11]);
+    const full = a.logits!.data as Float32Array;
+    const lastRows = [0, 1].flatMap((bi) => Array.from(full.subarray((bi * 6 + 5) * 11, (bi * 6 + 6) * 11)));
+    expect(maxDiff(l.logits!.data as Float32Array, lastRows)).toBeLessThan(1e-6);
+    expect(
+      maxDiff(l['present.1.value']!.data as Float32Array, a['present.1.value']!.data as Float32Array),
+    ).toBe(0);
     // The log-prob graph scores the same tokens.
     const lp = await sessionOf(buildLogprobGraph(TINY, { weights: 'inputs' }));
     const c = await lp.run({ ...paramFeeds(TINY, params), input_ids: ids(rows), attention_mask: ids(mask) });

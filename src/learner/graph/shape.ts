@@ -75,8 +75,10 @@ export function sliceDim(d: Dim, start: number, end: number, op: string): Dim {
     const e = Math.min(Math.max(end < 0 ? end + d : end, 0), d);
     return Math.max(e - s, 0);
   }
-  // Symbolic: only [k, end-of-dim) and [0, -k) are expressible.
+  // Symbolic: only [k, end-of-dim), [0, -k) and the last k, [-k, end-of-dim), are expressible (the
+  // last k assume the dim holds at least k: the last position of a sequence).
   if (start >= 0 && end >= Number.MAX_SAFE_INTEGER) return dimOffset(d, -start);
+  if (start < 0 && end >= Number.MAX_SAFE_INTEGER) return -start;
   if (start === 0 && end < 0) return dimOffset(d, end);
   throw new GraphError(`${op}: cannot slice [${start}, ${end}) of symbolic dim '${d}'`);
 }

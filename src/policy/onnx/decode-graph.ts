@@ -16,6 +16,7 @@ import * as G from '../../learner/graph/index.js';
 import {
   headDim,
   linear,
+  lmHead,
   type ModelConfig,
   paramInputs,
   rmsNorm,
@@ -71,9 +72,7 @@ export function buildDecodeGraph(c: ModelConfig): G.GraphSpec {
     );
     h = G.add(h, mlp);
   }
-  const hn = rmsNorm(h, p['model.norm.weight']!, c.rmsNormEps);
-  const head = c.tieEmbeddings ? p['model.embed_tokens.weight']! : p['lm_head.weight']!;
-  outputs.logits = linear(hn, head); // [B, 1, V]
+  outputs.logits = lmHead(c, p, rmsNorm(h, p['model.norm.weight']!, c.rmsNormEps)); // [B, 1, V]
   return {
     name: 'causal_lm_decode_step',
     inputs: [inputIds, positionIds, pastMask, ...past.flatMap((x) => [x.key, x.value]), ...Object.values(p)],

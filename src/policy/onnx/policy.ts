@@ -161,7 +161,7 @@ export class OnnxPolicy implements Policy {
     options: OnnxPolicyOptions,
   ): Promise<OnnxPolicy> {
     if (!tok.chatTemplate) throw new ModelDirError(`${name}: the tokenizer has no chat template`);
-    const bytes = G.compileGraph(buildInferenceGraph(config, { weights: 'inputs' }));
+    const bytes = G.compileGraph(buildInferenceGraph(config, { weights: 'inputs', logits: 'last' }));
     const decode = options.inPlaceCache === false ? undefined : G.compileGraph(buildDecodeGraph(config));
     const { inPlaceCache: _inPlace, ...settings } = options;
     const engine = await LmEngine.create(

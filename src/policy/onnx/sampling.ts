@@ -7,7 +7,9 @@
  * survive top-k and top-p, renormalised over them. So it is exactly the
  * behaviour policy's probability (use it for importance ratios against a
  * policy evaluated with the same settings). Greedy decoding (temperature 0,
- * or top-k 1) is a point mass: its tokens get log-prob 0.
+ * or top-k 1) is a point mass: its tokens get log-prob 0. With neither top-k
+ * nor top-p (the training rollouts' settings) the draw walks the vocabulary in
+ * id order, without sorting it: the same distribution, one pass.
  */
 import type { Rng } from '../../util/rng.js';
 
@@ -57,6 +59,28 @@ export function topKIndices(values: Float32Array, k: number): number[] {
   return best;
 }
 
+/** softmax(logits / T) over the whole vocabulary, drawn in id order (no top-k / top-p: nothing to sort). */
+function sampleUntruncated(logits: Float32Array, inv: number, rng: Rng): Sampled {
+  let top = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < logits.length; i++) if (logits[i]! > top) top = logits[i]!;
+  top *= inv;
+  const weights = new Float64Array(logits.length);
+  let z = 0;
+  for (let i = 0; i < logits.length; i++) {
+    weights[i] = Math.exp(logits[i]! * inv - top);
+    z += weights[i]!;
+  }
+  let u = rng.float() * z;
+  let pick = -1;
+  for (let i = 0; i < logits.length; i++) {
+    if (weights[i]! === 0) continue;
+    pick = i; // the last token with mass, should rounding leave u ≥ 0 to the end
+    u -= weights[i]!;
+    if (u < 0) break;
+  }
+  return { id: pick, logprob: Math.log(weights[pick]! / z) };
+}
+
 /** Draw the next token from one row of logits. */
 export function sampleToken(logits: Float32Array, s: SamplerSettings, rng: Rng): Sampled {
   if (s.temperature <= 0 || s.topK === 1) {
@@ -64,6 +88,7 @@ export function sampleToken(logits: Float32Array, s: SamplerSettings, rng: Rng):
     return { id: argmax(logits), logprob: 0 };
   }
   const k = s.topK > 0 ? Math.min(s.topK, logits.length) : logits.length;
+  if (k === logits.length && s.topP >= 1) return sampleUntruncated(logits, 1 / s.temperature, rng);
   const order = topKIndices(logits, k); // candidates, most likely first
   const inv = 1 / s.temperature;
   const top = logits[order[0]!]! * inv;

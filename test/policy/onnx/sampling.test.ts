@@ -32,6 +32,39 @@ describe('sampleToken', () => {
     expect(s.logprob).toBeCloseTo(Math.log(s.id === 1 ? 0.9 : 0.1), 6);
   });
 
+  it('untruncated (top-k 0, top-p 1): frequencies and log-probs of softmax(logits / T) over every token', () => {
+    const logits = new Float32Array([0.5, -1, 2, 0, 1.5]);
+    const T = 0.8;
+    const e = Array.from(logits, (l) => Math.exp(l / T));
+    const q = e.map((x) => x / e.reduce((a, b) => a + b, 0));
+    const rng = Rng.seeded(4);
+    const n = 20000;
+    const counts = new Array(logits.length).fill(0);
+    for (let i = 0; i < n; i++) {
+      const s = sampleToken(logits, { temperature: T, topK: 0, topP: 1 }, rng);
+      counts[s.id]++;
+      expect(s.logprob).toBeCloseTo(Math.log(q[s.id]!), 6);
+    }
+    // each frequency within 4 standard errors of its probability
+    for (const [i, p] of q.entries())
+      expect(Math.abs(counts[i] / n - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / n));
+  });
+
+  test.prop([
+    fc.array(fc.float({ min: -80, max: 80, noNaN: true }), { minLength: 1, maxLength: 64 }),
+    fc.integer(),
+  ])(
+    'untruncated draws a token with mass and a log-prob <= 0, the same for the same seed',
+    (values, seed) => {
+      const logits = Float32Array.from(values);
+      const s = sampleToken(logits, { temperature: 1, topK: 0, topP: 1 }, Rng.seeded(seed));
+      expect(s.id).toBeGreaterThanOrEqual(0);
+      expect(s.id).toBeLessThan(logits.length);
+      expect(Number.isFinite(s.logprob) && s.logprob <= 1e-12).toBe(true);
+      expect(sampleToken(logits, { temperature: 1, topK: 0, topP: 1 }, Rng.seeded(seed))).toEqual(s);
+    },
+  );
+
   it('greedy is a point mass (log-prob 0) on the argmax', () => {
     const s = sampleToken(new Float32Array([0.1, 3, 2]), { temperature: 0, topK: 0, topP: 1 }, Rng.seeded(3));
     expect(s).toEqual({ id: 1, logprob: 0 });
