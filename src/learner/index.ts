@@ -39,7 +39,9 @@ export {
   type LossInputs,
   type LossStats,
   type PpoLossConfig,
+  scoredTokens,
   shiftTokens,
+  targetLogprobs,
   tokenLogprobs,
 } from './loss.js';
 export {
@@ -50,6 +52,7 @@ export {
   headDim,
   hfLlamaConfig,
   initParams,
+  lmHead,
   type ModelConfig,
   modelConfig,
   type Params,

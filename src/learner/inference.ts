@@ -12,16 +12,8 @@
  * LM head and output copy over every prompt position.
  */
 import * as G from './graph/index.js';
-import { atTemperature, tokenLogprobs } from './loss.js';
-import {
-  forward,
-  headDim,
-  lmHead,
-  type ModelConfig,
-  paramConstants,
-  paramInputs,
-  positionsFromMask,
-} from './model.js';
+import { scoredTokens } from './loss.js';
+import { forward, headDim, lmHead, type ModelConfig, paramConstants, paramInputs } from './model.js';
 
 export interface InferenceGraphOptions {
   /**
@@ -79,18 +71,28 @@ export function buildInferenceGraph(c: ModelConfig, o: InferenceGraphOptions): G
  * update): inputs `input_ids`, `attention_mask` [batch, seq]; outputs
  * `logprobs` and `entropy` [batch, seq] where column t scores token t given
  * the tokens before it (column 0 is 0), under softmax(logits / temperature)
- * (`o.temperature`, default 1).
+ * (`o.temperature`, default 1). With `o.window`: also `target_index`,
+ * `target_ids` [batch, resp] (as the window train graph, train-step.ts), and
+ * the outputs are [batch, resp]: the response tokens only.
  */
-export function buildLogprobGraph(c: ModelConfig, o: InferenceGraphOptions): G.GraphSpec {
+export function buildLogprobGraph(
+  c: ModelConfig,
+  o: InferenceGraphOptions & { window?: boolean },
+): G.GraphSpec {
   const w = weightTensors(c, o);
   const inputIds = G.input('input_ids', 'int64', ['batch', 'seq']);
   const attentionMask = G.input('attention_mask', 'int64', ['batch', 'seq']);
-  const { logits } = forward(c, w.params, {
-    inputIds,
-    attentionMask,
-    positionIds: positionsFromMask(attentionMask),
-  });
-  const t = tokenLogprobs(atTemperature(logits, o.temperature), inputIds);
+  if (o.window) {
+    const targetIndex = G.input('target_index', 'int64', ['batch', 'resp']);
+    const targetIds = G.input('target_ids', 'int64', ['batch', 'resp']);
+    const t = scoredTokens(c, w.params, { inputIds, attentionMask, targetIndex, targetIds }, o.temperature);
+    return {
+      name: 'token_logprobs',
+      inputs: [inputIds, attentionMask, targetIndex, targetIds, ...w.inputs],
+      outputs: { logprobs: t.logprobs, entropy: t.entropy },
+    };
+  }
+  const t = scoredTokens(c, w.params, { inputIds, attentionMask }, o.temperature);
   const padFront = (x: G.Tensor) => G.pad(x, [0, 1, 0, 0]); // [B, T-1] -> [B, T]
   return {
     name: 'token_logprobs',

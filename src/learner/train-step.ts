@@ -9,21 +9,20 @@
  *
  * Names: parameters keep their HF names; AdamW moments are `adam.m.<name>` and
  * `adam.v.<name>`; gradients `grad.<name>`; updated tensors are prefixed `new.`.
- * Batch inputs ([batch, seq]): input_ids, attention_mask (int64), loss_mask,
- * advantages, old_logprobs, ref_logprobs (float32; column 0 is ignored).
+ * Batch inputs: input_ids, attention_mask [batch, seq] (int64); loss_mask,
+ * advantages, old_logprobs, ref_logprobs (float32) [batch, seq] with column 0
+ * ignored, or with `window` [batch, resp]: one column per response token, plus
+ * `target_index` (int64, the flat index b·seq + t of the position that predicts
+ * it: the token's own position − 1) and `target_ids` (int64, the token). The
+ * window scores only the response tokens: the LM head, log-softmax and their
+ * gradients run on [batch, resp] rows, not [batch, seq] (a play turn's reply is
+ * ~5 tokens after a ~250-token prompt). Same loss and gradients (a test checks).
  * Scalars: `step` (t >= 1 of this update, float32), `lr` (float32).
  */
 import { type AdamWConfig, adamwUpdate, DEFAULT_ADAMW_CONFIG } from './adamw.js';
 import * as G from './graph/index.js';
-import { atTemperature, buildLoss, DEFAULT_LOSS_CONFIG, type PpoLossConfig, shiftTokens } from './loss.js';
-import {
-  DEFAULT_MODEL_CONFIG,
-  forward,
-  type ModelConfig,
-  paramInputs,
-  paramShapes,
-  positionsFromMask,
-} from './model.js';
+import { buildLoss, DEFAULT_LOSS_CONFIG, type PpoLossConfig, scoredTokens, shiftTokens } from './loss.js';
+import { DEFAULT_MODEL_CONFIG, type ModelConfig, paramInputs, paramShapes } from './model.js';
 
 export const trainNames = {
   m: (p: string) => `adam.m.${p}`,
@@ -38,8 +37,10 @@ export interface TrainGraphConfig {
   readonly optim: AdamWConfig;
   /** float32 for training; float64 for gradient checks. */
   readonly dtype?: 'float32' | 'float64';
-  /** Also output the forward pass's `logits` [batch, seq, vocab] (grad graph; for checks). */
+  /** Also output the scored `logits`: [batch, seq, vocab], or [batch, resp, vocab] with `window` (grad graph; for checks). */
   readonly outputLogits?: boolean;
+  /** Score the response window only (`target_index`, `target_ids`; [batch, resp] loss inputs): what the Trainer feeds. */
+  readonly window?: boolean;
   /** PPO scores tokens under softmax(logits / temperature) (the rollouts'; default 1). CE ignores it. */
   readonly temperature?: number;
 }
@@ -57,6 +58,9 @@ interface Batch {
   inputs: G.Tensor[];
   inputIds: G.Tensor;
   attentionMask: G.Tensor;
+  /** With `window`: [batch, resp] flat positions predicting each response token, and the tokens. */
+  targetIndex?: G.Tensor;
+  targetIds?: G.Tensor;
   lossMask: G.Tensor;
   advantages?: G.Tensor;
   oldLogprobs?: G.Tensor;
@@ -65,32 +69,49 @@ interface Batch {
 
 function batchInputs(cfg: TrainGraphConfig): Batch {
   const dt = cfg.dtype ?? 'float32';
-  const bs = ['batch', 'seq'];
+  const bs = cfg.window ? ['batch', 'resp'] : ['batch', 'seq'];
   const b: Batch = {
-    inputIds: G.input('input_ids', 'int64', bs),
-    attentionMask: G.input('attention_mask', 'int64', bs),
+    inputIds: G.input('input_ids', 'int64', ['batch', 'seq']),
+    attentionMask: G.input('attention_mask', 'int64', ['batch', 'seq']),
     lossMask: G.input('loss_mask', dt, bs),
     inputs: [],
   };
+  if (cfg.window) {
+    b.targetIndex = G.input('target_index', 'int64', bs);
+    b.targetIds = G.input('target_ids', 'int64', bs);
+  }
   if (cfg.loss.kind === 'ppo') {
     b.advantages = G.input('advantages', dt, bs);
     b.oldLogprobs = G.input('old_logprobs', dt, bs);
     if (cfg.loss.klCoef > 0) b.refLogprobs = G.input('ref_logprobs', dt, bs);
   }
-  b.inputs = [b.inputIds, b.attentionMask, b.lossMask, b.advantages, b.oldLogprobs, b.refLogprobs].filter(
-    (t): t is G.Tensor => t !== undefined,
-  );
+  b.inputs = [
+    b.inputIds,
+    b.attentionMask,
+    b.targetIndex,
+    b.targetIds,
+    b.lossMask,
+    b.advantages,
+    b.oldLogprobs,
+    b.refLogprobs,
+  ].filter((t): t is G.Tensor => t !== undefined);
   return b;
 }
 
 function lossOf(cfg: TrainGraphConfig, params: Record<string, G.Tensor>, b: Batch, numTokens: G.Tensor) {
-  const { logits } = forward(cfg.model, params, {
-    inputIds: b.inputIds,
-    attentionMask: b.attentionMask,
-    positionIds: positionsFromMask(b.attentionMask),
+  const temperature = cfg.loss.kind === 'ppo' ? cfg.temperature : 1;
+  const s = scoredTokens(cfg.model, params, b, temperature);
+  const aligned = (t: G.Tensor | undefined) => (t ? s.align(t) : undefined);
+  const stats = buildLoss(cfg.loss, {
+    logprobs: s.logprobs,
+    entropy: s.entropy,
+    lossMask: s.align(b.lossMask),
+    numTokens,
+    ...(b.advantages ? { advantages: aligned(b.advantages)! } : {}),
+    ...(b.oldLogprobs ? { oldLogprobs: aligned(b.oldLogprobs)! } : {}),
+    ...(b.refLogprobs ? { refLogprobs: aligned(b.refLogprobs)! } : {}),
   });
-  const scored = cfg.loss.kind === 'ppo' ? atTemperature(logits, cfg.temperature) : logits;
-  return { logits, stats: buildLoss(cfg.loss, { ...b, logits: scored, numTokens }) };
+  return { logits: s.logits, stats };
 }
 
 function gradsOf(params: Record<string, G.Tensor>, loss: G.Tensor): Record<string, G.Tensor> {
@@ -157,7 +178,7 @@ export function buildApplyGraph(cfg: TrainGraphConfig): G.GraphSpec {
 export function buildTrainStepGraph(cfg: TrainGraphConfig): G.GraphSpec {
   const o = optimizerInputs(cfg);
   const b = batchInputs(cfg);
-  const numTokens = G.maximum(G.sumAll(shiftTokens(b.lossMask)), 1);
+  const numTokens = G.maximum(G.sumAll(cfg.window ? b.lossMask : shiftTokens(b.lossMask)), 1);
   const { stats } = lossOf(cfg, o.params, b, numTokens);
   const upd = adamwUpdate(cfg.optim, { ...o, grads: gradsOf(o.params, stats.loss) });
   const inputs = [...Object.values(o.params), ...Object.values(o.m), ...Object.values(o.v)];

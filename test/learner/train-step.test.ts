@@ -71,6 +71,101 @@ async function checkLossGradients(model: ModelConfig, loss: PpoLossConfig, perPa
   }
 }
 
+/** The same batch in the response-window layout (padSequences'): one column per trained token. */
+function windowFeeds(dtype: 'float64'): Record<string, ort.Tensor> {
+  const cols = lossMask.map((m) => m.flatMap((x, t) => (t > 0 && x !== 0 ? [t] : [])));
+  const R = Math.max(...cols.map((c) => c.length));
+  const pick = (f: (b: number, t: number) => number, pad: number) =>
+    cols.map((c, b) => Array.from({ length: R }, (_, j) => (j < c.length ? f(b, c[j]!) : pad)));
+  return {
+    target_index: ids(pick((b, t) => b * T + t - 1, 0)),
+    target_ids: ids(pick((b, t) => rows[b]![t]!, 0)),
+    loss_mask: floats(
+      dtype,
+      pick((b, t) => lossMask[b]![t]!, 0),
+    ),
+    advantages: floats(
+      dtype,
+      pick((b, t) => advantages[b]![t]!, 0),
+    ),
+    old_logprobs: floats(
+      dtype,
+      pick((b, t) => oldLogprobs[b]![t]!, 0),
+    ),
+    ref_logprobs: floats(
+      dtype,
+      pick((b, t) => refLogprobs[b]![t]!, 0),
+    ),
+  };
+}
+
+describe('the response window (what the Trainer runs)', () => {
+  for (const [name, model, loss] of [
+    ['cross-entropy', TINY, { ...DEFAULT_LOSS_CONFIG, kind: 'ce' }],
+    [
+      'PPO with entropy bonus and low_var_kl, tied head',
+      modelConfig({ ...TINY, tieEmbeddings: true }),
+      { ...DEFAULT_LOSS_CONFIG, entropyCoef: 0.1, klCoef: 0.5 },
+    ],
+  ] as const)
+    it(`gives the full layout's loss, stats and gradients: ${name}`, async () => {
+      const params = Object.fromEntries(
+        Object.entries(tinyParams(5, model)).map(([n, v]) => [n, Float64Array.from(v)]),
+      );
+      const run = async (window: boolean, batch: Record<string, ort.Tensor>) => {
+        const sess = await sessionOf(
+          buildGradGraph(trainGraphConfig({ model, loss, dtype: 'float64', window })),
+        );
+        const all: Record<string, ort.Tensor> = {
+          ...paramFeeds(model, params, 'float64'),
+          input_ids: ids(rows),
+          attention_mask: ids(attention),
+          num_tokens: new ort.Tensor('float64', Float64Array.of(numTokens), []),
+          ...batch,
+        };
+        return sess.run(Object.fromEntries(sess.inputNames.map((n) => [n, all[n]!])));
+      };
+      const full = await run(false, {
+        loss_mask: floats('float64', lossMask),
+        advantages: floats('float64', advantages),
+        old_logprobs: floats('float64', oldLogprobs),
+        ref_logprobs: floats('float64', refLogprobs),
+      });
+      const win = await run(true, windowFeeds('float64'));
+      expect(Object.keys(win).sort()).toEqual(Object.keys(full).sort());
+      for (const [k, t] of Object.entries(full)) {
+        const [a, b] = [t.data as Float64Array, win[k]!.data as Float64Array];
+        for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!), `${k}[${i}]`).toBeLessThan(1e-12);
+      }
+    });
+
+  it("the window log-prob graph scores the full graph's response tokens", async () => {
+    const p = Object.fromEntries(Object.entries(tinyParams(5)).map(([n, v]) => [n, Float64Array.from(v)]));
+    const session = (window: boolean) =>
+      ort.InferenceSession.create(
+        G.compileGraph(
+          buildLogprobGraph(TINY, { weights: 'inputs', dtype: 'float64', window, temperature: 0.7 }),
+        ),
+        { graphOptimizationLevel: 'basic' },
+      );
+    const base = { ...paramFeeds(TINY, p, 'float64'), input_ids: ids(rows), attention_mask: ids(attention) };
+    const full = (await (await session(false)).run(base)).logprobs!.data as Float64Array;
+    const w = windowFeeds('float64');
+    const win = (
+      await (await session(true)).run({ ...base, target_index: w.target_index!, target_ids: w.target_ids! })
+    ).logprobs!.data as Float64Array;
+    const index = Array.from(w.target_index!.data as BigInt64Array, Number);
+    const mask = w.loss_mask!.data as Float64Array;
+    let checked = 0;
+    index.forEach((at, j) => {
+      if (mask[j] === 0) return;
+      expect(Math.abs(win[j]! - full[at + 1]!)).toBeLessThan(1e-12);
+      checked++;
+    });
+    expect(checked).toBe(7);
+  });
+});
+
 describe('train-step gradients against finite differences (float64, tiny model)', () => {
   it('one transformer block with cross-entropy', () =>
     checkLossGradients(modelConfig({ ...TINY, nLayers: 1 }), { ...DEFAULT_LOSS_CONFIG, kind: 'ce' }, 6));

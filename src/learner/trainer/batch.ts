@@ -89,48 +89,67 @@ export function toSequence(
   return { label, tokens: [...prompt, ...response], responseStart: prompt.length, advantage };
 }
 
-/** Padded feeds of a list of sequences: right padding with id 0 and attention 0. */
+/**
+ * Padded feeds of a list of sequences for the window graphs (train-step.ts): `input_ids` and
+ * `attention_mask` [B, T], right-padded with id 0 and attention 0; one column per response token,
+ * [B, R] with R the longest response: `target_index` (flat index b·T + t − 1 of the position that
+ * predicts response token t), `target_ids`, `loss_mask` (0 on padding), and the advantages, old and
+ * reference log-probs asked for. A padding column points at position b·T, masked out.
+ */
 export function padSequences(
   seqs: readonly TrainSequence[],
   include: { advantages?: boolean; oldLogprobs?: boolean; refLogprobs?: boolean; seqMean?: boolean } = {},
 ): { feeds: Record<string, TensorValue>; tokens: number } {
   const B = seqs.length;
   const T = Math.max(...seqs.map((s) => s.tokens.length));
+  const R = Math.max(...seqs.map((s) => s.tokens.length - s.responseStart));
   const ids = new BigInt64Array(B * T);
   const attention = new BigInt64Array(B * T);
-  const lossMask = new Float32Array(B * T);
-  const adv = include.advantages ? new Float32Array(B * T) : undefined;
-  const old = include.oldLogprobs ? new Float32Array(B * T) : undefined;
-  const ref = include.refLogprobs ? new Float32Array(B * T) : undefined;
+  const targetIndex = new BigInt64Array(B * R);
+  const targetIds = new BigInt64Array(B * R);
+  const lossMask = new Float32Array(B * R);
+  const adv = include.advantages ? new Float32Array(B * R) : undefined;
+  const old = include.oldLogprobs ? new Float32Array(B * R) : undefined;
+  const ref = include.refLogprobs ? new Float32Array(B * R) : undefined;
   let tokens = 0;
   seqs.forEach((s, b) => {
-    const row = b * T;
     s.tokens.forEach((id, t) => {
-      ids[row + t] = BigInt(id);
-      attention[row + t] = 1n;
+      ids[b * T + t] = BigInt(id);
+      attention[b * T + t] = 1n;
     });
+    const n = s.tokens.length - s.responseStart;
     // seq-mean-token-mean: each response token weighs 1/length, so a sample's tokens sum to 1
-    const weight = include.seqMean ? 1 / (s.tokens.length - s.responseStart) : 1;
-    for (let t = s.responseStart; t < s.tokens.length; t++) {
-      lossMask[row + t] = weight;
-      if (adv) adv[row + t] = s.advantage;
+    const weight = include.seqMean ? 1 / n : 1;
+    for (let j = 0; j < R; j++) {
+      const at = b * R + j;
+      if (j >= n) {
+        targetIndex[at] = BigInt(b * T);
+        continue;
+      }
+      const t = s.responseStart + j;
+      targetIndex[at] = BigInt(b * T + t - 1);
+      targetIds[at] = BigInt(s.tokens[t]!);
+      lossMask[at] = weight;
+      if (adv) adv[at] = s.advantage;
       if (old) {
-        const lp = s.oldLogprobs?.[t - s.responseStart] ?? (s.onPolicy ? Number.NaN : undefined);
+        const lp = s.oldLogprobs?.[j] ?? (s.onPolicy ? Number.NaN : undefined);
         if (lp === undefined) throw new TrainerError(`turn ${s.label}: old log-probs are missing`);
-        old[row + t] = lp;
+        old[at] = lp;
       }
       if (ref) {
-        const lp = s.refLogprobs?.[t - s.responseStart];
+        const lp = s.refLogprobs?.[j];
         if (lp === undefined) throw new TrainerError(`turn ${s.label}: reference log-probs are missing`);
-        ref[row + t] = lp;
+        ref[at] = lp;
       }
     }
-    tokens += s.tokens.length - s.responseStart;
+    tokens += n;
   });
-  const dims = [B, T];
+  const dims = [B, R];
   const feeds: Record<string, TensorValue> = {
-    input_ids: { type: 'int64', dims, data: ids },
-    attention_mask: { type: 'int64', dims, data: attention },
+    input_ids: { type: 'int64', dims: [B, T], data: ids },
+    attention_mask: { type: 'int64', dims: [B, T], data: attention },
+    target_index: { type: 'int64', dims, data: targetIndex },
+    target_ids: { type: 'int64', dims, data: targetIds },
     loss_mask: { type: 'float32', dims, data: lossMask },
   };
   if (adv) feeds.advantages = { type: 'float32', dims, data: adv };
@@ -139,10 +158,10 @@ export function padSequences(
   return { feeds, tokens };
 }
 
-/** The response log-probs of each row from a log-prob graph output [B, T] (column t scores token t). */
+/** The response log-probs of each row from a window log-prob graph output [B, R] (column j scores response token j). */
 export function responseLogprobs(seqs: readonly TrainSequence[], logprobs: Float32Array): number[][] {
-  const T = Math.max(...seqs.map((s) => s.tokens.length));
-  return seqs.map((s, b) => Array.from(logprobs.subarray(b * T + s.responseStart, b * T + s.tokens.length)));
+  const R = Math.max(...seqs.map((s) => s.tokens.length - s.responseStart));
+  return seqs.map((s, b) => Array.from(logprobs.subarray(b * R, b * R + s.tokens.length - s.responseStart)));
 }
 
 export interface MiniBatchPlan {

@@ -50,25 +50,31 @@ export class TrainerGraphs {
 
   private graphConfig(kind: LossKind) {
     const { model, optim, loss, temperature } = this.config;
-    return trainGraphConfig({ model, optim, loss: { ...loss, kind }, temperature });
+    return trainGraphConfig({ model, optim, loss: { ...loss, kind }, temperature, window: true });
   }
 
   private paramFeeds(params: Readonly<Record<string, Float32Array>>): Record<string, TensorValue> {
     return Object.fromEntries(Object.entries(this.shapes).map(([n, dims]) => [n, f32(params[n]!, dims)]));
   }
 
-  /** Log-prob of each token given the ones before it at the rollouts' temperature, [B, T] row-major (column 0 is 0). */
+  /** Log-prob of each response token given the tokens before it at the rollouts' temperature, [B, R] row-major (padSequences' window). */
   async logprobs(
     params: Readonly<Record<string, Float32Array>>,
     batch: Record<string, TensorValue>,
   ): Promise<Float32Array> {
     const s = await this.session('logprobs', () =>
-      buildLogprobGraph(this.config.model, { weights: 'inputs', temperature: this.config.temperature }),
+      buildLogprobGraph(this.config.model, {
+        weights: 'inputs',
+        temperature: this.config.temperature,
+        window: true,
+      }),
     );
     const feeds = {
       ...this.paramFeeds(params),
       input_ids: batch.input_ids!,
       attention_mask: batch.attention_mask!,
+      target_index: batch.target_index!,
+      target_ids: batch.target_ids!,
     };
     const out = await s.run(feeds, ['logprobs']);
     return out.logprobs!.data as Float32Array;

@@ -52,7 +52,7 @@ describe('toSequence', () => {
 });
 
 describe('padSequences', () => {
-  it('right-pads, masks only response tokens and broadcasts each advantage and old log-prob', () => {
+  it('right-pads the tokens; one window column per response token: its predicting position, id, advantage, old log-prob', () => {
     const a = toSequence('a', { promptTokens: [1, 2], responseTokens: [3] }, 2, 16, 'error');
     const b = toSequence('b', { promptTokens: [4], responseTokens: [5, 6, 7] }, -1, 16, 'error');
     a.oldLogprobs = [-0.5];
@@ -62,9 +62,13 @@ describe('padSequences', () => {
     expect(feeds.input_ids!.dims).toEqual([2, 4]);
     expect(Array.from(feeds.input_ids!.data as BigInt64Array, Number)).toEqual([1, 2, 3, 0, 4, 5, 6, 7]);
     expect(Array.from(feeds.attention_mask!.data as BigInt64Array, Number)).toEqual([1, 1, 1, 0, 1, 1, 1, 1]);
-    expect(Array.from(feeds.loss_mask!.data as Float32Array)).toEqual([0, 0, 1, 0, 0, 1, 1, 1]);
-    expect(Array.from(feeds.advantages!.data as Float32Array)).toEqual([0, 0, 2, 0, 0, -1, -1, -1]);
-    expect(Array.from(feeds.old_logprobs!.data as Float32Array)).toEqual([0, 0, -0.5, 0, 0, -1, -2, -3]);
+    expect(feeds.loss_mask!.dims).toEqual([2, 3]);
+    // a's token 3 (position 2) is predicted at position 1; b's tokens at positions 1..3 from 0..2 (row 1: + 4)
+    expect(Array.from(feeds.target_index!.data as BigInt64Array, Number)).toEqual([1, 0, 0, 4, 5, 6]);
+    expect(Array.from(feeds.target_ids!.data as BigInt64Array, Number)).toEqual([3, 0, 0, 5, 6, 7]);
+    expect(Array.from(feeds.loss_mask!.data as Float32Array)).toEqual([1, 0, 0, 1, 1, 1]);
+    expect(Array.from(feeds.advantages!.data as Float32Array)).toEqual([2, 0, 0, -1, -1, -1]);
+    expect(Array.from(feeds.old_logprobs!.data as Float32Array)).toEqual([-0.5, 0, 0, -1, -2, -3]);
   });
 
   it('with seqMean weighs each response token 1/length, so every sample sums to 1 (seq-mean-token-mean)', () => {
@@ -72,9 +76,7 @@ describe('padSequences', () => {
     const b = toSequence('b', { promptTokens: [4], responseTokens: [5, 6, 7, 8] }, -1, 16, 'error');
     const { feeds, tokens } = padSequences([a, b], { advantages: true, seqMean: true });
     expect(tokens).toBe(5);
-    expect(Array.from(feeds.loss_mask!.data as Float32Array)).toEqual([
-      0, 0, 1, 0, 0, 0, 0.25, 0.25, 0.25, 0.25,
-    ]);
+    expect(Array.from(feeds.loss_mask!.data as Float32Array)).toEqual([1, 0, 0, 0, 0.25, 0.25, 0.25, 0.25]);
   });
 
   test.prop([
@@ -86,28 +88,39 @@ describe('padSequences', () => {
       }),
       { minLength: 1, maxLength: 5 },
     ),
-  ])('the loss mask covers exactly the response tokens, which alone carry advantages', (rows) => {
-    const seqs = rows.map((r, i) =>
-      toSequence(`s${i}`, { promptTokens: r.prompt, responseTokens: r.response }, r.advantage, 12, 'error'),
-    );
-    const { feeds, tokens } = padSequences(seqs, { advantages: true });
-    const mask = feeds.loss_mask!.data as Float32Array;
-    const adv = feeds.advantages!.data as Float32Array;
-    const attention = feeds.attention_mask!.data as BigInt64Array;
-    expect(tokens).toBe(rows.reduce((n, r) => n + r.response.length, 0));
-    expect(mask.reduce((a, b) => a + b, 0)).toBe(tokens);
-    mask.forEach((m, i) => {
-      if (m === 0) expect(adv[i]).toBe(0);
-      else expect(attention[i]).toBe(1n);
-    });
-    const T = feeds.input_ids!.dims[1]!;
-    rows.forEach((r, b) => {
-      const start = b * T + r.prompt.length;
-      expect(Array.from(adv.subarray(start, start + r.response.length))).toEqual(
-        r.response.map(() => Math.fround(r.advantage)),
+  ])(
+    'the window holds exactly the response tokens, each predicted by the position before it in its own row',
+    (rows) => {
+      const seqs = rows.map((r, i) =>
+        toSequence(`s${i}`, { promptTokens: r.prompt, responseTokens: r.response }, r.advantage, 12, 'error'),
       );
-    });
-  });
+      const { feeds, tokens } = padSequences(seqs, { advantages: true });
+      const mask = feeds.loss_mask!.data as Float32Array;
+      const adv = feeds.advantages!.data as Float32Array;
+      const index = Array.from(feeds.target_index!.data as BigInt64Array, Number);
+      const targets = Array.from(feeds.target_ids!.data as BigInt64Array, Number);
+      const ids = Array.from(feeds.input_ids!.data as BigInt64Array, Number);
+      const attention = feeds.attention_mask!.data as BigInt64Array;
+      expect(tokens).toBe(rows.reduce((n, r) => n + r.response.length, 0));
+      expect(mask.reduce((a, b) => a + b, 0)).toBe(tokens);
+      const [T, R] = [feeds.input_ids!.dims[1]!, feeds.loss_mask!.dims[1]!];
+      expect(R).toBe(Math.max(...rows.map((r) => r.response.length)));
+      rows.forEach((r, b) => {
+        for (let j = 0; j < R; j++) {
+          const at = b * R + j;
+          expect(Math.floor(index[at]! / T)).toBe(b);
+          if (j >= r.response.length) {
+            expect([mask[at], adv[at]]).toEqual([0, 0]);
+            continue;
+          }
+          expect(attention[index[at]! + 1]).toBe(1n);
+          expect(ids[index[at]! + 1]).toBe(r.response[j]);
+          expect(targets[at]).toBe(r.response[j]);
+          expect(adv[at]).toBe(Math.fround(r.advantage));
+        }
+      });
+    },
+  );
 });
 
 describe('planMiniBatches', () => {
