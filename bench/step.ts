@@ -2,6 +2,8 @@
  * `npm run bench:step`: one PPO step of the `paper` preset's model on a LaMer-shaped batch, with the
  * micro-batches grouped by length (the default, `lengthChunks`) ÷ the same step with micro-batches in
  * the plan's order (the reference's), measured in the same run, alternating, from the same weights.
+ * Then the gradient graph over the same length-grouped micro-batches scoring the response window (the
+ * Trainer's) ÷ scoring every position (the full layout), same weights and tokens, alternating.
  *
  * The batch is one step of examples/bench-long.json (16 MineSweeper tasks × 8 trials × 3 attempts,
  * reflection_only memory, compact prompts) played by the noisy expert (solver moves, 25% random) with
@@ -14,9 +16,16 @@
 import Table from 'cli-table3';
 import { runRollout } from '../src/actors/provide.js';
 import { computeAdvantages } from '../src/learner/credit/index.js';
+import * as G from '../src/learner/graph/index.js';
+import { paramShapes } from '../src/learner/model.js';
+import { OnnxSession } from '../src/learner/session.js';
+import type { TensorValue } from '../src/learner/session-core.js';
+import { initTrainState } from '../src/learner/train-state.js';
+import { buildGradGraph, trainGraphConfig } from '../src/learner/train-step.js';
 import {
   chunks,
   lengthChunks,
+  padSequences,
   Trainer,
   type TrainSequence,
   type TurnTokens,
@@ -124,4 +133,73 @@ for (const order of ORDERS)
 console.log(table.toString());
 console.log(
   `by-length ÷ in-order step time: ${(median(times['by-length']) / median(times['in-order'])).toFixed(2)} (goal < 1)`,
+);
+
+// The gradient graph alone: response window (what the Trainer feeds) ÷ full layout, same micro-batches.
+/** The window feeds of padSequences laid out over every position (full layout): values at target_index + 1. */
+function fullFeeds(w: Record<string, TensorValue>): Record<string, TensorValue> {
+  const [B, T] = w.input_ids!.dims as [number, number];
+  const index = w.target_index!.data as BigInt64Array;
+  const spread = (name: string) => {
+    const out = new Float32Array(B * T);
+    const src = w[name]!.data as Float32Array;
+    const mask = w.loss_mask!.data as Float32Array;
+    index.forEach((at, j) => {
+      if (mask[j] !== 0) out[Number(at) + 1] = src[j]!;
+    });
+    return { type: 'float32' as const, dims: [B, T], data: out };
+  };
+  return {
+    input_ids: w.input_ids!,
+    attention_mask: w.attention_mask!,
+    loss_mask: spread('loss_mask'),
+    advantages: spread('advantages'),
+    old_logprobs: spread('old_logprobs'),
+  };
+}
+
+const micros = lengthChunks(
+  seqs.map((q, i) => ({ ...q, advantage: batch.advantages[i]!, onPolicy: true })),
+  micro,
+).map((m) => padSequences(m, { advantages: true, oldLogprobs: true }).feeds);
+const weights = initTrainState(model, SEED).params;
+const paramFeeds: Record<string, TensorValue> = {};
+for (const [n, dims] of Object.entries(paramShapes(model)))
+  paramFeeds[n] = { type: 'float32', dims, data: weights[n]! };
+const LAYOUTS = ['window', 'full'] as const;
+const sessions = await Promise.all(
+  LAYOUTS.map(async (layout) =>
+    OnnxSession.create(
+      G.compileGraph(buildGradGraph(trainGraphConfig({ model, window: layout === 'window' }))),
+    ),
+  ),
+);
+const gradTimes: Record<(typeof LAYOUTS)[number], number[]> = { window: [], full: [] };
+const numTokens: TensorValue = { type: 'float32', dims: [], data: Float32Array.of(1000) };
+try {
+  for (let r = 0; r < WARMUP + ROUNDS; r++)
+    for (const [k, layout] of LAYOUTS.entries()) {
+      const t0 = performance.now();
+      for (const f of micros)
+        await sessions[k]!.run({
+          ...paramFeeds,
+          ...(layout === 'window' ? f : fullFeeds(f)),
+          num_tokens: numTokens,
+        });
+      if (r >= WARMUP) gradTimes[layout].push((performance.now() - t0) / 1000);
+    }
+} finally {
+  await Promise.all(sessions.map((s) => s.dispose()));
+}
+const gradTable = new Table({ head: ['scored positions', 'median pass (s)', 'passes (s)'] });
+for (const layout of LAYOUTS)
+  gradTable.push([
+    layout === 'window' ? 'response window' : 'every position',
+    median(gradTimes[layout]).toFixed(2),
+    gradTimes[layout].map((t) => t.toFixed(2)).join(' '),
+  ]);
+console.log(`gradient graph over the ${micros.length} length-grouped micro-batches:`);
+console.log(gradTable.toString());
+console.log(
+  `response window ÷ every position: ${(median(gradTimes.window) / median(gradTimes.full)).toFixed(2)} (goal < 1)`,
 );
