@@ -9,6 +9,10 @@
  * Env: BENCH_THREADS (default: onnxruntime's, one per core), BENCH_PROMPT
  * (prompt tokens, default 128), BENCH_NEW (tokens per reply, default 64),
  * BENCH_RUNS (timed runs per batch, median; default 3), BENCH_BATCHES ("1,16,64").
+ *
+ * Then a LaMer-like batch, 64 rows with prompts of PROMPT/2 to 2.5·PROMPT tokens and 8-token replies:
+ * the prefill in length groups of 16 rows (the default, prefill-groups.ts) ÷ one run padded to the
+ * longest prompt (`prefillGroupRows` 4096), same requests, alternating.
  */
 import Table from 'cli-table3';
 import * as ort from 'onnxruntime-node';
@@ -68,8 +72,14 @@ function rowFlops(prompt: number, generated: number): number {
   return f;
 }
 
-/** B prompts of exactly PROMPT tokens (after the chat template), different per row. */
-function prompts(policy: OnnxPolicy, batch: number, run: number): GenerationRequest[] {
+/** B prompts of exactly `length(b)` tokens (after the chat template; default PROMPT), different per row. */
+function prompts(
+  policy: OnnxPolicy,
+  batch: number,
+  run: number,
+  length: (b: number) => number = () => PROMPT,
+  maxTokens = NEW,
+): GenerationRequest[] {
   const { tokenizer } = policy.promptCodec;
   const out: GenerationRequest[] = [];
   for (let b = 0; b < batch; b++) {
@@ -78,12 +88,12 @@ function prompts(policy: OnnxPolicy, batch: number, run: number): GenerationRequ
     const overhead = tokenizer.encode(
       '<|im_start|>user\n<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n',
     ).length;
-    while (count() + overhead < PROMPT)
+    while (count() + overhead < length(b))
       words += ` ${['reveal', 'flag', 'cell', 'mine', 'board'][(b + words.length) % 5]}`;
     out.push({
       key: `bench/${b}`,
       messages: [{ role: 'user', content: words }],
-      sampling: { temperature: 1, maxTokens: NEW, seed: deriveSeed(run, b) },
+      sampling: { temperature: 1, maxTokens, seed: deriveSeed(run, b) },
     });
   }
   return out;
@@ -120,6 +130,27 @@ for (const batch of BATCHES) {
   ]);
 }
 await policy.dispose();
+
+// Mixed prompt lengths: grouped prefill ÷ one padded run.
+const mixedLength = (b: number) => Math.round(PROMPT / 2 + ((b * 37) % 64) * ((2 * PROMPT) / 63));
+const [grouped, single] = await Promise.all(
+  [16, 4096].map((prefillGroupRows) =>
+    OnnxPolicy.fromParams(C, initParams(C, 0), 0, {
+      ...(THREADS === undefined ? {} : { intraOpNumThreads: THREADS }),
+      prefillGroupRows,
+    }),
+  ),
+);
+const mixedMs: number[][] = [[], []];
+for (let r = -1; r < RUNS; r++)
+  for (const [k, p] of [grouped!, single!].entries()) {
+    const requests = prompts(p, 64, r, mixedLength, 8);
+    const t0 = performance.now();
+    await p.generate(requests);
+    if (r >= 0) mixedMs[k]!.push(performance.now() - t0); // run -1 warms up
+  }
+await Promise.all([grouped!.dispose(), single!.dispose()]);
+
 console.log(
   `bench:generate  built-in model d=${C.dModel} layers=${C.nLayers} heads=${C.nHeads} ffn=${C.ffnHidden} vocab=${C.vocabSize}; ` +
     `prompt ${PROMPT} tokens, up to ${NEW} new tokens per row (temperature 1), median of ${RUNS} runs with different seeds`,
@@ -128,4 +159,9 @@ console.log(`roofline: onnxruntime 1536×1536 @ 1536×1536 float32 MatMul = ${pe
 console.log(table.toString());
 console.log(
   'tokens/s counts generated tokens over the whole call (prefill included); GFLOP/s counts prefill and decode matmuls.',
+);
+const [g, one] = mixedMs.map(median) as [number, number];
+console.log(
+  `mixed prompt lengths (64 rows, ${mixedLength(0)}–${Math.max(...Array.from({ length: 64 }, (_, b) => mixedLength(b)))} tokens, 8-token replies): ` +
+    `prefill in length groups of 16 ${g.toFixed(0)} ms ÷ one padded run ${one.toFixed(0)} ms = ${(g / one).toFixed(2)} (goal < 1)`,
 );

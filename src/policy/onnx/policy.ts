@@ -37,6 +37,11 @@ export interface OnnxPolicyOptions extends SessionSettings {
   /** Scratch memory for one prefill run (default 512 MiB); bigger batches are prefilled in row chunks. */
   prefillBudgetBytes?: number;
   /**
+   * Rows per prefill run, grouped by prompt length, each run on its longest prompt's columns only
+   * (default 16; models with position ids). A value at least the batch size prefills in one run.
+   */
+  prefillGroupRows?: number;
+  /**
    * Built-in model: decode with a fixed-capacity cache written in place (decode-graph.ts) instead of
    * the HF layout's per-step concatenation (default true; same tokens, less copying).
    */
@@ -51,6 +56,8 @@ export interface OnnxPolicyStats {
 
 type Weights = Readonly<Record<string, Float32Array>>;
 
+/** Rows per prefill run (prefill-groups.ts): 16 halved a LaMer rollout's prefill time against one run. */
+const DEFAULT_GROUP_ROWS = 16;
 const DEFAULT_BUDGET = 512 * 2 ** 20;
 
 export class OnnxPolicy implements Policy {
@@ -104,6 +111,7 @@ export class OnnxPolicy implements Policy {
       heads: s.heads,
       positionIds: true,
       prefillBudgetBytes: options.prefillBudgetBytes ?? DEFAULT_BUDGET,
+      prefillGroupRows: options.prefillGroupRows ?? DEFAULT_GROUP_ROWS,
     });
     let positionIds: boolean;
     try {
@@ -175,6 +183,7 @@ export class OnnxPolicy implements Policy {
         heads: config.nHeads,
         positionIds: true,
         prefillBudgetBytes: options.prefillBudgetBytes ?? DEFAULT_BUDGET,
+        prefillGroupRows: options.prefillGroupRows ?? DEFAULT_GROUP_ROWS,
       },
       decode,
     );

@@ -2,12 +2,13 @@
  * Worker-thread entry of the generation engine (engine.ts): owns one
  * onnxruntime session, the weights fed as graph inputs (sent once per
  * `setWeights`, not per step) and the KV cache of the generation in progress.
- * Messages are handled one at a time, in order. Imports only session-core.ts
- * and the message types, so it loads from dist/ as plain JS.
+ * Messages are handled one at a time, in order. Imports only session-core.ts,
+ * prefill-groups.ts and the message types, so it loads from dist/ as plain JS.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
 import { createOrtSession, type Feeds, runOrt, SessionError } from '../../learner/session-core.js';
+import { type PrefillGroup, prefillGroups } from './prefill-groups.js';
 import type { FromWorker, KvLayout, ToWorker, WeightTensor, WorkerInit } from './protocol.js';
 
 const port = parentPort;
@@ -36,21 +37,20 @@ function selectRows(t: Kv, keep: readonly number[]): Kv {
   return { dims: [keep.length, ...t.dims.slice(1)], data: out };
 }
 
-/** Concatenate [b_i, ...] tensors along the batch axis. */
-function concatRows(parts: readonly Kv[]): Kv {
-  if (parts.length === 1) return parts[0]!;
-  const total = parts.reduce((n, p) => n + p.data.length, 0);
-  const out = new Float32Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p.data, at);
-    at += p.data.length;
-  }
-  return { dims: [parts.reduce((n, p) => n + p.dims[0]!, 0), ...parts[0]!.dims.slice(1)], data: out };
-}
-
 /** Slots added to a fixed-capacity cache when it is full. */
 const GROW = 64;
+
+/** Consecutive row chunks over all `seq` columns (no position ids: columns are not dropped). */
+function chunkGroups(batch: number, seq: number, maxRows: number): PrefillGroup[] {
+  const size = Math.max(1, Math.min(batch, maxRows));
+  const out: PrefillGroup[] = [];
+  for (let start = 0; start < batch; start += size)
+    out.push({
+      rows: Array.from({ length: Math.min(size, batch - start) }, (_, i) => start + i),
+      width: seq,
+    });
+  return out;
+}
 
 /** [B, H, from, hd] → [B, H, to, hd] (to ≥ from), the extra slots zero. */
 function widen(t: Kv, to: number): Kv {
@@ -128,34 +128,65 @@ class Generator {
     }));
   }
 
-  /** Prefill in row chunks small enough for the memory budget; the cache is their concatenation. */
+  /**
+   * Prefill in groups of rows of similar prompt length (`prefillGroups`; with explicit position ids),
+   * each on its own last columns and small enough for the memory budget; the cache is [batch, heads,
+   * seq (+ room to grow for the decode graph), head_dim] in the batch's row order, zero where a group
+   * did not run (padding, masked). Without position ids: row chunks over all `seq` columns.
+   */
   async prefill(m: Extract<ToWorker, { type: 'prefill' }>): Promise<Float32Array> {
     const L = this.layout;
     const { batch, seq } = m;
-    // Per row: logits of every position (computed even when the graph returns the last only) and attention scores.
-    const perRow = 4 * seq * (L.vocabSize + 3 * L.heads * seq);
-    const chunk = Math.max(1, Math.min(batch, Math.floor(L.prefillBudgetBytes / Math.max(1, perRow))));
+    // Per row: logits of every position (the HF layout's; the built-in graph returns the last only) and attention scores.
+    const maxRows = (width: number) =>
+      Math.floor(L.prefillBudgetBytes / Math.max(1, 4 * width * (L.vocabSize + 3 * L.heads * width)));
+    const lengths = Array.from({ length: batch }, (_, r) => {
+      let n = 0;
+      for (let t = 0; t < seq; t++) n += Number(m.attentionMask[r * seq + t]);
+      return n;
+    });
+    const groups = L.positionIds
+      ? prefillGroups(lengths, maxRows, L.prefillGroupRows)
+      : chunkGroups(batch, seq, maxRows(seq));
+    const cap = this.decode !== null ? seq + GROW : seq;
+    const cache: Kv[] = Array.from({ length: 2 * L.nLayers }, () => ({
+      dims: [batch, L.kvHeads, cap, L.headDim],
+      data: new Float32Array(batch * L.kvHeads * cap * L.headDim),
+    }));
     const logits = new Float32Array(batch * L.vocabSize);
-    const parts: Kv[][] = [];
-    for (let start = 0; start < batch; start += chunk) {
-      const rows = Math.min(chunk, batch - start);
-      const slice = (a: BigInt64Array) => a.subarray(start * seq, (start + rows) * seq);
-      const r = await this.run(
-        slice(m.inputIds),
-        slice(m.attentionMask),
-        slice(m.positionIds),
-        rows,
-        seq,
-        this.emptyPast(rows),
+    for (const { rows, width } of groups) {
+      const cols = (a: BigInt64Array) => {
+        const out = new BigInt64Array(rows.length * width);
+        rows.forEach((r, i) => {
+          out.set(a.subarray(r * seq + seq - width, (r + 1) * seq), i * width);
+        });
+        return out;
+      };
+      const g = rows.length;
+      const out = await this.run(
+        cols(m.inputIds),
+        cols(m.attentionMask),
+        cols(m.positionIds),
+        g,
+        width,
+        this.emptyPast(g),
       );
-      logits.set(r.logits, start * L.vocabSize);
-      parts.push(r.present);
+      const hd = L.headDim;
+      rows.forEach((r, i) => {
+        logits.set(out.logits.subarray(i * L.vocabSize, (i + 1) * L.vocabSize), r * L.vocabSize);
+        out.present.forEach((p, k) => {
+          for (let h = 0; h < L.kvHeads; h++) {
+            const from = (i * L.kvHeads + h) * width * hd;
+            cache[k]!.data.set(
+              p.data.subarray(from, from + width * hd),
+              ((r * L.kvHeads + h) * cap + seq - width) * hd,
+            );
+          }
+        });
+      });
     }
-    this.cache = parts[0]!.map((_, k) => concatRows(parts.map((p) => p[k]!)));
-    if (this.decode !== null) {
-      this.filled = seq;
-      this.cache = this.cache.map((t) => widen(t, seq + GROW));
-    }
+    this.cache = cache;
+    if (this.decode !== null) this.filled = seq;
     return logits;
   }
 

@@ -96,6 +96,20 @@ describe('OnnxPolicy on a tiny exported model', () => {
     await hf.dispose();
   });
 
+  it('a batch prefilled in several length groups (over 16 rows) replies as each row alone', async () => {
+    const requests = Array.from({ length: 21 }, (_, i) =>
+      req(`r${i}`, `row ${i}: ${'cells '.repeat((i * 7) % 19)}end`, { temperature: 0, maxTokens: 6 }),
+    );
+    const batched = await policy.generate(requests);
+    for (const [i, r] of requests.entries()) {
+      const [alone] = await policy.generate([r]);
+      expect(batched[i]!.responseTokens, r.key).toEqual(alone!.responseTokens);
+    }
+    // and the longest row against full recomputation
+    const g = batched[requests.length - 3]!;
+    expect(g.responseTokens).toEqual(await greedyByRecompute(g.promptTokens!, g.responseTokens!.length));
+  });
+
   it('same seed, prompt and weights give the same reply, alone or in any batch; other seeds differ', async () => {
     const sampling = { temperature: 1, topP: 0.95, topK: 50, maxTokens: 16, seed: 42 };
     const [alone] = await policy.generate([req('x', 'play minesweeper', sampling)]);
