@@ -75,27 +75,21 @@ async function checkLossGradients(model: ModelConfig, loss: PpoLossConfig, perPa
 function windowFeeds(dtype: 'float64'): Record<string, ort.Tensor> {
   const cols = lossMask.map((m) => m.flatMap((x, t) => (t > 0 && x !== 0 ? [t] : [])));
   const R = Math.max(...cols.map((c) => c.length));
-  const pick = (f: (b: number, t: number) => number, pad: number) =>
-    cols.map((c, b) => Array.from({ length: R }, (_, j) => (j < c.length ? f(b, c[j]!) : pad)));
+  // column j of row b: f at that row's j-th trained token, 0 on padding
+  const pick = (f: (b: number, t: number) => number) =>
+    cols.map((c, b) => Array.from({ length: R }, (_, j) => (j < c.length ? f(b, c[j]!) : 0)));
+  const at = (x: number[][]) =>
+    floats(
+      dtype,
+      pick((b, t) => x[b]![t]!),
+    );
   return {
-    target_index: ids(pick((b, t) => b * T + t - 1, 0)),
-    target_ids: ids(pick((b, t) => rows[b]![t]!, 0)),
-    loss_mask: floats(
-      dtype,
-      pick((b, t) => lossMask[b]![t]!, 0),
-    ),
-    advantages: floats(
-      dtype,
-      pick((b, t) => advantages[b]![t]!, 0),
-    ),
-    old_logprobs: floats(
-      dtype,
-      pick((b, t) => oldLogprobs[b]![t]!, 0),
-    ),
-    ref_logprobs: floats(
-      dtype,
-      pick((b, t) => refLogprobs[b]![t]!, 0),
-    ),
+    target_index: ids(pick((b, t) => b * T + t - 1)),
+    target_ids: ids(pick((b, t) => rows[b]![t]!)),
+    loss_mask: at(lossMask),
+    advantages: at(advantages),
+    old_logprobs: at(oldLogprobs),
+    ref_logprobs: at(refLogprobs),
   };
 }
 
