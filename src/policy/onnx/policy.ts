@@ -38,7 +38,7 @@ export interface OnnxPolicyOptions extends SessionSettings {
   prefillBudgetBytes?: number;
   /**
    * Rows per prefill run, grouped by prompt length, each run on its longest prompt's columns only
-   * (default 16; models with position ids). A value at least the batch size prefills in one run.
+   * (default 16). A value at least the batch size prefills in one run.
    */
   prefillGroupRows?: number;
   /**

@@ -19,7 +19,7 @@ export interface KvLayout {
   positionIds: boolean;
   /** Scratch memory budget (bytes) for one prefill run; larger batches are prefilled in row chunks. */
   prefillBudgetBytes: number;
-  /** Rows per prefill run, grouped by prompt length (only with `positionIds`). */
+  /** Rows per prefill run, grouped by prompt length (prefill-groups.ts). */
   prefillGroupRows: number;
   /** Attention heads (query), for the prefill memory estimate. */
   heads: number;

@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
 import { createOrtSession, type Feeds, runOrt, SessionError } from '../../learner/session-core.js';
-import { type PrefillGroup, prefillGroups } from './prefill-groups.js';
+import { prefillGroups } from './prefill-groups.js';
 import type { FromWorker, KvLayout, ToWorker, WeightTensor, WorkerInit } from './protocol.js';
 
 const port = parentPort;
@@ -39,18 +39,6 @@ function selectRows(t: Kv, keep: readonly number[]): Kv {
 
 /** Slots added to a fixed-capacity cache when it is full. */
 const GROW = 64;
-
-/** Consecutive row chunks over all `seq` columns (no position ids: columns are not dropped). */
-function chunkGroups(batch: number, seq: number, maxRows: number): PrefillGroup[] {
-  const size = Math.max(1, Math.min(batch, maxRows));
-  const out: PrefillGroup[] = [];
-  for (let start = 0; start < batch; start += size)
-    out.push({
-      rows: Array.from({ length: Math.min(size, batch - start) }, (_, i) => start + i),
-      width: seq,
-    });
-  return out;
-}
 
 /** [B, H, from, hd] → [B, H, to, hd] (to ≥ from), the extra slots zero. */
 function widen(t: Kv, to: number): Kv {
@@ -129,10 +117,10 @@ class Generator {
   }
 
   /**
-   * Prefill in groups of rows of similar prompt length (`prefillGroups`; with explicit position ids),
-   * each on its own last columns and small enough for the memory budget; the cache is [batch, heads,
-   * seq (+ room to grow for the decode graph), head_dim] in the batch's row order, zero where a group
-   * did not run (padding, masked). Without position ids: row chunks over all `seq` columns.
+   * Prefill in groups of rows of similar prompt length (`prefillGroups`; exact because position ids
+   * are explicit: OnnxPolicy refuses exports without them), each on its own last columns and small
+   * enough for the memory budget; the cache is [batch, heads, seq (+ room to grow for the decode
+   * graph), head_dim] in the batch's row order, zero where a group did not run (padding, masked).
    */
   async prefill(m: Extract<ToWorker, { type: 'prefill' }>): Promise<Float32Array> {
     const L = this.layout;
@@ -145,9 +133,7 @@ class Generator {
       for (let t = 0; t < seq; t++) n += Number(m.attentionMask[r * seq + t]);
       return n;
     });
-    const groups = L.positionIds
-      ? prefillGroups(lengths, maxRows, L.prefillGroupRows)
-      : chunkGroups(batch, seq, maxRows(seq));
+    const groups = prefillGroups(lengths, maxRows, L.prefillGroupRows);
     const cap = this.decode !== null ? seq + GROW : seq;
     const cache: Kv[] = Array.from({ length: 2 * L.nLayers }, () => ({
       dims: [batch, L.kvHeads, cap, L.headDim],
