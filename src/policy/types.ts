@@ -48,6 +48,17 @@ export interface GenerationRequest {
   sampling: SamplingSettings;
   /** For scripted policies only; LLM policies must ignore it. */
   oracle?: GenerationOracle;
+  /**
+   * The prompt already rendered and tokenized with this policy's own codec (`promptTokens(policy.promptCodec,
+   * messages)`), e.g. by a server off its main thread; the ONNX policy then skips tokenizing. Others ignore it.
+   */
+  promptTokens?: readonly number[];
+  /**
+   * Withdraws this request alone (its client went away). A policy that honours it stops work on it (the ONNX
+   * policy drops its row between decode steps) and answers it with `finishReason: 'error'`; the other requests of
+   * the batch are unaffected. Not plain data: never set on a request that is persisted.
+   */
+  signal?: AbortSignal;
 }
 
 export interface Generation {

@@ -2,7 +2,8 @@
  * Batched generation with the KV cache: prefill the left-padded batch, then
  * one token per step for every row still running; a row stops at an end
  * token, a stop string, its token budget or the model's context length, and
- * leaves the batch (its cache rows are dropped in the worker).
+ * leaves the batch (its cache rows are dropped in the worker). A row whose
+ * signal aborted leaves the same way at the next step, unfinished.
  *
  * What a row returns: `tokens` = every sampled id, the end token or the token
  * that completed a stop string included (exactly what the learner trains on);
@@ -22,13 +23,16 @@ export interface RowRequest {
   maxTokens: number;
   stop: readonly string[];
   seed: number;
+  /** Withdraws this row alone: it leaves the batch before its next token (finishReason 'abort'). */
+  signal?: AbortSignal;
 }
 
 export interface RowResult {
   tokens: number[];
   logprobs: number[];
   text: string;
-  finishReason: 'stop' | 'length';
+  /** 'abort': the row's signal fired; `tokens` are those sampled until then, `text` is empty. */
+  finishReason: 'stop' | 'length' | 'abort';
 }
 
 export interface GenerateContext {
@@ -122,6 +126,10 @@ export async function generateRows(
       const next: number[] = [];
       live.forEach((b, j) => {
         const row = rows[b]!;
+        if (row.req.signal?.aborted) {
+          row.out = { tokens: row.tokens, logprobs: row.logprobs, text: '', finishReason: 'abort' };
+          return;
+        }
         const s = sampleToken(
           logits.subarray(j * ctx.vocabSize, (j + 1) * ctx.vocabSize),
           row.req.sampler,

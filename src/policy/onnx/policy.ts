@@ -19,7 +19,7 @@ import type { Generation, GenerationRequest, Policy } from '../types.js';
 import { buildDecodeGraph } from './decode-graph.js';
 import { LmEngine } from './engine.js';
 import { builtinGenerationConfig, LAMER_MODEL_FIELD, WEIGHTS_FILE } from './export.js';
-import { type GenerateContext, generateRows, type RowRequest } from './generate.js';
+import { type GenerateContext, generateRows, type RowRequest, type RowResult } from './generate.js';
 import { checkGraphNames, type GenerationDefaults, ModelDirError, readModelDir } from './model-dir.js';
 import type { WeightTensor } from './protocol.js';
 import { contextOf, rowRequest } from './requests.js';
@@ -49,9 +49,11 @@ export interface OnnxPolicyOptions extends SessionSettings {
 }
 
 export interface OnnxPolicyStats {
-  /** Calls to generate and their batch sizes. */
+  /** Calls to generate and their batch sizes (rows that ran: a request aborted before its batch starts is not one). */
   batchSizes: number[];
   generatedTokens: number;
+  /** Requests withdrawn by their `signal` (before or during their batch). */
+  abortedRows: number;
 }
 
 type Weights = Readonly<Record<string, Float32Array>>;
@@ -61,7 +63,7 @@ const DEFAULT_GROUP_ROWS = 16;
 const DEFAULT_BUDGET = 512 * 2 ** 20;
 
 export class OnnxPolicy implements Policy {
-  readonly stats: OnnxPolicyStats = { batchSizes: [], generatedTokens: 0 };
+  readonly stats: OnnxPolicyStats = { batchSizes: [], generatedTokens: 0, abortedRows: 0 };
   private version: number;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -207,6 +209,11 @@ export class OnnxPolicy implements Policy {
     return this.version;
   }
 
+  /** Longest sequence (prompt and reply) the model takes, or null when its config does not say. */
+  get maxPositions(): number | null {
+    return this.ctx.maxPositions;
+  }
+
   /** The tokenizer and chat template this policy renders prompts with (for `trainingTokens`). */
   get promptCodec(): PromptCodec {
     return this.codec;
@@ -251,17 +258,31 @@ export class OnnxPolicy implements Policy {
     return this.serial(async () => {
       signal?.throwIfAborted();
       const version = this.version;
-      this.stats.batchSizes.push(rows.length);
-      const results = await generateRows(this.ctx, rows);
-      return results.map((r, i): Generation => {
+      // Requests withdrawn while queued never enter the batch; the others leave it when they abort (generate.ts).
+      const live = rows.flatMap((row, i) => (row.signal?.aborted ? [] : [i]));
+      const results: (RowResult | undefined)[] = [];
+      if (live.length > 0) {
+        this.stats.batchSizes.push(live.length);
+        const out = await generateRows(
+          this.ctx,
+          live.map((i) => rows[i]!),
+        );
+        live.forEach((i, k) => {
+          results[i] = out[k];
+        });
+      }
+      return rows.map((row, i): Generation => {
+        const r = results[i] ?? { tokens: [], logprobs: [], text: '', finishReason: 'abort' };
         this.stats.generatedTokens += r.tokens.length;
+        if (r.finishReason === 'abort') this.stats.abortedRows++;
         return {
           text: r.text,
-          promptTokens: [...rows[i]!.promptIds],
+          promptTokens: [...row.promptIds],
           responseTokens: r.tokens,
           logprobs: r.logprobs,
           policyVersion: version,
-          finishReason: r.finishReason,
+          // An aborted row is no answer: 'error' keeps it out of caches and scores.
+          finishReason: r.finishReason === 'abort' ? 'error' : r.finishReason,
         };
       });
     });

@@ -31,11 +31,14 @@ export function rowRequest(
   if (!(Number.isInteger(topK) && topK >= 0)) throw bad(`top_k must be an integer >= 0, got ${topK}`);
   if (!(Number.isInteger(maxTokens) && maxTokens >= 1))
     throw bad(`max_tokens must be an integer >= 1, got ${maxTokens}`);
-  const promptIds = promptTokens(codec, request.messages);
-  if (promptIds.length === 0 || (maxPositions !== null && promptIds.length >= maxPositions)) {
-    throw bad(
-      `the prompt has ${promptIds.length} tokens; the model takes at most ${maxPositions} (prompt and reply)`,
-    );
+  const promptIds = request.promptTokens ?? promptTokens(codec, request.messages);
+  const tooLong = promptLengthProblem(promptIds.length, maxPositions);
+  if (tooLong !== null) throw bad(tooLong);
+  if (request.promptTokens !== undefined) {
+    const vocab = codec.tokenizer.vocabSize;
+    const wrong = promptIds.find((id) => !(Number.isInteger(id) && id >= 0 && id < vocab));
+    if (wrong !== undefined)
+      throw bad(`promptTokens holds ${wrong}, not a token id of this model (0..${vocab - 1})`);
   }
   return {
     promptIds,
@@ -44,7 +47,14 @@ export function rowRequest(
     stop: s.stop ?? [],
     // No seed: one derived from the policy's seed and the request key (stable per call).
     seed: s.seed ?? deriveSeed(fallback.seed, request.key),
+    ...(request.signal !== undefined ? { signal: request.signal } : {}),
   };
+}
+
+/** Why a prompt of `tokens` tokens cannot be generated from (empty, or no room left for a reply), or null. */
+export function promptLengthProblem(tokens: number, maxPositions: number | null): string | null {
+  if (tokens > 0 && (maxPositions === null || tokens < maxPositions)) return null;
+  return `the prompt has ${tokens} tokens; the model takes at most ${maxPositions} (prompt and reply)`;
 }
 
 /** End ids (generation_config and the tokenizer's eos), pad id, vocabulary and context length of a model. */
