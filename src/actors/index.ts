@@ -50,8 +50,6 @@ export {
   type RolloutTask,
   rolloutMachine,
 } from './rollout.js';
-export { type RolloutLogic, rolloutLogic } from './rollout-actor.js';
-export { type TrialLogic, trialLogic } from './trial-actor.js';
 
 // One play / reflection turn as pure functions (shared by the machines)
 export {

@@ -12,10 +12,8 @@ import { PolicyClient, type PolicyClientOptions } from './client.js';
 import { episodeMachine } from './episode.js';
 import { reflectorMachine } from './reflector.js';
 import { type RolloutInput, rolloutMachine } from './rollout.js';
-import { rolloutLogic } from './rollout-actor.js';
 import { generateActor, ROLLOUT_SYSTEM_ID, requestKey } from './shared.js';
 import { composedTrialMachine, trialMachine } from './trial.js';
-import { trialLogic } from './trial-actor.js';
 
 /** A policy, or a client already wrapping one (to share its batcher and cache). */
 export type PolicySource = Policy | PolicyClient;
@@ -82,7 +80,7 @@ export function rolloutWithPolicy(
   const client = toClient(source);
   const trial = trialWithPolicy(client, options.trial ?? trialMachine, options.parts);
   return rolloutMachine.provide({
-    actors: { trial: trialLogic(trial as typeof trialMachine) as typeof trialMachine },
+    actors: { trial: trial as typeof trialMachine },
     actions: { inFlightChanged: ({ context }) => client.setExpected(context.running.length) },
   });
 }
@@ -119,7 +117,7 @@ export function createRolloutActor(options: RunRolloutOptions) {
   } = options;
   const client = toClient(policy, clientOptions);
   const machine = rolloutWithPolicy(client, trial ? { trial } : {});
-  const actor = createActor(rolloutLogic(machine), {
+  const actor = createActor(machine, {
     input,
     systemId: input.systemId ?? ROLLOUT_SYSTEM_ID,
     ...(clock ? { clock } : {}),

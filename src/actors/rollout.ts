@@ -114,10 +114,7 @@ function failedRecord(plan: TrialInput, error: unknown): TrialRecord {
   };
 }
 
-/*
- * The context updates of the machine's `collect` and `launch` actions, as pure functions (the actions
- * below call them; rollout-actor.ts applies the same updates without a machine step).
- */
+/* The context updates of the machine's `collect` and `launch` actions, as pure functions. */
 
 /** A finished trial's record stored at plan index `i`; `task`: all of its task's records once complete. */
 export function collectUpdate(

@@ -58,7 +58,7 @@ export const attemptOver = (c: TrialContext): boolean =>
 
 /*
  * The context updates of the default trial's own-state actions, as pure functions (the named assign
- * actions below call them; trial-actor.ts applies the same updates without a machine step).
+ * actions below call them).
  */
 export function startAttemptUpdate(c: TrialContext): Partial<TrialContext> {
   try {

@@ -156,15 +156,9 @@ describe('rollout machine', () => {
     expect(turns).toBe(records.reduce((n, r) => n + r.samples.length, 0));
   });
 
-  it('runRollout (turns emitted without a machine step) and a machine actor made by hand emit the same events', async () => {
-    const { events } = await collect({ ...base, policy: randomPolicy() });
-    const byHand: RolloutEmitted[] = [];
-    const actor = createActor(rolloutWithPolicy(randomPolicy()), { input: base });
-    actor.on('*', (e) => byHand.push(e));
-    actor.start();
-    await finished(actor);
-    expect(JSON.stringify(events)).toBe(JSON.stringify(byHand));
-    // each trial's turns, in order, before its trial event
+  it("emits each trial's turns, in order, before its trial event", async () => {
+    const { events } = await collect({ ...base, policy: randomPolicy(), concurrency: 5 });
+    expect(events.filter((e) => e.type === 'trial')).toHaveLength(12);
     for (const e of events) {
       if (e.type !== 'trial') continue;
       const turns = events
@@ -172,32 +166,6 @@ describe('rollout machine', () => {
         .flatMap((t) => (t.type === 'turn' && t.sample.trialId === e.record.trialId ? [t.sample] : []));
       expect(turns).toEqual(e.record.samples);
     }
-  });
-
-  it('createRolloutActor (trial ends without a machine step) and the machine give the same snapshots, events and batches', async () => {
-    // fewer slots than trials: each trial end collects its record and launches the next trial
-    const input = { ...base, concurrency: 5 };
-    const run = async (fast: boolean) => {
-      const client = new PolicyClient(randomPolicy());
-      const actor = fast
-        ? createRolloutActor({ ...input, policy: client })
-        : createActor(rolloutWithPolicy(client), { input });
-      const events: unknown[] = [];
-      const snapshots: string[] = [];
-      actor.on('*', (e) => events.push(e));
-      actor.subscribe(() => snapshots.push(JSON.stringify(actor.getPersistedSnapshot())));
-      actor.start();
-      await finished(actor);
-      return { output: actor.getSnapshot().output, events, snapshots, batches: client.stats.batchSizes };
-    };
-    const fast = await run(true);
-    const slow = await run(false);
-    expect(fast.output).toHaveLength(12);
-    expect(fast.output).toEqual(slow.output);
-    expect(JSON.stringify(fast.events)).toBe(JSON.stringify(slow.events));
-    expect(fast.snapshots).toEqual(slow.snapshots);
-    expect(fast.batches).toEqual(slow.batches);
-    expect(Math.max(...fast.batches)).toBe(5);
   });
 
   it('an empty task list finishes at once with no records', async () => {
