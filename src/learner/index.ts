@@ -49,9 +49,11 @@ export {
   type ForwardInputs,
   type ForwardOutputs,
   forward,
+  architectureOf,
   headDim,
-  hfLlamaConfig,
+  hfConfig,
   initParams,
+  type LoraTensors,
   lmHead,
   type ModelConfig,
   modelConfig,
@@ -61,6 +63,7 @@ export {
   paramInputs,
   paramShapes,
   positionsFromMask,
+  projections,
 } from './model.js';
 export {
   CheckpointError,

@@ -44,7 +44,7 @@ export function buildInferenceGraph(c: ModelConfig, o: InferenceGraphOptions): G
   const inputIds = G.input('input_ids', 'int64', ['batch', 'seq']);
   const attentionMask = G.input('attention_mask', 'int64', ['batch', 'past+seq']);
   const positionIds = G.input('position_ids', 'int64', ['batch', 'seq']);
-  const kv = ['batch', c.nHeads, 'past', headDim(c)];
+  const kv = ['batch', c.nKvHeads, 'past', headDim(c)];
   const past = Array.from({ length: c.nLayers }, (_, i) => ({
     key: G.input(`past_key_values.${i}.key`, dt, kv),
     value: G.input(`past_key_values.${i}.value`, dt, kv),

@@ -1,143 +1,48 @@
 /**
- * The built-in model: a small decoder-only transformer in the Llama layout
- * (token embedding, pre-norm RMSNorm, rotary positions, causal multi-head
- * attention, SwiGLU MLP, final norm, LM head), written once as a graph so
- * the compiler can emit its inference graph, its log-prob graph and its
- * train step. Parameter names and layouts are Hugging Face Llama's, so a
- * checkpoint of ours loads as a `LlamaForCausalLM` (see `hfLlamaConfig`).
+ * The model as a graph: one decoder-only transformer in the Llama layout
+ * (token embedding, pre-norm RMSNorm, rotary positions, causal grouped-query
+ * attention, SwiGLU MLP, final norm, LM head), with Qwen2's q/k/v biases and
+ * Qwen3's per-head q/k norms as options of its config (model-config.ts), and
+ * optional LoRA adapters on any projection. Written once so the compiler can
+ * emit its inference graph, its log-prob graph and its train step; the weights
+ * are graph inputs (new weights without recompiling), baked-in values, or
+ * external constants (a Hugging Face checkpoint's frozen base, hf/).
  *
  * Shape legend: B batch, T new tokens, P cached tokens, S = P + T keys,
- * d model width, H heads, hd head width, F SwiGLU width, V vocabulary.
+ * d model width, H query heads, K key/value heads, hd head width, F SwiGLU
+ * width, V vocabulary, r LoRA rank.
  */
 import { ConfigError } from '../util/errors.js';
-import { deriveSeed, Rng } from '../util/rng.js';
 import * as G from './graph/index.js';
+import { type ModelConfig, paramShapes } from './model-config.js';
 
-export interface ModelConfig {
-  /** V. Size of the project's byte-level BPE vocabulary (256 bytes + merges + specials); take it from tokenizer.json. */
-  readonly vocabSize: number;
-  /** d. Width of the residual stream. 128 keeps a train step on 2 CPU cores well under a second at 2k tokens. */
-  readonly dModel: number;
-  /** Number of transformer blocks. 4 blocks of width 128 is about 1M parameters: trainable in minutes on a CPU. */
-  readonly nLayers: number;
-  /** H. Attention heads; head width hd = dModel / nHeads = 32, the smallest width rotary positions work well with. */
-  readonly nHeads: number;
-  /** F. SwiGLU hidden width: about 8/3 of dModel (Llama's rule), rounded up to a multiple of 32. */
-  readonly ffnHidden: number;
-  /** Longest sequence (prompt + response) the rotary tables cover; compact prompts fit in 1024 tokens. */
-  readonly maxSeqLen: number;
-  /** Rotary base frequency (Llama 2's 10000; larger bases only matter for long contexts). */
-  readonly ropeTheta: number;
-  /** Added to the mean square in RMSNorm. */
-  readonly rmsNormEps: number;
-  /** Share the token embedding with the LM head: saves V*d parameters, usual for small models. */
-  readonly tieEmbeddings: boolean;
-  /** Std of the normal init of embeddings and projections (HF `initializer_range`). */
-  readonly initStd: number;
-}
-
-export const DEFAULT_MODEL_CONFIG: ModelConfig = {
-  vocabSize: 1024,
-  dModel: 128,
-  nLayers: 4,
-  nHeads: 4,
-  ffnHidden: 352,
-  maxSeqLen: 1024,
-  ropeTheta: 10000,
-  rmsNormEps: 1e-5,
-  tieEmbeddings: true,
-  initStd: 0.02,
-};
-
-export function modelConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
-  const c = { ...DEFAULT_MODEL_CONFIG, ...overrides };
-  for (const k of ['vocabSize', 'dModel', 'nLayers', 'nHeads', 'ffnHidden', 'maxSeqLen'] as const)
-    if (!Number.isInteger(c[k]) || c[k] < 1)
-      throw new ConfigError(`model config: ${k} must be a positive integer`);
-  if (c.dModel % c.nHeads !== 0 || (c.dModel / c.nHeads) % 2 !== 0)
-    throw new ConfigError('model config: dModel / nHeads (the head width) must be an even integer');
-  return c;
-}
-
-export const headDim = (c: ModelConfig): number => c.dModel / c.nHeads;
-
-/** Parameter names and shapes, in Hugging Face Llama order and layout (Linear weights are [out, in]). */
-export function paramShapes(c: ModelConfig): Record<string, number[]> {
-  const { vocabSize: V, dModel: d, ffnHidden: F } = c;
-  const s: Record<string, number[]> = { 'model.embed_tokens.weight': [V, d] };
-  for (let i = 0; i < c.nLayers; i++) {
-    const p = `model.layers.${i}`;
-    s[`${p}.input_layernorm.weight`] = [d];
-    for (const x of ['q', 'k', 'v', 'o']) s[`${p}.self_attn.${x}_proj.weight`] = [d, d];
-    s[`${p}.post_attention_layernorm.weight`] = [d];
-    s[`${p}.mlp.gate_proj.weight`] = [F, d];
-    s[`${p}.mlp.up_proj.weight`] = [F, d];
-    s[`${p}.mlp.down_proj.weight`] = [d, F];
-  }
-  s['model.norm.weight'] = [d];
-  if (!c.tieEmbeddings) s['lm_head.weight'] = [V, d];
-  return s;
-}
-
-export function paramCount(c: ModelConfig): number {
-  return Object.values(paramShapes(c)).reduce((n, s) => n + s.reduce((p, x) => p * x, 1), 0);
-}
-
-/**
- * Deterministic init from a seed (each tensor from its own derived seed, so
- * adding a layer does not change the others): norms 1, everything else
- * normal(0, initStd), with the residual outputs (o_proj, down_proj) scaled
- * by 1/sqrt(2 * nLayers) as in GPT-2, so the residual stream does not grow with depth.
- */
-export function initParams(c: ModelConfig, seed: number): Record<string, Float32Array> {
-  const out: Record<string, Float32Array> = {};
-  for (const [name, shape] of Object.entries(paramShapes(c))) {
-    const n = shape.reduce((p, x) => p * x, 1);
-    if (name.endsWith('norm.weight')) {
-      out[name] = new Float32Array(n).fill(1);
-      continue;
-    }
-    const residual = name.endsWith('o_proj.weight') || name.endsWith('down_proj.weight');
-    const std = residual ? c.initStd / Math.sqrt(2 * c.nLayers) : c.initStd;
-    const rng = Rng.seeded(deriveSeed(seed, 'init', name));
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i += 2) {
-      // Box-Muller: two normals from two uniforms.
-      const r = Math.sqrt(-2 * Math.log(1 - rng.float()));
-      const t = 2 * Math.PI * rng.float();
-      a[i] = std * r * Math.cos(t);
-      if (i + 1 < n) a[i + 1] = std * r * Math.sin(t);
-    }
-    out[name] = a;
-  }
-  return out;
-}
-
-/** The config.json of the equivalent Hugging Face `LlamaForCausalLM`. */
-export function hfLlamaConfig(c: ModelConfig): Record<string, unknown> {
-  return {
-    architectures: ['LlamaForCausalLM'],
-    model_type: 'llama',
-    vocab_size: c.vocabSize,
-    hidden_size: c.dModel,
-    intermediate_size: c.ffnHidden,
-    num_hidden_layers: c.nLayers,
-    num_attention_heads: c.nHeads,
-    num_key_value_heads: c.nHeads,
-    head_dim: headDim(c),
-    hidden_act: 'silu',
-    max_position_embeddings: c.maxSeqLen,
-    rms_norm_eps: c.rmsNormEps,
-    rope_theta: c.ropeTheta,
-    tie_word_embeddings: c.tieEmbeddings,
-    attention_bias: false,
-    mlp_bias: false,
-    initializer_range: c.initStd,
-    torch_dtype: 'float32',
-  };
-}
+export {
+  architectureOf,
+  DEFAULT_MODEL_CONFIG,
+  headDim,
+  hfConfig,
+  initParams,
+  type Llama3RopeScaling,
+  type ModelConfig,
+  modelConfig,
+  normalValues,
+  paramCount,
+  paramShapes,
+  projections,
+  savedModelConfig,
+} from './model-config.js';
 
 export type Params = Readonly<Record<string, G.Tensor>>;
+
+/**
+ * LoRA adapters in the graph: `tensors` holds `<module>.lora_A.weight` [r, in] and
+ * `<module>.lora_B.weight` [out, r] for each adapted module (`model.layers.0.self_attn.q_proj`);
+ * the module computes W x + b + scale · B A x (PEFT's LoraLayer, no dropout).
+ */
+export interface LoraTensors {
+  readonly scale: number;
+  readonly tensors: Params;
+}
 
 /** Parameters as graph inputs named by their parameter names (new weights load without recompiling). */
 export function paramInputs(
@@ -169,8 +74,10 @@ export interface ForwardInputs {
   readonly positionIds: G.Tensor;
   /** [B, S] int64, 1 for real tokens (cached and new), 0 for padding. */
   readonly attentionMask: G.Tensor;
-  /** Per layer, cached keys and values [B, H, P, hd] (inference only). */
+  /** Per layer, cached keys and values [B, K, P, hd] (inference only). */
   readonly past?: readonly { key: G.Tensor; value: G.Tensor }[];
+  /** LoRA adapters applied on top of the weights. */
+  readonly lora?: LoraTensors;
 }
 
 export interface ForwardOutputs {
@@ -178,32 +85,49 @@ export interface ForwardOutputs {
   readonly logits: G.Tensor;
   /** [B, T, d] the final norm's output, what the LM head reads (`lmHead`). */
   readonly hidden: G.Tensor;
-  /** Per layer, keys and values [B, H, S, hd] including the new tokens. */
+  /** Per layer, keys and values [B, K, S, hd] including the new tokens. */
   readonly present: { key: G.Tensor; value: G.Tensor }[];
 }
 
-/** Rotary tables [maxSeqLen, hd]: HF Llama's cat(freqs, freqs) layout for rotate_half. */
-export function ropeTables(c: ModelConfig, dtype: G.DType): { cos: G.Tensor; sin: G.Tensor } {
-  const hd = headDim(c);
-  const cos = new Float64Array(c.maxSeqLen * hd);
-  const sin = new Float64Array(c.maxSeqLen * hd);
-  for (let p = 0; p < c.maxSeqLen; p++)
-    for (let j = 0; j < hd / 2; j++) {
-      const angle = p / c.ropeTheta ** ((2 * j) / hd);
-      for (const at of [p * hd + j, p * hd + j + hd / 2]) {
-        cos[at] = Math.cos(angle);
-        sin[at] = Math.sin(angle);
-      }
-    }
-  return { cos: G.constant(cos, dtype, [c.maxSeqLen, hd]), sin: G.constant(sin, dtype, [c.maxSeqLen, hd]) };
+/**
+ * The rotary inverse frequencies [hd / 2]: theta^(-2j / hd), with Llama 3's scaling when configured
+ * (low frequencies divided by `factor`, a smooth blend between the two wavelength bounds).
+ */
+export function ropeInvFreq(c: ModelConfig): Float64Array {
+  const hd = c.headDim;
+  const inv = Float64Array.from({ length: hd / 2 }, (_, j) => 1 / c.ropeTheta ** ((2 * j) / hd));
+  const s = c.ropeScaling;
+  if (s === null) return inv;
+  const lowWavelen = s.originalMaxPositions / s.lowFreqFactor;
+  const highWavelen = s.originalMaxPositions / s.highFreqFactor;
+  return inv.map((f) => {
+    const wavelen = (2 * Math.PI) / f;
+    if (wavelen < highWavelen) return f;
+    if (wavelen > lowWavelen) return f / s.factor;
+    const smooth =
+      (s.originalMaxPositions / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+    return (1 - smooth) * (f / s.factor) + smooth * f;
+  });
 }
 
-/** x @ W^T for a Linear weight W [out, in]. */
-export const linear = (x: G.Tensor, w: G.Tensor) => G.matmul(x, G.transpose(w, [1, 0]));
+/**
+ * cos and sin of the rotary angles [B, 1, T, hd] at `positionIds` [B, T], in HF's cat(freqs, freqs)
+ * layout for rotate_half, computed in the graph (no [maxSeqLen, hd] table in every graph).
+ */
+export function ropeAngles(
+  c: ModelConfig,
+  positionIds: G.Tensor,
+  dtype: G.DType,
+): { cos: G.Tensor; sin: G.Tensor } {
+  const inv = G.constant(ropeInvFreq(c), dtype, [c.headDim / 2]);
+  const half = G.mul(G.unsqueeze(G.cast(positionIds, dtype), [2]), inv); // [B, T, hd/2]
+  const angles = G.unsqueeze(G.concat([half, half], -1), [1]); // [B, 1, T, hd]
+  return { cos: G.cos(angles), sin: G.sin(angles) };
+}
 
 export function rmsNorm(x: G.Tensor, w: G.Tensor, eps: number): G.Tensor {
-  const ms = G.reduceMean(G.mul(x, x), [-1], true); // [B, T, 1]
-  return G.mul(G.mul(x, G.pow(G.add(ms, eps), -0.5)), w); // [B, T, d]
+  const ms = G.reduceMean(G.mul(x, x), [-1], true); // [..., 1]
+  return G.mul(G.mul(x, G.pow(G.add(ms, eps), -0.5)), w); // [..., d]
 }
 
 /** HF rotate_half convention: x*cos + cat(-x2, x1)*sin on [B, H, T, hd]. */
@@ -214,14 +138,74 @@ export function rope(x: G.Tensor, cos: G.Tensor, sin: G.Tensor, hd: number): G.T
   return G.add(G.mul(x, cos), G.mul(rotated, sin)); // [B, H, T, hd]
 }
 
+/** One projection `model.layers.{layer}.{module}` of x: W x (+ b) (+ scale · B A x with a LoRA adapter). */
+export function project(
+  p: Params,
+  lora: LoraTensors | undefined,
+  x: G.Tensor,
+  layer: number,
+  module: string,
+): G.Tensor {
+  const name = `model.layers.${layer}.${module}`;
+  let y = G.linear(x, p[`${name}.weight`]!);
+  const bias = p[`${name}.bias`];
+  if (bias) y = G.add(y, bias);
+  const a = lora?.tensors[`${name}.lora_A.weight`];
+  const b = lora?.tensors[`${name}.lora_B.weight`];
+  if (a && b) y = G.add(y, G.mul(G.linear(G.linear(x, a), b), lora!.scale));
+  return y;
+}
+
+/** [B, T, n·hd] → [B, n, T, hd]. */
+const splitHeads = (t: G.Tensor, n: number, hd: number) =>
+  G.transpose(G.reshape(t, [0, 0, n, hd]), [0, 2, 1, 3]);
+
+/**
+ * Queries [B, H, T, hd] and keys, values [B, K, T, hd] of one layer from its normed input xn [B, T, d]:
+ * projections, Qwen3's per-head norms, rotary positions (HF's order).
+ */
+export function attentionQkv(
+  c: ModelConfig,
+  p: Params,
+  lora: LoraTensors | undefined,
+  layer: number,
+  xn: G.Tensor,
+  rot: { cos: G.Tensor; sin: G.Tensor },
+): { q: G.Tensor; k: G.Tensor; v: G.Tensor } {
+  const hd = c.headDim;
+  let q = splitHeads(project(p, lora, xn, layer, 'self_attn.q_proj'), c.nHeads, hd);
+  let k = splitHeads(project(p, lora, xn, layer, 'self_attn.k_proj'), c.nKvHeads, hd);
+  const v = splitHeads(project(p, lora, xn, layer, 'self_attn.v_proj'), c.nKvHeads, hd);
+  if (c.qkNorm) {
+    q = rmsNorm(q, p[`model.layers.${layer}.self_attn.q_norm.weight`]!, c.rmsNormEps);
+    k = rmsNorm(k, p[`model.layers.${layer}.self_attn.k_norm.weight`]!, c.rmsNormEps);
+  }
+  return { q: rope(q, rot.cos, rot.sin, hd), k: rope(k, rot.cos, rot.sin, hd), v };
+}
+
+/** Query heads grouped by the key/value head they share: [B, H, T, hd] → [B, K, H/K, T, hd] (HF repeat_kv's order). */
+export const groupQueries = (c: ModelConfig, q: G.Tensor) =>
+  G.reshape(q, [0, c.nKvHeads, c.nHeads / c.nKvHeads, -1, c.headDim]);
+
+/** [B, K, H/K, T, hd] attention output → [B, T, H·hd], the o_proj input. */
+export const mergeHeads = (c: ModelConfig, attn: G.Tensor) =>
+  G.reshape(G.transpose(G.reshape(attn, [0, c.nHeads, -1, c.headDim]), [0, 2, 1, 3]), [
+    0,
+    0,
+    c.nHeads * c.headDim,
+  ]);
+
+/** SwiGLU MLP of one layer on its normed input: down(silu(gate(x)) · up(x)). */
+export function mlpBlock(p: Params, lora: LoraTensors | undefined, layer: number, xn: G.Tensor): G.Tensor {
+  const gate = project(p, lora, xn, layer, 'mlp.gate_proj');
+  const act = G.mul(G.mul(gate, G.sigmoid(gate)), project(p, lora, xn, layer, 'mlp.up_proj'));
+  return project(p, lora, act, layer, 'mlp.down_proj');
+}
+
 /** The forward pass. Works in the params' dtype (float32, or float64 for gradient checks). */
 export function forward(c: ModelConfig, p: Params, x: ForwardInputs): ForwardOutputs {
   const dtype = p['model.embed_tokens.weight']!.dtype;
-  const { nHeads: H, dModel: d } = c;
-  const hd = headDim(c);
-  const tables = ropeTables(c, dtype);
-  const cos = G.unsqueeze(G.gather(tables.cos, x.positionIds), [1]); // [B, 1, T, hd]
-  const sin = G.unsqueeze(G.gather(tables.sin, x.positionIds), [1]); // [B, 1, T, hd]
+  const rot = ropeAngles(c, x.positionIds, dtype);
 
   // Causal + padding mask as an additive bias: key j is visible to query i when it is a real token
   // and its position (count of real tokens before it) is at most the query's position.
@@ -229,33 +213,26 @@ export function forward(c: ModelConfig, p: Params, x: ForwardInputs): ForwardOut
   const causal = G.lessOrEqual(G.unsqueeze(keyPos, [1]), G.unsqueeze(x.positionIds, [2])); // [B, T, S]
   const real = G.unsqueeze(G.equal(x.attentionMask, 1), [1]); // [B, 1, S]
   const visible = G.and(causal, real); // [B, T, S]
-  const bias = G.unsqueeze(G.where(visible, G.scalar(0, dtype), G.scalar(-1e9, dtype)), [1]); // [B, 1, T, S]
+  const bias = G.unsqueeze(G.where(visible, G.scalar(0, dtype), G.scalar(-1e9, dtype)), [1, 2]); // [B, 1, 1, T, S]
 
   let h = G.gather(p['model.embed_tokens.weight']!, x.inputIds); // [B, T, d]
   const present: { key: G.Tensor; value: G.Tensor }[] = [];
   for (let i = 0; i < c.nLayers; i++) {
-    const w = (name: string) => p[`model.layers.${i}.${name}.weight`]!;
-    const heads = (t: G.Tensor) => G.transpose(G.reshape(t, [0, 0, H, hd]), [0, 2, 1, 3]); // [B, H, T, hd]
-    const xn = rmsNorm(h, w('input_layernorm'), c.rmsNormEps); // [B, T, d]
-    const q = rope(heads(linear(xn, w('self_attn.q_proj'))), cos, sin, hd); // [B, H, T, hd]
-    let k = rope(heads(linear(xn, w('self_attn.k_proj'))), cos, sin, hd); // [B, H, T, hd]
-    let v = heads(linear(xn, w('self_attn.v_proj'))); // [B, H, T, hd]
+    const norm = (name: string) => p[`model.layers.${i}.${name}.weight`]!;
+    const xn = rmsNorm(h, norm('input_layernorm'), c.rmsNormEps); // [B, T, d]
+    const qkv = attentionQkv(c, p, x.lora, i, xn, rot);
+    let { k, v } = qkv; // [B, K, T, hd]
     const past = x.past?.[i];
     if (past) {
-      k = G.concat([past.key, k], 2); // [B, H, S, hd]
-      v = G.concat([past.value, v], 2); // [B, H, S, hd]
+      k = G.concat([past.key, k], 2); // [B, K, S, hd]
+      v = G.concat([past.value, v], 2); // [B, K, S, hd]
     }
     present.push({ key: k, value: v });
-    const scores = G.add(G.matmul(G.mul(q, 1 / Math.sqrt(hd)), G.transposeLast(k)), bias); // [B, H, T, S]
-    const attn = G.matmul(G.softmax(scores, -1), v); // [B, H, T, hd]
-    const merged = G.reshape(G.transpose(attn, [0, 2, 1, 3]), [0, 0, d]); // [B, T, d]
-    h = G.add(h, linear(merged, w('self_attn.o_proj'))); // [B, T, d]
-
-    const xn2 = rmsNorm(h, w('post_attention_layernorm'), c.rmsNormEps); // [B, T, d]
-    const gate = linear(xn2, w('mlp.gate_proj')); // [B, T, F]
-    const silu = G.mul(gate, G.sigmoid(gate)); // [B, T, F]
-    const mlp = linear(G.mul(silu, linear(xn2, w('mlp.up_proj'))), w('mlp.down_proj')); // [B, T, d]
-    h = G.add(h, mlp); // [B, T, d]
+    const q = G.mul(groupQueries(c, qkv.q), 1 / Math.sqrt(c.headDim)); // [B, K, H/K, T, hd]
+    const scores = G.add(G.matmul(q, G.transposeLast(G.unsqueeze(k, [2]))), bias); // [B, K, H/K, T, S]
+    const attn = G.matmul(G.softmax(scores, -1), G.unsqueeze(v, [2])); // [B, K, H/K, T, hd]
+    h = G.add(h, project(p, x.lora, mergeHeads(c, attn), i, 'self_attn.o_proj')); // [B, T, d]
+    h = G.add(h, mlpBlock(p, x.lora, i, rmsNorm(h, norm('post_attention_layernorm'), c.rmsNormEps))); // [B, T, d]
   }
   const hn = rmsNorm(h, p['model.norm.weight']!, c.rmsNormEps); // [B, T, d]
   return { logits: lmHead(c, p, hn), hidden: hn, present }; // logits [B, T, V]
@@ -263,7 +240,7 @@ export function forward(c: ModelConfig, p: Params, x: ForwardInputs): ForwardOut
 
 /** Next-token logits [..., V] of final hidden states [..., d] (the embedding matrix when tied). */
 export function lmHead(c: ModelConfig, p: Params, hidden: G.Tensor): G.Tensor {
-  return linear(hidden, c.tieEmbeddings ? p['model.embed_tokens.weight']! : p['lm_head.weight']!);
+  return G.linear(hidden, c.tieEmbeddings ? p['model.embed_tokens.weight']! : p['lm_head.weight']!);
 }
 
 /** Positions from an attention mask, cumsum(mask) - 1 clamped at 0 (HF generate's convention). */

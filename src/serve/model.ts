@@ -9,11 +9,11 @@ import { basename, join } from 'node:path';
 import { loadCheckpoint } from '../learner/checkpoint.js';
 import { CHECKPOINT_FILES, latestCheckpoint } from '../learner/checkpoint-dirs.js';
 import {
-  DEFAULT_MODEL_CONFIG,
   initParams,
   type ModelConfig,
   modelConfig,
   paramShapes,
+  savedModelConfig,
 } from '../learner/model.js';
 import { toFloat32 } from '../learner/safetensors.js';
 import type { SessionSettings } from '../learner/session-core.js';
@@ -40,17 +40,9 @@ export interface ServeModel {
 
 /** The ModelConfig stored in a checkpoint's or export's config.json. */
 export function modelConfigOf(config: Record<string, unknown>, where: string): ModelConfig {
-  const ours = config[LAMER_MODEL_FIELD] ?? config;
-  if (typeof ours !== 'object' || ours === null)
-    throw new ConfigError(`${where}: config.json holds no model config`);
-  const known = Object.fromEntries(
-    Object.keys(DEFAULT_MODEL_CONFIG)
-      .filter((k) => k in ours)
-      .map((k) => [k, (ours as Record<string, unknown>)[k]]),
-  ) as Partial<ModelConfig>;
-  if (Object.keys(known).length === 0)
-    throw new ConfigError(`${where}: config.json holds no built-in model config`);
-  return modelConfig(known);
+  const ours = savedModelConfig(config[LAMER_MODEL_FIELD] ?? config);
+  if (ours === null) throw new ConfigError(`${where}: config.json holds no built-in model config`);
+  return ours;
 }
 
 export async function loadServeModel(options: ServeModelOptions): Promise<ServeModel> {

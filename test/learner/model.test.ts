@@ -2,8 +2,9 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { buildInferenceGraph, buildLogprobGraph } from '../../src/learner/inference.js';
 import {
+  architectureOf,
   DEFAULT_MODEL_CONFIG,
-  hfLlamaConfig,
+  hfConfig,
   initParams,
   modelConfig,
   paramCount,
@@ -43,7 +44,7 @@ describe('built-in model', () => {
     expect(shapes['lm_head.weight']).toBeUndefined(); // tied by default
     // 1024*128 + 4 * (2*128 + 4*128*128 + 3*128*352) + 128
     expect(paramCount(DEFAULT_MODEL_CONFIG)).toBe(131072 + 4 * (256 + 65536 + 135168) + 128);
-    const hf = hfLlamaConfig(DEFAULT_MODEL_CONFIG);
+    const hf = hfConfig(DEFAULT_MODEL_CONFIG);
     expect(hf).toMatchObject({
       hidden_size: 128,
       intermediate_size: 352,
@@ -171,6 +172,57 @@ describe('built-in model', () => {
       });
       const want = referenceLogits(c, params, seq).flat();
       expect(maxDiff(out.logits!.data as Float32Array, want)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('matches the plain-loop forward for Qwen2 (q/k/v biases), Qwen3 (q/k norms, head_dim) and Llama 3 (GQA, rope scaling)', async () => {
+    const base = { ...TINY, nHeads: 4, nKvHeads: 2 };
+    const variants = {
+      qwen2: modelConfig({ ...base, attentionBias: 'qkv' }),
+      qwen3: modelConfig({ ...base, headDim: 6, qkNorm: true, attentionBias: 'qkvo' }),
+      llama3: modelConfig({
+        ...base,
+        tieEmbeddings: true,
+        mlpBias: true,
+        ropeTheta: 500000,
+        ropeScaling: {
+          kind: 'llama3',
+          factor: 8,
+          lowFreqFactor: 1,
+          highFreqFactor: 4,
+          originalMaxPositions: 8,
+        },
+      }),
+    };
+    expect(architectureOf(variants.qwen2)).toBe('Qwen2ForCausalLM');
+    expect(architectureOf(variants.qwen3)).toBe('Qwen3ForCausalLM');
+    expect(paramShapes(variants.qwen3)['model.layers.1.self_attn.q_proj.weight']).toEqual([24, 8]);
+    expect(paramShapes(variants.qwen3)['model.layers.1.self_attn.k_norm.weight']).toEqual([6]);
+    expect(paramShapes(variants.qwen2)['model.layers.0.self_attn.k_proj.bias']).toEqual([8]); // K · hd = 2 · 4
+    expect(paramShapes(variants.qwen2)['model.layers.0.self_attn.o_proj.bias']).toBeUndefined();
+    for (const [name, c] of Object.entries(variants)) {
+      const params = tinyParams(21, c);
+      // Random biases and norms (init makes them 0 and 1), so a mixed-up layout shows.
+      for (const [n, v] of Object.entries(params))
+        if (n.endsWith('.bias') || n.endsWith('norm.weight'))
+          for (let i = 0; i < v.length; i++) v[i] = 0.5 + Math.sin(i + n.length);
+      const seq = [3, 9, 0, 4, 4, 10, 2, 7, 1];
+      const sess = await sessionOf(buildInferenceGraph(c, { weights: 'initializers', values: params }));
+      const empty = new ort.Tensor('float32', new Float32Array(0), [1, c.nKvHeads, 0, c.headDim]);
+      const past = Object.fromEntries(
+        Array.from({ length: c.nLayers }, (_, i) => [
+          [`past_key_values.${i}.key`, empty],
+          [`past_key_values.${i}.value`, empty],
+        ]).flat(),
+      );
+      const out = await sess.run({
+        input_ids: ids([seq]),
+        attention_mask: ids([seq.map(() => 1)]),
+        position_ids: ids([seq.map((_, i) => i)]),
+        ...past,
+      });
+      const want = referenceLogits(c, params, seq).flat();
+      expect(maxDiff(out.logits!.data as Float32Array, want), name).toBeLessThan(1e-4);
     }
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { saveCheckpoint } from '../../src/learner/checkpoint.js';
-import { hfLlamaConfig, initParams, paramShapes } from '../../src/learner/model.js';
+import { hfConfig, initParams, paramShapes } from '../../src/learner/model.js';
 import { OnnxPolicy } from '../../src/policy/onnx/policy.js';
 import { loadServeModel } from '../../src/serve/model.js';
 import { TINY } from '../policy/onnx/tiny-model.js';
@@ -26,7 +26,7 @@ describe('lamer serve model choice', () => {
     );
     await saveCheckpoint(root, {
       step: 3,
-      config: { ...hfLlamaConfig(TINY), lamer_model: TINY },
+      config: { ...hfConfig(TINY), lamer_model: TINY },
       params: tensors,
     });
     const { policy, name } = await loadServeModel({ checkpoint: root });

@@ -105,6 +105,20 @@ function matmul(x: readonly Tensor[]): Typed {
   return { dtype: d, shape: [...batch, a.shape[a.rank - 2]!, b.shape[b.rank - 1]!] };
 }
 
+/** x [..., K] times w [N, K] transposed: nn.Linear's x @ W^T without a transposed copy of W. */
+function linearRule(x: readonly Tensor[]): Typed {
+  arity('Linear', x, 2);
+  const [a, w] = x as [Tensor, Tensor];
+  const d = sameDtype('Linear', x);
+  need('Linear', a, isFloat, 'float');
+  if (a.rank < 1 || w.rank !== 2) throw new GraphError('Linear: needs x of rank >= 1 and a weight of rank 2');
+  if (a.shape[a.rank - 1] !== w.shape[1])
+    throw new GraphError(
+      `Linear: x ${shapeStr(a.shape)} does not fit weight ${shapeStr(w.shape)} ([out, in])`,
+    );
+  return { dtype: d, shape: [...a.shape.slice(0, -1), w.shape[0]!] };
+}
+
 export const inferRules: Record<OpName, Infer> = {
   Input: (_x, a) => {
     throw new GraphError(`Input '${a.name}' carries its own type`);
@@ -123,6 +137,8 @@ export const inferRules: Record<OpName, Infer> = {
   Reciprocal: unaryFloat('Reciprocal'),
   Tanh: unaryFloat('Tanh'),
   Sigmoid: unaryFloat('Sigmoid'),
+  Sin: unaryFloat('Sin'),
+  Cos: unaryFloat('Cos'),
   PowC: unaryFloat('PowC'),
   Clip: unaryFloat('Clip'),
   Cast: (x, a) => {
@@ -158,6 +174,7 @@ export const inferRules: Record<OpName, Infer> = {
     return { dtype: d, shape: s };
   },
   MatMul: matmul,
+  Linear: linearRule,
   Transpose: (x, a) => {
     arity('Transpose', x, 1);
     const perm = a.perm ?? [];

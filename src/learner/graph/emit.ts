@@ -10,7 +10,7 @@ import {
   type OnnxValueInfo,
 } from './protobuf.js';
 import type { DType } from './shape.js';
-import type { ConstData, OpName, Tensor } from './tensor.js';
+import type { ConstData, ExternalData, OpName, Tensor } from './tensor.js';
 import { type GraphSpec, validateGraph } from './validate.js';
 
 export const OPSET = 18;
@@ -38,6 +38,10 @@ class Ctx {
   }
   init(dtype: DType, dims: readonly number[], data: ConstData, name = this.tmp()): string {
     this.inits.push({ name, dtype, dims, raw: rawBytes(data) });
+    return name;
+  }
+  external(dims: readonly number[], external: ExternalData, name: string): string {
+    this.inits.push({ name, dtype: 'float32', dims, raw: new Uint8Array(0), external });
     return name;
   }
   ints(values: readonly number[]): string {
@@ -79,6 +83,8 @@ export const onnxRules: Record<Exclude<OpName, 'Input' | 'Const'>, Emit> = {
   Reciprocal: same('Reciprocal'),
   Tanh: same('Tanh'),
   Sigmoid: same('Sigmoid'),
+  Sin: same('Sin'),
+  Cos: same('Cos'),
   Not: same('Not'),
   StopGradient: same('Identity'),
   PowC: (c, t, ins, out) => c.node('Pow', [ins[0]!, c.scalar(t.attrs.exponent!, t.dtype)], [out]),
@@ -98,6 +104,17 @@ export const onnxRules: Record<Exclude<OpName, 'Input' | 'Const'>, Emit> = {
   And: same('And'),
   Where: same('Where'),
   MatMul: same('MatMul'),
+  Linear: (c, t, ins, out) => {
+    const transB = [int('transB', 1)];
+    if (t.inputs[0]!.rank === 2) return c.node('Gemm', ins, [out], transB);
+    // Gemm is 2-D: fold the leading dims into rows and restore them after.
+    const n = t.shape[t.rank - 1] as number;
+    const k = t.inputs[1]!.shape[1] as number;
+    const rows = c.op('Reshape', [ins[0]!, c.ints([-1, k])]);
+    const y = c.op('Gemm', [rows, ins[1]!], transB);
+    const lead = c.op('Shape', [ins[0]!], [int('start', 0), int('end', -1)]);
+    c.node('Reshape', [y, c.op('Concat', [lead, c.ints([n])], [int('axis', 0)])], [out]);
+  },
   Transpose: (c, t, ins, out) =>
     c.node('Transpose', ins, [out], [{ name: 'perm', kind: 'ints', value: t.attrs.perm! }]),
   Reshape: (c, t, ins, out) => c.node('Reshape', [ins[0]!, c.ints(t.attrs.target!)], [out]),
@@ -154,7 +171,8 @@ export function compileGraph(spec: GraphSpec, docString?: string): Uint8Array {
     if (t.op === 'Const') {
       const name = t.attrs.name ?? c.tmp();
       names.set(t, name);
-      c.init(t.dtype, t.shape as number[], t.attrs.data!, name);
+      if (t.attrs.external) c.external(t.shape as number[], t.attrs.external, name);
+      else c.init(t.dtype, t.shape as number[], t.attrs.data!, name);
       continue;
     }
     if (!names.has(t)) names.set(t, c.tmp());

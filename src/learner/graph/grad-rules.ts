@@ -46,6 +46,8 @@ export const gradRules: Partial<Record<OpName, GradRule>> = {
   Reciprocal: (y, g) => [G.neg(G.mul(g, G.mul(y, y)))],
   Tanh: (y, g) => [G.mul(g, G.sub(1, G.mul(y, y)))],
   Sigmoid: (y, g) => [G.mul(g, G.mul(y, G.sub(1, y)))],
+  Sin: (y, g) => [G.mul(g, G.cos(a0(y)))],
+  Cos: (y, g) => [G.neg(G.mul(g, G.sin(a0(y))))],
   PowC: (y, g) => {
     const c = y.attrs.exponent!;
     return [G.mul(g, G.mul(G.pow(a0(y), c - 1), c))];
@@ -84,6 +86,12 @@ export const gradRules: Partial<Record<OpName, GradRule>> = {
       return [ga, G.matmul(G.transposeLast(G.reshape(a, [-1, k])), G.reshape(g, [-1, n]))];
     }
     return [ga, G.matmul(G.transposeLast(a), g)];
+  },
+  Linear: (y, g) => {
+    const [x, w] = [a0(y), a1(y)];
+    const [n, k] = w.shape as [number, number];
+    const gw = G.matmul(G.transposeLast(G.reshape(g, [-1, n])), G.reshape(x, [-1, k])); // [out, in]
+    return [G.matmul(g, w), gw];
   },
   Transpose: (y, g) => {
     const perm = y.attrs.perm!;

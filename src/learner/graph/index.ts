@@ -11,16 +11,19 @@ export {
   clip,
   concat,
   constant,
+  cos,
   cumsum,
   div,
   equal,
   exp,
   expandLike,
+  externalConstant,
   gather,
   greater,
   input,
   less,
   lessOrEqual,
+  linear,
   log,
   logSoftmax,
   matmul,
@@ -42,6 +45,7 @@ export {
   scalar,
   scatterAdd,
   sigmoid,
+  sin,
   slice,
   softmax,
   sqrt,
@@ -69,6 +73,6 @@ export {
   sameShape,
   shapeStr,
 } from './shape.js';
-export { type Attrs, type ConstData, OP_NAMES, type OpName, Tensor } from './tensor.js';
+export { type Attrs, type ConstData, type ExternalData, OP_NAMES, type OpName, Tensor } from './tensor.js';
 export { topoSort } from './topo.js';
 export { type GraphSpec, validateGraph } from './validate.js';

@@ -6,7 +6,7 @@
 import { inferRules } from './defs.js';
 import { GraphError } from './errors.js';
 import { type Dim, type DType, normAxis, type Shape } from './shape.js';
-import type { Attrs, ConstData, OpName } from './tensor.js';
+import type { Attrs, ConstData, ExternalData, OpName } from './tensor.js';
 import { Tensor } from './tensor.js';
 
 export type Operand = Tensor | number;
@@ -41,6 +41,18 @@ const ARRAYS = {
   int64: BigInt64Array,
   bool: Uint8Array,
 } as const;
+
+/**
+ * A named float32 constant whose values stay in a file (ONNX external data): the session maps the
+ * file instead of copying the values into the graph, so large weights never pass through the
+ * protobuf (2 GB limit) and sessions on the same file share its pages.
+ */
+export function externalConstant(name: string, shape: readonly number[], external: ExternalData): Tensor {
+  const n = shape.reduce((p, d) => p * d, 1);
+  if (external.length !== 4 * n)
+    throw new GraphError(`externalConstant '${name}': ${external.length} bytes for float32 shape [${shape}]`);
+  return new Tensor('Const', [], { name, external }, 'float32', [...shape]);
+}
 
 /** A constant from values (numbers, bigints for int64, booleans for bool) and a static shape. */
 export function constant(
@@ -78,6 +90,8 @@ export const sqrt = un('Sqrt');
 export const reciprocal = un('Reciprocal');
 export const tanh = un('Tanh');
 export const sigmoid = un('Sigmoid');
+export const sin = un('Sin');
+export const cos = un('Cos');
 export const not = un('Not');
 /** `x`'s value, through which no gradient flows (torch's `detach`). */
 export const stopGradient = un('StopGradient');
@@ -104,6 +118,8 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
 }
 
 export const matmul = (a: Tensor, b: Tensor) => node('MatMul', [a, b]);
+/** nn.Linear: x [..., in] @ w^T for a weight w [out, in] (ONNX Gemm with transB: no transposed copy of w). */
+export const linear = (x: Tensor, w: Tensor) => node('Linear', [x, w]);
 export const transpose = (x: Tensor, perm: readonly number[]) => node('Transpose', [x], { perm });
 /** Swap the last two axes. */
 export function transposeLast(x: Tensor): Tensor {

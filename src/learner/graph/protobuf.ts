@@ -68,8 +68,15 @@ export interface OnnxTensor {
   name?: string;
   dtype: OnnxDType;
   dims: readonly number[];
-  /** Little-endian row-major bytes. */
+  /** Little-endian row-major bytes (empty when `external`). */
   raw: Uint8Array;
+  /** The bytes live in a file beside the model (ONNX external data): path relative to the model, byte range. */
+  external?: OnnxExternalData;
+}
+export interface OnnxExternalData {
+  readonly location: string;
+  readonly offset: number;
+  readonly length: number;
 }
 export type OnnxAttr =
   | { name: string; kind: 'int'; value: number }
@@ -109,7 +116,22 @@ function tensor(w: Writer, t: OnnxTensor): void {
   for (const d of t.dims) w.int(1, d);
   w.int(2, ONNX_DTYPE[t.dtype]);
   if (t.name !== undefined) w.string(8, t.name);
-  w.bytes(9, t.raw);
+  if (t.external === undefined) {
+    w.bytes(9, t.raw);
+    return;
+  }
+  // external_data(13): StringStringEntryProto { key(1), value(2) }; data_location(14) = EXTERNAL (1).
+  const { location, offset, length } = t.external;
+  for (const [key, value] of [
+    ['location', location],
+    ['offset', String(offset)],
+    ['length', String(length)],
+  ] as const)
+    w.message(13, { key, value }, (ew, e) => {
+      ew.string(1, e.key);
+      ew.string(2, e.value);
+    });
+  w.int(14, 1);
 }
 
 const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, ints: 7 } as const;

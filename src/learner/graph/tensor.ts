@@ -16,6 +16,8 @@ export const OP_NAMES = [
   'Reciprocal',
   'Tanh',
   'Sigmoid',
+  'Sin',
+  'Cos',
   'PowC',
   'Cast',
   'StopGradient',
@@ -34,6 +36,7 @@ export const OP_NAMES = [
   'And',
   'Where',
   'MatMul',
+  'Linear',
   'Transpose',
   'Reshape',
   'ReshapeLike',
@@ -61,6 +64,8 @@ export interface Attrs {
   readonly name?: string;
   /** Const: the values (row-major). */
   readonly data?: ConstData;
+  /** Const: the values live in a file beside the model instead (ONNX external data; float32 only). */
+  readonly external?: ExternalData;
   /** Reduce*, Unsqueeze, Slice: the axes (normalised to non-negative). */
   readonly axes?: readonly number[];
   /** Reduce*: keep reduced axes as size 1. */
@@ -85,6 +90,13 @@ export interface Attrs {
   readonly pads?: readonly number[];
   /** CumSum: sum from the end. */
   readonly reverse?: boolean;
+}
+
+/** Where an external constant's bytes are: a file name (relative to the session's external-data folder) and a byte range. */
+export interface ExternalData {
+  readonly location: string;
+  readonly offset: number;
+  readonly length: number;
 }
 
 let nextId = 0;

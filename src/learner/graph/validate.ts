@@ -54,6 +54,13 @@ export function validateGraph(spec: GraphSpec): Tensor[] {
       continue;
     }
     if (t.op === 'Const') {
+      if (t.attrs.external) {
+        if (!t.attrs.name || t.dtype !== 'float32' || t.shape.some((d) => typeof d !== 'number'))
+          throw new GraphError(
+            `${t.describe()}: an external constant needs a name, float32 and a static shape`,
+          );
+        continue;
+      }
       const data = t.attrs.data;
       const n = t.shape.reduce<number>((p, d) => p * (typeof d === 'number' ? d : Number.NaN), 1);
       if (!data || !(data instanceof ARRAY_OF[t.dtype]) || data.length !== n)

@@ -6,7 +6,7 @@
  */
 import type { RngState } from '../../util/rng.js';
 import { loadLatestCheckpoint, saveCheckpoint } from '../checkpoint.js';
-import { hfLlamaConfig, type ModelConfig, paramShapes } from '../model.js';
+import { hfConfig, type ModelConfig, paramShapes, savedModelConfig } from '../model.js';
 import { f32Arrays, f32Spec, f32Tensors } from '../safetensors.js';
 import type { TrainState } from '../train-state.js';
 import { TrainerError } from './batch.js';
@@ -54,7 +54,7 @@ export async function saveTrainerCheckpoint(
     ck.dir,
     {
       step: snap.step,
-      config: { ...hfLlamaConfig(model), [MODEL_CONFIG_FIELD]: model },
+      config: { ...hfConfig(model), [MODEL_CONFIG_FIELD]: model },
       params: f32Tensors(snap.state.params, shapes),
       optimizer: {
         step: snap.state.step,
@@ -68,9 +68,9 @@ export async function saveTrainerCheckpoint(
 }
 
 function checkModel(dir: string, saved: unknown, model: ModelConfig): void {
-  const s = (saved ?? {}) as Record<string, unknown>;
+  const s = (savedModelConfig(saved) ?? {}) as Record<string, unknown>;
   for (const [key, value] of Object.entries(model))
-    if (s[key] !== value)
+    if (JSON.stringify(s[key]) !== JSON.stringify(value))
       throw new TrainerError(
         `checkpoint ${dir} was trained with model.${key} = ${JSON.stringify(s[key])}, but the config says ` +
           `${JSON.stringify(value)}: resume with the same model config, or use another checkpoint folder`,

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { writeSafetensorsFile } from '../../learner/checkpoint.js';
 import * as G from '../../learner/graph/index.js';
 import { buildInferenceGraph } from '../../learner/inference.js';
-import { hfLlamaConfig, type ModelConfig, modelConfig, paramShapes } from '../../learner/model.js';
+import { hfConfig, type ModelConfig, modelConfig, paramShapes } from '../../learner/model.js';
 import type { TensorMap } from '../../learner/safetensors.js';
 import { ConfigError } from '../../util/errors.js';
 import { builtinTokenizerFiles, loadBuiltinTokenizer } from '../tokenizer.js';
@@ -65,7 +65,7 @@ export async function exportModelDir(
   }
   await mkdir(dir, { recursive: true });
   const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
-  await writeFile(join(dir, 'config.json'), json({ ...hfLlamaConfig(c), [LAMER_MODEL_FIELD]: c }));
+  await writeFile(join(dir, 'config.json'), json({ ...hfConfig(c), [LAMER_MODEL_FIELD]: c }));
   await writeFile(join(dir, 'generation_config.json'), json(builtinGenerationConfig()));
   await writeFile(join(dir, 'tokenizer.json'), json(files.tokenizer));
   await writeFile(join(dir, 'tokenizer_config.json'), json(files.config));

@@ -179,7 +179,7 @@ export class OnnxPolicy implements Policy {
       settings,
       {
         nLayers: config.nLayers,
-        kvHeads: config.nHeads,
+        kvHeads: config.nKvHeads,
         headDim: headDim(config),
         vocabSize: config.vocabSize,
         heads: config.nHeads,

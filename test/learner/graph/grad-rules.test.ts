@@ -14,6 +14,8 @@ const cases: Record<string, GradCase> = {
   Reciprocal: { shapes: [[2, 3]], range: pos, build: ([x]) => G.reciprocal(x!) },
   Tanh: { shapes: [[2, 3]], build: ([x]) => G.tanh(x!) },
   Sigmoid: { shapes: [[2, 3]], build: ([x]) => G.sigmoid(x!) },
+  Sin: { shapes: [[2, 3]], build: ([x]) => G.sin(x!) },
+  Cos: { shapes: [[2, 3]], build: ([x]) => G.cos(x!) },
   'PowC 1.5': { shapes: [[2, 3]], range: pos, build: ([x]) => G.pow(x!, 1.5) },
   'PowC -0.5': { shapes: [[2, 3]], range: pos, build: ([x]) => G.pow(x!, -0.5) },
   'PowC 2': { shapes: [[2, 3]], build: ([x]) => G.pow(x!, 2) },
@@ -67,6 +69,20 @@ const cases: Record<string, GradCase> = {
   'Where (through a comparison)': {
     shapes: [[2, 3]],
     build: ([a]) => G.where(G.less(a!, 0), G.mul(a!, 3), G.exp(a!)),
+  },
+  'Linear 2D': {
+    shapes: [
+      [3, 4],
+      [2, 4],
+    ],
+    build: ([x, w]) => G.linear(x!, w!),
+  },
+  'Linear batched x shared weight': {
+    shapes: [
+      [2, 3, 4],
+      [5, 4],
+    ],
+    build: ([x, w]) => G.linear(x!, w!),
   },
   'MatMul 2D': {
     shapes: [

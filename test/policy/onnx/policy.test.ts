@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as G from '../../../src/learner/graph/index.js';
 import { buildInferenceGraph } from '../../../src/learner/inference.js';
-import { initParams } from '../../../src/learner/model.js';
+import { initParams, modelConfig } from '../../../src/learner/model.js';
 import { PolicyError } from '../../../src/policy/errors.js';
 import { ModelDirError } from '../../../src/policy/onnx/model-dir.js';
 import { OnnxPolicy } from '../../../src/policy/onnx/policy.js';
@@ -93,6 +93,28 @@ describe('OnnxPolicy on a tiny exported model', () => {
       expect(g.responseTokens).toEqual(concat[i]!.responseTokens);
       for (const [t, lp] of g.logprobs!.entries()) expect(lp).toBeCloseTo(concat[i]!.logprobs![t]!, 4);
     }
+    await hf.dispose();
+  });
+
+  it('the in-place cache decodes grouped-query attention with q/k norms (a Qwen3-shaped model) as the HF layout', async () => {
+    const c = modelConfig({ ...TINY, nHeads: 4, nKvHeads: 2, headDim: 6, qkNorm: true });
+    const w = initParams(c, 5);
+    const [inPlace, hf] = [
+      await OnnxPolicy.fromParams(c, w, 0),
+      await OnnxPolicy.fromParams(c, w, 0, { inPlaceCache: false }),
+    ];
+    const requests = [
+      req('a', 'short', { temperature: 0, maxTokens: 70 }),
+      req('b', 'a longer prompt that pads the other row', {
+        temperature: 1,
+        topK: 40,
+        maxTokens: 20,
+        seed: 2,
+      }),
+    ];
+    const [a, b] = [await inPlace.generate(requests), await hf.generate(requests)];
+    for (const [i, g] of a.entries()) expect(g.responseTokens).toEqual(b[i]!.responseTokens);
+    await inPlace.dispose();
     await hf.dispose();
   });
 

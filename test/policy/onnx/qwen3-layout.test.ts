@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as G from '../../../src/learner/graph/index.js';
 import { buildInferenceGraph } from '../../../src/learner/inference.js';
-import { hfLlamaConfig, initParams, modelConfig } from '../../../src/learner/model.js';
+import { hfConfig, initParams, modelConfig } from '../../../src/learner/model.js';
 import { PolicyError } from '../../../src/policy/errors.js';
 import { OnnxPolicy } from '../../../src/policy/onnx/policy.js';
 import { QWEN3_DIR, qwen3Tokenizer } from '../qwen3-fixture.js';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   await mkdir(join(dir, 'onnx'));
   const graph = buildInferenceGraph(c, { weights: 'initializers', values: initParams(c, 1) });
   await writeFile(join(dir, 'onnx', 'model.onnx'), G.compileGraph(graph));
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ ...hfLlamaConfig(c), model_type: 'qwen3' }));
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ ...hfConfig(c), model_type: 'qwen3' }));
   await writeFile(
     join(dir, 'generation_config.json'),
     JSON.stringify({ eos_token_id: [151645, 151643], pad_token_id: 151643 }),
