@@ -15,6 +15,8 @@ import { registerBuiltinEnvs } from '../envs/builtin.js';
 import { getEnv, resolveParams } from '../envs/core/registry.js';
 import { validationSeeds } from '../envs/core/seeds.js';
 import type { Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
+import type { LiveLog } from '../live/log.js';
+import { watchRollout } from '../live/rollout.js';
 import { formatErrorRate } from '../metrics/format-error-rate.js';
 import { invalidActionRate } from '../metrics/invalid-action-rate.js';
 import { passAtK } from '../metrics/pass-at-k.js';
@@ -66,6 +68,8 @@ export interface EvalIO {
   out: TextOut;
   /** The live table. */
   live: TextOut;
+  /** Publish the run's live metric stream here (`--live [PORT]`, `startEval`). */
+  liveLog?: LiveLog;
 }
 
 export interface EvalResult {
@@ -139,6 +143,19 @@ export function evalMetrics(
 }
 
 export async function runEval(requested: EvalOptions, io: EvalIO): Promise<EvalResult> {
+  const started = Date.now();
+  try {
+    const result = await evaluate(requested, io);
+    io.liveLog?.publish({ kind: 'end', seconds: (Date.now() - started) / 1000 });
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    io.liveLog?.publish({ kind: 'end', seconds: (Date.now() - started) / 1000, error: message });
+    throw error;
+  }
+}
+
+async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult> {
   const mode = modeSettings(requested.mode ?? 'lamer', requested.attempts, requested.memory);
   const options: EvalOptions = { ...requested, attempts: mode.attempts, memory: mode.memory };
   positive('--max-tokens', options.maxTokens);
@@ -174,6 +191,16 @@ export async function runEval(requested: EvalOptions, io: EvalIO): Promise<EvalR
   const planIndex = new Map(planRollout(input).map((t, i) => [t.trialId!, i]));
   const outPath = options.out ?? `runs/eval-${env.id}-${slug(policy.name)}-seed${options.seed}.jsonl`;
   const live = options.live ?? io.live.isTTY === true;
+  io.liveLog?.publish({
+    kind: 'run',
+    run: {
+      command: 'eval',
+      title: `lamer eval: ${env.id} ${policy.name} seed ${options.seed}`,
+      envId: env.id,
+      attempts: options.attempts,
+      trials: planIndex.size,
+    },
+  });
 
   let metricsDone: Promise<Map<string, MetricEvent>> = Promise.resolve(new Map());
   let logDone: Promise<unknown> = Promise.resolve();
@@ -181,6 +208,13 @@ export async function runEval(requested: EvalOptions, io: EvalIO): Promise<EvalR
     ...input,
     policy,
     attach: (actor) => {
+      if (io.liveLog)
+        watchRollout(io.liveLog, actor, {
+          phase: 'eval',
+          attempts: options.attempts,
+          trialsPerTask,
+          ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+        });
       const streams = rolloutStreams(actor);
       let metrics$ = evalMetrics(streams, options.attempts);
       if (live)

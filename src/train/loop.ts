@@ -19,6 +19,8 @@ import {
   type TurnTokens,
   trainerConfig,
 } from '../learner/trainer/index.js';
+import type { LiveLog } from '../live/log.js';
+import { watchRollout } from '../live/rollout.js';
 import { invalidActionRate } from '../metrics/invalid-action-rate.js';
 import { passAtK } from '../metrics/pass-at-k.js';
 import { reward } from '../metrics/reward.js';
@@ -42,6 +44,8 @@ export interface TrainOptions {
   io: TrainIO;
   /** Continue from the newest checkpoint in `<out>/checkpoints`. */
   resume?: boolean;
+  /** Publish the run's live metric stream here (`--live`, `startTraining`). */
+  liveLog?: LiveLog;
 }
 
 export interface TrainResult {
@@ -65,7 +69,22 @@ function advantageStats(a: readonly number[]): HistoryEntry['advantages'] {
 }
 
 export async function runTraining(c: TrainConfig, options: TrainOptions): Promise<TrainResult> {
+  const started = Date.now();
+  const live = options.liveLog;
+  try {
+    const result = await train(c, options);
+    live?.publish({ kind: 'end', seconds: (Date.now() - started) / 1000 });
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    live?.publish({ kind: 'end', seconds: (Date.now() - started) / 1000, error: message });
+    throw error;
+  }
+}
+
+async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult> {
   const { io } = options;
+  const live = options.liveLog;
   const started = Date.now();
   const out = outDirOf(c);
   const model = modelOf(c);
@@ -73,7 +92,20 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
   await checkOutputDir(out, checkpointBytes(model) * (c.keepCheckpoints + 1));
   const { envId, params } = envOf(c);
   const plan = trainingPlan(c);
+  live?.publish({
+    kind: 'run',
+    run: {
+      command: 'train',
+      title: `lamer train: ${envId} ${c.algo} seed ${c.seed}`,
+      envId,
+      attempts: c.attempts,
+      steps: c.steps,
+      algo: c.algo,
+    },
+  });
   const warm = await ensureWarmStart(c, io);
+  live?.publish({ kind: 'warmstart', losses: warm.report.losses });
+  live?.publish({ kind: 'validation', label: 'warm start', summary: warm.report.validation });
   const tok = loadBuiltinTokenizer();
   const codec = { tokenizer: tok.tokenizer, chatTemplate: tok.chatTemplate! };
   const tokensOf = (s: TurnSample) => trainingTokens(s, codec);
@@ -128,6 +160,10 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
       io,
       `validation @ step ${step}: ${formatPass(summary, true)} entropy ${summary.entropy.toFixed(3)} invalid ${summary.invalidRate.toFixed(3)} (${seconds(Date.now() - t0)})`,
     );
+    live?.publish(
+      { kind: 'validation', label: 'validation', summary },
+      { step, policyVersion: trainer.policyVersion },
+    );
     return summary;
   };
   line(
@@ -136,6 +172,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
   );
   const floor = await validationFloor(validationOptions(c, envId, params));
   line(io, `validation floor (random admissible actions): ${formatPass(floor, true)}`);
+  live?.publish({ kind: 'validation', label: 'floor', summary: floor });
   const history: HistoryEntry[] = [];
   try {
     // On resume, keep the history up to the checkpoint's step (later lines are re-done).
@@ -149,8 +186,9 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
     }
     for (let step = trainer.step + 1; step <= c.steps; step++) {
       const t0 = Date.now();
+      live?.at(step, trainer.policyVersion);
       const tasks = stepTaskSeeds(c, step).map((seed) => ({ seed }));
-      const live = io.bars ?? io.out.isTTY === true;
+      const table = io.bars ?? io.out.isTTY === true;
       const records = await runRollout({
         envId,
         params,
@@ -167,7 +205,14 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
         concurrency: c.concurrency,
         policy,
         attach: (actor) => {
-          if (!live) return;
+          if (live)
+            watchRollout(live, actor, {
+              phase: 'rollout',
+              attempts: plan.attempts,
+              trialsPerTask: plan.trialsPerTask,
+              concurrency: c.concurrency,
+            });
+          if (!table) return;
           const s = rolloutStreams(actor);
           merge(
             s.trials$.pipe(passAtK({ k: plan.attempts })),
@@ -232,6 +277,7 @@ export async function runTraining(c: TrainConfig, options: TrainOptions): Promis
       else if (stats.checkpoint) entry.checkpoint = stats.checkpoint;
       history.push(entry);
       await appendHistory(historyPath, [entry]);
+      live?.publish({ kind: 'step', entry }, { step, policyVersion: stats.policyVersion });
     }
   } finally {
     await policy.dispose();

@@ -1,14 +1,16 @@
 /**
  * The end-of-training report: `report.json` (config, warm start, every
  * step's metrics) and one self-contained `report.html` with plots of pass@k,
- * entropy, losses and invalid rates over training. The page inlines uPlot
- * (MIT, ~50 KB, read from node_modules) and the data, so it opens offline.
+ * entropy, losses, invalid rates and step times over training, drawn by the
+ * chart module the live dashboard uses (src/live/assets/charts.js) from the
+ * history as live events. The page inlines uPlot (MIT, ~50 KB, read from
+ * node_modules), the chart module and the data, so it opens offline.
  */
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Json } from '../envs/core/types.js';
+import { escapeHtml, pageAssets, scriptJson, scriptText } from '../live/assets.js';
+import type { LiveBody, LiveEvent } from '../live/events.js';
 import type { AlgoPlan, TrainConfig } from './config.js';
 import type { RolloutSummary } from './evaluate.js';
 import type { HistoryEntry } from './history.js';
@@ -28,107 +30,23 @@ export interface TrainReport {
   seconds: number;
 }
 
-/** One plotted series: name and y values aligned with the chart's x values (null = no point). */
-export interface Series {
-  label: string;
-  values: (number | null)[];
+/**
+ * The report's history as live events (the chart module draws both pages from events): the warm
+ * start's losses, then per step its learner step and its validation.
+ */
+export function reportEvents(r: TrainReport): LiveEvent[] {
+  const out: LiveEvent[] = [];
+  const push = (step: number, policyVersion: number, body: LiveBody) =>
+    out.push({ seq: out.length, t: 0, step, policyVersion, ...body } as LiveEvent);
+  push(0, 0, { kind: 'warmstart', losses: r.warmStart.losses });
+  for (const e of r.history) {
+    const version = e.train?.policyVersion ?? 0;
+    if (e.train || e.rollout) push(e.step, version, { kind: 'step', entry: e });
+    if (e.validation)
+      push(e.step, version, { kind: 'validation', label: 'validation', summary: e.validation });
+  }
+  return out;
 }
-
-export interface Chart {
-  title: string;
-  x: number[];
-  series: Series[];
-}
-
-const num = (v: number | undefined | null): number | null =>
-  typeof v === 'number' && Number.isFinite(v) ? v : null;
-
-/** The charts of a report: validation pass@k, rollout pass@k, entropy, losses, invalid rates. */
-export function reportCharts(r: TrainReport): Chart[] {
-  const h = r.history;
-  const val = h.filter((e) => e.validation);
-  const steps = h.filter((e) => e.train);
-  const k = r.config.attempts;
-  const passSeries = (
-    rows: HistoryEntry[],
-    pick: (e: HistoryEntry) => RolloutSummary | undefined,
-    n: number,
-  ) =>
-    Array.from({ length: n }, (_, j) => ({
-      label: `pass@${j + 1}`,
-      values: rows.map((e) => num(pick(e)?.pass[j])),
-    }));
-  return [
-    {
-      title: 'Validation pass@k (fixed set)',
-      x: val.map((e) => e.step),
-      series: passSeries(val, (e) => e.validation, k),
-    },
-    {
-      title: 'Training rollout pass@k',
-      x: steps.map((e) => e.step),
-      series: passSeries(steps, (e) => e.rollout, r.plan.attempts),
-    },
-    {
-      title: 'Trajectory entropy on validation (nats) and policy token entropy',
-      x: h.map((e) => e.step),
-      series: [
-        { label: 'trajectory entropy (validation)', values: h.map((e) => num(e.validation?.entropy)) },
-        { label: 'token entropy (update)', values: h.map((e) => num(e.train?.entropy)) },
-      ],
-    },
-    {
-      title: 'Losses',
-      x: steps.map((e) => e.step),
-      series: [
-        { label: 'loss', values: steps.map((e) => num(e.train?.loss)) },
-        { label: 'pg_loss', values: steps.map((e) => num(e.train?.pgLoss)) },
-        { label: 'approx_kl', values: steps.map((e) => num(e.train?.approxKl)) },
-        ...(steps.some((e) => e.train?.kl !== undefined)
-          ? [{ label: 'KL to the warm start (klCoef)', values: steps.map((e) => num(e.train?.kl)) }]
-          : []),
-        { label: 'clipfrac', values: steps.map((e) => num(e.train?.clipFrac)) },
-      ],
-    },
-    {
-      title: 'Reply log-prob change over each step (nats; healthy: A>0 up, A<0 down)',
-      x: steps.map((e) => e.step),
-      series: [
-        { label: 'play replies with A > 0', values: steps.map((e) => num(e.shift?.positive)) },
-        { label: 'play replies with A < 0', values: steps.map((e) => num(e.shift?.negative)) },
-      ],
-    },
-    {
-      title: 'Invalid reply rate and mean attempt return',
-      x: h.map((e) => e.step),
-      series: [
-        { label: 'invalid (validation)', values: h.map((e) => num(e.validation?.invalidRate)) },
-        { label: 'invalid (rollout)', values: h.map((e) => num(e.rollout?.invalidRate)) },
-        { label: 'return (rollout)', values: h.map((e) => num(e.rollout?.episodeReturn)) },
-      ],
-    },
-    {
-      title: 'Warm start: supervised cross-entropy per step',
-      x: r.warmStart.losses.map((_, i) => i + 1),
-      series: [{ label: 'loss', values: r.warmStart.losses.map(num) }],
-    },
-  ];
-}
-
-function uplotAssets(): { js: string; css: string } {
-  const require = createRequire(import.meta.url);
-  const dir = join(require.resolve('uplot/package.json'), '..', 'dist');
-  return {
-    js: readFileSync(join(dir, 'uPlot.iife.min.js'), 'utf8'),
-    css: readFileSync(join(dir, 'uPlot.min.css'), 'utf8'),
-  };
-}
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
-
-/** JSON safe inside a <script> element. */
-const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 
 function summaryRows(r: TrainReport): string {
   const last = [...r.history].reverse().find((e) => e.validation)?.validation;
@@ -143,12 +61,12 @@ function summaryRows(r: TrainReport): string {
 
 /** The self-contained HTML page. */
 export function reportHtml(r: TrainReport): string {
-  const { js, css } = uplotAssets();
+  const a = pageAssets();
   const c = r.config;
   const title = `lamer train: ${r.envId} ${c.algo} seed ${c.seed}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>${css}
+<style>${a.uplotCss}
 body{font-family:system-ui,sans-serif;margin:24px;max-width:960px}
 table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
 .chart{margin:24px 0}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}</style>
@@ -160,21 +78,9 @@ wall time ${r.seconds.toFixed(0)} s.</p>
 ${summaryRows(r)}
 <div id="charts"></div>
 <details><summary>Config</summary><pre>${escapeHtml(JSON.stringify(c, null, 2))}</pre></details>
-<script>${js}</script>
-<script>
-const charts = ${scriptJson(reportCharts(r))};
-const colors = ['#1f77b4','#ff7f0e','#2ca02c','#d62728','#9467bd','#8c564b'];
-for (const ch of charts) {
-  const div = document.createElement('div'); div.className = 'chart';
-  document.getElementById('charts').appendChild(div);
-  if (ch.x.length === 0) { div.textContent = ch.title + ': no data'; continue; }
-  new uPlot({ title: ch.title, width: 900, height: 280,
-    scales: { x: { time: false } },
-    axes: [{ label: 'step' }, {}],
-    series: [{ label: 'step' }].concat(ch.series.map((s, i) => ({ label: s.label, stroke: colors[i % colors.length], width: 2, spanGaps: true, points: { show: true } }))) },
-    [ch.x].concat(ch.series.map((s) => s.values)), div);
-}
-</script>
+<script>${scriptText(a.uplotJs)}</script>
+<script>${scriptText(a.chartsJs)}</script>
+<script>LamerCharts.create(document.getElementById('charts'), { live: false }).push(${scriptJson(reportEvents(r))});</script>
 </body></html>
 `;
 }

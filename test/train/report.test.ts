@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTrainConfig, trainingPlan } from '../../src/train/config.js';
 import type { RolloutSummary } from '../../src/train/evaluate.js';
-import { reportCharts, reportHtml, type TrainReport, writeReport } from '../../src/train/report.js';
+import { reportEvents, reportHtml, type TrainReport, writeReport } from '../../src/train/report.js';
+import { chartModel } from '../live/chart-module.js';
 
 const summary = (pass: number[], entropy = 0.5): RolloutSummary => ({
   trials: 8,
@@ -71,7 +72,7 @@ function fakeReport(): TrainReport {
 
 describe('training report', () => {
   it('charts: x values and every series aligned; missing and NaN values are gaps', () => {
-    const charts = reportCharts(fakeReport());
+    const charts = chartModel(reportEvents(fakeReport()));
     for (const c of charts) for (const s of c.series) expect(s.values).toHaveLength(c.x.length);
     const val = charts.find((c) => c.title.startsWith('Validation pass@k'))!;
     expect(val.x).toEqual([0, 2]);
@@ -83,7 +84,7 @@ describe('training report', () => {
     expect(losses.series.map((s) => s.label)).not.toContain('KL to the warm start (klCoef)');
     const withKl = fakeReport();
     withKl.history[2]!.train!.kl = 0.03;
-    const klSeries = reportCharts(withKl)
+    const klSeries = chartModel(reportEvents(withKl))
       .find((c) => c.title === 'Losses')!
       .series.find((s) => s.label === 'KL to the warm start (klCoef)');
     expect(klSeries?.values).toEqual([null, 0.03]);

@@ -6,6 +6,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_VALIDATION_SEED } from '../../envs/core/seeds.js';
 import type { MemoryMode, PromptStyle } from '../../envs/core/types.js';
+import { DEFAULT_LIVE_PORT, livePort, parseLivePort, withLiveServer } from '../../live/cli.js';
 import { EVAL_MODES, type EvalMode } from '../eval-modes.js';
 import { runEval } from '../eval-run.js';
 import { policyKinds } from '../policy-spec.js';
@@ -25,7 +26,8 @@ interface EvalCliOptions {
   maxTurns?: number;
   concurrency?: number;
   out?: string;
-  live?: boolean;
+  /** `--live [port]`: a port, or true without one; `--no-live`: false. */
+  live?: number | boolean;
   mode: EvalMode;
   maxTokens?: number;
 }
@@ -68,29 +70,35 @@ export function registerEvalCommand(program: Command): void {
         .default('lamer'),
     )
     .option('--max-tokens <n>', 'token budget per reply (default 1024)', parsePositiveIntOption)
-    .option('--live', 'show a live metrics table on stderr (default: when stderr is a terminal)')
-    .option('--no-live', 'no live table')
+    .option(
+      '--live [port]',
+      `serve live metrics (dashboard, SSE /events, /history) on 127.0.0.1:PORT (default ${DEFAULT_LIVE_PORT}); the live table shows on stderr when it is a terminal`,
+      parseLivePort,
+    )
+    .option('--no-live', 'no live table and no live server')
     .action(async (opts: EvalCliOptions) => {
-      await runEval(
-        {
-          env: opts.env,
-          policy: opts.policy,
-          tasks: opts.tasks,
-          attempts: opts.attempts,
-          memory: opts.memory,
-          seed: opts.seed,
-          set: parseSetOptions(opts.set),
-          trialsPerTask: opts.trialsPerTask,
-          style: opts.style,
-          mode: opts.mode,
-          ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
-          ...(opts.preset !== undefined ? { preset: opts.preset } : {}),
-          ...(opts.maxTurns !== undefined ? { maxTurns: opts.maxTurns } : {}),
-          ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-          ...(opts.out !== undefined ? { out: opts.out } : {}),
-          ...(opts.live !== undefined ? { live: opts.live } : {}),
-        },
-        { out: process.stdout, live: process.stderr },
+      await withLiveServer(livePort(opts.live), process.stderr, (liveLog) =>
+        runEval(
+          {
+            env: opts.env,
+            policy: opts.policy,
+            tasks: opts.tasks,
+            attempts: opts.attempts,
+            memory: opts.memory,
+            seed: opts.seed,
+            set: parseSetOptions(opts.set),
+            trialsPerTask: opts.trialsPerTask,
+            style: opts.style,
+            mode: opts.mode,
+            ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
+            ...(opts.preset !== undefined ? { preset: opts.preset } : {}),
+            ...(opts.maxTurns !== undefined ? { maxTurns: opts.maxTurns } : {}),
+            ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+            ...(opts.out !== undefined ? { out: opts.out } : {}),
+            ...(opts.live === false ? { live: false } : {}),
+          },
+          { out: process.stdout, live: process.stderr, ...(liveLog ? { liveLog } : {}) },
+        ),
       );
     });
 }

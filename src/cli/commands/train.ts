@@ -3,6 +3,7 @@
  * file, which overrides the preset.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_LIVE_PORT, livePort, parseLivePort, withLiveServer } from '../../live/cli.js';
 import { ALGOS, loadTrainConfig, PRESETS, type TrainConfigInput } from '../../train/config.js';
 import { runTraining } from '../../train/loop.js';
 import { parseIntOption, parsePositiveIntOption } from './options.js';
@@ -43,7 +44,12 @@ export function registerTrainCommand(program: Command): void {
     .option('--steps <n>', 'training steps', parsePositiveIntOption)
     .option('--out <dir>', 'output folder (default runs/train-<env>-<algo>-s<seed>)')
     .option('--resume', 'continue from the newest checkpoint in the output folder')
-    .action(async (opts: CommonOptions & { algo: string; resume?: boolean }) => {
+    .option(
+      '--live [port]',
+      `serve live metrics (dashboard, SSE /events, /history) on 127.0.0.1:PORT (default ${DEFAULT_LIVE_PORT})`,
+      parseLivePort,
+    )
+    .action(async (opts: CommonOptions & { algo: string; resume?: boolean; live?: number | boolean }) => {
       const overrides: TrainConfigInput = { env: opts.env, algo: opts.algo as TrainConfigInput['algo'] };
       if (opts.seed !== undefined) overrides.seed = opts.seed;
       if (opts.steps !== undefined) overrides.steps = opts.steps;
@@ -53,6 +59,12 @@ export function registerTrainCommand(program: Command): void {
         ...(opts.config ? { file: opts.config } : {}),
         overrides,
       });
-      await runTraining(config, { io: { out: process.stdout }, resume: opts.resume === true });
+      await withLiveServer(livePort(opts.live), process.stdout, (liveLog) =>
+        runTraining(config, {
+          io: { out: process.stdout },
+          resume: opts.resume === true,
+          ...(liveLog ? { liveLog } : {}),
+        }),
+      );
     });
 }
