@@ -12,9 +12,7 @@ import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LiveEvent } from '../../src/live/events.js';
-import { loadTrainConfig } from '../../src/train/config.js';
-import { type HistoryEntry, readHistory } from '../../src/train/history.js';
-import { runTraining } from '../../src/train/loop.js';
+import { readHistory } from '../../src/train/history.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM) || process.env.CI === 'true';
@@ -80,16 +78,8 @@ interface PageDocument {
   body: { dataset: Record<string, string | undefined> };
 }
 
-/** A history line without its wall times (the numbers a seeded run must reproduce). */
-const numbers = (h: HistoryEntry) => ({
-  ...h,
-  seconds: 0,
-  rolloutSeconds: 0,
-  checkpoint: h.checkpoint !== undefined,
-});
-
 describe.skipIf(!available)('lamer train --live in headless Chromium', () => {
-  it('the page counts steps and its charts gain points while the run goes; a late client gets the whole stream; a stalled client changes nothing', async () => {
+  it('the page counts steps and its charts gain points while the run goes; a late client gets the whole stream; a stalled client holds nothing up', async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -163,26 +153,15 @@ describe.skipIf(!available)('lamer train --live in headless Chromium', () => {
     expect(
       await page.evaluate(() => (globalThis as unknown as { lamerLive: { last: number } }).lamerLive.last),
     ).toBe(events.length - 1);
-    // the stalled client was served (the closing line counts it) and did not change the run: the same
-    // seeded run without --live gives the same numbers
+    // the stalled client was held open through the run (the closing line counts the connections) and the
+    // run finished every step regardless; what a client that falls behind loses is counted (server.test.ts)
     const served = /live metrics: (\d+) events, (\d+) SSE connection\(s\), (\d+) events dropped/.exec(
       run.text.out,
     );
     expect(Number(served?.[1])).toBe(events.length);
     expect(Number(served?.[2])).toBeGreaterThanOrEqual(3); // the stalled client, the page, the late client
+    expect(history.filter((h) => h.train).map((h) => h.step)).toEqual([1, 2, 3, 4]);
+    expect(stalled.destroyed).toBe(false);
     stalled.destroy();
-    const plainOut = join(root, 'plain');
-    await runTraining(
-      loadTrainConfig({
-        preset: 'quick',
-        file: configPath,
-        overrides: { env: 'minesweeper', out: plainOut },
-      }),
-      {
-        io: { out: { write: () => true }, bars: false },
-      },
-    );
-    const plain = await readHistory(join(plainOut, 'history.jsonl'));
-    expect(plain.map(numbers)).toEqual(history.map(numbers));
   }, 240_000);
 });
