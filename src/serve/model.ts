@@ -20,6 +20,7 @@ import type { SessionSettings } from '../learner/session-core.js';
 import { LAMER_MODEL_FIELD } from '../policy/onnx/export.js';
 import { OnnxPolicy } from '../policy/onnx/policy.js';
 import { ConfigError } from '../util/errors.js';
+import type { PromptSource } from './prepare-protocol.js';
 
 export interface ServeModelOptions extends SessionSettings {
   /** A model directory (HF ONNX export layout). */
@@ -36,6 +37,8 @@ export interface ServeModel {
   policy: OnnxPolicy;
   /** Default model id to serve it under. */
   name: string;
+  /** Its tokenizer files and context length, for the server's prepare worker (the policy's own codec). */
+  prompt: PromptSource;
 }
 
 /** The ModelConfig stored in a checkpoint's or export's config.json. */
@@ -51,9 +54,12 @@ export async function loadServeModel(options: ServeModelOptions): Promise<ServeM
     throw new ConfigError('give either --model DIR or --checkpoint DIR, not both');
   }
   if (model !== undefined) {
+    const policy = await OnnxPolicy.load(model, settings);
     return {
-      policy: await OnnxPolicy.load(model, settings),
+      policy,
       name: basename(model.replace(/\/+$/, '')) || 'model',
+      // OnnxPolicy.load reads the directory's tokenizer files (loadTokenizerDir), built-in exports included.
+      prompt: { tokenizer: { dir: model }, maxPositions: policy.maxPositions },
     };
   }
   if (checkpoint !== undefined) {
@@ -76,7 +82,7 @@ export async function loadServeModel(options: ServeModelOptions): Promise<ServeM
       ...settings,
       name: `builtin@${ck.step}`,
     });
-    return { policy, name: 'lamer-builtin' };
+    return { policy, name: 'lamer-builtin', prompt: builtinPrompt(policy) };
   }
   const s = seed ?? 0;
   (logger ?? console.warn)(
@@ -88,5 +94,10 @@ export async function loadServeModel(options: ServeModelOptions): Promise<ServeM
     ...settings,
     name: 'builtin-untrained',
   });
-  return { policy, name: 'lamer-builtin' };
+  return { policy, name: 'lamer-builtin', prompt: builtinPrompt(policy) };
 }
+
+const builtinPrompt = (policy: OnnxPolicy): PromptSource => ({
+  tokenizer: 'builtin',
+  maxPositions: policy.maxPositions,
+});

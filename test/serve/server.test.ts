@@ -1,38 +1,13 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OnnxPolicy } from '../../src/policy/onnx/policy.js';
-import type { Generation, GenerationRequest, Policy } from '../../src/policy/types.js';
 import { type RunningServer, startServer } from '../../src/serve/server.js';
 import { exportTiny } from '../policy/onnx/tiny-model.js';
+import { chat, gated } from './http.js';
 
 let dir: string;
 let policy: OnnxPolicy;
 let server: RunningServer;
-
-/** A policy whose first call waits for `release()`: lets a test queue requests behind a running batch. */
-function gated(inner: Policy): Policy & { release(): void; calls: number } {
-  let open: () => void = () => {};
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  const p = {
-    name: inner.name,
-    calls: 0,
-    release: () => open(),
-    async generate(requests: GenerationRequest[]): Promise<Generation[]> {
-      if (p.calls++ === 0) await gate;
-      return inner.generate(requests);
-    },
-  };
-  return p;
-}
-
-const chat = (content: string, extra: Record<string, unknown> = {}) => ({
-  model: 'tiny',
-  messages: [{ role: 'user', content }],
-  max_tokens: 8,
-  ...extra,
-});
 
 // biome-ignore lint/suspicious/noExplicitAny: reply bodies are checked field by field in the tests
 async function post(base: string, body: unknown): Promise<{ status: number; json: any }> {
@@ -51,6 +26,8 @@ beforeAll(async () => {
     policy,
     model: 'tiny',
     port: 0,
+    // As lamer serve: requests are tokenized in the prepare worker with the model's own tokenizer files.
+    prompt: { tokenizer: { dir }, maxPositions: policy.maxPositions },
     decodeToken: (id) => policy.promptCodec.tokenizer.decode([id]),
   });
 });

@@ -5,6 +5,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ExecutionProvider } from '../../learner/session-core.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../../serve/limits.js';
 import { parseIntOption, parsePositiveIntOption } from './options.js';
 
 interface ServeCliOptions {
@@ -15,6 +16,8 @@ interface ServeCliOptions {
   host: string;
   name?: string;
   maxBatch: number;
+  maxBodyBytes: number;
+  apiKey?: string;
   provider: ExecutionProvider;
   threads?: number;
 }
@@ -47,7 +50,23 @@ export function registerServeCommand(program: Command): void {
       0,
     )
     .option('--port <p>', 'port (0: any free port)', portOption, 8000)
-    .option('--host <h>', 'address to bind (0.0.0.0 exposes the server to your network)', '127.0.0.1')
+    .option(
+      '--host <h>',
+      'address to bind; on a loopback address (the default) only requests addressed to localhost are answered. ' +
+        '0.0.0.0 exposes the server to your network: set --api-key',
+      '127.0.0.1',
+    )
+    .addOption(
+      new Option('--api-key <key>', 'clients must send "Authorization: Bearer <key>" (401 otherwise)').env(
+        'LAMER_API_KEY',
+      ),
+    )
+    .option(
+      '--max-body-bytes <n>',
+      'largest request body in bytes (413 above it)',
+      parsePositiveIntOption,
+      DEFAULT_MAX_BODY_BYTES,
+    )
     .option('--name <id>', 'model id clients send (default: the directory name, or lamer-builtin)')
     .option('--max-batch <n>', 'largest batch per generation', parsePositiveIntOption, 64)
     .addOption(
@@ -58,7 +77,7 @@ export function registerServeCommand(program: Command): void {
       // Loaded here so the other commands start without onnxruntime.
       const { loadServeModel } = await import('../../serve/model.js');
       const { startServer } = await import('../../serve/server.js');
-      const { policy, name } = await loadServeModel({
+      const { policy, name, prompt } = await loadServeModel({
         ...(opts.model !== undefined ? { model: opts.model } : {}),
         ...(opts.checkpoint !== undefined ? { checkpoint: opts.checkpoint } : {}),
         ...(opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {}),
@@ -72,11 +91,15 @@ export function registerServeCommand(program: Command): void {
         host: opts.host,
         port: opts.port,
         maxBatch: opts.maxBatch,
+        maxBodyBytes: opts.maxBodyBytes,
+        ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
+        prompt,
         seed: opts.seed,
         decodeToken: (id) => policy.promptCodec.tokenizer.decode([id]),
       });
       process.stdout.write(
-        `lamer serve: model "${model}" (${policy.name}) at ${server.baseURL}\n` +
+        `lamer serve: model "${model}" (${policy.name}) at ${server.baseURL}` +
+          `${opts.apiKey !== undefined ? ' (API key required)' : ''}\n` +
           `  try: lamer eval --env minesweeper --policy openai:${server.baseURL}#${model}\n`,
       );
       await new Promise<void>((resolve) => {
