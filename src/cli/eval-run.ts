@@ -11,6 +11,7 @@
 import { lastValueFrom, merge, type Observable, reduce, toArray } from 'rxjs';
 import { runRollout } from '../actors/provide.js';
 import { planRollout, type RolloutInput } from '../actors/rollout.js';
+import { initialState } from '../actors/shared.js';
 import { registerBuiltinEnvs } from '../envs/builtin.js';
 import { getEnv, resolveParams } from '../envs/core/registry.js';
 import { validationSeeds } from '../envs/core/seeds.js';
@@ -32,6 +33,7 @@ import { latestByKey, type MetricEvent } from '../streams/metric.js';
 import { inPlanOrder } from '../streams/order.js';
 import type { TrialRecord } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
+import { checkOutputFile } from '../util/output-path.js';
 import { type EvalMode, modeSettings, withPromptSuffix } from './eval-modes.js';
 import { createPolicy } from './policy-spec.js';
 
@@ -115,9 +117,42 @@ export function reportOrder(events: Iterable<MetricEvent>): MetricEvent[] {
   );
 }
 
-function positive(name: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
-    throw new ConfigError(`${name} must be an integer >= 1, got ${value}`);
+/**
+ * Upper bounds of the eval's counts. Every trial record stays in memory until the run ends (the
+ * result and the metrics hold them) and a trial's schedule and prompts grow with its attempts, so a
+ * typo like `--tasks 1e9` is refused at once instead of dying minutes later on a heap limit.
+ */
+export const EVAL_LIMITS = {
+  '--tasks': 100_000,
+  '--trials-per-task': 1_000,
+  '--attempts': 100,
+  '--max-turns': 1_000,
+  '--max-tokens': 1_048_576,
+  '--concurrency': 100_000,
+  /** tasks × trials per task */
+  trials: 100_000,
+} as const;
+
+function bounded(name: keyof typeof EVAL_LIMITS, value: number | undefined): void {
+  const max = EVAL_LIMITS[name];
+  if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= max)) {
+    throw new ConfigError(`${name} must be an integer in 1..${max}, got ${value}`);
+  }
+}
+
+/** Every count option in range (before any work starts). */
+function checkCounts(options: EvalOptions): void {
+  bounded('--max-tokens', options.maxTokens);
+  bounded('--tasks', options.tasks);
+  bounded('--attempts', options.attempts);
+  bounded('--trials-per-task', options.trialsPerTask);
+  bounded('--concurrency', options.concurrency);
+  bounded('--max-turns', options.maxTurns);
+  const trials = options.tasks * (options.trialsPerTask ?? 1);
+  if (trials > EVAL_LIMITS.trials) {
+    throw new ConfigError(
+      `--tasks × --trials-per-task is ${trials} trials; at most ${EVAL_LIMITS.trials} fit one eval (every record is kept until the end): split it over several --seed values`,
+    );
   }
 }
 
@@ -158,24 +193,24 @@ export async function runEval(requested: EvalOptions, io: EvalIO): Promise<EvalR
 async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult> {
   const mode = modeSettings(requested.mode ?? 'lamer', requested.attempts, requested.memory);
   const options: EvalOptions = { ...requested, attempts: mode.attempts, memory: mode.memory };
-  positive('--max-tokens', options.maxTokens);
-  positive('--tasks', options.tasks);
-  positive('--attempts', options.attempts);
-  positive('--trials-per-task', options.trialsPerTask);
-  positive('--concurrency', options.concurrency);
-  if (options.maxTurns !== undefined && !(Number.isInteger(options.maxTurns) && options.maxTurns >= 1)) {
-    throw new ConfigError(`--max-turns must be an integer >= 1, got ${options.maxTurns}`);
-  }
+  checkCounts(options);
   registerBuiltinEnvs();
   const env = getEnv(options.env);
   const params = resolveParams(env, options.preset, options.set ?? {}) as Json;
+  const tasks = validationSeeds(options.tasks, options.seed).map((seed) => ({ seed }));
+  // The first task's start, before anything else: data the params name (a WebShop catalog or
+  // products file) loads here, so a bad one is reported once instead of failing every trial.
+  initialState(env, tasks[0]!.seed, params);
+  if (options.out !== undefined) checkOutputFile(options.out, '--out');
   const created = await createPolicy(options.policy, { envId: env.id, seed: options.seed });
   const policy = mode.promptSuffix === null ? created : withPromptSuffix(created, mode.promptSuffix);
+  const outPath = options.out ?? `runs/eval-${env.id}-${slug(policy.name)}-seed${options.seed}.jsonl`;
+  if (options.out === undefined) checkOutputFile(outPath, 'the trial log');
   const trialsPerTask = options.trialsPerTask ?? 1;
   const input: RolloutInput = {
     envId: env.id,
     params,
-    tasks: validationSeeds(options.tasks, options.seed).map((seed) => ({ seed })),
+    tasks,
     trialsPerTask,
     trial: {
       attempts: options.attempts,
@@ -189,7 +224,6 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
   };
   const planIndex = new Map(planRollout(input).map((t, i) => [t.trialId!, i]));
-  const outPath = options.out ?? `runs/eval-${env.id}-${slug(policy.name)}-seed${options.seed}.jsonl`;
   const live = options.live ?? io.live.isTTY === true;
   io.liveLog?.publish({
     kind: 'run',

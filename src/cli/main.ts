@@ -34,10 +34,11 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    // --help and --version exit 0; every usage error (unknown option, bad value, missing argument) 2
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof LamerError) {
       console.error(`lamer: ${error.message}`);
-      return 2;
+      return error.exitCode;
     }
     throw error;
   }

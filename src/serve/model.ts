@@ -4,7 +4,7 @@
  * from a training checkpoint, or the built-in model freshly initialised from
  * a seed (untrained: it emits random text; a warning says so).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadCheckpoint } from '../learner/checkpoint.js';
 import { CHECKPOINT_FILES, latestCheckpoint } from '../learner/checkpoint-dirs.js';
@@ -63,6 +63,11 @@ export async function loadServeModel(options: ServeModelOptions): Promise<ServeM
     };
   }
   if (checkpoint !== undefined) {
+    if (statSync(checkpoint, { throwIfNoEntry: false })?.isDirectory() !== true) {
+      throw new ConfigError(
+        `--checkpoint ${checkpoint} is not a folder: give a checkpoint folder (step-N) or the training run folder holding them`,
+      );
+    }
     let dir = checkpoint;
     if (!existsSync(join(dir, CHECKPOINT_FILES.manifest))) {
       const latest = await latestCheckpoint(dir);

@@ -3,6 +3,9 @@
  * what went wrong; each message says what to do next.
  */
 export class LamerError extends Error {
+  /** The CLI's exit code for it: 2 (bad input) unless a subclass says otherwise. */
+  readonly exitCode: number = 2;
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;

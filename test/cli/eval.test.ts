@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -118,7 +118,9 @@ describe('runEval', () => {
     await expect(runEval({ ...base, policy: 'gpt' }, io)).rejects.toThrow(UnknownIdError);
     await expect(runEval({ ...base, policy: 'gpt' }, io)).rejects.toThrow(/random.*expert/);
     await expect(runEval({ ...base, policy: 'expert:2' }, io)).rejects.toThrow(ConfigError);
-    await expect(runEval({ ...base, tasks: 0 }, io)).rejects.toThrow(/--tasks must be an integer >= 1/);
+    await expect(runEval({ ...base, tasks: 0 }, io)).rejects.toThrow(
+      /--tasks must be an integer in 1\.\.100000, got 0/,
+    );
     await expect(runEval({ ...base, preset: 'huge' }, io)).rejects.toThrow(/Presets: default, long/);
   });
 });
@@ -146,5 +148,115 @@ describe('lamer eval (CLI)', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe('lamer eval: bad input is one line and exit 2, before any work', () => {
+  let calls = 0;
+  beforeAll(() => {
+    registerPolicyKind('counting-test', {
+      usage: 'counting-test (counts its calls)',
+      argument: 'none',
+      create: () => ({
+        name: 'counting',
+        generate: async (requests) => {
+          calls += requests.length;
+          return requests.map(() => ({ text: '<action>right</action>' }));
+        },
+      }),
+    });
+  });
+
+  /** Run `lamer ...args`; the exit code and everything written to stderr. */
+  async function run(args: string[]): Promise<{ code: number; stderr: string }> {
+    const lines: string[] = [];
+    const err = vi.spyOn(console, 'error').mockImplementation((m: string) => void lines.push(m));
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((m: string | Uint8Array) => {
+      lines.push(String(m));
+      return true;
+    });
+    try {
+      const code = await main(['node', 'lamer', ...args]);
+      return { code, stderr: lines.join('') };
+    } finally {
+      err.mockRestore();
+      write.mockRestore();
+    }
+  }
+
+  const evalArgs = (...more: string[]) => [
+    'eval',
+    '--policy',
+    'counting-test',
+    '--no-live',
+    '--tasks',
+    '2',
+    ...more,
+  ];
+  it.each([
+    ['--out a folder', evalArgs('--env', 'corridor', '--out', dir), /--out .* is a folder/],
+    [
+      '--out under a file',
+      evalArgs('--env', 'corridor', '--out', 'README.md/x.jsonl'),
+      /a file is in the way/,
+    ],
+    [
+      '--tasks 1e9',
+      evalArgs('--env', 'corridor', '--tasks', '1e9'),
+      /--tasks must be an integer in 1\.\.100000/,
+    ],
+    [
+      '--attempts 1e9',
+      evalArgs('--env', 'corridor', '--attempts', '1e9'),
+      /--attempts must be an integer in 1\.\.100/,
+    ],
+    [
+      'too many trials',
+      evalArgs('--env', 'corridor', '--tasks', '1000', '--trials-per-task', '1000'),
+      /1000000 trials; at most 100000/,
+    ],
+    ['an unknown param', evalArgs('--env', 'minesweeper', '--set', 'mine=30'), /unknown param "mine"/],
+    [
+      'Sokoban params the generator cannot do',
+      evalArgs('--env', 'sokoban', '--set', 'width=16', '--set', 'height=16', '--set', 'numBoxes=8'),
+      /at most 3 boxes/,
+    ],
+    [
+      'a WebShop catalog too large',
+      evalArgs('--env', 'webshop', '--set', 'catalog=synthetic-99999999'),
+      /synthetic catalog size must be 3\.\.200000/,
+    ],
+    [
+      'a missing WebShop products file',
+      evalArgs(
+        '--env',
+        'webshop',
+        '--set',
+        'productsFile=/nope/p.json',
+        '--set',
+        'attributesFile=/nope/a.json',
+      ),
+      /cannot read WebShop data file \/nope\/p\.json/,
+    ],
+    [
+      'a bad option value (commander)',
+      evalArgs('--env', 'corridor', '--tasks', 'abc'),
+      /expected an integer/,
+    ],
+    ['an unknown option (commander)', evalArgs('--env', 'corridor', '--frobnicate'), /unknown option/],
+    ['an unknown command (commander)', ['evaluate'], /unknown command/],
+  ])('%s', async (_what, args, message) => {
+    const before = calls;
+    const { code, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(calls).toBe(before);
+  });
+
+  it.runIf(existsSync('/proc/self'))('--out under /proc fails at once instead of hanging', async () => {
+    const { code, stderr } = await run(evalArgs('--env', 'corridor', '--out', '/proc/lamer-x/y.jsonl'));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/cannot write there/);
   });
 });

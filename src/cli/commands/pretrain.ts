@@ -2,6 +2,7 @@
  * `lamer pretrain`: make the warm-start model (src/train/warmstart.ts).
  */
 import type { Command } from 'commander';
+import { checkOutputDir } from '../../learner/trainer/preflight.js';
 import { loadTrainConfig, type TrainConfigInput } from '../../train/config.js';
 import { pretrain } from '../../train/warmstart.js';
 import { parsePositiveIntOption } from './options.js';
@@ -30,6 +31,8 @@ export function registerPretrainCommand(program: Command): void {
         ...(opts.config ? { file: opts.config } : {}),
         overrides,
       });
+      // the folder is written only after minutes of data collection and training: check it first
+      if (config.warmStart.dir !== undefined) await checkOutputDir(config.warmStart.dir, 0);
       await pretrain(config, { out: process.stdout });
     });
 }

@@ -6,6 +6,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ExecutionProvider } from '../../learner/session-core.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../serve/limits.js';
+import { ConfigError } from '../../util/errors.js';
 import { parseIntOption, parsePositiveIntOption } from './options.js';
 
 interface ServeCliOptions {
@@ -29,6 +30,20 @@ function portOption(value: string): number {
   const n = parseIntOption(value);
   if (n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port 0..65535, got "${value}"`);
   return n;
+}
+
+/** A failed listen (port taken, address not on this machine) as a one-line error; anything else as is. */
+export function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EADDRINUSE'
+      ? `port ${port} is in use: stop what runs there or pass another --port (0 picks a free one)`
+      : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND'
+        ? `--host ${host} is not an address of this machine: use 127.0.0.1, 0.0.0.0 or one of its addresses`
+        : code === 'EACCES'
+          ? `port ${port} needs privileges: pass a --port above 1023`
+          : null;
+  return why === null ? error : new ConfigError(`cannot listen on ${host}:${port}: ${why}`, { cause: error });
 }
 
 export function registerServeCommand(program: Command): void {
@@ -85,18 +100,24 @@ export function registerServeCommand(program: Command): void {
         provider: opts.provider,
       });
       const model = opts.name ?? name;
-      const server = await startServer({
-        policy,
-        model,
-        host: opts.host,
-        port: opts.port,
-        maxBatch: opts.maxBatch,
-        maxBodyBytes: opts.maxBodyBytes,
-        ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
-        prompt,
-        seed: opts.seed,
-        decodeToken: (id) => policy.promptCodec.tokenizer.decode([id]),
-      });
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer({
+          policy,
+          model,
+          host: opts.host,
+          port: opts.port,
+          maxBatch: opts.maxBatch,
+          maxBodyBytes: opts.maxBodyBytes,
+          ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
+          prompt,
+          seed: opts.seed,
+          decodeToken: (id) => policy.promptCodec.tokenizer.decode([id]),
+        });
+      } catch (error) {
+        await policy.dispose();
+        throw listenError(error, opts.host, opts.port);
+      }
       process.stdout.write(
         `lamer serve: model "${model}" (${policy.name}) at ${server.baseURL}` +
           `${opts.apiKey !== undefined ? ' (API key required)' : ''}\n` +

@@ -2,6 +2,7 @@
  * The env registry (Gymnasium style): versioned ids (`Sokoban-v0`), short
  * aliases for the CLI (`sokoban`), named difficulty presets and validated params.
  */
+import { z } from 'zod';
 import { ConfigError, UnknownIdError } from '../../util/errors.js';
 import type { AnyEnvDefinition, EnvDefinition } from './types.js';
 
@@ -77,8 +78,30 @@ export function resolveParams<P>(
   return parseParams(env, { ...(base as object), ...overrides });
 }
 
-/** Validate raw params against the env's schema. */
+/**
+ * The param names an env's schema declares, or null when its schema is not a
+ * zod object (then unknown names cannot be told apart and pass as before).
+ */
+export function knownParams(env: EnvDefinition<unknown, unknown, unknown>): string[] | null {
+  const schema = env.paramsSchema as unknown;
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : null;
+}
+
+/**
+ * Validate raw params against the env's schema. A name the schema does not
+ * declare is an error listing the known ones (zod would drop it silently, so
+ * `mine=30` would play with the default mine count).
+ */
 export function parseParams<P>(env: EnvDefinition<unknown, unknown, P>, raw: unknown): P {
+  const known = knownParams(env as EnvDefinition<unknown, unknown, unknown>);
+  if (known !== null && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const unknown = Object.keys(raw).filter((k) => !known.includes(k));
+    if (unknown.length > 0) {
+      throw new ConfigError(
+        `unknown param${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} for ${env.id}; its params: ${known.join(', ')}`,
+      );
+    }
+  }
   const result = env.paramsSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues

@@ -5,10 +5,11 @@
  * file system has room for the checkpoints the run will keep.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, rm, statfs } from 'node:fs/promises';
+import { open, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { LamerError } from '../../util/errors.js';
+import { describeFsError, makeDirs } from '../../util/output-path.js';
 import { type ModelConfig, paramCount, paramShapes } from '../model.js';
 
 export type OutputDirProblem = 'unwritable' | 'no-space';
@@ -50,15 +51,7 @@ export function checkpointBytes(c: ModelConfig): number {
 function problemOf(error: unknown): { problem: OutputDirProblem; why: string } {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return { problem: 'no-space', why: 'the disk is full' };
-  const why =
-    code === 'EACCES' || code === 'EPERM'
-      ? 'permission denied'
-      : code === 'EROFS'
-        ? 'the file system is read-only'
-        : code === 'ENOTDIR' || code === 'EEXIST'
-          ? 'a file is in the way of the folder path'
-          : String((error as Error).message ?? error);
-  return { problem: 'unwritable', why };
+  return { problem: 'unwritable', why: describeFsError(error) };
 }
 
 function fail(dir: string, step: string, error: unknown): never {
@@ -83,7 +76,7 @@ export async function checkOutputDir(
 ): Promise<{ freeBytes: number }> {
   const { statfs: statfsOf, write } = { ...defaultIo, ...io };
   try {
-    await mkdir(dir, { recursive: true });
+    makeDirs(dir);
   } catch (error) {
     fail(dir, 'create the folder', error);
   }

@@ -13,10 +13,11 @@
  * file is fsync'ed and closed (`fsync: 'line'` also fsyncs every line, for
  * machines that may lose power).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Observable, type OperatorFunction } from 'rxjs';
 import stringify from 'safe-stable-stringify';
+import { makeDirs } from '../../util/output-path.js';
 
 const stable = stringify.configure({ deterministic: true, circularValue: TypeError, bigint: false });
 
@@ -39,7 +40,7 @@ export function toJsonLine(value: unknown): string {
 export function jsonlSink<T>(options: JsonlSinkOptions): OperatorFunction<T, T> {
   return (source) =>
     new Observable<T>((subscriber) => {
-      mkdirSync(dirname(options.path), { recursive: true });
+      makeDirs(dirname(options.path));
       let fd: number | null = openSync(options.path, options.append ? 'a' : 'w');
       const close = () => {
         if (fd === null) return;

@@ -4,7 +4,7 @@ import { checkEnvContract } from '../../../src/envs/core/contract.js';
 import { getEnv, resolveParams } from '../../../src/envs/core/registry.js';
 import type { HistoryRecord } from '../../../src/envs/core/types.js';
 import type { Move } from '../../../src/envs/sokoban/board.js';
-import { sokoban } from '../../../src/envs/sokoban/index.js';
+import { MAX_BOX_PLACEMENTS, maxGeneratedBoxes, sokoban } from '../../../src/envs/sokoban/index.js';
 import { playedMoves } from '../../../src/envs/sokoban/reflection.js';
 import type { SokobanState } from '../../../src/envs/sokoban/rules.js';
 import { ConfigError } from '../../../src/util/errors.js';
@@ -107,5 +107,42 @@ describe('Sokoban rule reflection', () => {
     expect(out).toContain('I ran out of moves with 0 of 1 boxes on targets.');
     expect(out).toContain('2 of my turns did nothing');
     expect(out).toContain('Next time, from the initial state play this shortest solution');
+  });
+});
+
+describe('Sokoban-v0 generation bounds', () => {
+  it('refuses generated rooms whose box placements the generator cannot search in reasonable time', () => {
+    // accepted by the schema before: 30+ s per level, then steps ran out of memory
+    expect(() => resolveParams(sokoban, 'default', { width: 16, height: 16, numBoxes: 8 })).toThrow(
+      /numBoxes: a generated 16x16 level takes at most 3 boxes/,
+    );
+    expect(() => resolveParams(sokoban, 'default', { width: 12, height: 12, numBoxes: 4 })).toThrow(
+      ConfigError,
+    );
+    expect(resolveParams(sokoban, 'default', { width: 16, height: 16, numBoxes: 3 }).numBoxes).toBe(3);
+    expect(resolveParams(sokoban, '10x10-4').numBoxes).toBe(4);
+  });
+
+  it('bounds by C(interior cells, boxes) for every size the schema takes', () => {
+    const choose = (n: number, k: number) => {
+      let c = 1;
+      for (let i = 0; i < k; i++) c = (c * (n - i)) / (i + 1);
+      return c;
+    };
+    for (let w = 4; w <= 16; w++)
+      for (let h = 4; h <= 16; h++) {
+        const most = maxGeneratedBoxes(w, h);
+        const cells = (w - 2) * (h - 2);
+        expect(most).toBeGreaterThanOrEqual(1);
+        expect(most === 1 || choose(cells, most) <= MAX_BOX_PLACEMENTS).toBe(true);
+        if (most + 2 < cells) expect(choose(cells, most + 1)).toBeGreaterThan(MAX_BOX_PLACEMENTS);
+      }
+  });
+
+  it('does not bound a given level', () => {
+    const level = ['#######', '#@$.  #', '#$.   #', '#.$   #', '#  $. #', '#######'].join('\n');
+    expect(() =>
+      resolveParams(sokoban, 'default', { width: 16, height: 16, numBoxes: 8, level }),
+    ).not.toThrow();
   });
 });
