@@ -223,8 +223,9 @@ export class PolicyClient {
       });
   }
 
-  private settle(entry: Entry, generation: Generation): void {
+  private settle(entry: Entry, answer: Generation): void {
     this.inflight.delete(entry.request.key);
+    const generation = boundReply(answer, entry.request.sampling.maxTokens);
     if (generation.finishReason !== 'error') {
       this.cache.set(entry.request.key, generation);
       if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
@@ -234,6 +235,32 @@ export class PolicyClient {
       w.resolve(generation);
     }
   }
+}
+
+/**
+ * Characters a reply may have per token of its budget. No tokenizer has tokens this long on
+ * average, so only a server that ignored `max_tokens` (or sends garbage) goes over; its reply is cut
+ * there and marked, instead of filling the prompts and logs after it (a 50 MB reply repeated in every
+ * later prompt made one trial record too long for a JavaScript string, and the log writer threw).
+ */
+export const REPLY_CHARS_PER_TOKEN = 64;
+
+/** Most characters a reply to a request with this token budget keeps (budget unknown: 4096 tokens). */
+export function replyCharBound(maxTokens: number | undefined): number {
+  return REPLY_CHARS_PER_TOKEN * (maxTokens ?? 4096);
+}
+
+/** The generation with its text cut to `replyCharBound` (and marked with `cutFrom`), or itself. */
+export function boundReply(generation: Generation, maxTokens: number | undefined): Generation {
+  const bound = replyCharBound(maxTokens);
+  if (generation.text.length <= bound) return generation;
+  // token ids and log-probs describe the whole reply, not the cut text: dropped
+  const { responseTokens: _ids, logprobs: _lp, ...rest } = generation;
+  return Object.assign(rest, {
+    text: generation.text.slice(0, bound),
+    finishReason: 'length' as const,
+    cutFrom: generation.text.length,
+  });
 }
 
 function abortReason(signal: AbortSignal): unknown {

@@ -102,7 +102,7 @@ export function policyActor(call: PolicyCall, name = 'policy'): PolicyActorLogic
             ? {
                 type: 'reply.error',
                 key,
-                error: new PolicyError(`${name} returned an error generation for ${key}`),
+                error: generation.error ?? new PolicyError(`${name} returned an error generation for ${key}`),
               }
             : { type: 'reply', key, generation },
         ),

@@ -7,6 +7,7 @@
 import type { AnyActorRef } from 'xstate';
 import { getEnv, parseParams } from '../envs/core/registry.js';
 import type { AnyEnvDefinition, Json } from '../envs/core/types.js';
+import { isFinalFailure } from '../policy/errors.js';
 import type { GenerationOracle, GenerationRequest, SamplingSettings } from '../policy/types.js';
 import type { Phase } from '../streams/types.js';
 import { deriveSeed } from '../util/rng.js';
@@ -77,8 +78,12 @@ interface Retrying {
   readonly context: { readonly cfg: { readonly retry: RetrySettings }; readonly tries: number };
 }
 
-/** Guard `canRetry` of the episode, reflector and trial machines: the failed call may be tried again. */
-export const canRetry = ({ context: c }: Retrying): boolean => c.tries < c.cfg.retry.retries;
+/**
+ * Guard `canRetry` of the episode, reflector and trial machines: the failed call may be tried again
+ * (tries left, and not a final failure: a policy that already retried, or a request it refused).
+ */
+export const canRetry = ({ context: c, event }: Retrying & { event?: unknown }): boolean =>
+  c.tries < c.cfg.retry.retries && !isFinalFailure((event as { error?: unknown } | undefined)?.error);
 
 /** Delay `retryDelay` of the same machines: the backoff before the next try. */
 export const retryDelay = ({ context: c }: Retrying): number => backoffDelay(c.cfg.retry, c.tries);

@@ -83,6 +83,7 @@ function copyTokens(sample: TurnSample, gen: Generation): void {
   if (gen.promptTokens) sample.promptTokens = gen.promptTokens;
   if (gen.responseTokens) sample.responseTokens = gen.responseTokens;
   if (gen.logprobs) sample.logprobs = gen.logprobs;
+  if (gen.cutFrom !== undefined) sample.responseCut = gen.cutFrom;
 }
 
 /** Apply a reply to `state`: project it (an invalid reply takes the env's invalid step), step, record. */

@@ -61,8 +61,10 @@ export function withPromptSuffix(policy: Policy, suffix: string): Policy {
       messages: r.messages.map((m, i) => (i === last ? { ...m, content: m.content + suffix } : m)),
     };
   };
-  return {
+  const wrapped: Policy = {
     name: policy.name,
     generate: (requests, signal) => policy.generate(requests.map(edit), signal),
   };
+  if (policy.maxBatch !== undefined) Object.assign(wrapped, { maxBatch: policy.maxBatch });
+  return wrapped;
 }

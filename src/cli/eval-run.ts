@@ -8,7 +8,8 @@
  * The same options give a byte-identical log: trials are reordered into plan
  * order before they are written, records hold no times, and keys are sorted.
  */
-import { lastValueFrom, merge, type Observable, reduce, toArray } from 'rxjs';
+import { lastValueFrom, merge, type Observable, reduce, tap, toArray } from 'rxjs';
+import { replyCharBound } from '../actors/client.js';
 import { runRollout } from '../actors/provide.js';
 import { planRollout, type RolloutInput } from '../actors/rollout.js';
 import { initialState } from '../actors/shared.js';
@@ -35,6 +36,7 @@ import type { TrialRecord } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
 import { checkOutputFile } from '../util/output-path.js';
 import { type EvalMode, modeSettings, withPromptSuffix } from './eval-modes.js';
+import { EvalWatch, PolicyNotWorkingError } from './eval-watch.js';
 import { createPolicy } from './policy-spec.js';
 
 export interface EvalOptions {
@@ -50,7 +52,8 @@ export interface EvalOptions {
   /** Param overrides on top of the preset. */
   set?: Record<string, unknown>;
   trialsPerTask?: number;
-  style?: PromptStyle;
+  /** Prompt style; `auto` (default): the one the policy was trained on when it says (the built-in model: compact), else faithful. */
+  style?: PromptStyle | 'auto';
   /** Turn budget per attempt (default the env's). */
   maxTurns?: number;
   /** Trials in flight at once (default 64). */
@@ -63,6 +66,12 @@ export interface EvalOptions {
   mode?: EvalMode;
   /** Token budget per reply (default EVAL_SAMPLING's 1024). */
   maxTokens?: number;
+  /** Per-try timeout of a policy server request, in seconds (default 120). */
+  timeoutS?: number;
+  /** Retries of a failed policy server request (429, 5xx, timeouts, dropped connections; default 5). */
+  retries?: number;
+  /** Share of failed trials (0..1) above which the eval fails with exit 3 after its report (default 0). */
+  maxFailed?: number;
 }
 
 export interface EvalIO {
@@ -72,6 +81,10 @@ export interface EvalIO {
   live: TextOut;
   /** Publish the run's live metric stream here (`--live [PORT]`, `startEval`). */
   liveLog?: LiveLog;
+  /** Failed trials, retries and cut replies as they happen (stderr; default: the live output). */
+  err?: TextOut;
+  /** Clock of the retry-line throttle (tests). */
+  now?: () => number;
 }
 
 export interface EvalResult {
@@ -82,6 +95,10 @@ export interface EvalResult {
   outPath: string;
   /** The printed report. */
   report: string;
+  /** Trials that failed (counted as losses in pass@k). */
+  failed: number;
+  /** The prompt style played (`auto` resolved). */
+  style: PromptStyle;
 }
 
 /** Reference §10 validation sampling: temperature 0.7, top-p 0.8, top-k 20, 1024 tokens. */
@@ -129,6 +146,9 @@ export const EVAL_LIMITS = {
   '--max-turns': 1_000,
   '--max-tokens': 1_048_576,
   '--concurrency': 100_000,
+  '--retries': 100,
+  /** seconds */
+  '--timeout': 86_400,
   /** tasks × trials per task */
   trials: 100_000,
 } as const;
@@ -148,6 +168,24 @@ function checkCounts(options: EvalOptions): void {
   bounded('--trials-per-task', options.trialsPerTask);
   bounded('--concurrency', options.concurrency);
   bounded('--max-turns', options.maxTurns);
+  bounded('--timeout', options.timeoutS);
+  if (
+    options.retries !== undefined &&
+    !(
+      Number.isInteger(options.retries) &&
+      options.retries >= 0 &&
+      options.retries <= EVAL_LIMITS['--retries']
+    )
+  ) {
+    throw new ConfigError(
+      `--retries must be an integer in 0..${EVAL_LIMITS['--retries']}, got ${options.retries}`,
+    );
+  }
+  if (options.maxFailed !== undefined && !(options.maxFailed >= 0 && options.maxFailed <= 1)) {
+    throw new ConfigError(
+      `--max-failed must be a share in 0..1 (e.g. 0.05 for 5%), got ${options.maxFailed}`,
+    );
+  }
   const trials = options.tasks * (options.trialsPerTask ?? 1);
   if (trials > EVAL_LIMITS.trials) {
     throw new ConfigError(
@@ -202,11 +240,34 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
   // products file) loads here, so a bad one is reported once instead of failing every trial.
   initialState(env, tasks[0]!.seed, params);
   if (options.out !== undefined) checkOutputFile(options.out, '--out');
-  const created = await createPolicy(options.policy, { envId: env.id, seed: options.seed });
+  const err = io.err ?? io.live;
+  const abort = new AbortController();
+  const watch = new EvalWatch({
+    err,
+    total: options.tasks * (options.trialsPerTask ?? 1),
+    ...(options.maxFailed !== undefined ? { maxFailed: options.maxFailed } : {}),
+    onBroken: (error) => abort.abort(error),
+    ...(io.now ? { now: io.now } : {}),
+  });
+  const created = await createPolicy(options.policy, {
+    envId: env.id,
+    seed: options.seed,
+    ...(options.timeoutS !== undefined ? { timeoutMs: options.timeoutS * 1000 } : {}),
+    ...(options.retries !== undefined ? { retries: options.retries } : {}),
+    onRetry: (notice) => watch.retry(notice),
+  });
+  // a server that is down, or does not serve the model, fails here in one line instead of in every trial
+  await created.preflight?.();
+  const style: PromptStyle =
+    options.style === undefined || options.style === 'auto'
+      ? (created.promptStyle ?? 'faithful')
+      : options.style;
   const policy = mode.promptSuffix === null ? created : withPromptSuffix(created, mode.promptSuffix);
   const outPath = options.out ?? `runs/eval-${env.id}-${slug(policy.name)}-seed${options.seed}.jsonl`;
   if (options.out === undefined) checkOutputFile(outPath, 'the trial log');
   const trialsPerTask = options.trialsPerTask ?? 1;
+  const sampling =
+    options.maxTokens === undefined ? EVAL_SAMPLING : { ...EVAL_SAMPLING, maxTokens: options.maxTokens };
   const input: RolloutInput = {
     envId: env.id,
     params,
@@ -215,9 +276,8 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
     trial: {
       attempts: options.attempts,
       memoryMode: options.memory,
-      style: options.style ?? 'faithful',
-      sampling:
-        options.maxTokens === undefined ? EVAL_SAMPLING : { ...EVAL_SAMPLING, maxTokens: options.maxTokens },
+      style,
+      sampling,
       ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
     },
     runId: `eval-s${options.seed}`,
@@ -237,10 +297,11 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
   });
 
   let metricsDone: Promise<Map<string, MetricEvent>> = Promise.resolve(new Map());
-  let logDone: Promise<unknown> = Promise.resolve();
+  let logDone: Promise<TrialRecord[]> = Promise.resolve([]);
   const rollout = runRollout({
     ...input,
     policy,
+    signal: abort.signal,
     attach: (actor) => {
       if (io.liveLog)
         watchRollout(io.liveLog, actor, {
@@ -263,8 +324,12 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
           }),
         );
       metricsDone = lastValueFrom(metrics$.pipe(reduce((latest, e) => latestByKey([e], latest), new Map())));
+      streams.turns$.subscribe((sample) => {
+        if (sample.responseCut !== undefined) watch.cut(sample, replyCharBound(sampling.maxTokens));
+      });
       logDone = lastValueFrom(
         streams.trials$.pipe(
+          tap((record) => watch.trial(record)),
           inPlanOrder((r) => planIndex.get(r.trialId)),
           jsonlSink({ path: outPath }),
           toArray(),
@@ -274,31 +339,46 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
   });
   // Wait for all three, so a failed rollout still closes the log with every trial it finished.
   const [done, latest, logged] = await Promise.allSettled([rollout, metricsDone, logDone]);
-  for (const outcome of [done, latest, logged]) if (outcome.status === 'rejected') throw outcome.reason;
-  const records = (done as PromiseFulfilledResult<TrialRecord[]>).value;
+  watch.flush();
+  const stopped = done.status === 'rejected' && done.reason instanceof PolicyNotWorkingError;
+  for (const outcome of [done, latest, logged])
+    if (outcome.status === 'rejected' && !(stopped && outcome === done)) throw outcome.reason;
+  const records = stopped
+    ? (logged as PromiseFulfilledResult<TrialRecord[]>).value
+    : (done as PromiseFulfilledResult<TrialRecord[]>).value;
   const metrics = reportOrder((latest as PromiseFulfilledResult<Map<string, MetricEvent>>).value.values());
-  const report = formatReport(env.id, options, trialsPerTask, policy.name, metrics, records.length, outPath);
+  const head = { envId: env.id, trialsPerTask, policyName: policy.name, style, outPath };
+  const report = formatReport(head, options, metrics, records.length, watch.summary(records.length));
   io.out.write(report);
-  return { envId: env.id, records, metrics, outPath, report };
+  if (stopped) throw done.reason;
+  watch.judge(records.length);
+  return { envId: env.id, records, metrics, outPath, report, failed: watch.failedCount, style };
+}
+
+interface ReportHead {
+  envId: string;
+  trialsPerTask: number;
+  policyName: string;
+  style: PromptStyle;
+  outPath: string;
 }
 
 function formatReport(
-  envId: string,
+  h: ReportHead,
   o: EvalOptions,
-  trialsPerTask: number,
-  policyName: string,
   metrics: MetricEvent[],
   trials: number,
-  outPath: string,
+  failedLine: string | null,
 ): string {
   // With one trial per task the entropy is 0 by definition: say so instead of printing zeros.
-  const single = trialsPerTask < 2;
+  const single = h.trialsPerTask < 2;
   const shown = single ? metrics.filter((e) => !e.name.startsWith('entropy')) : metrics;
   const lines = [
-    `lamer eval  env=${envId}${o.preset ? ` preset=${o.preset}` : ''} policy=${policyName} mode=${o.mode ?? 'lamer'} tasks=${o.tasks} trials/task=${trialsPerTask} attempts=${o.attempts} memory=${o.memory} style=${o.style ?? 'faithful'} seed=${o.seed}`,
+    `lamer eval  env=${h.envId}${o.preset ? ` preset=${o.preset}` : ''} policy=${h.policyName} mode=${o.mode ?? 'lamer'} tasks=${o.tasks} trials/task=${h.trialsPerTask} attempts=${o.attempts} memory=${o.memory} style=${h.style} seed=${o.seed}`,
     renderMetricsTable(shown),
   ];
   if (single) lines.push('entropy: needs --trials-per-task >= 2 (the distinct trajectories of one task)');
-  lines.push(`trial log: ${outPath} (${trials} trials)`);
+  if (failedLine !== null) lines.push(failedLine);
+  lines.push(`trial log: ${h.outPath} (${trials} trials)`);
   return `${lines.join('\n')}\n`;
 }

@@ -6,7 +6,7 @@
  * factory under their prefix with `registerPolicyKind`, and every command that
  * takes `--policy` accepts them at once.
  */
-import { OpenAiPolicy } from '../policy/http/openai.js';
+import { OpenAiPolicy, type RetryNotice } from '../policy/http/openai.js';
 import { parseOpenAiSpec } from '../policy/http/spec.js';
 import { expertPolicy, randomPolicy } from '../policy/scripted.js';
 import type { Policy } from '../policy/types.js';
@@ -18,6 +18,12 @@ export interface PolicyContext {
   envId: string;
   /** Base seed of the run. */
   seed: number;
+  /** Remote policies: per-try request timeout in ms. */
+  timeoutMs?: number;
+  /** Remote policies: retries of a failed request. */
+  retries?: number;
+  /** Remote policies: told before each retry (the CLI prints a line). */
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 export interface PolicyKind {
@@ -91,7 +97,14 @@ registerPolicyKind('openai', {
   argument: 'required',
   create: (argument, context) => {
     const { baseURL, model } = parseOpenAiSpec(argument!);
-    return new OpenAiPolicy({ baseURL, model, seed: context.seed });
+    return new OpenAiPolicy({
+      baseURL,
+      model,
+      seed: context.seed,
+      ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}),
+      ...(context.retries !== undefined ? { retry: { maxRetries: context.retries } } : {}),
+      ...(context.onRetry !== undefined ? { onRetry: context.onRetry } : {}),
+    });
   },
 });
 

@@ -71,12 +71,39 @@ export interface Generation {
   logprobs?: number[];
   /** Version of the weights that produced this reply. */
   policyVersion?: number;
+  /** `error`: no answer for this request (the others of the batch stand); `error` says why. */
   finishReason?: 'stop' | 'length' | 'error';
+  /** Why a request got no answer (`finishReason: 'error'`): the failure the trial records. */
+  error?: unknown;
+  /**
+   * Set when the reply was longer than the bound for its token budget and was cut (see
+   * `replyCharBound`): its length before the cut, in characters. Token ids and log-probs are dropped then.
+   */
+  cutFrom?: number;
 }
 
 export interface Policy {
   /** Human-readable name, e.g. `random`, `expert`, `onnx:/models/tiny`. */
   readonly name: string;
-  /** One generation per request, in order. Rejects when the whole batch failed. */
+  /**
+   * The prompt style the model was trained on, when it has one (the built-in model: `compact`; its
+   * context and vocabulary were made for it). `lamer eval --style auto` plays in it.
+   */
+  readonly promptStyle?: 'faithful' | 'compact';
+  /**
+   * Largest batch this policy wants per `generate` call (default: the client's, 64, sent lock-step).
+   * A remote policy says 1: each request goes out as soon as its trial asks, none waits for the others.
+   */
+  readonly maxBatch?: number;
+  /**
+   * A quick check that the policy can work at all, run before a long job (a server: reachable and
+   * serving the model); throws a LamerError saying what is wrong. One try, no retries.
+   */
+  preflight?(): Promise<void>;
+  /**
+   * One generation per request, in order. A request that failed alone is answered with
+   * `finishReason: 'error'` and its `error`; the call rejects only when the whole batch failed
+   * (or `signal` aborted).
+   */
   generate(requests: GenerationRequest[], signal?: AbortSignal): Promise<Generation[]>;
 }

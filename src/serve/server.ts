@@ -114,7 +114,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (path === '/v1/models' && req.method === 'GET') {
       sendJson(req, res, 200, {
         object: 'list',
-        data: [{ id: options.model, object: 'model', created, owned_by: 'lamer' }],
+        data: [
+          {
+            id: options.model,
+            object: 'model',
+            created,
+            owned_by: 'lamer',
+            // the style the model was trained on: `lamer eval --style auto` (the default) plays in it
+            ...(options.policy.promptStyle ? { prompt_style: options.policy.promptStyle } : {}),
+          },
+        ],
       });
     } else if (path === '/v1/chat/completions' && req.method === 'POST') {
       sendJson(req, res, 200, await completions(req, res, index, signal));

@@ -21,6 +21,8 @@ export interface TurnSample {
   promptTokens?: number[];
   responseTokens?: number[];
   logprobs?: number[];
+  /** Set when the reply was over the length bound for its token budget and cut: its length before, in characters. */
+  responseCut?: number;
   /** Env reward of the turn (0 for reflections). */
   reward: number;
   /** The reply parsed (action tags / remark tags present). */

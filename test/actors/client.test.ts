@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PolicyClient } from '../../src/actors/client.js';
+import { boundReply, PolicyClient, replyCharBound } from '../../src/actors/client.js';
 import { PolicyError } from '../../src/policy/errors.js';
 import { scriptedTextPolicy } from '../../src/policy/scripted.js';
 import type { GenerationRequest } from '../../src/policy/types.js';
@@ -101,5 +101,25 @@ describe('PolicyClient', () => {
     for (const k of ['a', 'b', 'c']) await client.submit(req(k));
     expect((await client.submit(req('c'))).text).toBe('c2');
     expect((await client.submit(req('a'))).text).toBe('a3');
+  });
+});
+
+describe('replies over the length bound', () => {
+  it('are cut at 64 characters per token of the budget, marked, and lose their token data', async () => {
+    const long = 'x'.repeat(5000);
+    const policy = {
+      name: 'long',
+      generate: async (requests: GenerationRequest[]) =>
+        requests.map(() => ({ text: long, logprobs: [-1], responseTokens: [1] })),
+    };
+    const client = new PolicyClient(policy);
+    const g = await client.submit({ key: 'k', messages: [], sampling: { maxTokens: 10 } });
+    expect(g.text).toBe(long.slice(0, 640));
+    expect(g).toMatchObject({ cutFrom: 5000, finishReason: 'length' });
+    expect(g.logprobs).toBeUndefined();
+    expect(g.responseTokens).toBeUndefined();
+    expect(replyCharBound(undefined)).toBe(64 * 4096);
+    const short = { text: 'ok' };
+    expect(boundReply(short, 1)).toBe(short);
   });
 });

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type EvalOptions, runEval } from '../../src/cli/eval-run.js';
+import { FailedTrialsError } from '../../src/cli/eval-watch.js';
 import { main } from '../../src/cli/main.js';
 import { registerPolicyKind } from '../../src/cli/policy-spec.js';
 import { listEnvs, registerEnv, unregisterEnv } from '../../src/envs/core/registry.js';
 import { validationSeeds } from '../../src/envs/core/seeds.js';
 import { readJsonl } from '../../src/metrics/sinks/jsonl.js';
+import { PolicyError } from '../../src/policy/errors.js';
 import type { TrialRecord } from '../../src/streams/types.js';
 import { ConfigError, UnknownIdError } from '../../src/util/errors.js';
 import { corridor } from '../fixtures/corridor-env.js';
@@ -98,16 +100,30 @@ describe('runEval', () => {
       argument: 'none',
       create: () => ({
         name: 'broken',
-        generate: () => Promise.reject(new Error('server down')),
+        // final: the trial engine does not retry it (real 1 s + 2 s backoffs otherwise)
+        generate: () => Promise.reject(new PolicyError('server down', { final: true })),
       }),
     });
     const out = join(dir, 'broken.jsonl');
-    const r = await runEval({ ...base, tasks: 2, policy: 'broken-test', out }, quiet().io);
+    const { text, io } = quiet();
+    const lines: string[] = [];
+    const err = { write: (t: string) => lines.push(t) };
+    // any failed trial fails the run (exit 3), after the report
+    await expect(runEval({ ...base, tasks: 2, policy: 'broken-test', out }, { ...io, err })).rejects.toThrow(
+      FailedTrialsError,
+    );
+    expect(text.join('')).toContain('failed trials: 2 of 2 (100.0%)');
+    expect(
+      lines.filter((l) => /^lamer eval: trial \S+ failed after 0 turns .*server down/.test(l)),
+    ).toHaveLength(2);
+    // a share allowed by maxFailed returns the result
+    const r = await runEval({ ...base, tasks: 2, policy: 'broken-test', out, maxFailed: 1 }, quiet().io);
+    expect(r.failed).toBe(2);
     expect(value(r, 'failed_trials')).toBe(2);
     expect(value(r, 'pass@1')).toBe(0);
     const logged = readJsonl<TrialRecord>(out);
     expect(logged).toHaveLength(2);
-    expect(logged.every((t) => typeof t.failed === 'string' && t.failed.includes('broken'))).toBe(true);
+    expect(logged.every((t) => typeof t.failed === 'string' && t.failed.includes('server down'))).toBe(true);
   });
 
   it('explains bad options', async () => {

@@ -57,7 +57,7 @@ describe('lamer serve + lamer eval --policy openai:URL#MODEL', () => {
         attempts: 3,
         memory: 'reflection_only',
         seed: 0,
-        style: 'compact',
+        // no style: the served model card says the built-in model plays compact prompts (`--style auto`)
         maxTokens: 12,
         out: join(work, 'eval.jsonl'),
         live: false,
@@ -65,6 +65,7 @@ describe('lamer serve + lamer eval --policy openai:URL#MODEL', () => {
       { out, live: sink() },
     );
     expect(result.records).toHaveLength(4);
+    expect(result.style).toBe('compact');
     expect(result.records.every((r) => r.failed === undefined)).toBe(true);
     const samples = result.records.flatMap((r) => r.samples);
     // The untrained model never wins: every trial plays 3 attempts with 2 reflection turns between them.

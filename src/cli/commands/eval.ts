@@ -22,7 +22,7 @@ interface EvalCliOptions {
   preset?: string;
   set: string[];
   trialsPerTask: number;
-  style: PromptStyle;
+  style: PromptStyle | 'auto';
   maxTurns?: number;
   concurrency?: number;
   out?: string;
@@ -30,6 +30,9 @@ interface EvalCliOptions {
   live?: number | boolean;
   mode: EvalMode;
   maxTokens?: number;
+  timeout?: number;
+  retries?: number;
+  maxFailed?: number;
 }
 
 const MEMORY_MODES = ['reflection_only', 'history_only', 'history_and_reflection', 'none'];
@@ -40,10 +43,24 @@ function nonNegativeSeed(value: string): number {
   return n;
 }
 
+function parseShare(value: string): number {
+  const n = Number(value);
+  if (!(value.trim() !== '' && n >= 0 && n <= 1)) {
+    throw new InvalidArgumentError(`expected a share in 0..1 (e.g. 0.05 for 5%), got "${value}"`);
+  }
+  return n;
+}
+
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
     .description('evaluate a policy on a fixed seeded validation task set (pass@k, entropy, invalid rate)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every trial ran; 2 bad input (nothing ran; also a server that is down or does not serve the model);\n' +
+        '3 more trials failed than --max-failed allows (the report is printed, failed trials count as losses), or the\n' +
+        'first 16 trials all failed and the run stopped. Each failed trial and each retried request is said on stderr.',
+    )
     .requiredOption('--env <env>', 'env id or alias (see `lamer envs`)')
     .requiredOption('--policy <spec>', `policy: ${policyKinds().join('; ')}`)
     .option('--tasks <n>', 'number of validation tasks', parsePositiveIntOption, 128)
@@ -56,7 +73,12 @@ export function registerEvalCommand(program: Command): void {
     .option('--set <key=value...>', 'override an env param (value parsed as JSON when possible)', collect, [])
     .option('--trials-per-task <n>', 'trials per task (entropy needs >= 2)', parsePositiveIntOption, 1)
     .addOption(
-      new Option('--style <style>', 'prompt style').choices(['faithful', 'compact']).default('faithful'),
+      new Option(
+        '--style <style>',
+        "prompt style (auto: the policy's own when it has one, e.g. compact for the built-in model; else faithful)",
+      )
+        .choices(['auto', 'faithful', 'compact'])
+        .default('auto'),
     )
     .option('--max-turns <n>', 'turn budget per attempt (default: the env’s)', parsePositiveIntOption)
     .option('--concurrency <n>', 'trials in flight at once', parsePositiveIntOption)
@@ -70,6 +92,21 @@ export function registerEvalCommand(program: Command): void {
         .default('lamer'),
     )
     .option('--max-tokens <n>', 'token budget per reply (default 1024)', parsePositiveIntOption)
+    .option(
+      '--timeout <s>',
+      'seconds a policy server request may take, per try (default 120)',
+      parsePositiveIntOption,
+    )
+    .option(
+      '--retries <n>',
+      'retries of a failed server request: 429, 5xx, timeouts, dropped connections (default 5)',
+      parseIntOption,
+    )
+    .option(
+      '--max-failed <share>',
+      'share of failed trials allowed before the eval exits 3, e.g. 0.01 (default 0: any failed trial)',
+      parseShare,
+    )
     .option(
       '--live [port]',
       `serve live metrics (dashboard, SSE /events, /history) on 127.0.0.1:PORT (default ${DEFAULT_LIVE_PORT}); the live table shows on stderr when it is a terminal`,
@@ -96,8 +133,16 @@ export function registerEvalCommand(program: Command): void {
             ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
             ...(opts.out !== undefined ? { out: opts.out } : {}),
             ...(opts.live === false ? { live: false } : {}),
+            ...(opts.timeout !== undefined ? { timeoutS: opts.timeout } : {}),
+            ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+            ...(opts.maxFailed !== undefined ? { maxFailed: opts.maxFailed } : {}),
           },
-          { out: process.stdout, live: process.stderr, ...(liveLog ? { liveLog } : {}) },
+          {
+            out: process.stdout,
+            live: process.stderr,
+            err: process.stderr,
+            ...(liveLog ? { liveLog } : {}),
+          },
         ),
       );
     });

@@ -4,15 +4,18 @@
  */
 import { PolicyError } from '../errors.js';
 
-/** The server could not be used for a reason that retrying will not fix. */
+/**
+ * The server could not be used for a reason that retrying will not fix (final: the policy's own
+ * retries, with their backoff and budget, are the only ones; the trial engine does not add more).
+ */
 export class HttpPolicyError extends PolicyError {
   constructor(
     message: string,
     /** HTTP status, when the server answered. */
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; final?: boolean },
   ) {
-    super(message, options);
+    super(message, { final: true, ...options });
   }
 }
 
@@ -25,7 +28,7 @@ export class HttpAuthError extends HttpPolicyError {}
 /** 404: wrong model name or base URL. */
 export class HttpNotFoundError extends HttpPolicyError {}
 
-/** A 2xx reply that is not a chat completion (not JSON, or no `choices[0].message`). */
+/** A 2xx reply that is not a chat completion (not JSON, or no `choices[0].message`), or a body over the size bound. */
 export class HttpReplyFormatError extends HttpPolicyError {}
 
 /** 429, 5xx, timeouts or dropped connections went on past the retry budget. */
@@ -40,6 +43,6 @@ export class RetryableHttpError extends HttpPolicyError {
     readonly retryAfterMs?: number,
     options?: { cause?: unknown },
   ) {
-    super(message, status, options);
+    super(message, status, { ...options, final: false });
   }
 }

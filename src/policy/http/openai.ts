@@ -29,7 +29,7 @@ import {
   chatCompletionBody,
   messageOf,
   parseChatCompletion,
-  servedModelIds,
+  servedModels,
   serverMessage,
   type WireOptions,
 } from './wire.js';
@@ -61,10 +61,59 @@ export interface OpenAiPolicyOptions {
   extraBody?: Record<string, unknown>;
   /** Replaces the global fetch (tests, proxies). */
   fetch?: typeof fetch;
+  /**
+   * Largest reply body read, in bytes (default 64 MiB); a longer one fails its request (final).
+   * Replies under it whose text is too long for the token budget are cut by the trial engine.
+   */
+  maxReplyBytes?: number;
+  /** Called before each retry's backoff (a CLI prints a line: nothing waits silently). */
+  onRetry?: (retry: RetryNotice) => void;
+}
+
+/** A request about to be tried again. */
+export interface RetryNotice {
+  key: string;
+  /** Why the last try failed. */
+  reason: string;
+  /** The try that failed (1-based) and the tries allowed. */
+  try: number;
+  tries: number;
+  /** Backoff before the next try. */
+  delayMs: number;
+}
+
+/** The body went over the byte bound (internal to `readBounded`). */
+class ReplyTooLargeError extends Error {}
+
+/** A response body as text, at most `maxBytes` (over it: the request is aborted and ReplyTooLargeError thrown). */
+async function readBounded(
+  response: Response,
+  maxBytes: number,
+  controller: AbortController,
+): Promise<string> {
+  if (response.body === null) return '';
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > maxBytes) {
+    controller.abort();
+    throw new ReplyTooLargeError();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) {
+      controller.abort();
+      throw new ReplyTooLargeError();
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 export class OpenAiPolicy implements Policy {
   readonly name: string;
+  /** The served model's prompt style, when `checkModel` found one in its model card. */
+  promptStyle: 'faithful' | 'compact' | undefined = undefined;
   private readonly url: string;
   private readonly apiKeyEnv: string;
   private readonly apiKey: string | undefined;
@@ -74,6 +123,7 @@ export class OpenAiPolicy implements Policy {
   private readonly seed: number;
   private readonly wire: WireOptions;
   private readonly fetchFn: typeof fetch;
+  private readonly maxReplyBytes: number;
 
   constructor(readonly options: OpenAiPolicyOptions) {
     const base = options.baseURL.replace(/\/+$/, '');
@@ -103,27 +153,30 @@ export class OpenAiPolicy implements Policy {
       extraBody: options.extraBody,
     };
     this.fetchFn = options.fetch ?? fetch;
+    this.maxReplyBytes = options.maxReplyBytes ?? 64 * 2 ** 20;
   }
 
   /**
-   * One generation per request, in order. A request that fails for good
-   * (after retries, or with a non-retryable error) aborts the others and
-   * rejects the whole call; callers retry by key.
+   * One generation per request, in order. A request that fails for good (after its retries, or
+   * with an error no retry fixes) is answered alone with `finishReason: 'error'` and the error; the
+   * others go on. The call rejects only when `signal` aborts.
    */
   async generate(requests: GenerationRequest[], signal?: AbortSignal): Promise<Generation[]> {
+    // one listener on the caller's signal per call, however many requests and tries it covers
     const batch = new AbortController();
     const onAbort = () => batch.abort(signal?.reason);
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await Promise.all(
+      const out = await Promise.all(
         requests.map((request) =>
-          this.limit(() => this.complete(request, batch.signal)).catch((error: unknown) => {
-            batch.abort(error);
-            throw error;
-          }),
+          this.limit(() => this.complete(request, batch.signal)).catch(
+            (error: unknown): Generation => ({ text: '', finishReason: 'error', error }),
+          ),
         ),
       );
+      signal?.throwIfAborted();
+      return out;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -132,6 +185,7 @@ export class OpenAiPolicy implements Policy {
   private async complete(request: GenerationRequest, signal: AbortSignal): Promise<Generation> {
     const body = JSON.stringify(chatCompletionBody(request, this.wire));
     const rng = Rng.seeded(deriveSeed(this.seed, 'http-retry', request.key));
+    const tries = this.retry.maxRetries + 1;
     for (let retry = 0; ; retry++) {
       signal.throwIfAborted();
       try {
@@ -141,17 +195,19 @@ export class OpenAiPolicy implements Policy {
         if (retry >= this.retry.maxRetries) {
           throw new HttpRetriesExhaustedError(
             `${this.name}: request "${request.key}" failed ${retry + 1} times; last: ${error.message}. ` +
-              'Check that the server is up and not overloaded, or raise the retry budget / timeout',
+              'Check that the server is up and not overloaded, or raise --retries / --timeout',
             error.status,
             { cause: error },
           );
         }
-        await sleep(retryDelayMs(retry, error.retryAfterMs, this.retry, rng), signal);
+        const delayMs = retryDelayMs(retry, error.retryAfterMs, this.retry, rng);
+        this.options.onRetry?.({ key: request.key, reason: error.message, try: retry + 1, tries, delayMs });
+        await sleep(delayMs, signal);
       }
     }
   }
 
-  /** One try: POST, read the whole body under the timeout, classify the outcome. */
+  /** One try: POST, read the whole body (at most maxReplyBytes) under the timeout, classify the outcome. */
   private async once(body: string, signal: AbortSignal): Promise<Generation> {
     const controller = new AbortController();
     let timedOut = false;
@@ -178,9 +234,14 @@ export class OpenAiPolicy implements Policy {
       });
       status = response.status;
       retryAfter = response.headers.get('retry-after');
-      text = await response.text();
+      text = await readBounded(response, this.maxReplyBytes, controller);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
+      if (error instanceof ReplyTooLargeError) {
+        throw new HttpReplyFormatError(
+          `${this.name}: the reply body is over ${this.maxReplyBytes} bytes; the server ignored max_tokens? (maxReplyBytes raises the bound)`,
+        );
+      }
       if (timedOut) throw new RetryableHttpError(`no complete reply within ${this.timeoutMs} ms`);
       const code = droppedConnectionCode(error);
       if (code !== null) {
@@ -223,34 +284,43 @@ export class OpenAiPolicy implements Policy {
 
   /**
    * Check before a long run that the server is up and serves this model
-   * (`GET {baseURL}/models`); throws HttpNotFoundError naming the served models.
-   * One try, no retries: call it when a fast, clear failure is wanted.
+   * (`GET {baseURL}/models`); throws HttpNotFoundError naming the served models,
+   * HttpPolicyError when the server cannot be reached. One try, no retries: call
+   * it when a fast, clear failure is wanted. Learns the model's prompt style when
+   * the server lists one (`lamer serve` does).
    */
-  async checkModel(signal?: AbortSignal): Promise<void> {
+  async checkModel(signal?: AbortSignal, timeoutMs = this.timeoutMs): Promise<void> {
     const url = this.url.replace(/chat\/completions$/, 'models');
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
     let response: Response;
+    let text: string;
     try {
-      response = await this.fetchFn(url, { headers, signal: signal ?? AbortSignal.timeout(this.timeoutMs) });
+      response = await this.fetchFn(url, { headers, signal: signal ?? AbortSignal.timeout(timeoutMs) });
+      text = await response.text();
     } catch (error) {
       throw new HttpPolicyError(
-        `${this.name}: cannot reach ${url}: ${this.redact(messageOf(error))}`,
+        `${this.name}: cannot reach ${url} (${this.redact(messageOf(error))}): is the server running, and is the URL right?`,
         undefined,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
-    const text = await response.text();
     if (!response.ok) throw this.statusError(response.status, this.redact(serverMessage(text)));
-    const ids = servedModelIds(text);
-    if (ids !== null && !ids.includes(this.options.model)) {
+    const models = servedModels(text);
+    if (models === null) return;
+    const card = models.find((m) => m.id === this.options.model);
+    if (card === undefined) {
       throw new HttpNotFoundError(
-        `${this.name}: the server does not serve "${this.options.model}"; it serves: ${ids.join(', ') || '(nothing)'}`,
+        `${this.name}: the server does not serve "${this.options.model}"; it serves: ${models.map((m) => m.id).join(', ') || '(nothing)'}`,
         404,
       );
     }
+    if (card.promptStyle !== undefined) this.promptStyle = card.promptStyle;
+  }
+
+  /** Before a run: `checkModel` with a timeout of at most 30 s (a fast, clear failure when the server is down). */
+  preflight(): Promise<void> {
+    return this.checkModel(undefined, Math.min(this.timeoutMs, 30_000));
   }
 
   private statusError(status: number, message: string): HttpPolicyError {

@@ -106,12 +106,25 @@ export function serverMessage(text: string): string {
   return trimmed === '' ? '(empty body)' : trimmed.slice(0, 500);
 }
 
-/** Model ids of a `GET /models` reply (`{ data: [{ id }] }`), or null when the reply has another shape. */
-export function servedModelIds(text: string): string[] | null {
+/** One entry of a `GET /models` reply: its id, and the prompt style `lamer serve` says it was trained on. */
+export interface ModelCard {
+  id: string;
+  promptStyle?: 'faithful' | 'compact';
+}
+
+/** The models of a `GET /models` reply (`{ data: [{ id }] }`), or null when the reply has another shape. */
+export function servedModels(text: string): ModelCard[] | null {
   try {
     const data = (JSON.parse(text) as { data?: unknown }).data;
     if (!Array.isArray(data)) return null;
-    return data.map((m) => (m as { id?: unknown }).id).filter((id): id is string => typeof id === 'string');
+    const cards: ModelCard[] = [];
+    for (const m of data as { id?: unknown; prompt_style?: unknown }[]) {
+      if (typeof m?.id !== 'string') continue;
+      const card: ModelCard = { id: m.id };
+      if (m.prompt_style === 'faithful' || m.prompt_style === 'compact') card.promptStyle = m.prompt_style;
+      cards.push(card);
+    }
+    return cards;
   } catch (error) {
     // Some servers answer /models with something else (HTML, plain text): the check cannot say more.
     if (error instanceof SyntaxError) return null;

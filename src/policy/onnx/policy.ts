@@ -64,6 +64,11 @@ const DEFAULT_BUDGET = 512 * 2 ** 20;
 
 export class OnnxPolicy implements Policy {
   readonly stats: OnnxPolicyStats = { batchSizes: [], generatedTokens: 0, abortedRows: 0 };
+  /**
+   * `compact` for the built-in model (its own tokenizer and a 1024-position context were made for
+   * the compact prompts: a faithful MineSweeper prompt alone is ~1050 tokens); unknown for others.
+   */
+  promptStyle: 'faithful' | 'compact' | undefined = undefined;
   private version: number;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -135,7 +140,18 @@ export class OnnxPolicy implements Policy {
     }
     const codec = { ...tok, chatTemplate: tok.chatTemplate };
     const ctx = contextOf(engine, tok, md.generation, s.vocabSize, s.maxPositions);
-    return new OnnxPolicy(options.name ?? `onnx:${dir}`, engine, codec, ctx, md.generation, options, null, 0);
+    const policy = new OnnxPolicy(
+      options.name ?? `onnx:${dir}`,
+      engine,
+      codec,
+      ctx,
+      md.generation,
+      options,
+      null,
+      0,
+    );
+    if (typeof ours === 'object' && ours !== null) policy.promptStyle = 'compact';
+    return policy;
   }
 
   /** The built-in model from its config and weights (what the learner trains), on the fast path. */
@@ -200,6 +216,7 @@ export class OnnxPolicy implements Policy {
     const codec = { ...tok, chatTemplate: tok.chatTemplate };
     const ctx = contextOf(engine, tok, generation, config.vocabSize, config.maxSeqLen);
     const policy = new OnnxPolicy(name, engine, codec, ctx, generation, options, shapes, version);
+    policy.promptStyle = 'compact';
     await policy.setWeights(params, version);
     return policy;
   }

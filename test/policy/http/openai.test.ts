@@ -9,8 +9,8 @@ import {
   HttpReplyFormatError,
   HttpRetriesExhaustedError,
 } from '../../../src/policy/http/errors.js';
-import { OpenAiPolicy, type OpenAiPolicyOptions } from '../../../src/policy/http/openai.js';
-import type { GenerationRequest } from '../../../src/policy/types.js';
+import { OpenAiPolicy, type OpenAiPolicyOptions, type RetryNotice } from '../../../src/policy/http/openai.js';
+import type { Generation, GenerationRequest } from '../../../src/policy/types.js';
 import { type FaultServer, startFaultServer } from './fault-server.js';
 
 const KEY = 'sk-test-7f3a9c-secret';
@@ -40,14 +40,22 @@ function request(content: string, sampling: GenerationRequest['sampling'] = {}):
   return { key: `k/${content}`, messages: [{ role: 'user', content }], sampling };
 }
 
-/** Run and return the rejection (fails the test when it resolves). */
+/**
+ * Run and return the failure: the rejection, or the error of a request answered with
+ * `finishReason: 'error'` (a request fails alone; fails the test when nothing failed).
+ */
 async function rejection(promise: Promise<unknown>): Promise<Error> {
+  let value: unknown;
   try {
-    await promise;
+    value = await promise;
   } catch (error) {
     return error as Error;
   }
-  throw new Error('expected a rejection');
+  const failed = Array.isArray(value)
+    ? (value as Generation[]).find((g) => g.finishReason === 'error')
+    : undefined;
+  if (failed !== undefined) return failed.error as Error;
+  throw new Error('expected a failure');
 }
 
 describe('OpenAiPolicy against a real local server with faults', () => {
@@ -160,12 +168,31 @@ describe('OpenAiPolicy against a real local server with faults', () => {
     expect(empty.message).toMatch(/not a chat completion \(choices/);
   });
 
-  it('rejects the whole batch on a fatal error and stops its other requests', async () => {
-    const error = await rejection(
-      policy({ concurrency: 1 }).generate([request('e404:batch'), request('ok:never-sent')]),
-    );
-    expect(error).toBeInstanceOf(HttpNotFoundError);
-    expect(server.hits.get('ok:never-sent')).toBeUndefined();
+  it('fails only the request that failed; the others of the batch are answered', async () => {
+    const out = await policy({ concurrency: 1 }).generate([request('e404:batch'), request('ok:still-sent')]);
+    expect(out[0]?.finishReason).toBe('error');
+    expect(out[0]?.error).toBeInstanceOf(HttpNotFoundError);
+    expect(out[1]?.text).toBe('reply to ok:still-sent');
+    expect(server.hits.get('ok:still-sent')).toBe(1);
+  });
+
+  it('says each retry before its backoff', async () => {
+    const notices: RetryNotice[] = [];
+    await policy({ onRetry: (n) => notices.push(n) }).generate([request('flaky500:notice')]);
+    expect(notices.map((n) => [n.key, n.try, n.tries, n.reason])).toEqual([
+      ['k/flaky500:notice', 1, 5, 'server answered 500: engine overloaded'],
+      ['k/flaky500:notice', 2, 5, 'server answered 500: engine overloaded'],
+    ]);
+    expect(notices.every((n) => n.delayMs > 0 && n.delayMs <= FAST_RETRY.maxDelayMs)).toBe(true);
+  });
+
+  it('refuses a reply body over the byte bound without reading it all', async () => {
+    const [g] = await policy({ maxReplyBytes: 64 }).generate([
+      request('ok:a-reply-longer-than-64-bytes-of-json'),
+    ]);
+    expect(g?.finishReason).toBe('error');
+    expect(g?.error).toBeInstanceOf(HttpReplyFormatError);
+    expect(String(g?.error)).toMatch(/reply body is over 64 bytes/);
   });
 
   it('names a request that cannot be sent at all, without retrying', async () => {
