@@ -119,9 +119,12 @@ export { parseAction, type WebShopPage, type WebShopParams, type WebShopState, W
 // Search and score (for benches and users)
 export {
   buildSearchIndex,
+  MAX_STEM_LENGTH,
+  MAX_TOKEN_LENGTH,
   PRODUCT_WINDOW,
   SEARCH_RETURN_N,
   searchCatalog,
   searchDocument,
+  splitLongTokens,
 } from './search.js';
 export { cleanQuery, goalOf, goalQuery } from './solver.js';

@@ -3,7 +3,8 @@
  * per product, `title + description + first bullet point + option text`
  * lower-cased (`search_engine/convert_product_file_format.py`), BM25 with
  * pyserini's defaults k1 = 0.9, b = 0.4, Lucene's English stop words and
- * Porter stemming; top 50 results, ties broken by catalog order (Lucene's doc
+ * Porter stemming (of tokens up to 32 characters), tokens split at 255 characters as
+ * Lucene's; top 50 results, ties broken by catalog order (Lucene's doc
  * id order), 10 per page. Built once per catalog and shared.
  */
 import { createRequire } from 'node:module';
@@ -30,6 +31,28 @@ const winkUtils = (): typeof WinkUtils => {
   return utils;
 };
 
+/** Lucene StandardTokenizer's maxTokenLength: a longer token is split at every 255 characters. */
+export const MAX_TOKEN_LENGTH = 255;
+
+/**
+ * Longest token stemmed. wink's Porter2 stemmer is quadratic in a word's length (one 8k-character
+ * word took 0.33 s, 100k 55 s; a 255-character piece ~3 ms): longer tokens, which are codes or
+ * garbage and no English word, are indexed and searched as they are — the same on both sides, so an
+ * identical token still matches. With the 255 split, a query costs at most ~32 stemmer steps per character.
+ */
+export const MAX_STEM_LENGTH = 32;
+
+/** Split tokens longer than MAX_TOKEN_LENGTH into pieces of that length, as Lucene's tokenizer does. */
+export function splitLongTokens(tokens: string[]): string[] {
+  if (tokens.every((t) => t.length <= MAX_TOKEN_LENGTH)) return tokens;
+  const out: string[] = [];
+  for (const t of tokens) {
+    if (t.length <= MAX_TOKEN_LENGTH) out.push(t);
+    else for (let i = 0; i < t.length; i += MAX_TOKEN_LENGTH) out.push(t.slice(i, i + MAX_TOKEN_LENGTH));
+  }
+  return out;
+}
+
 /** The indexed text of a product (reference `doc['contents']`). */
 export function searchDocument(p: Product): string {
   const optionText = p.options.map((o) => `${o.name}: ${o.values.join(', ')}`).join(', and ');
@@ -54,8 +77,9 @@ function indexOf(catalog: WebShopCatalog): SearchIndex {
   engine.definePrepTasks([
     u.string.lowerCase,
     u.string.tokenize0,
+    splitLongTokens,
     (tokens: string[]) => u.tokens.removeWords(tokens, stopWords),
-    u.tokens.stem,
+    (tokens: string[]) => tokens.map((t) => (t.length <= MAX_STEM_LENGTH ? u.string.stem(t) : t)),
   ] as ((input: never) => unknown)[]);
   catalog.products.forEach((p, i) => {
     engine.addDoc({ contents: searchDocument(p) }, String(i));

@@ -17,7 +17,7 @@ declare module 'wink-bm25-text-search' {
 
 declare module 'wink-nlp-utils' {
   const utils: {
-    string: { lowerCase(s: string): string; tokenize0(s: string): string[] };
+    string: { lowerCase(s: string): string; tokenize0(s: string): string[]; stem(word: string): string };
     tokens: { removeWords(tokens: string[], words?: unknown): string[]; stem(tokens: string[]): string[] };
     helper: { words(words: string[]): unknown };
   };
