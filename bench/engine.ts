@@ -9,10 +9,11 @@
  *   plain loop over the same env functions and policy playing the same trials
  *   (same keys, so the same seeded replies; both keep their samples). What is
  *   left is the engine's own work: actors, events, snapshots, batching.
- * - Model µs per turn: the main job's rollouts with the built-in model at its
- *   warm start (MineSweeper, quick preset: a training step's rollout, and the
- *   fixed validation set at concurrency 64, the most batched and so cheapest
- *   per turn); the warm start is trained first if runs/ has none (~2 min).
+ * - Model µs per turn: the main job's rollouts with the built-in model
+ *   (MineSweeper, quick preset: a training step's rollout, and the fixed
+ *   validation set at concurrency 64, the most batched and so cheapest per
+ *   turn), at the main job's warm start when runs/ has it, else untrained with
+ *   replies cut short (a lower bound of a model turn; see `modelCost`).
  *
  * Each engine/plain pair alternates which goes first over BENCH_RUNS timed runs
  * (default 10) of BENCH_TASKS tasks (default 128) x 3 attempts after
@@ -28,6 +29,7 @@ import { makeRequest, requestKey } from '../src/actors/shared.js';
 import { BUILTIN_ENVS, registerBuiltinEnvs } from '../src/envs/builtin.js';
 import { validationSeeds } from '../src/envs/core/seeds.js';
 import type { AnyEnvDefinition, AttemptMemory, HistoryRecord, Json } from '../src/envs/core/types.js';
+import { initParams } from '../src/learner/model.js';
 import { OnnxPolicy } from '../src/policy/onnx/policy.js';
 import { randomPolicy } from '../src/policy/scripted.js';
 import type { Policy } from '../src/policy/types.js';
@@ -35,7 +37,7 @@ import type { TurnSample } from '../src/streams/types.js';
 import { loadTrainConfig, trainingPlan, validationOptions } from '../src/train/config.js';
 import { validate } from '../src/train/evaluate.js';
 import { stepTaskSeeds } from '../src/train/train-tasks.js';
-import { ensureWarmStart, envOf, modelOf } from '../src/train/warmstart.js';
+import { envOf, loadWarmStart, modelOf } from '../src/train/warmstart.js';
 import { deriveSeed } from '../src/util/rng.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -204,13 +206,34 @@ async function engineCost(env: AnyEnvDefinition): Promise<{ turns: number; engin
   };
 }
 
-/** µs per turn of the built-in model (main job's warm start) in a training step's rollout and in validation. */
-async function modelCost(): Promise<{ label: string; turns: number; us: number }[]> {
-  const c = loadTrainConfig({ preset: 'quick', overrides: { env: 'minesweeper' } });
+/**
+ * µs per turn of the built-in model in a training step's rollout and in validation: the main job's warm
+ * start when runs/ has it; else the same model untrained with every reply cut at SHORT tokens, shorter than
+ * the warm start's replies (a play reply is ~4 tokens, a reflection tens), so a turn costs less than a real
+ * one and the share printed is an upper bound.
+ */
+const SHORT = 8;
+async function modelCost(): Promise<{
+  weights: string;
+  rows: { label: string; turns: number; us: number }[];
+}> {
+  let c = loadTrainConfig({ preset: 'quick', overrides: { env: 'minesweeper' } });
+  const warm = process.env.BENCH_UNTRAINED ? null : await loadWarmStart(c);
+  if (!warm) {
+    const short = { maxTokens: SHORT };
+    c = loadTrainConfig({
+      preset: 'quick',
+      overrides: { env: 'minesweeper', sampling: { train: short, validation: short } },
+    });
+  }
+  const weights = warm
+    ? `the main job's warm start (${warm.dir})`
+    : `untrained weights, replies cut at ${SHORT} tokens (no warm start in runs/: a lower bound of a model turn)`;
   const { envId, params } = envOf(c);
   const plan = trainingPlan(c);
-  const warm = await ensureWarmStart(c, { out: process.stderr, bars: false });
-  const policy = await OnnxPolicy.fromParams(modelOf(c), warm.params, 0, { seed: c.seed });
+  const policy = await OnnxPolicy.fromParams(modelOf(c), warm?.params ?? initParams(modelOf(c), c.seed), 0, {
+    seed: c.seed,
+  });
   const rows: { label: string; turns: number; us: number }[] = [];
   try {
     const train = async (step: number) => {
@@ -256,7 +279,7 @@ async function modelCost(): Promise<{ label: string; turns: number; us: number }
   } finally {
     await policy.dispose();
   }
-  return rows;
+  return { weights, rows };
 }
 
 const us = (x: number): string => x.toFixed(1);
@@ -271,7 +294,7 @@ async function main(): Promise<void> {
     engines.push({ env: env.id, ...(await engineCost(env)) });
     console.error(`  measured ${env.id}`);
   }
-  const models = await modelCost();
+  const { weights, rows: models } = await modelCost();
   const cheapest = Math.min(...models.map((m) => m.us));
   const model = new Table({
     head: ['built-in model rollout (MineSweeper, warm start)', 'turns/run', 'µs per turn'],
@@ -301,6 +324,7 @@ async function main(): Promise<void> {
       `${pct(share)}${share <= GOAL ? '' : `  (above goal ${pct(GOAL)})`}`,
     ]);
   }
+  console.log(`built-in model (main job's architecture): ${weights}`);
   console.log(model.toString());
   console.log(
     `engine with an instant policy (random admissible actions), ${TASKS} tasks x ${ATTEMPTS} attempts, ${STYLE} prompts, totals over ${RUNS} alternating runs after ${WARMUP} warm-up runs; share = engine's own µs per turn / the cheapest model turn above`,

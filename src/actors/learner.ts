@@ -59,7 +59,7 @@ export type LearnerEvent = { type: 'batch'; records: TrialRecord[] } | { type: '
 
 export type LearnerEmitted =
   | { type: 'learner-stats'; step: number; stats: TrainStats }
-  | { type: 'learner-error'; step: number; message: string }
+  | { type: 'learner-error'; step: number; message: string; cause?: unknown }
   | { type: 'learner-done'; step: number };
 
 export interface LearnerOutput {
@@ -108,10 +108,12 @@ export const learnerMachine = setup({
       step: context.lastStats!.step,
       stats: context.lastStats!,
     })),
-    emitError: emit(({ context }) => ({
+    // the failure itself rides on the event (not in the context, which stays plain data)
+    emitError: emit(({ context, event }) => ({
       type: 'learner-error' as const,
-      step: context.batches,
+      step: context.batches + 1,
       message: context.error ?? 'unknown error',
+      cause: (event as unknown as { error?: unknown }).error,
     })),
     emitDone: emit(({ context }) => ({ type: 'learner-done' as const, step: context.batches })),
   },

@@ -25,8 +25,9 @@ export class LearnerFailedError extends LamerError {
   constructor(
     message: string,
     readonly step: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -51,8 +52,10 @@ export function feedLearner(
  */
 export function learnerStats(actor: EmittingActor): Observable<LearnerStatsEvent> {
   return new Observable<LearnerStatsEvent>((subscriber) => {
-    const failure = actor.on('learner-error', (e: { message: string; step: number }) =>
-      subscriber.error(new LearnerFailedError(e.message, e.step)),
+    const failure = actor.on('learner-error', (e: { message: string; step: number; cause?: unknown }) =>
+      subscriber.error(
+        new LearnerFailedError(`learner failed on batch ${e.step}: ${e.message}`, e.step, { cause: e.cause }),
+      ),
     );
     const stats = fromEmitted<LearnerStatsEvent>(actor, 'learner-stats', 'learner-done')
       .pipe(map((e) => ({ type: e.type, step: e.step, stats: e.stats })))

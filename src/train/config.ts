@@ -120,6 +120,13 @@ export const trainConfigSchema = z.strictObject({
   keepCheckpoints: int(1),
   /** Trials in flight at once during rollouts (bigger batches use the 2 cores better). */
   concurrency: int(1),
+  pipeline: z.strictObject({
+    /**
+     * Steps a rollout may run ahead of the learner: 0 (the reference's synchronous loop), or 1: step t+1's
+     * rollout runs while the learner trains on step t (its later turns use step t's weights once published).
+     */
+    staleness: z.union([z.literal(0), z.literal(1)]),
+  }),
   model: modelSchema,
   warmStart: z.strictObject({
     /** Folder of the warm-start model (default runs/warmstart/<env>-<preset>-s<seed>). */

@@ -9,8 +9,8 @@
  * step in `<out>/history.jsonl`; at the end the report (report.ts).
  */
 import { join } from 'node:path';
-import { merge } from 'rxjs';
 import { runRollout } from '../actors/provide.js';
+import { planRollout, type RolloutInput } from '../actors/rollout.js';
 import { computeAdvantages } from '../learner/credit/index.js';
 import {
   checkOutputDir,
@@ -21,22 +21,19 @@ import {
 } from '../learner/trainer/index.js';
 import type { LiveLog } from '../live/log.js';
 import { watchRollout } from '../live/rollout.js';
-import { invalidActionRate } from '../metrics/invalid-action-rate.js';
-import { passAtK } from '../metrics/pass-at-k.js';
-import { reward } from '../metrics/reward.js';
-import { consoleTable } from '../metrics/sinks/console-table.js';
 import { OnnxPolicy } from '../policy/onnx/policy.js';
 import { trainingTokens } from '../policy/onnx/tokens.js';
 import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
-import { rolloutStreams } from '../streams/bridge.js';
 import type { TurnSample } from '../streams/types.js';
 import { deriveSeed } from '../util/rng.js';
 import { type TrainConfig, trainingPlan, trajGammaOf, validationOptions } from './config.js';
 import { type RolloutSummary, summarize, validate, validationFloor } from './evaluate.js';
 import { appendHistory, type HistoryEntry, readHistory } from './history.js';
 import { logprobShift, shiftBaseline } from './logprob-shift.js';
+import { runPipeline } from './pipeline.js';
 import { line, seconds, type TrainIO } from './progress.js';
 import { type TrainReport, writeReport } from './report.js';
+import { advantageStats, rolloutTable, type StepStats, stepEntry, stepLine } from './step-report.js';
 import { stepTaskSeeds, taskCountText } from './train-tasks.js';
 import { ensureWarmStart, envOf, formatPass, modelOf, warmStartDir } from './warmstart.js';
 
@@ -56,16 +53,6 @@ export interface TrainResult {
 
 export function outDirOf(c: TrainConfig): string {
   return c.out ?? join('runs', `train-${envOf(c).envId}-${c.algo}-s${c.seed}`);
-}
-
-const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
-
-function advantageStats(a: readonly number[]): HistoryEntry['advantages'] {
-  const n = a.length || 1;
-  const mean = a.reduce((s, x) => s + x, 0) / n;
-  const meanAbs = a.reduce((s, x) => s + Math.abs(x), 0) / n;
-  const std = Math.sqrt(a.reduce((s, x) => s + (x - mean) ** 2, 0) / n);
-  return { mean, meanAbs, std, nonZero: a.filter((x) => x !== 0).length / n };
 }
 
 export async function runTraining(c: TrainConfig, options: TrainOptions): Promise<TrainResult> {
@@ -147,7 +134,6 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
   }
   const historyPath = join(out, 'history.jsonl');
   const trajGamma = trajGammaOf(c, envId);
-  // Truncated sampling renormalises its recorded log-probs, so the log-prob shift rescores before the step.
   const { topP, topK } = c.sampling.train;
   const truncates = topP < 1 || (topK > 0 && topK < model.vocabSize);
   const validationOf = async (step: number): Promise<RolloutSummary> => {
@@ -184,101 +170,87 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
       history.push(entry);
       await appendHistory(historyPath, [entry]);
     }
-    for (let step = trainer.step + 1; step <= c.steps; step++) {
-      const t0 = Date.now();
-      live?.at(step, trainer.policyVersion);
-      const tasks = stepTaskSeeds(c, step).map((seed) => ({ seed }));
-      const table = io.bars ?? io.out.isTTY === true;
-      const records = await runRollout({
-        envId,
-        params,
-        tasks,
-        trialsPerTask: plan.trialsPerTask,
-        trial: {
-          attempts: plan.attempts,
-          memoryMode: plan.memoryMode,
-          style: c.style,
-          sampling: { ...c.sampling.train, seed: deriveSeed(c.seed, 'rollout', step) },
-          ...(c.maxTurns !== undefined ? { maxTurns: c.maxTurns } : {}),
-        },
-        runId: `step${step}`,
-        concurrency: c.concurrency,
-        policy,
-        attach: (actor) => {
-          if (live)
-            watchRollout(live, actor, {
-              phase: 'rollout',
-              attempts: plan.attempts,
-              trialsPerTask: plan.trialsPerTask,
-              concurrency: c.concurrency,
-            });
-          if (!table) return;
-          const s = rolloutStreams(actor);
-          merge(
-            s.trials$.pipe(passAtK({ k: plan.attempts })),
-            s.turns$.pipe(invalidActionRate()),
-            s.trials$.pipe(reward()),
-          )
-            .pipe(
-              consoleTable({
-                out: io.out,
-                tty: true,
-                final: false,
-                clear: true,
-                show: (e) => Object.keys(e.tags).length === 0,
-              }),
-            )
-            .subscribe({ error: (e) => line(io, `live metrics stopped: ${(e as Error).message}`) });
-        },
-      });
-      const rolloutSeconds = (Date.now() - t0) / 1000;
-      const rollout = await summarize(records, plan.attempts);
-      const batch = computeAdvantages(records, {
+    const score = (t: readonly TurnTokens[]) => trainer.responseLogprobs(t);
+    const table = io.bars ?? io.out.isTTY === true;
+    await runPipeline<StepStats>({
+      from: trainer.step + 1,
+      to: c.steps,
+      staleness: c.pipeline.staleness,
+      credit: {
         estimator: plan.estimator,
         stepGamma: c.stepGamma,
         trajGamma,
         returnVariant: c.returnVariant,
         invalidPenalty: c.invalidPenalty,
-      });
-      const score = (t: readonly TurnTokens[]) => trainer.responseLogprobs(t);
-      const base = await shiftBaseline(batch, tokensOf, truncates ? score : undefined);
-      const stats = await trainer.trainPpo(batch);
-      const shift = await logprobShift(base, score);
-      await policy.setWeights(trainer.params, trainer.policyVersion);
-      const entry: HistoryEntry = {
-        step,
-        seconds: (Date.now() - t0) / 1000,
-        rolloutSeconds,
-        rollout,
-        train: {
-          loss: stats.loss,
-          pgLoss: stats.pgLoss,
-          entropy: stats.entropy,
-          clipFrac: stats.clipFrac,
-          approxKl: stats.approxKl,
-          ...(stats.kl !== undefined ? { kl: stats.kl } : {}),
-          gradNorm: stats.gradNorm,
-          samples: stats.samples,
-          tokens: stats.tokens,
-          updates: stats.updates,
-          stopped: stats.stopped,
-          policyVersion: stats.policyVersion,
-        },
-        advantages: advantageStats(batch.advantages),
-        shift,
-      };
-      line(
-        io,
-        `step ${step}/${c.steps} rollout ${formatPass(rollout)} invalid ${rollout.invalidRate.toFixed(3)} return ${rollout.episodeReturn.toFixed(2)} | ` +
-          `loss ${stats.loss.toFixed(4)} entropy ${stats.entropy.toFixed(3)} kl ${stats.approxKl.toFixed(4)}${stats.kl !== undefined ? ` kl→warm ${stats.kl.toFixed(4)}` : ''} |A| ${entry.advantages!.meanAbs.toFixed(3)} Δlogp A>0 ${signed(shift.positive)} A<0 ${signed(shift.negative)} | ${seconds(Date.now() - t0)}`,
-      );
-      if (step % c.validation.every === 0 || step === c.steps) entry.validation = await validationOf(step);
-      if (step === c.steps && !stats.checkpoint) entry.checkpoint = await trainer.checkpoint();
-      else if (stats.checkpoint) entry.checkpoint = stats.checkpoint;
-      history.push(entry);
-      await appendHistory(historyPath, [entry]);
-      live?.publish({ kind: 'step', entry }, { step, policyVersion: stats.policyVersion });
-    }
+      },
+      // the rollout actor of one step; its trial records stream to the learner (pipeline.ts)
+      rollout: (step) => {
+        const input: RolloutInput = {
+          envId,
+          params,
+          tasks: stepTaskSeeds(c, step).map((seed) => ({ seed })),
+          trialsPerTask: plan.trialsPerTask,
+          trial: {
+            attempts: plan.attempts,
+            memoryMode: plan.memoryMode,
+            style: c.style,
+            sampling: { ...c.sampling.train, seed: deriveSeed(c.seed, 'rollout', step) },
+            ...(c.maxTurns !== undefined ? { maxTurns: c.maxTurns } : {}),
+          },
+          runId: `step${step}`,
+          concurrency: c.concurrency,
+        };
+        const index = new Map(planRollout(input).map((t, i) => [t.trialId!, i]));
+        return {
+          planIndex: (trialId) => index.get(trialId),
+          run: (attach) => {
+            live?.at(step, trainer.policyVersion);
+            return runRollout({
+              ...input,
+              policy,
+              attach: (actor) => {
+                attach(actor);
+                if (live)
+                  watchRollout(live, actor, {
+                    phase: 'rollout',
+                    attempts: plan.attempts,
+                    trialsPerTask: plan.trialsPerTask,
+                    concurrency: c.concurrency,
+                  });
+                if (table) rolloutTable(io, actor, plan.attempts);
+              },
+            });
+          },
+        };
+      },
+      // the learner actor's training of one batch: credit and advantages, the update, the log-prob shift
+      train: async ({ records, credit }) => {
+        const batch = computeAdvantages(records, credit);
+        // truncated sampling renormalises its recorded log-probs, so the shift rescores before the step
+        const base = await shiftBaseline(batch, tokensOf, truncates ? score : undefined);
+        const stats = await trainer.trainPpo(batch);
+        const shift = await logprobShift(base, score);
+        return { ...stats, advantages: advantageStats(batch.advantages), shift };
+      },
+      publish: (version) => policy.setWeights(trainer.params, version),
+      // the learner stats' subscribers: the step line, validation, checkpoint, the history and live writers
+      afterStep: async ({ step, records, rolloutSeconds, started: t0, stats }) => {
+        const entry = stepEntry(
+          step,
+          (Date.now() - t0) / 1000,
+          rolloutSeconds,
+          await summarize(records, plan.attempts),
+          stats,
+        );
+        line(io, stepLine(c, entry, stats, Date.now() - t0));
+        if (step % c.validation.every === 0 || step === c.steps) entry.validation = await validationOf(step);
+        if (step === c.steps && !stats.checkpoint) entry.checkpoint = await trainer.checkpoint();
+        else if (stats.checkpoint) entry.checkpoint = stats.checkpoint;
+        history.push(entry);
+        await appendHistory(historyPath, [entry]);
+        live?.publish({ kind: 'step', entry }, { step, policyVersion: stats.policyVersion });
+      },
+    });
   } finally {
     await policy.dispose();
     await trainer.dispose();

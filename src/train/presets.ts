@@ -46,6 +46,7 @@ const PAPER: TrainConfig = {
   checkpointEvery: 5,
   keepCheckpoints: 2,
   concurrency: 96,
+  pipeline: { staleness: 0 },
   model: { dModel: 64, nLayers: 2, nHeads: 2, ffnHidden: 192, maxSeqLen: 640 },
   warmStart: {
     tasks: 600,

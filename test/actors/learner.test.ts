@@ -104,7 +104,15 @@ describe('learner actor', () => {
     actor.start();
     for (const answers of [[GOOD], [BAD], [GOOD]])
       actor.send({ type: 'batch', records: trialRecords(answers) });
-    await expect(stats).rejects.toThrow(LearnerFailedError);
+    const failure = await stats.then(
+      () => null,
+      (error: unknown) => error,
+    );
+    // the stream's error names the batch and keeps the trainer's own error as its cause
+    expect(failure).toBeInstanceOf(LearnerFailedError);
+    expect((failure as LearnerFailedError).step).toBe(2);
+    expect((failure as Error).message).toMatch(/^learner failed on batch 2: TrainerError: turn task#0/);
+    expect((failure as Error).cause).toBeInstanceOf(TrainerError);
     const snap = await waitFor(actor, (s) => s.status === 'done');
     expect(snap.value).toBe('failed');
     expect(errors).toEqual(['TrainerError: turn task#0/0/0/play has 99 tokens, more than 24']);

@@ -13,26 +13,14 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LiveEvent } from '../../src/live/events.js';
 import { readHistory } from '../../src/train/history.js';
+import { tinyTrainInput } from '../fixtures/tiny-train.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM) || process.env.CI === 'true';
 
 const root = mkdtempSync(join(tmpdir(), 'lamer-live-e2e-'));
-// The smoke test's tiny run (test/train/smoke.test.ts), a few steps longer so the page sees it move.
-const config = {
-  algo: 'lamer',
-  seed: 5,
-  steps: 4,
-  tasksPerStep: 2,
-  attemptBudget: 6,
-  maxTurns: 3,
-  ppo: { lr: 1e-2, miniBatchSize: 16, microBatchSize: 16 },
-  sampling: { train: { maxTokens: 12 }, validation: { maxTokens: 12 } },
-  validation: { every: 2, tasks: 2, trialsPerTask: 2 },
-  checkpointEvery: 2,
-  model: { dModel: 16, nLayers: 1, nHeads: 2, ffnHidden: 32, maxSeqLen: 640 },
-  warmStart: { dir: join(root, 'warm'), tasks: 4, trialsPerTask: 1, steps: 4, batchSize: 8, evalTasks: 2 },
-};
+// A CI-sized run, a few steps longer than the smoke test's so the page sees it move.
+const config = tinyTrainInput(join(root, 'warm'), { steps: 4 });
 const configPath = join(root, 'config.json');
 writeFileSync(configPath, JSON.stringify(config));
 
