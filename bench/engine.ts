@@ -36,9 +36,8 @@ import type { Policy } from '../src/policy/types.js';
 import type { TurnSample } from '../src/streams/types.js';
 import { loadTrainConfig, trainingPlan, validationOptions } from '../src/train/config.js';
 import { validate } from '../src/train/evaluate.js';
-import { stepTaskSeeds } from '../src/train/train-tasks.js';
+import { stepRolloutInput } from '../src/train/train-tasks.js';
 import { envOf, loadWarmStart, modelOf } from '../src/train/warmstart.js';
-import { deriveSeed } from '../src/util/rng.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const TASKS = Number(process.env.BENCH_TASKS ?? 128);
@@ -237,21 +236,7 @@ async function modelCost(): Promise<{
   const rows: { label: string; turns: number; us: number }[] = [];
   try {
     const train = async (step: number) => {
-      const records = await runRollout({
-        envId,
-        params,
-        tasks: stepTaskSeeds(c, step).map((seed) => ({ seed })),
-        trialsPerTask: plan.trialsPerTask,
-        trial: {
-          attempts: plan.attempts,
-          memoryMode: plan.memoryMode,
-          style: c.style,
-          sampling: { ...c.sampling.train, seed: deriveSeed(c.seed, 'rollout', step) },
-        },
-        runId: `step${step}`,
-        concurrency: c.concurrency,
-        policy,
-      });
+      const records = await runRollout({ ...stepRolloutInput(c, plan, { envId, params }, step), policy });
       return records.reduce((n, r) => n + r.samples.length, 0);
     };
     await train(1); // warm-up: the worker's first generations

@@ -1,16 +1,18 @@
 /**
- * `lamer train`: the training loop. Each step: roll out train tasks
- * (runRollout, the ONNX policy with the current weights, train seeds from
- * stepTaskSeeds: fresh, or a fixed pool) → the records stream's metrics in the console →
- * credit and advantages (computeAdvantages: LaMer/GiGPO, GRPO or PPO) → one
- * PPO epoch (the Trainer) → the new weights into the policy (setWeights).
+ * `lamer train`: the warm start, the floor, then the steps as the composition
+ * of actors (pipeline.ts): each step's rollout actor (the ONNX policy with the
+ * current weights, train seeds from stepTaskSeeds: fresh, or a fixed pool)
+ * streams its trial records to the learner actor → credit and advantages
+ * (computeAdvantages: LaMer/GiGPO, GRPO or PPO) → one PPO epoch (the Trainer)
+ * → the new weights into the policy (setWeights); the step line, validation,
+ * checkpoint and history subscribe to the learner's stats.
  * Validation on the fixed validation set every K steps; checkpoints every K
  * steps (the Trainer's) and `--resume` from the newest; a history line per
  * step in `<out>/history.jsonl`; at the end the report (report.ts).
  */
 import { join } from 'node:path';
 import { runRollout } from '../actors/provide.js';
-import { planRollout, type RolloutInput } from '../actors/rollout.js';
+import { planRollout } from '../actors/rollout.js';
 import { computeAdvantages } from '../learner/credit/index.js';
 import {
   checkOutputDir,
@@ -25,7 +27,6 @@ import { OnnxPolicy } from '../policy/onnx/policy.js';
 import { trainingTokens } from '../policy/onnx/tokens.js';
 import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
 import type { TurnSample } from '../streams/types.js';
-import { deriveSeed } from '../util/rng.js';
 import { type TrainConfig, trainingPlan, trajGammaOf, validationOptions } from './config.js';
 import { type RolloutSummary, summarize, validate, validationFloor } from './evaluate.js';
 import { appendHistory, type HistoryEntry, readHistory } from './history.js';
@@ -34,7 +35,7 @@ import { runPipeline } from './pipeline.js';
 import { line, seconds, type TrainIO } from './progress.js';
 import { type TrainReport, writeReport } from './report.js';
 import { advantageStats, rolloutTable, type StepStats, stepEntry, stepLine } from './step-report.js';
-import { stepTaskSeeds, taskCountText } from './train-tasks.js';
+import { stepRolloutInput, taskCountText } from './train-tasks.js';
 import { ensureWarmStart, envOf, formatPass, modelOf, warmStartDir } from './warmstart.js';
 
 export interface TrainOptions {
@@ -185,21 +186,7 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
       },
       // the rollout actor of one step; its trial records stream to the learner (pipeline.ts)
       rollout: (step) => {
-        const input: RolloutInput = {
-          envId,
-          params,
-          tasks: stepTaskSeeds(c, step).map((seed) => ({ seed })),
-          trialsPerTask: plan.trialsPerTask,
-          trial: {
-            attempts: plan.attempts,
-            memoryMode: plan.memoryMode,
-            style: c.style,
-            sampling: { ...c.sampling.train, seed: deriveSeed(c.seed, 'rollout', step) },
-            ...(c.maxTurns !== undefined ? { maxTurns: c.maxTurns } : {}),
-          },
-          runId: `step${step}`,
-          concurrency: c.concurrency,
-        };
+        const input = stepRolloutInput(c, plan, { envId, params }, step);
         const index = new Map(planRollout(input).map((t, i) => [t.trialId!, i]));
         return {
           planIndex: (trialId) => index.get(trialId),

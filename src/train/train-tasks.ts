@@ -4,9 +4,11 @@
  * check. A pure function of the config and the step, so `--resume` replays the
  * same tasks.
  */
+import type { RolloutInput } from '../actors/rollout.js';
 import { taskSeeds } from '../envs/core/seeds.js';
+import type { Json } from '../envs/core/types.js';
 import { deriveSeed } from '../util/rng.js';
-import type { TrainConfig } from './config.js';
+import type { AlgoPlan, TrainConfig } from './config.js';
 
 type TaskPlan = Pick<TrainConfig, 'seed' | 'steps' | 'tasksPerStep' | 'taskPool'>;
 
@@ -20,4 +22,28 @@ export function stepTaskSeeds(c: TaskPlan, step: number): number[] {
   const n = c.tasksPerStep;
   const all = taskSeeds('train', c.taskPool ?? c.steps * n, deriveSeed(c.seed, 'train-tasks'));
   return Array.from({ length: n }, (_, j) => all[((step - 1) * n + j) % all.length]!);
+}
+
+/** The rollout of training step `step`: its tasks, the algo's trials and attempts, train sampling seeded per step. */
+export function stepRolloutInput(
+  c: TrainConfig,
+  plan: AlgoPlan,
+  env: { envId: string; params: Json },
+  step: number,
+): RolloutInput {
+  return {
+    envId: env.envId,
+    params: env.params,
+    tasks: stepTaskSeeds(c, step).map((seed) => ({ seed })),
+    trialsPerTask: plan.trialsPerTask,
+    trial: {
+      attempts: plan.attempts,
+      memoryMode: plan.memoryMode,
+      style: c.style,
+      sampling: { ...c.sampling.train, seed: deriveSeed(c.seed, 'rollout', step) },
+      ...(c.maxTurns !== undefined ? { maxTurns: c.maxTurns } : {}),
+    },
+    runId: `step${step}`,
+    concurrency: c.concurrency,
+  };
 }
