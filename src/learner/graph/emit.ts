@@ -141,19 +141,33 @@ export const onnxRules: Record<Exclude<OpName, 'Input' | 'Const'>, Emit> = {
     c.node('CumSum', [ins[0]!, axis], [out], [int('reverse', t.attrs.reverse ? 1 : 0)]);
   },
   Gather: (c, _t, ins, out) => c.node('Gather', ins, [out], [int('axis', 0)]),
+  // ScatterElements, not ScatterND: onnxruntime's CPU ScatterND splits the index rows over its thread
+  // pool and adds into shared output rows unsynchronised, so duplicate indices (an embedding gradient:
+  // every repeated token) race — sums change run to run and whole rows can be lost (issue 25.7). Its
+  // ScatterElements adds element by element in index order on one thread (test/learner/graph/
+  // scatter-add.test.ts): ~30 ms on a 16 × 278-token embedding gradient, ~2% of that gradient pass.
   ScatterAdd: (c, t, ins, out) => {
+    const [updates, indices, like] = ins as [string, string, string];
+    const idxRank = t.inputs[1]!.rank;
     const zero = {
       dtype: t.dtype as 'float32',
       dims: [1],
       raw: rawBytes(t.dtype === 'float64' ? new Float64Array(1) : new Float32Array(1)),
     };
+    const likeShape = c.op('Shape', [like]);
     const zeros = c.op(
       'ConstantOfShape',
-      [c.op('Shape', [ins[2]!])],
+      [c.op('Shape', [c.op('Flatten', [like], [int('axis', 1)])])],
       [{ name: 'value', kind: 'tensor', value: zero }],
     );
-    const idx = c.op('Unsqueeze', [ins[1]!, c.ints([-1])]);
-    c.node('ScatterND', [zeros, idx, ins[0]!], [out], [{ name: 'reduction', kind: 'string', value: 'add' }]);
+    const rows = c.op('Flatten', [updates], [int('axis', idxRank)]);
+    const idx = c.op('Expand', [c.op('Reshape', [indices, c.ints([-1, 1])]), c.op('Shape', [rows])]);
+    const summed = c.op(
+      'ScatterElements',
+      [zeros, idx, rows],
+      [int('axis', 0), { name: 'reduction', kind: 'string', value: 'add' }],
+    );
+    c.node('Reshape', [summed, likeShape], [out]);
   },
 };
 

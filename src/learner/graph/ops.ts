@@ -179,7 +179,7 @@ export const cumsum = (x: Tensor, axis: number, reverse = false) =>
   node('CumSum', [x], { axis: normAxis(axis, x.rank, 'CumSum'), reverse });
 /** Rows of `data` (axis 0) picked by int64 `indices`: shape indices.shape ++ data.shape[1:]. */
 export const gather = (data: Tensor, indices: Tensor) => node('Gather', [data, indices]);
-/** Zeros shaped like `like`, with each row of `updates` added at its index (duplicates add up). */
+/** Zeros shaped like `like`, with each row of `updates` added at its index (duplicates add up, in index order). */
 export const scatterAdd = (updates: Tensor, indices: Tensor, like: Tensor) =>
   node('ScatterAdd', [updates, indices, like]);
 
