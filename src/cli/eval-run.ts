@@ -22,6 +22,7 @@ import { watchRollout } from '../live/rollout.js';
 import { formatErrorRate } from '../metrics/format-error-rate.js';
 import { invalidActionRate } from '../metrics/invalid-action-rate.js';
 import { passAtK } from '../metrics/pass-at-k.js';
+import { perTaskType } from '../metrics/per-task-type.js';
 import { repeatedTokenRate } from '../metrics/repeated-token-rate.js';
 import { reward } from '../metrics/reward.js';
 import { consoleTable, renderMetricsTable, type TextOut } from '../metrics/sinks/console-table.js';
@@ -199,13 +200,18 @@ function slug(text: string): string {
   return text.replace(/[^A-Za-z0-9.-]+/g, '_').replace(/^_+|_+$/g, '') || 'policy';
 }
 
-/** All metric operators of an eval over the rollout's streams. */
+/**
+ * All metric operators of an eval over the rollout's streams; with `perTaskType` (envs that
+ * define `taskType`, e.g. ALFWorld) also pass@k per task type (`pass@1{taskType=clean}`, …).
+ */
 export function evalMetrics(
   streams: Omit<RolloutStreams, 'done$'>,
   attempts: number,
+  perType = false,
 ): Observable<MetricEvent> {
   return merge(
     streams.trials$.pipe(passAtK({ k: attempts })),
+    ...(perType ? [streams.trials$.pipe(perTaskType(passAtK({ k: attempts })))] : []),
     streams.tasks$.pipe(trajectoryEntropy()),
     streams.turns$.pipe(invalidActionRate()),
     streams.turns$.pipe(formatErrorRate()),
@@ -268,6 +274,8 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
   const trialsPerTask = options.trialsPerTask ?? 1;
   const sampling =
     options.maxTokens === undefined ? EVAL_SAMPLING : { ...EVAL_SAMPLING, maxTokens: options.maxTokens };
+  // The env's evaluation budget when it has one (ALFWorld: 30 turns, against 10 in training).
+  const maxTurns = options.maxTurns ?? env.evalMaxTurns;
   const input: RolloutInput = {
     envId: env.id,
     params,
@@ -278,7 +286,7 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
       memoryMode: options.memory,
       style,
       sampling,
-      ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
+      ...(maxTurns !== undefined ? { maxTurns } : {}),
     },
     runId: `eval-s${options.seed}`,
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
@@ -311,7 +319,7 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
           ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
         });
       const streams = rolloutStreams(actor);
-      let metrics$ = evalMetrics(streams, options.attempts);
+      let metrics$ = evalMetrics(streams, options.attempts, env.taskType !== undefined);
       if (live)
         metrics$ = metrics$.pipe(
           consoleTable({

@@ -26,9 +26,12 @@ export class PlaySession {
   private readonly actor: Actor<typeof envMachine>;
   /** Set once the person asked to quit. */
   finished = false;
+  /** Turns per attempt: the env's evaluation budget (a person explores like an evaluated model). */
+  readonly turnBudget: number;
 
   constructor(options: PlaySessionOptions) {
     this.env = getEnv(options.envId);
+    this.turnBudget = this.env.evalMaxTurns ?? this.env.maxTurns;
     this.actor = createActor(envMachine, {
       input: { envId: this.env.id, params: options.params, seed: options.seed },
     });
@@ -42,13 +45,13 @@ export class PlaySession {
   /** The opening screen: title, help and the first observation. */
   intro(): string {
     const c = this.context;
-    return `${this.env.id}  seed ${c.seed}  (turn budget ${this.env.maxTurns})\n${HELP}\n\n${this.screen()}`;
+    return `${this.env.id}  seed ${c.seed}  (turn budget ${this.turnBudget})\n${HELP}\n\n${this.screen()}`;
   }
 
   /** The current observation with the turn counter. */
   screen(): string {
     const c = this.context;
-    const head = `attempt ${c.attempt + 1}, turn ${c.turn + 1}/${this.env.maxTurns}`;
+    const head = `attempt ${c.attempt + 1}, turn ${c.turn + 1}/${this.turnBudget}`;
     // Envs whose task is only in the prompt (WebShop's instruction) show it here.
     const task = this.env.task?.(c.state);
     return `${head}\n${task ? `Task: ${task}\n` : ''}${this.env.observe(c.state)}`;
@@ -60,7 +63,7 @@ export class PlaySession {
     if (text === '') return 'Type an action, or :help.';
     if (text.startsWith(':')) return this.command(text.slice(1).toLowerCase());
     const c0 = this.context;
-    if (c0.done || c0.turn >= this.env.maxTurns) {
+    if (c0.done || c0.turn >= this.turnBudget) {
       return 'This attempt is over. Type :restart to try the same level again, :new for another, or :quit.';
     }
     const wrapped = text.includes('<action>') ? text : wrapAction(text);
@@ -82,7 +85,7 @@ export class PlaySession {
       );
     else if (c.done)
       lines.push('The attempt is over (failed).', this.env.observe(c.state), 'Type :restart or :new.');
-    else if (c.turn >= this.env.maxTurns)
+    else if (c.turn >= this.turnBudget)
       lines.push('Out of turns.', this.env.observe(c.state), 'Type :restart or :new.');
     else lines.push(this.screen());
     return lines.join('\n');

@@ -2,6 +2,8 @@
  * Registers the built-in envs once. Import this module (or call
  * `registerBuiltinEnvs`) before looking envs up by id.
  */
+
+import { alfworld } from './alfworld/index.js';
 import { listEnvs, registerEnv } from './core/registry.js';
 import type { AnyEnvDefinition } from './core/types.js';
 import { minesweeper } from './minesweeper/index.js';
@@ -14,6 +16,7 @@ export const BUILTIN_ENVS: AnyEnvDefinition[] = [
   sokoban,
   minesweeper,
   webshop,
+  alfworld,
 ];
 
 let registered = false;

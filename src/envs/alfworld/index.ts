@@ -86,6 +86,7 @@ export const alfworld: EnvDefinition<AlfWorldState, string, AlfWorldParams> = {
     all: preset([1, 2, 3, 4, 5, 6]),
   },
   maxTurns: 10,
+  evalMaxTurns: 30,
   initial: (seed, params) => initialState(gameFor(seed, params)),
   step: stepState,
   stepInvalid: stepInvalidState,

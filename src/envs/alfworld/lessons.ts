@@ -5,8 +5,8 @@
  * shown reflections state (knowledge.ts). With the objects it knows of it
  * plans as the full-knowledge planner does; otherwise it searches: the
  * receptacles whose contents it has not seen and that could hold what it
- * needs, in the order the opening lists them (opening closed ones where it
- * stands). A lesson that names where the object is turns the next attempt
+ * needs, open surfaces before closed ones, each in the order the opening
+ * lists them (opening closed ones where it stands). A lesson that names where the object is turns the next attempt
  * into a direct plan: the meta-RL behaviour the env exists to measure.
  */
 import { shownReflections } from '../core/lessons.js';
@@ -46,12 +46,20 @@ function mayHold(game: Game, recepType: string, objType: string): boolean {
   return (game.canContain[recepType] ?? CAN_CONTAIN[recepType] ?? []).includes(objType);
 }
 
-/** Receptacles to search next for `types`, in the opening's order: unchecked ones that could hold them. */
+/**
+ * Receptacles to search next for `types`: the unchecked ones that could hold them, those that need no
+ * opening first, each group in the opening's order.
+ */
 export function searchOrder(s: AlfWorldState, k: Knowledge, types: readonly string[]): number[] {
   const g = s.game;
   const unchecked = g.receptacles.map((_, r) => r).filter((r) => !k.checked.has(g.receptacles[r]!.name));
   const fitting = unchecked.filter((r) => types.some((t) => mayHold(g, g.receptacles[r]!.type, t)));
-  return fitting.length > 0 ? fitting : unchecked;
+  const order = fitting.length > 0 ? fitting : unchecked;
+  // What one step reveals first (arriving at an open surface shows it), then what must be opened.
+  return [
+    ...order.filter((r) => !g.receptacles[r]!.openable),
+    ...order.filter((r) => g.receptacles[r]!.openable),
+  ];
 }
 
 /** The next search command: open a closed unchecked receptacle here, else go to the next one. */

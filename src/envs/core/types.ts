@@ -108,6 +108,11 @@ export interface EnvDefinition<S = Json, A = Json, P = Json> {
   presets: Record<string, P>;
   /** Default turn budget of one attempt (reference `max_turns`). */
   maxTurns: number;
+  /**
+   * Turn budget of `lamer eval` and `lamer play` when it differs from training's (reference eval
+   * configs: ALFWorld 30 against 10); default `maxTurns`.
+   */
+  evalMaxTurns?: number;
   /** Deterministic initial state for a seed. */
   initial(seed: number, params: P): S;
   /** Apply a valid action. Pure. */

@@ -127,14 +127,9 @@ describe('ALFWorld knowledge from text', () => {
 describe('ALFWorld lesson expert and rule reflections', () => {
   it('searches without knowledge, and a rule reflection turns the next attempt into the plan', () => {
     const s0 = tinyState();
-    // Four turns are not enough to find and use a mug blind: the search opens the cabinets first.
-    const first = attempt(s0, [], 4);
-    expect(first.history.map((h) => h.action)).toEqual([
-      'go to cabinet 2',
-      'open cabinet 2',
-      'go to cabinet 1',
-      'open cabinet 1',
-    ]);
+    // Two turns are not enough to find and use a mug blind: the search looks on open surfaces first.
+    const first = attempt(s0, [], 2);
+    expect(first.history.map((h) => h.action)).toEqual(['go to coffeemachine 1', 'go to countertop 1']);
     const reflection = ruleReflection({
       initial: s0,
       current: first.state,
@@ -142,11 +137,17 @@ describe('ALFWorld lesson expert and rule reflections', () => {
       history: first.history,
     });
     expect(reflection).toBe(
-      'Found: mug 1 in cabinet 1. Checked: cabinet 2. Plan: go to cabinet 1, open cabinet 1, take mug 1 from cabinet 1, ' +
-        'go to sinkbasin 1, clean mug 1 with sinkbasin 1, go to coffeemachine 1, move mug 1 to coffeemachine 1.',
+      'Found: mug 2 on countertop 1. Checked: coffeemachine 1. Plan: go to countertop 1, take mug 2 from countertop 1, ' +
+        'go to sinkbasin 1, clean mug 2 with sinkbasin 1, go to coffeemachine 1, move mug 2 to coffeemachine 1.',
     );
     const second = attempt(s0, [{ attempt: 0, history: first.history, reflection }], 10);
     expect(second.state.won).toBe(true);
+    expect(second.history).toHaveLength(6);
+    // Nothing found yet: the reflection names where to search next.
+    const blind = attempt(s0, [], 1);
+    expect(ruleReflection({ initial: s0, current: blind.state, attempt: 0, history: blind.history })).toBe(
+      'Found nothing useful. Checked: coffeemachine 1. Plan: search countertop 1, desk 1, sinkbasin 1, cabinet 2 first.',
+    );
   });
 
   it('wins most generated tasks within 30 turns and more by the third attempt (no hidden state read)', () => {
