@@ -39,7 +39,15 @@ import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../src/learner/atomic-write.js';
 import { loadTrainerCheckpoint } from '../src/learner/trainer/index.js';
 import { OnnxPolicy } from '../src/policy/onnx/policy.js';
-import { type Algo, loadTrainConfig, type TrainConfig, validationOptions } from '../src/train/config.js';
+import {
+  type Algo,
+  deepMerge,
+  loadTrainConfig,
+  readConfigFile,
+  type TrainConfig,
+  type TrainConfigInput,
+  validationOptions,
+} from '../src/train/config.js';
 import { meanSummary, type RolloutSummary, validate, validationFloor } from '../src/train/evaluate.js';
 import { runTraining } from '../src/train/loop.js';
 import type { TrainReport } from '../src/train/report.js';
@@ -59,14 +67,35 @@ const { values } = parseArgs({
     'seed-list': { type: 'string' },
   },
 });
-const ENVS: Record<string, { harder: string }> = {
+interface BenchEnv {
+  /** The preset the trained models also play zero-shot. */
+  harder: string;
+  /** Settings this env needs over the paper preset (a --config file still overrides them). */
+  config?: TrainConfigInput;
+  /**
+   * ALFWorld: that preset is the unseen-task split (task types 5-6, never trained on), so it is a main
+   * result: played with --eval-trials, paired with the warm start, and tabled per task type.
+   */
+  split?: boolean;
+}
+const ENVS: Record<string, BenchEnv> = {
   minesweeper: { harder: '6x6-5' },
   sokoban: { harder: '6x6-3' },
+  // Compact ALFWorld prompts reach ~650 tokens with two lessons, rule reflections ~170: room for both.
+  alfworld: {
+    harder: 'ood',
+    split: true,
+    config: {
+      model: { maxSeqLen: 1024 },
+      sampling: { train: { maxTokens: 200 }, validation: { maxTokens: 200 } },
+    },
+  },
 };
 const ALGOS: Algo[] = ['lamer', 'gigpo'];
-const envs = values.env === 'all' ? Object.keys(ENVS) : [values.env!];
+// `all` is the grid envs the bench was built for; ALFWorld (slower) runs with --env alfworld.
+const envs = values.env === 'all' ? ['minesweeper', 'sokoban'] : [values.env!];
 for (const e of envs)
-  if (!ENVS[e]) throw new Error(`--env: expected minesweeper, sokoban or all, got "${e}"`);
+  if (!ENVS[e]) throw new Error(`--env: expected minesweeper, sokoban, alfworld or all, got "${e}"`);
 const seeds = Number(values.seeds);
 if (!(Number.isInteger(seeds) && seeds >= 1))
   throw new Error(`--seeds: expected an integer >= 1, got "${values.seeds}"`);
@@ -77,9 +106,15 @@ if (!seedList.every((s) => Number.isInteger(s) && s >= 1))
   throw new Error(`--seed-list: expected integers >= 1 separated by commas, got "${values['seed-list']}"`);
 const root = values.out!;
 const warmRoot = values['warm-starts'] ?? root;
-/** The paper preset under `--config FILE`, then `overrides`. */
-const benchConfig = (overrides: Record<string, unknown>): TrainConfig =>
-  loadTrainConfig({ preset: 'paper', ...(values.config ? { file: values.config } : {}), overrides });
+/** The paper preset, the env's own settings, `--config FILE`, then `overrides`. */
+const benchConfig = (overrides: Record<string, unknown>): TrainConfig => {
+  const own = ENVS[String(overrides.env ?? '')]?.config ?? {};
+  const file = values.config ? readConfigFile(values.config) : {};
+  return loadTrainConfig({
+    preset: 'paper',
+    overrides: deepMerge(deepMerge(own, file), overrides) as TrainConfigInput,
+  });
+};
 const evalTrials = Number(values['eval-trials']);
 const evalSeeds = Number(values['eval-seeds']);
 if (!(Number.isInteger(evalSeeds) && evalSeeds >= 1))
@@ -97,6 +132,8 @@ interface RunResult {
   final: RolloutSummary;
   /** The same weights on the harder preset, zero-shot, same evaluation. */
   harder: RolloutSummary;
+  /** ALFWorld: the warm start on the unseen-task split, paired with `harder`. */
+  harderBeforeRl?: RolloutSummary;
   /** Training wall time (rollouts, updates, validations), warm start excluded. */
   trainSeconds: number;
   warmStart: RolloutSummary;
@@ -123,7 +160,7 @@ function evalOptions(c: TrainConfig, trials: number, preset?: string, k = 0) {
   };
 }
 
-type Evaluation = Pick<RunResult, 'final' | 'harder' | 'beforeRl'>;
+type Evaluation = Pick<RunResult, 'final' | 'harder' | 'beforeRl' | 'harderBeforeRl'>;
 
 /** Warm start and trained weights in the final evaluation; cached in <out>/bench-eval.json. */
 async function evaluateRun(c: TrainConfig, out: string): Promise<Evaluation> {
@@ -155,11 +192,13 @@ async function evaluateRun(c: TrainConfig, out: string): Promise<Evaluation> {
   console.log(
     `evaluating ${out} and its warm start: ${c.validation.tasks} tasks × ${evalTrials} trials × ${evalSeeds} sampling seed(s)`,
   );
-  const evaluation = {
+  const bench = ENVS[c.env]!;
+  const evaluation: Evaluation = {
     final: await play(params, evalTrials),
     // zero-shot, a secondary column: the validation's trials per task keep the bench's time down
-    harder: await play(params, c.validation.trialsPerTask, ENVS[c.env]!.harder),
+    harder: await play(params, bench.split ? evalTrials : c.validation.trialsPerTask, bench.harder),
     beforeRl: await play(warm.params, evalTrials),
+    ...(bench.split ? { harderBeforeRl: await play(warm.params, evalTrials, bench.harder) } : {}),
   };
   await writeFileAtomic(cachePath, `${JSON.stringify({ key, evaluation })}\n`);
   return evaluation;
@@ -216,7 +255,9 @@ async function floorOf(env: string): Promise<Floor> {
   const c = benchConfig({ env });
   return {
     final: await validationFloor(evalOptions(c, evalTrials)),
-    harder: await validationFloor(evalOptions(c, c.validation.trialsPerTask, ENVS[env]!.harder)),
+    harder: await validationFloor(
+      evalOptions(c, ENVS[env]!.split ? evalTrials : c.validation.trialsPerTask, ENVS[env]!.harder),
+    ),
   };
 }
 
@@ -261,6 +302,50 @@ function table(results: RunResult[], floors: Record<string, Floor>): string {
             `${x(f.final.entropy)} | ${x(f.final.entropyByAttempt[0]!)} | ${x(f.harder.pass[0]!)} / ${x(f.harder.pass[2]!)} (${ENVS[env]!.harder}) | - |`,
         );
       }
+    }
+  return rows.join('\n');
+}
+
+/**
+ * ALFWorld's Table 2 at our scale: pass@1..3 per task type on the trained types (`id`, the validation
+ * tasks of the training preset) and the unseen ones (`ood`), each next to the same warm start (paired:
+ * same tasks, same sampling seed) and the random floor.
+ */
+function typeTable(results: RunResult[], floors: Record<string, Floor>): string {
+  const rows = [
+    '| env | algo | split | task type | pass@1 | pass@2 | pass@3 | before RL pass@1 / pass@3 | pass@3 ÷ before RL |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  const x = (v: number) => v.toFixed(3);
+  for (const env of envs.filter((e) => ENVS[e]!.split))
+    for (const [split, after, before] of [
+      ['id', (r: RunResult) => r.final, (r: RunResult) => r.beforeRl],
+      ['ood', (r: RunResult) => r.harder, (r: RunResult) => r.harderBeforeRl ?? r.harder],
+    ] as const) {
+      const floor = split === 'id' ? floors[env]?.final : floors[env]?.harder;
+      for (const algo of ALGOS) {
+        const rs = results.filter((r) => r.env === env && r.algo === algo);
+        if (rs.length === 0) continue;
+        const types = Object.keys(after(rs[0]!).passByType ?? {});
+        for (const t of [...types, 'all']) {
+          const pass = (f: (r: RunResult) => RolloutSummary, k: number) =>
+            rs.map((r) => (t === 'all' ? f(r).pass[k]! : (f(r).passByType?.[t]?.[k] ?? 0)));
+          rows.push(
+            `| ${env} | ${algo} | ${split} | ${t} | ${pm(pass(after, 0))} | ${pm(pass(after, 1))} | ${pm(pass(after, 2))} | ` +
+              `${pm(pass(before, 0))} / ${pm(pass(before, 2))} | ${pm(
+                rs.map((_, i) => pass(after, 2)[i]! / Math.max(pass(before, 2)[i]!, 1e-9)),
+                2,
+              )} |`,
+          );
+        }
+      }
+      if (floor)
+        for (const t of [...Object.keys(floor.passByType ?? {}), 'all']) {
+          const p = t === 'all' ? floor.pass : (floor.passByType?.[t] ?? []);
+          rows.push(
+            `| ${env} | random actions (floor) | ${split} | ${t} | ${x(p[0] ?? 0)} | ${x(p[1] ?? 0)} | ${x(p[2] ?? 0)} | - | - |`,
+          );
+        }
     }
   return rows.join('\n');
 }
@@ -312,6 +397,7 @@ const md = [
   '',
   table(results, floors),
   '',
+  ...(envs.some((e) => ENVS[e]!.split) ? [typeTable(results, floors), ''] : []),
   ...targets(results, floors),
   '',
 ].join('\n');

@@ -49,6 +49,8 @@ export const trainConfigSchema = z.strictObject({
   env: z.string().min(1),
   /** The env's difficulty preset (default its own default: MineSweeper 6×6/3, Sokoban 6×6/2). */
   envPreset: z.string().min(1).optional(),
+  /** Env params over the preset, e.g. ALFWorld's `{ "games": "DIR" }` (real game files). */
+  envParams: z.record(z.string(), z.unknown()).optional(),
   algo: z.enum(ALGOS),
   seed: int(0),
   /** Training steps (reference total_epochs 300). */

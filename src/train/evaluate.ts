@@ -10,6 +10,7 @@ import { validationSeeds } from '../envs/core/seeds.js';
 import type { Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
 import { invalidActionRate } from '../metrics/invalid-action-rate.js';
 import { passAtK } from '../metrics/pass-at-k.js';
+import { perTaskType } from '../metrics/per-task-type.js';
 import { reward } from '../metrics/reward.js';
 import { trajectoryEntropy } from '../metrics/trajectory-entropy.js';
 import { randomPolicy } from '../policy/scripted.js';
@@ -39,6 +40,11 @@ export interface RolloutSummary {
   episodeReturn: number;
   /** Trials the policy could not complete (counted as failures in pass@k). */
   failedTrials: number;
+  /**
+   * pass@1..N per task type, for envs whose tasks have types (ALFWorld: pick, look, clean, heat, cool,
+   * pick2); absent otherwise.
+   */
+  passByType?: Record<string, number[]>;
 }
 
 /** Records grouped by task (plan order kept). */
@@ -55,8 +61,10 @@ export function groupsOf(records: readonly TrialRecord[]): TaskGroup[] {
 /** Run the metric operators over finished records and keep the final value of each overall series. */
 export async function summarize(records: readonly TrialRecord[], attempts: number): Promise<RolloutSummary> {
   const trials$ = from(records);
+  const types = [...new Set(records.filter((r) => r.taskType !== r.envId).map((r) => r.taskType))].sort();
   const events$: Observable<MetricEvent> = merge(
     trials$.pipe(passAtK({ k: attempts })),
+    ...(types.length > 0 ? [trials$.pipe(perTaskType(passAtK({ k: attempts })))] : []),
     from(groupsOf(records)).pipe(trajectoryEntropy()),
     from(records.flatMap((r) => r.samples)).pipe(invalidActionRate()),
     trials$.pipe(reward()),
@@ -75,6 +83,16 @@ export async function summarize(records: readonly TrialRecord[], attempts: numbe
     reflectionErrorRate: value('reflection_format_error_rate'),
     episodeReturn: value('episode_return'),
     failedTrials: value('failed_trials'),
+    ...(types.length > 0
+      ? {
+          passByType: Object.fromEntries(
+            types.map((t) => [
+              t,
+              Array.from({ length: attempts }, (_, k) => value(`pass@${k + 1}{taskType=${t}}`)),
+            ]),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -144,5 +162,12 @@ export function meanSummary(summaries: readonly RolloutSummary[]): RolloutSummar
     reflectionErrorRate: mean((s) => s.reflectionErrorRate),
     episodeReturn: mean((s) => s.episodeReturn),
     failedTrials: summaries.reduce((a, s) => a + s.failedTrials, 0),
+    ...(first.passByType
+      ? {
+          passByType: Object.fromEntries(
+            Object.keys(first.passByType).map((t) => [t, meanAt((s) => s.passByType?.[t] ?? [])]),
+          ),
+        }
+      : {}),
   };
 }

@@ -68,7 +68,7 @@ export function tokenizerFingerprint(): string {
 export function envOf(c: TrainConfig): { envId: string; params: Json } {
   registerBuiltinEnvs();
   const env = getEnv(c.env);
-  return { envId: env.id, params: resolveParams(env, c.envPreset) as Json };
+  return { envId: env.id, params: resolveParams(env, c.envPreset, c.envParams ?? {}) as Json };
 }
 
 /**

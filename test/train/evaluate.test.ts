@@ -38,6 +38,46 @@ describe('validation summary', () => {
   });
 });
 
+describe('validation summary per task type', () => {
+  it('reports pass@k per task type for envs with typed tasks (ALFWorld), and none for the others', async () => {
+    const env = getEnv('ALFWorld-v0');
+    const { summary, records } = await validate(randomPolicy(), {
+      envId: env.id,
+      params: resolveParams(env, 'all'),
+      tasks: 12,
+      trialsPerTask: 1,
+      seed: 3,
+      attempts: 2,
+      memoryMode: 'reflection_only',
+      style: 'compact',
+      sampling: { temperature: 1 },
+      maxTurns: 2,
+    });
+    const types = [...new Set(records.map((r) => r.taskType))].sort();
+    expect(Object.keys(summary.passByType!)).toEqual(types);
+    for (const t of types) {
+      const rs = records.filter((r) => r.taskType === t);
+      const pass1 = rs.filter((r) => r.wonAt === 0).length / rs.length;
+      expect(summary.passByType![t]).toHaveLength(2);
+      expect(summary.passByType![t]![0]).toBeCloseTo(pass1, 12);
+    }
+    const m = meanSummary([summary, summary]);
+    expect(m.passByType).toEqual(summary.passByType);
+    const other = await validate(randomPolicy(), {
+      envId: 'MineSweeper-v0',
+      params: resolveParams(getEnv('MineSweeper-v0'), 'default'),
+      tasks: 2,
+      trialsPerTask: 1,
+      seed: 1,
+      attempts: 1,
+      memoryMode: 'none',
+      style: 'compact',
+      sampling: { temperature: 1 },
+    });
+    expect(other.summary.passByType).toBeUndefined();
+  });
+});
+
 describe('meanSummary', () => {
   const summary = (pass: number[], entropy: number, failed: number): RolloutSummary => ({
     trials: 8,

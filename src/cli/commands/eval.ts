@@ -21,6 +21,7 @@ interface EvalCliOptions {
   seed: number;
   preset?: string;
   set: string[];
+  games?: string;
   trialsPerTask: number;
   style: PromptStyle | 'auto';
   maxTurns?: number;
@@ -71,6 +72,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--seed <s>', 'seed of the validation task set', nonNegativeSeed, DEFAULT_VALIDATION_SEED)
     .option('--preset <name>', 'difficulty preset (see `lamer envs`)')
     .option('--set <key=value...>', 'override an env param (value parsed as JSON when possible)', collect, [])
+    .option('--games <dir>', 'ALFWorld: play the real game files under DIR (same as --set games=DIR)')
     .option('--trials-per-task <n>', 'trials per task (entropy needs >= 2)', parsePositiveIntOption, 1)
     .addOption(
       new Option(
@@ -123,7 +125,7 @@ export function registerEvalCommand(program: Command): void {
             attempts: opts.attempts,
             memory: opts.memory,
             seed: opts.seed,
-            set: parseSetOptions(opts.set),
+            set: { ...parseSetOptions(opts.set), ...(opts.games !== undefined ? { games: opts.games } : {}) },
             trialsPerTask: opts.trialsPerTask,
             style: opts.style,
             mode: opts.mode,

@@ -13,6 +13,7 @@ interface PlayOptions {
   seed: number;
   preset?: string;
   set: string[];
+  games?: string;
 }
 
 export function registerPlayCommand(program: Command): void {
@@ -23,10 +24,15 @@ export function registerPlayCommand(program: Command): void {
     .option('--seed <n>', 'task seed', parseIntOption, 0)
     .option('--preset <name>', 'difficulty preset (see `lamer envs`)')
     .option('--set <key=value...>', 'override a param (value parsed as JSON when possible)', collect, [])
+    .option('--games <dir>', 'ALFWorld: play the real game files under DIR (same as --set games=DIR)')
     .action(async (envName: string, opts: PlayOptions) => {
       registerBuiltinEnvs();
       const env = getEnv(envName);
-      const params = resolveParams(env, opts.preset, parseSetOptions(opts.set)) as Json;
+      const overrides = {
+        ...parseSetOptions(opts.set),
+        ...(opts.games !== undefined ? { games: opts.games } : {}),
+      };
+      const params = resolveParams(env, opts.preset, overrides) as Json;
       const session = new PlaySession({ envId: env.id, params, seed: opts.seed });
       await runInteractive(session);
     });

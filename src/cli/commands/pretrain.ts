@@ -26,6 +26,7 @@ export function registerPretrainCommand(program: Command): void {
       if (opts.seed !== undefined) overrides.seed = opts.seed;
       if (opts.steps !== undefined) overrides.warmStart!.steps = opts.steps;
       if (opts.out !== undefined) overrides.warmStart!.dir = opts.out;
+      if (opts.games !== undefined) overrides.envParams = { games: opts.games };
       const config = loadTrainConfig({
         preset: opts.preset,
         ...(opts.config ? { file: opts.config } : {}),

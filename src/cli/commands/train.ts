@@ -15,6 +15,7 @@ export interface CommonOptions {
   out?: string;
   seed?: number;
   steps?: number;
+  games?: string;
 }
 
 function nonNegative(value: string): number {
@@ -29,7 +30,8 @@ export function trainCommonOptions(cmd: Command): Command {
     .requiredOption('--env <env>', 'minesweeper or sokoban (any registered env with a solver)')
     .option('--config <file.json>', 'a JSON config merged over the preset (see README, "Training")')
     .addOption(new Option('--preset <name>', 'config preset').choices([...PRESETS]).default('quick'))
-    .option('--seed <s>', 'seed of everything (weights, tasks, sampling)', nonNegative);
+    .option('--seed <s>', 'seed of everything (weights, tasks, sampling)', nonNegative)
+    .option('--games <dir>', 'ALFWorld: train on the real game files under DIR (config envParams.games)');
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -54,6 +56,7 @@ export function registerTrainCommand(program: Command): void {
       if (opts.seed !== undefined) overrides.seed = opts.seed;
       if (opts.steps !== undefined) overrides.steps = opts.steps;
       if (opts.out !== undefined) overrides.out = opts.out;
+      if (opts.games !== undefined) overrides.envParams = { games: opts.games };
       const config = loadTrainConfig({
         preset: opts.preset,
         ...(opts.config ? { file: opts.config } : {}),

@@ -14,6 +14,9 @@ import { ALFWORLD_PROMPTS } from './prompts.js';
 import { ruleReflection } from './reflection.js';
 import { admissibleCommands, initialState, stepInvalidState, stepState } from './rules.js';
 import type { AlfWorldState, Game } from './world.js';
+import { loadGames } from './loader.js';
+import { ParseError } from '../../util/errors.js';
+import { deriveSeed } from '../../util/rng.js';
 
 const DOC = `ALFWorld-v0: household tasks in a text world (ALFWorld's TextWorld games; reference lamer.md §8.4).
 Description: a room (one of ALFWorld's 120 AI2-THOR floor plans: kitchens, living rooms, bedrooms, bathrooms) with
@@ -33,7 +36,9 @@ Start: a seeded game (task type, floor plan, placements, goal sentence), solvabl
 Rewards: 10 when the task is done (won), else 0.
 End: won, or after 50 commands (ALFWorld's step limit); the turn budget is 10 (training) or 30 (evaluation).
 Params: taskTypes (ids 1-6), rooms (kitchen | livingroom | bedroom | bathroom), floorPlans (seen: ALFWorld's
-  train scenes 7-30 of each kind | unseen: its test scenes 1-6 | all). Presets: train and id (types 1-4; id
+  train scenes 7-30 of each kind | unseen: its test scenes 1-6 | all), games (a folder of ALFWorld's own game
+  files, json_2.1.1 layout: traj_data.json with game.tw-pddl or initial_state.pddl; a seed picks one of its
+  games of the allowed types; --games DIR on the CLI). Presets: train and id (types 1-4; id
   is evaluated on held-out validation seeds), ood (types 5-6: Cool, Pick Two), all (1-6).`;
 
 export const alfworldParamsSchema = z
@@ -43,10 +48,27 @@ export const alfworldParamsSchema = z
       .min(1),
     rooms: z.array(z.enum(ROOM_KINDS)).min(1),
     floorPlans: z.enum(['seen', 'unseen', 'all']),
+    /** A folder of ALFWorld game files (json_2.1.1 layout): play those instead of generated games. */
+    games: z.string().min(1).optional(),
   })
   .superRefine((p, ctx) => {
-    for (const message of generatorProblems(p as GeneratorParams))
-      ctx.addIssue({ code: 'custom', path: ['taskTypes'], message });
+    if (p.games === undefined) {
+      for (const message of generatorProblems(p as GeneratorParams))
+        ctx.addIssue({ code: 'custom', path: ['taskTypes'], message });
+      return;
+    }
+    try {
+      const n = gamesOf(p.games, p.taskTypes).length;
+      if (n === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['games'],
+          message: `no playable game of task types ${p.taskTypes.join(', ')} under ${p.games} (${describeSkipped(p.games)})`,
+        });
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+      ctx.addIssue({ code: 'custom', path: ['games'], message: error.message });
+    }
   });
 
 export type AlfWorldParams = z.infer<typeof alfworldParamsSchema>;
@@ -62,7 +84,22 @@ const preset = (taskTypes: TaskTypeId[]): AlfWorldParams => ({
 const cache = new Map<string, Game>();
 const CACHE_SIZE = 1024;
 
+/** The loaded games of a folder with the allowed task types, in folder order. */
+function gamesOf(dir: string, taskTypes: readonly TaskTypeId[]): Game[] {
+  const allowed = new Set(taskTypes.map((id) => TASK_TYPES[id]));
+  return loadGames(dir).games.filter((g) => allowed.has(g.taskType));
+}
+
+function describeSkipped(dir: string): string {
+  const { skipped } = loadGames(dir);
+  return skipped.length === 0 ? 'none skipped' : `${skipped.length} skipped, e.g. ${skipped[0]!.reason}`;
+}
+
 function gameFor(seed: number, params: AlfWorldParams): Game {
+  if (params.games !== undefined) {
+    const games = gamesOf(params.games, params.taskTypes);
+    return games[deriveSeed(seed, 'alfworld-games') % games.length]!;
+  }
   const key = `${seed}|${JSON.stringify(params)}`;
   let game = cache.get(key);
   if (!game) {
