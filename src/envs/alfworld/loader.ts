@@ -187,7 +187,7 @@ export function gameFromFiles(files: GameFiles): Game {
   if (stated('cancontain')) {
     for (const f of by('cancontain')) {
       const rt = className(f[1]!);
-      (canContain[rt] ??= []).push(className(f[2]!));
+      canContain[rt] = [...(canContain[rt] ?? []), className(f[2]!)];
     }
   } else for (const t of recepTypes) canContain[t] = [...(CAN_CONTAIN[t] ?? [])];
   const taskSentence = /Your task is to: (.*?)\./.exec(files.grammar ?? '')?.[1];
