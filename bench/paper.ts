@@ -81,13 +81,18 @@ interface BenchEnv {
 const ENVS: Record<string, BenchEnv> = {
   minesweeper: { harder: '6x6-5' },
   sokoban: { harder: '6x6-3' },
-  // Compact ALFWorld prompts reach ~650 tokens with two lessons, rule reflections ~170: room for both.
+  // ALFWorld at what 2 shared cores allow (a LaMer step plays up to 10 turns × 3 attempts of ~270-token
+  // prompts): 12 steps instead of 20, a 600-step warm start, 32 validation tasks. Compact prompts reach
+  // ~540 tokens with two lessons and rule reflections ~80: 100-token replies, 1024 positions.
   alfworld: {
     harder: 'ood',
     split: true,
     config: {
+      steps: 12,
       model: { maxSeqLen: 1024 },
-      sampling: { train: { maxTokens: 200 }, validation: { maxTokens: 200 } },
+      sampling: { train: { maxTokens: 100 }, validation: { maxTokens: 100 } },
+      validation: { every: 12, tasks: 32 },
+      warmStart: { steps: 600 },
     },
   },
 };

@@ -11,15 +11,21 @@ export function envsTable(): string {
   const table = new Table({ head: ['env', 'aliases', 'preset', 'params', 'turns'], style: { head: [] } });
   for (const env of listEnvs()) {
     for (const [name, params] of Object.entries(env.presets)) {
+      // Plain values and lists of them (ALFWorld's taskTypes=1,2,3,4); nested objects are left out.
       const shown = Object.entries(params as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined && typeof v !== 'object')
-        .map(([k, v]) => `${k}=${String(v)}`)
+        .filter(([, v]) => v !== undefined && (typeof v !== 'object' || isFlatList(v)))
+        .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
         .join(' ');
       const preset = name === env.defaultPreset ? `${name} (default)` : name;
-      table.push([env.id, env.aliases.join(', '), preset, shown, String(env.maxTurns)]);
+      const turns = env.evalMaxTurns ? `${env.maxTurns} (eval ${env.evalMaxTurns})` : String(env.maxTurns);
+      table.push([env.id, env.aliases.join(', '), preset, shown, turns]);
     }
   }
   return table.toString();
+}
+
+function isFlatList(v: unknown): boolean {
+  return Array.isArray(v) && v.every((x) => typeof x !== 'object');
 }
 
 export function registerEnvsCommand(program: Command): void {

@@ -3,18 +3,14 @@
  * what the failed attempt found, from its observations only — where each
  * object the task needs was first seen (so where it starts: a restart
  * restores the same room), which receptacles were looked into without
- * them — and a plan from the start: the full command list when the objects
- * are known, else the next receptacles to search. The lesson expert reads
- * these sentences back (knowledge.ts `lessonKnowledge`).
+ * them. No plan: knowing where things are, the next attempt's plan follows,
+ * and a short lesson costs the built-in model few tokens to write and read
+ * (a full command plan took ~170 tokens). The lesson expert reads these
+ * sentences back (knowledge.ts `lessonKnowledge`).
  */
 import type { ReflectPromptContext } from '../core/types.js';
-import { firstSightingsOf, type Knowledge } from './knowledge.js';
-import { knownObjects, missingTypes, searchOrder } from './lessons.js';
-import { plan } from './planner.js';
+import { firstSightingsOf } from './knowledge.js';
 import type { AlfWorldState } from './world.js';
-
-/** How many receptacles the reflection names as the next to search. */
-const SEARCH_NEXT = 4;
 
 export function ruleReflection(ctx: ReflectPromptContext<AlfWorldState>): string {
   const s0 = ctx.initial;
@@ -26,12 +22,6 @@ export function ruleReflection(ctx: ReflectPromptContext<AlfWorldState>): string
   const checked = g.receptacles
     .filter((r) => seen.checked.has(r.name) && !holders.has(r.name))
     .map((r) => r.name);
-  const knowledge: Knowledge = {
-    where: new Map(found.map((o) => [o.name, seen.where.get(o.name)!])),
-    // A receptacle a fact names was looked into too: its other contents were not what the task needs.
-    checked: new Set([...checked, ...holders]),
-  };
-  const known = knownObjects(s0, knowledge);
   const parts: string[] = [];
   if (found.length > 0) {
     // Grouped by receptacle, in the opening's order: "candle 3, candle 2 on countertop 1".
@@ -44,13 +34,5 @@ export function ruleReflection(ctx: ReflectPromptContext<AlfWorldState>): string
     parts.push(`Found: ${facts.join('; ')}.`);
   } else parts.push('Found nothing useful.');
   if (checked.length > 0) parts.push(`Checked: ${checked.join(', ')}.`);
-  const steps = plan(s0, { usable: (o) => known.has(o) });
-  if (steps !== null) parts.push(`Plan: ${steps.join(', ')}.`);
-  else {
-    const next = searchOrder(s0, knowledge, missingTypes(s0, known))
-      .slice(0, SEARCH_NEXT)
-      .map((r) => g.receptacles[r]!.name);
-    parts.push(`Plan: search ${next.join(', ')} first.`);
-  }
   return parts.join(' ');
 }
