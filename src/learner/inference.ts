@@ -12,16 +12,24 @@
  * LM head and output copy over every prompt position.
  */
 import * as G from './graph/index.js';
+import type { ExternalWeights } from './hf/weights.js';
+import type { LoraConfig } from './lora.js';
 import { scoredTokens } from './loss.js';
-import { forward, headDim, lmHead, type ModelConfig, paramConstants, paramInputs } from './model.js';
+import { forward, headDim, lmHead, type ModelConfig } from './model.js';
+import { modelTensors } from './weights.js';
 
 export interface InferenceGraphOptions {
   /**
    * 'inputs': weights are extra graph inputs named by their parameter names, so new
-   * weights load without recompiling; 'initializers': weights are baked in (needs `values`).
+   * weights load without recompiling; 'initializers': weights are baked in (needs `values`);
+   * 'external': a checkpoint's weights as external constants (needs `external`; sessions need
+   * its folder as `externalDataDir`).
    */
-  readonly weights: 'inputs' | 'initializers';
+  readonly weights: 'inputs' | 'initializers' | 'external';
   readonly values?: Readonly<Record<string, Float32Array>>;
+  readonly external?: ExternalWeights;
+  /** LoRA adapters on top of the weights, as graph inputs named `<module>.lora_A.weight` / `lora_B`. */
+  readonly lora?: LoraConfig;
   readonly dtype?: 'float32' | 'float64';
   /** Inference graph only: logits of every position ('all', the HF layout; default) or the last one only. */
   readonly logits?: 'all' | 'last';
@@ -29,13 +37,18 @@ export interface InferenceGraphOptions {
   readonly temperature?: number;
 }
 
-function weightTensors(
-  c: ModelConfig,
-  o: InferenceGraphOptions,
-): { params: Record<string, G.Tensor>; inputs: G.Tensor[] } {
-  if (o.weights === 'initializers') return { params: paramConstants(c, o.values ?? {}), inputs: [] };
-  const params = paramInputs(c, o.dtype);
-  return { params, inputs: Object.values(params) };
+function weightTensors(c: ModelConfig, o: InferenceGraphOptions) {
+  const frozen =
+    o.weights === 'initializers'
+      ? { values: o.values ?? {} }
+      : o.weights === 'external'
+        ? { external: o.external ?? { dir: '', refs: {} } }
+        : undefined;
+  const m = modelTensors(
+    { model: c, ...(frozen ? { frozen } : {}), ...(o.lora ? { lora: o.lora } : {}) },
+    o.dtype,
+  );
+  return { params: m.params, lora: m.lora, inputs: Object.values(m.inputs) };
 }
 
 export function buildInferenceGraph(c: ModelConfig, o: InferenceGraphOptions): G.GraphSpec {
@@ -49,7 +62,13 @@ export function buildInferenceGraph(c: ModelConfig, o: InferenceGraphOptions): G
     key: G.input(`past_key_values.${i}.key`, dt, kv),
     value: G.input(`past_key_values.${i}.value`, dt, kv),
   }));
-  const out = forward(c, w.params, { inputIds, attentionMask, positionIds, past });
+  const out = forward(c, w.params, {
+    inputIds,
+    attentionMask,
+    positionIds,
+    past,
+    ...(w.lora ? { lora: w.lora } : {}),
+  });
   const last = () => lmHead(c, w.params, G.slice(out.hidden, [1], [-1], [Number.POSITIVE_INFINITY])); // [B, 1, V]
   const outputs: Record<string, G.Tensor> = { logits: o.logits === 'last' ? last() : out.logits };
   out.present.forEach((p, i) => {
@@ -85,14 +104,20 @@ export function buildLogprobGraph(
   if (o.window) {
     const targetIndex = G.input('target_index', 'int64', ['batch', 'resp']);
     const targetIds = G.input('target_ids', 'int64', ['batch', 'resp']);
-    const t = scoredTokens(c, w.params, { inputIds, attentionMask, targetIndex, targetIds }, o.temperature);
+    const t = scoredTokens(
+      c,
+      w.params,
+      { inputIds, attentionMask, targetIndex, targetIds },
+      o.temperature,
+      w.lora,
+    );
     return {
       name: 'token_logprobs',
       inputs: [inputIds, attentionMask, targetIndex, targetIds, ...w.inputs],
       outputs: { logprobs: t.logprobs, entropy: t.entropy },
     };
   }
-  const t = scoredTokens(c, w.params, { inputIds, attentionMask }, o.temperature);
+  const t = scoredTokens(c, w.params, { inputIds, attentionMask }, o.temperature, w.lora);
   const padFront = (x: G.Tensor) => G.pad(x, [0, 1, 0, 0]); // [B, T-1] -> [B, T]
   return {
     name: 'token_logprobs',

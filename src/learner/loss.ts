@@ -10,7 +10,7 @@
  */
 import { ConfigError } from '../util/errors.js';
 import * as G from './graph/index.js';
-import { forward, lmHead, type ModelConfig, positionsFromMask } from './model.js';
+import { forward, type LoraTensors, lmHead, type ModelConfig, positionsFromMask } from './model.js';
 
 export interface PpoLossConfig {
   /** 'ce': token-level cross-entropy (supervised warm start); 'ppo': the reference's clipped surrogate (lamer.md §7). */
@@ -97,11 +97,13 @@ export function scoredTokens(
   params: Record<string, G.Tensor>,
   x: { inputIds: G.Tensor; attentionMask: G.Tensor; targetIndex?: G.Tensor; targetIds?: G.Tensor },
   temperature?: number,
+  lora?: LoraTensors,
 ): { logits: G.Tensor; logprobs: G.Tensor; entropy: G.Tensor; align: (t: G.Tensor) => G.Tensor } {
   const out = forward(c, params, {
     inputIds: x.inputIds,
     attentionMask: x.attentionMask,
     positionIds: positionsFromMask(x.attentionMask),
+    ...(lora ? { lora } : {}),
   });
   if (!x.targetIndex || !x.targetIds) {
     const t = tokenLogprobs(atTemperature(out.logits, temperature), x.inputIds);

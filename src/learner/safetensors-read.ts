@@ -28,7 +28,7 @@ export interface DecodeOptions {
   source?: string;
 }
 
-interface HeaderEntry {
+export interface HeaderEntry {
   name: string;
   dtype: SafetensorsDtype;
   shape: number[];
@@ -40,14 +40,16 @@ interface HeaderEntry {
 export function readSafetensorsHeader(
   bytes: Uint8Array,
   source?: string,
+  /** Size of the whole file when `bytes` holds only its start (the header); default `bytes.byteLength`. */
+  fileBytes = bytes.byteLength,
 ): { entries: HeaderEntry[]; metadata: Record<string, string>; dataStart: number } {
   assertLittleEndianHost();
   const file = where(source);
   const fix =
     'The file is corrupt or truncated: restore it from a backup or an older checkpoint, or write it again.';
-  if (bytes.byteLength < 8) {
+  if (fileBytes < 8 || bytes.byteLength < 8) {
     throw new CheckpointError(
-      `${file}: ${bytes.byteLength} bytes is shorter than the 8-byte header length. ${fix}`,
+      `${file}: ${fileBytes} bytes is shorter than the 8-byte header length. ${fix}`,
       {
         file: source,
       },
@@ -55,11 +57,11 @@ export function readSafetensorsHeader(
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER_BYTES) || n > BigInt(bytes.byteLength - 8)) {
+  if (n > BigInt(MAX_HEADER_BYTES) || n > BigInt(Math.min(fileBytes, bytes.byteLength) - 8)) {
     const why =
       n > BigInt(MAX_HEADER_BYTES)
         ? `above the ${MAX_HEADER_BYTES}-byte limit`
-        : `but only ${bytes.byteLength - 8} bytes follow`;
+        : `but only ${Math.min(fileBytes, bytes.byteLength) - 8} bytes follow`;
     throw new CheckpointError(`${file}: header length ${n} is ${why}. ${fix}`, { file: source });
   }
   const dataStart = 8 + Number(n);
@@ -120,7 +122,7 @@ export function readSafetensorsHeader(
     entries.push({ name, dtype, shape, begin, end });
   }
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  const dataBytes = bytes.byteLength - dataStart;
+  const dataBytes = fileBytes - dataStart;
   let expectedBegin = 0;
   for (const e of entries) {
     const info = { file: source, tensor: e.name };

@@ -39,6 +39,17 @@ export interface SessionSettings {
   graphOptimizationLevel?: GraphOptimizationLevel;
   /** onnxruntime's own log level, 0 verbose … 4 fatal (default 2 warning). */
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+  /**
+   * Folder holding the files of a graph's external constants (a Hugging Face checkpoint's frozen
+   * weights): onnxruntime maps them from there, so sessions on the same files share one copy.
+   */
+  externalDataDir?: string;
+  /**
+   * Pre-pack constant weights for the matrix kernels (onnxruntime's default, true): faster matmuls, but
+   * each session keeps a packed copy of every constant weight (two in a train graph: forward and
+   * backward layouts). false keeps only the one shared, memory-mapped copy of external weights.
+   */
+  prepack?: boolean;
 }
 
 /** Element types a tensor may carry between threads; `data` must match `type` as in onnxruntime. */
@@ -99,6 +110,11 @@ function ortOptions(
   };
   if (settings.intraOpNumThreads !== undefined) options.intraOpNumThreads = settings.intraOpNumThreads;
   if (settings.interOpNumThreads !== undefined) options.interOpNumThreads = settings.interOpNumThreads;
+  const session: Record<string, string> = {};
+  if (settings.externalDataDir !== undefined)
+    session.model_external_initializers_file_folder_path = settings.externalDataDir;
+  if (settings.prepack === false) session.disable_prepacking = '1';
+  if (Object.keys(session).length > 0) options.extra = { session };
   return options;
 }
 

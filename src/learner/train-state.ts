@@ -5,8 +5,14 @@
  * takes `lr` as an input, so any schedule works without recompiling).
  */
 import { ConfigError } from '../util/errors.js';
-import { initParams, type ModelConfig, paramShapes } from './model.js';
+import { initLora } from './lora.js';
+import { initParams, type ModelConfig } from './model.js';
 import { trainNames } from './train-step.js';
+import { trainableShapes, type WeightSpec } from './weights.js';
+
+/** A model config (every parameter trained) or a weight spec (with LoRA: the adapters are trained). */
+export type Trainable = ModelConfig | WeightSpec;
+const specOf = (t: Trainable): WeightSpec => ('model' in t ? t : { model: t });
 
 /** A tensor as onnxruntime and the session helpers take it. */
 export interface HostTensor {
@@ -23,8 +29,11 @@ export interface TrainState {
   readonly step: number;
 }
 
-export function initTrainState(c: ModelConfig, seed: number): TrainState {
-  const params = initParams(c, seed);
+/** Seeded initial trained tensors (the model's init, or PEFT's adapter init), zero moments. */
+export function initTrainState(t: Trainable, seed: number): TrainState {
+  const w = specOf(t);
+  trainableShapes(w); // refuses inconsistent specs
+  const params = w.lora ? initLora(w.model, w.lora, seed) : initParams(w.model, seed);
   const zeros = () =>
     Object.fromEntries(Object.entries(params).map(([n, p]) => [n, new Float32Array(p.length)]));
   return { params, m: zeros(), v: zeros(), step: 0 };
@@ -33,9 +42,9 @@ export function initTrainState(c: ModelConfig, seed: number): TrainState {
 const f32 = (data: Float32Array, dims: readonly number[]): HostTensor => ({ type: 'float32', dims, data });
 
 /** Parameter, moment, `step` (the next update's number) and `lr` feeds of the train-step and apply graphs. */
-export function optimizerFeeds(c: ModelConfig, s: TrainState, lr: number): Record<string, HostTensor> {
+export function optimizerFeeds(t: Trainable, s: TrainState, lr: number): Record<string, HostTensor> {
   const feeds: Record<string, HostTensor> = {};
-  for (const [n, dims] of Object.entries(paramShapes(c))) {
+  for (const [n, dims] of Object.entries(trainableShapes(specOf(t)))) {
     const p = s.params[n];
     if (!p) throw new ConfigError(`train state has no parameter '${n}'`);
     feeds[n] = f32(p, dims);

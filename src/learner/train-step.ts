@@ -21,8 +21,10 @@
  */
 import { type AdamWConfig, adamwUpdate, DEFAULT_ADAMW_CONFIG } from './adamw.js';
 import * as G from './graph/index.js';
+import type { LoraConfig } from './lora.js';
 import { buildLoss, DEFAULT_LOSS_CONFIG, type PpoLossConfig, scoredTokens, shiftTokens } from './loss.js';
-import { DEFAULT_MODEL_CONFIG, type ModelConfig, paramInputs, paramShapes } from './model.js';
+import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './model.js';
+import { type FrozenWeights, type ModelTensors, modelTensors, trainableShapes } from './weights.js';
 
 export const trainNames = {
   m: (p: string) => `adam.m.${p}`,
@@ -43,6 +45,10 @@ export interface TrainGraphConfig {
   readonly window?: boolean;
   /** PPO scores tokens under softmax(logits / temperature) (the rollouts'; default 1). CE ignores it. */
   readonly temperature?: number;
+  /** Weights that are not trained (a checkpoint's, as external constants); needs `lora`. */
+  readonly frozen?: FrozenWeights;
+  /** Train LoRA adapters (inputs `<module>.lora_A.weight`, ...) over the frozen weights instead of the weights. */
+  readonly lora?: LoraConfig;
 }
 
 export function trainGraphConfig(overrides: Partial<TrainGraphConfig> = {}): TrainGraphConfig {
@@ -98,9 +104,9 @@ function batchInputs(cfg: TrainGraphConfig): Batch {
   return b;
 }
 
-function lossOf(cfg: TrainGraphConfig, params: Record<string, G.Tensor>, b: Batch, numTokens: G.Tensor) {
+function lossOf(cfg: TrainGraphConfig, m: ModelTensors, b: Batch, numTokens: G.Tensor) {
   const temperature = cfg.loss.kind === 'ppo' ? cfg.temperature : 1;
-  const s = scoredTokens(cfg.model, params, b, temperature);
+  const s = scoredTokens(cfg.model, m.params, b, temperature, m.lora);
   const aligned = (t: G.Tensor | undefined) => (t ? s.align(t) : undefined);
   const stats = buildLoss(cfg.loss, {
     logprobs: s.logprobs,
@@ -123,25 +129,32 @@ function gradsOf(params: Record<string, G.Tensor>, loss: G.Tensor): Record<strin
   return Object.fromEntries(names.map((n, i) => [n, gs[i] ?? G.mul(params[n]!, 0)]));
 }
 
+/** The model's tensors and, of its weight inputs, the trained ones (adapters with LoRA, else all). */
+function trained(cfg: TrainGraphConfig): { m: ModelTensors; params: Record<string, G.Tensor> } {
+  const m = modelTensors(cfg, cfg.dtype);
+  const params = Object.fromEntries(Object.keys(trainableShapes(cfg)).map((n) => [n, m.inputs[n]!]));
+  return { m, params };
+}
+
 /** Gradients of one micro-batch (token means divided by the `num_tokens` input) and its stats. */
 export function buildGradGraph(cfg: TrainGraphConfig): G.GraphSpec {
-  const params = paramInputs(cfg.model, cfg.dtype);
+  const { m, params } = trained(cfg);
   const b = batchInputs(cfg);
   const numTokens = G.input('num_tokens', cfg.dtype ?? 'float32', []);
-  const { logits, stats } = lossOf(cfg, params, b, numTokens);
+  const { logits, stats } = lossOf(cfg, m, b, numTokens);
   const grads = gradsOf(params, stats.loss);
   const outputs: Record<string, G.Tensor> = { ...stats, ...(cfg.outputLogits ? { logits } : {}) };
   for (const [n, g] of Object.entries(grads)) outputs[trainNames.grad(n)] = g;
-  return { name: 'grad_step', inputs: [...Object.values(params), ...b.inputs, numTokens], outputs };
+  return { name: 'grad_step', inputs: [...Object.values(m.inputs), ...b.inputs, numTokens], outputs };
 }
 
-function optimizerInputs(cfg: TrainGraphConfig) {
+function optimizerInputs(cfg: TrainGraphConfig, params?: Record<string, G.Tensor>) {
   const dt = cfg.dtype ?? 'float32';
-  const shapes = paramShapes(cfg.model);
+  const shapes = trainableShapes(cfg);
   const make = (f: (n: string) => string) =>
     Object.fromEntries(Object.entries(shapes).map(([n, s]) => [n, G.input(f(n), dt, s)]));
   return {
-    params: paramInputs(cfg.model, cfg.dtype),
+    params: params ?? make((n) => n),
     m: make(trainNames.m),
     v: make(trainNames.v),
     step: G.input('step', dt, []),
@@ -176,12 +189,13 @@ export function buildApplyGraph(cfg: TrainGraphConfig): G.GraphSpec {
 
 /** One fused train step: forward, loss, backward, grad-norm clip, AdamW. */
 export function buildTrainStepGraph(cfg: TrainGraphConfig): G.GraphSpec {
-  const o = optimizerInputs(cfg);
+  const t = trained(cfg);
+  const o = optimizerInputs(cfg, t.params);
   const b = batchInputs(cfg);
   const numTokens = G.maximum(G.sumAll(cfg.window ? b.lossMask : shiftTokens(b.lossMask)), 1);
-  const { stats } = lossOf(cfg, o.params, b, numTokens);
+  const { stats } = lossOf(cfg, t.m, b, numTokens);
   const upd = adamwUpdate(cfg.optim, { ...o, grads: gradsOf(o.params, stats.loss) });
-  const inputs = [...Object.values(o.params), ...Object.values(o.m), ...Object.values(o.v)];
+  const inputs = [...Object.values(t.m.inputs), ...Object.values(o.m), ...Object.values(o.v)];
   return {
     name: 'train_step',
     inputs: [...inputs, o.step, o.lr, ...b.inputs],
