@@ -6,6 +6,10 @@
  * tokens/s, the achieved GFLOP/s of generation (prefill and decode matmuls,
  * attention included) and its ratio to the roofline's GFLOP/s.
  *
+ * Then, for the same runs, where the time goes (the policy's `stats.profile`, profile.ts): the prefill
+ * per call, and per decode step onnxruntime's run, building its inputs, reading its outputs, sampling,
+ * stop checks and the time spent crossing threads. The load average is printed: other jobs share the cores.
+ *
  * Env: BENCH_THREADS (default: onnxruntime's, one per core), BENCH_PROMPT
  * (prompt tokens, default 128), BENCH_NEW (tokens per reply, default 64),
  * BENCH_RUNS (timed runs per batch, median; default 3), BENCH_BATCHES ("1,16,64").
@@ -14,11 +18,13 @@
  * the prefill in length groups of 16 rows (the default, prefill-groups.ts) ÷ one run padded to the
  * longest prompt (`prefillGroupRows` 4096), same requests, alternating.
  */
+import { loadavg } from 'node:os';
 import Table from 'cli-table3';
 import * as ort from 'onnxruntime-node';
 import * as G from '../src/learner/graph/index.js';
 import { DEFAULT_MODEL_CONFIG as C, initParams } from '../src/learner/model.js';
 import { OnnxPolicy } from '../src/policy/onnx/policy.js';
+import { type DecodeProfile, profileSince } from '../src/policy/onnx/profile.js';
 import type { GenerationRequest } from '../src/policy/types.js';
 import { deriveSeed, Rng } from '../src/util/rng.js';
 
@@ -99,26 +105,62 @@ function prompts(
   return out;
 }
 
+const loadBefore = loadavg()[0]!;
 const peak = await roofline();
 const policy = await OnnxPolicy.fromParams(C, initParams(C, 0), 0, {
   ...(THREADS === undefined ? {} : { intraOpNumThreads: THREADS }),
 });
 const table = new Table({ head: ['batch', 'tokens', 'ms', 'tokens/s', 'GFLOP/s', '÷ roofline'] });
+const PHASES = ['runMs', 'feedMs', 'fetchMs', 'sampleMs', 'stopMs', 'messageMs'] as const;
+const profileTable = new Table({
+  head: [
+    'batch',
+    'steps',
+    'rows/step',
+    'prefill ms',
+    'ms/step',
+    'onnxruntime run',
+    'feeds',
+    'fetches',
+    'sampling',
+    'stop checks',
+    'messages',
+    'other',
+  ],
+});
+/** One row of the profile table: the decode phases in ms per step, the prefill for the whole call. */
+function profileRow(batch: number, p: DecodeProfile): (string | number)[] {
+  const decodeMs = p.totalMs - p.prefillMs;
+  const perStep = (ms: number) => (ms / Math.max(1, p.steps)).toFixed(2);
+  const phases = PHASES.map((k) => p[k]);
+  const other = decodeMs - phases.reduce((a, b) => a + b, 0);
+  return [
+    batch,
+    p.steps,
+    (p.rowSteps / Math.max(1, p.steps)).toFixed(1),
+    p.prefillMs.toFixed(0),
+    perStep(decodeMs),
+    ...phases.map(perStep),
+    perStep(other),
+  ];
+}
 for (const batch of BATCHES) {
   await policy.generate(prompts(policy, Math.min(batch, 4), -1)); // warm-up
   // Each run draws other seeds (an early end token shortens some rows); the row of the median tokens/s is shown.
-  const runs: { ms: number; tokens: number; flops: number }[] = [];
+  const runs: { ms: number; tokens: number; flops: number; profile: DecodeProfile }[] = [];
   for (let r = 0; r < RUNS; r++) {
     const requests = prompts(policy, batch, r);
+    const before = { ...policy.stats.profile };
     const t0 = performance.now();
     const gens = await policy.generate(requests);
     const ms = performance.now() - t0;
     const tokens = gens.reduce((n, g) => n + g.responseTokens!.length, 0);
     const flops = gens.reduce((f, g) => f + rowFlops(g.promptTokens!.length, g.responseTokens!.length), 0);
-    runs.push({ ms, tokens, flops });
+    runs.push({ ms, tokens, flops, profile: profileSince(policy.stats.profile, before) });
   }
   runs.sort((a, b) => a.tokens / a.ms - b.tokens / b.ms);
-  const { ms, tokens, flops } = runs[Math.floor(runs.length / 2)]!;
+  const { ms, tokens, flops, profile } = runs[Math.floor(runs.length / 2)]!;
+  profileTable.push(profileRow(batch, profile));
   const gflops = flops / (ms * 1e6);
   table.push([
     batch,
@@ -155,11 +197,18 @@ console.log(
   `bench:generate  built-in model d=${C.dModel} layers=${C.nLayers} heads=${C.nHeads} ffn=${C.ffnHidden} vocab=${C.vocabSize}; ` +
     `prompt ${PROMPT} tokens, up to ${NEW} new tokens per row (temperature 1), median of ${RUNS} runs with different seeds`,
 );
+console.log(
+  `load average (1 min, other jobs on the machine count too): ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
+);
 console.log(`roofline: onnxruntime 1536×1536 @ 1536×1536 float32 MatMul = ${peak.toFixed(1)} GFLOP/s`);
 console.log(table.toString());
 console.log(
   'tokens/s counts generated tokens over the whole call (prefill included); GFLOP/s counts prefill and decode matmuls.',
 );
+console.log(
+  'where the time goes (the same runs): the prefill in ms per call, then each decode step in ms (one token for every live row)',
+);
+console.log(profileTable.toString());
 const [g, one] = mixedMs.map(median) as [number, number];
 console.log(
   `mixed prompt lengths (64 rows, ${mixedLength(0)}–${Math.max(...Array.from({ length: 64 }, (_, b) => mixedLength(b)))} tokens, 8-token replies): ` +

@@ -9,13 +9,27 @@
 import type { Worker } from 'node:worker_threads';
 import { SessionError, type SessionSettings } from '../../learner/session-core.js';
 import { spawnWorker } from '../../learner/spawn-worker.js';
-import type { FromWorker, KvLayout, ReadyMessage, ToWorker, WeightTensor, WorkerInit } from './protocol.js';
+import type {
+  FromWorker,
+  KvLayout,
+  ReadyMessage,
+  ToWorker,
+  WeightTensor,
+  WorkerInit,
+  WorkerTiming,
+} from './protocol.js';
 
 const spawn = (init: WorkerInit): Worker => spawnWorker(import.meta.url, 'worker', init);
 
 interface Pending {
   resolve(m: FromWorker): void;
   reject(e: Error): void;
+}
+
+/** Last-position logits [rows, vocab] and the worker's time on the call. */
+export interface LogitsReply {
+  logits: Float32Array;
+  timing: WorkerTiming;
 }
 
 type Request = ToWorker extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
@@ -95,10 +109,10 @@ export class LmEngine {
     });
   }
 
-  private async logits(message: Request, transfer: ArrayBuffer[]): Promise<Float32Array> {
+  private async logits(message: Request, transfer: ArrayBuffer[]): Promise<LogitsReply> {
     const reply = await this.call(message, transfer);
     if (reply.type !== 'logits') throw new SessionError(`expected logits, got "${reply.type}"`, 'run');
-    return reply.logits;
+    return { logits: reply.logits, timing: reply.timing };
   }
 
   /** Store the weights fed as graph inputs (copied into the worker once). */
@@ -113,7 +127,7 @@ export class LmEngine {
     positionIds: BigInt64Array,
     batch: number,
     seq: number,
-  ): Promise<Float32Array> {
+  ): Promise<LogitsReply> {
     return this.logits({ type: 'prefill', inputIds, attentionMask, positionIds, batch, seq }, [
       inputIds.buffer as ArrayBuffer,
       attentionMask.buffer as ArrayBuffer,
@@ -127,7 +141,7 @@ export class LmEngine {
     tokens: BigInt64Array,
     attentionMask: BigInt64Array,
     positionIds: BigInt64Array,
-  ): Promise<Float32Array> {
+  ): Promise<LogitsReply> {
     return this.logits({ type: 'step', keep, tokens, attentionMask, positionIds }, [
       tokens.buffer as ArrayBuffer,
       attentionMask.buffer as ArrayBuffer,

@@ -14,6 +14,7 @@
 import { Rng } from '../../util/rng.js';
 import type { TextTokenizer } from '../tokenizer.js';
 import type { LmEngine } from './engine.js';
+import type { DecodeProfile } from './profile.js';
 import { type SamplerSettings, sampleToken } from './sampling.js';
 
 export interface RowRequest {
@@ -44,6 +45,8 @@ export interface GenerateContext {
   padId: number;
   /** Longest sequence the model takes, or null. */
   maxPositions: number | null;
+  /** Where the time goes, summed over calls (profile.ts). */
+  profile: DecodeProfile;
 }
 
 interface Row {
@@ -94,6 +97,10 @@ export async function generateRows(
   ctx: GenerateContext,
   requests: readonly RowRequest[],
 ): Promise<RowResult[]> {
+  const prof = ctx.profile;
+  const start = performance.now();
+  prof.calls++;
+  prof.rows += requests.length;
   const rows: Row[] = requests.map((req) => ({
     req,
     rng: Rng.seeded(req.seed),
@@ -119,27 +126,38 @@ export async function generateRows(
   // The prompt mask of each row, kept to rebuild the attention mask as tokens are added.
   const promptMask = rows.map((_, b) => mask.slice(b * seq, (b + 1) * seq));
   let live = rows.map((_, b) => b); // row index of each cache row, in cache order
-  let logits = await ctx.engine.prefill(ids, mask, positions, batch, seq);
+  let t0 = performance.now();
+  const first = await ctx.engine.prefill(ids, mask, positions, batch, seq);
+  prof.prefillMs += first.timing.workMs;
+  prof.messageMs += performance.now() - t0 - first.timing.workMs;
+  let logits = first.logits;
   let failure: { error: unknown } | null = null;
   try {
     for (let step = 0; ; step++) {
       const next: number[] = [];
+      let sampleMs = 0;
+      t0 = performance.now();
       live.forEach((b, j) => {
         const row = rows[b]!;
         if (row.req.signal?.aborted) {
           row.out = { tokens: row.tokens, logprobs: row.logprobs, text: '', finishReason: 'abort' };
           return;
         }
+        const t = performance.now();
         const s = sampleToken(
           logits.subarray(j * ctx.vocabSize, (j + 1) * ctx.vocabSize),
           row.req.sampler,
           row.rng,
         );
+        sampleMs += performance.now() - t;
         row.tokens.push(s.id);
         row.logprobs.push(s.logprob);
         row.out = check(ctx, row, s.id);
         if (row.out === null) next.push(j);
       });
+      const t1 = performance.now();
+      prof.sampleMs += sampleMs;
+      prof.stopMs += t1 - t0 - sampleMs;
       if (next.length === 0) break;
       const total = seq + step + 1; // past (prompt + tokens fed so far) + the new token
       const n = next.length;
@@ -152,7 +170,16 @@ export async function generateRows(
         stepMask.set(promptMask[live[j]!]!, k * total);
         stepPos[k] = BigInt(row.promptLen + row.tokens.length - 1);
       });
-      logits = await ctx.engine.step(next, tokens, stepMask, stepPos);
+      const t2 = performance.now();
+      const r = await ctx.engine.step(next, tokens, stepMask, stepPos);
+      const { timing } = r;
+      logits = r.logits;
+      prof.steps++;
+      prof.rowSteps += n;
+      prof.feedMs += t2 - t1 + timing.feedMs;
+      prof.runMs += timing.runMs;
+      prof.fetchMs += timing.fetchMs;
+      prof.messageMs += performance.now() - t2 - timing.workMs;
       live = next.map((j) => live[j]!);
     }
   } catch (error) {
@@ -163,6 +190,7 @@ export async function generateRows(
   } catch (error) {
     if (failure === null) throw error; // else the step's error is the one to report
   }
+  prof.totalMs += performance.now() - start;
   if (failure !== null) throw failure.error;
   return rows.map((r) => r.out!);
 }

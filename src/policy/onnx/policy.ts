@@ -21,6 +21,7 @@ import { LmEngine } from './engine.js';
 import { builtinGenerationConfig, LAMER_MODEL_FIELD, WEIGHTS_FILE } from './export.js';
 import { type GenerateContext, generateRows, type RowRequest, type RowResult } from './generate.js';
 import { checkGraphNames, type GenerationDefaults, ModelDirError, readModelDir } from './model-dir.js';
+import type { DecodeProfile } from './profile.js';
 import type { WeightTensor } from './protocol.js';
 import { contextOf, rowRequest } from './requests.js';
 import type { PromptCodec } from './tokens.js';
@@ -54,6 +55,8 @@ export interface OnnxPolicyStats {
   generatedTokens: number;
   /** Requests withdrawn by their `signal` (before or during their batch). */
   abortedRows: number;
+  /** Where generation time goes, summed over calls (profile.ts; `profileSince` for a window). */
+  readonly profile: DecodeProfile;
 }
 
 type Weights = Readonly<Record<string, Float32Array>>;
@@ -63,7 +66,7 @@ const DEFAULT_GROUP_ROWS = 16;
 const DEFAULT_BUDGET = 512 * 2 ** 20;
 
 export class OnnxPolicy implements Policy {
-  readonly stats: OnnxPolicyStats = { batchSizes: [], generatedTokens: 0, abortedRows: 0 };
+  readonly stats: OnnxPolicyStats;
   /**
    * `compact` for the built-in model (its own tokenizer and a 1024-position context were made for
    * the compact prompts: a faithful MineSweeper prompt alone is ~1050 tokens); unknown for others.
@@ -84,6 +87,7 @@ export class OnnxPolicy implements Policy {
     version: number,
   ) {
     this.version = version;
+    this.stats = { batchSizes: [], generatedTokens: 0, abortedRows: 0, profile: ctx.profile };
   }
 
   /** Load a model directory in the HF ONNX export layout (see model-dir.ts). */

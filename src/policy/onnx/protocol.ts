@@ -78,11 +78,19 @@ export interface ReadyMessage {
   warnings: string[];
 }
 
+/** Milliseconds the worker spent on one call: building inputs, onnxruntime, reading outputs, all of it. */
+export interface WorkerTiming {
+  feedMs: number;
+  runMs: number;
+  fetchMs: number;
+  workMs: number;
+}
+
 export type FromWorker =
   | ReadyMessage
   | { type: 'init-error'; message: string; kind: SessionErrorKind }
-  /** logits of the last position of each row, [rows, vocab]. */
-  | { type: 'logits'; id: number; rows: number; logits: Float32Array }
+  /** logits of the last position of each row, [rows, vocab], and the worker's time on the call. */
+  | { type: 'logits'; id: number; rows: number; logits: Float32Array; timing: WorkerTiming }
   | { type: 'ok'; id: number }
   | { type: 'error'; id: number; message: string }
   | { type: 'disposed' };

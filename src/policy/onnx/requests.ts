@@ -10,6 +10,7 @@ import type { GenerationRequest } from '../types.js';
 import type { LmEngine } from './engine.js';
 import type { GenerateContext, RowRequest } from './generate.js';
 import type { GenerationDefaults } from './model-dir.js';
+import { emptyProfile } from './profile.js';
 import { type PromptCodec, promptTokens } from './tokens.js';
 
 export function rowRequest(
@@ -68,5 +69,13 @@ export function contextOf(
   const endIds = new Set(generation.eosTokenIds);
   if (tok.tokenizer.eosTokenId !== null) endIds.add(tok.tokenizer.eosTokenId);
   const padId = generation.padTokenId ?? tok.tokenizer.padTokenId ?? tok.tokenizer.eosTokenId ?? 0;
-  return { engine, tokenizer: tok.tokenizer, vocabSize, endIds, padId, maxPositions };
+  return {
+    engine,
+    tokenizer: tok.tokenizer,
+    vocabSize,
+    endIds,
+    padId,
+    maxPositions,
+    profile: emptyProfile(),
+  };
 }

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
 import { createOrtSession, type Feeds, runOrt, SessionError } from '../../learner/session-core.js';
 import { prefillGroups } from './prefill-groups.js';
-import type { FromWorker, KvLayout, ToWorker, WeightTensor, WorkerInit } from './protocol.js';
+import type { FromWorker, KvLayout, ToWorker, WeightTensor, WorkerInit, WorkerTiming } from './protocol.js';
 
 const port = parentPort;
 if (port === null)
@@ -53,6 +53,8 @@ class Generator {
   private cache: Kv[] | null = null;
   /** Filled slots of a fixed-capacity cache (decode graph only). */
   private filled = 0;
+  /** The current call's time by phase (reset per message). */
+  timing: WorkerTiming = { feedMs: 0, runMs: 0, fetchMs: 0, workMs: 0 };
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -92,7 +94,10 @@ class Generator {
       }
     }
     this.weightFeeds(this.session, feeds);
+    const t0 = performance.now();
     const out = await runOrt(this.session, feeds);
+    const t1 = performance.now();
+    this.timing.runMs += t1 - t0;
     const logits = out.logits!;
     const [b, t, v] = logits.dims as [number, number, number];
     const data = logits.data as Float32Array;
@@ -105,6 +110,7 @@ class Generator {
         present.push({ dims: [...p.dims], data: p.data as Float32Array });
       }
     }
+    this.timing.fetchMs += performance.now() - t1;
     return { logits: last, present };
   }
 
@@ -179,6 +185,7 @@ class Generator {
   /** A decode step on the fixed-capacity cache: the graph returns the new keys/values; they are written in place. */
   private async stepInPlace(m: Extract<ToWorker, { type: 'step' }>, past: Kv[]): Promise<Float32Array> {
     const L = this.layout;
+    const t0 = performance.now();
     const rows = m.keep.length;
     let cap = past[0]!.dims[2]!;
     if (this.filled === cap) {
@@ -202,7 +209,11 @@ class Generator {
       };
     });
     this.weightFeeds(this.decode!, feeds);
+    const t1 = performance.now();
     const out = await runOrt(this.decode!, feeds);
+    const t2 = performance.now();
+    this.timing.feedMs += t1 - t0;
+    this.timing.runMs += t2 - t1;
     const hd = L.headDim;
     past.forEach((t, j) => {
       const fresh = out[`new.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`]!.data as Float32Array;
@@ -211,6 +222,7 @@ class Generator {
     });
     this.filled++;
     this.cache = past;
+    this.timing.fetchMs += performance.now() - t2;
     return out.logits!.data as Float32Array;
   }
 
@@ -219,7 +231,9 @@ class Generator {
     const rows = m.keep.length;
     const before = this.cache[0]!.dims[0]!;
     const unchanged = rows === before && m.keep.every((r, i) => r === i);
+    const t0 = performance.now();
     const past = unchanged ? this.cache : this.cache.map((t) => selectRows(t, m.keep));
+    this.timing.feedMs += performance.now() - t0;
     if (this.decode !== null) return this.stepInPlace(m, past);
     const r = await this.run(m.tokens, m.attentionMask, m.positionIds, rows, 1, past);
     this.cache = r.present;
@@ -259,8 +273,11 @@ try {
         gen.release();
         post({ type: 'ok', id: m.id });
       } else {
+        const t0 = performance.now();
+        gen.timing = { feedMs: 0, runMs: 0, fetchMs: 0, workMs: 0 };
         const logits = m.type === 'prefill' ? await gen.prefill(m) : await gen.step(m);
-        post({ type: 'logits', id: m.id, rows: logits.length / init.layout.vocabSize, logits }, [
+        const timing = { ...gen.timing, workMs: performance.now() - t0 };
+        post({ type: 'logits', id: m.id, rows: logits.length / init.layout.vocabSize, logits, timing }, [
           logits.buffer as ArrayBuffer,
         ]);
       }
