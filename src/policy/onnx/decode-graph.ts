@@ -3,14 +3,15 @@
  * fast path; exports keep the Hugging Face layout). In the HF layout every
  * step concatenates the whole cache into a new `present` tensor, and that
  * copy dominates decoding at large batches. Here the cache is an input of
- * capacity C (slots marked valid by `past_mask`), the step outputs only the
+ * capacity C (slots marked valid by `attention_bias`), the step outputs only the
  * new keys and values, and the worker writes them into its cache buffers in
  * place. The attention softmax runs over [past slots, the new token] without
  * concatenating them. The projections, norms and MLP are model.ts's own
  * (`attentionQkv`, `project`, `mlpBlock`); only the cache attention is here.
  * A test checks the tokens equal the full graph's.
  *
- * Inputs: input_ids, position_ids [B, 1] int64; past_mask [B, C] int64;
+ * Inputs: input_ids, position_ids [B, 1] int64; attention_bias [B, C] float (0 for a valid slot,
+ * -1e9 for padding and empty ones: added to the scores as it is);
  * past_key_values.{i}.key|value [B, K, C, hd]; the weights by name.
  * Outputs: logits [B, 1, V]; new.{i}.key|value [B, K, 1, hd].
  */
@@ -33,17 +34,14 @@ export function buildDecodeGraph(c: ModelConfig): G.GraphSpec {
   const hd = c.headDim;
   const inputIds = G.input('input_ids', 'int64', ['batch', 1]);
   const positionIds = G.input('position_ids', 'int64', ['batch', 1]);
-  const pastMask = G.input('past_mask', 'int64', ['batch', 'cap']);
+  const attentionBias = G.input('attention_bias', 'float32', ['batch', 'cap']);
   const kv = ['batch', c.nKvHeads, 'cap', hd];
   const past = Array.from({ length: c.nLayers }, (_, i) => ({
     key: G.input(`past_key_values.${i}.key`, 'float32', kv),
     value: G.input(`past_key_values.${i}.value`, 'float32', kv),
   }));
   const rot = ropeAngles(c, positionIds, 'float32'); // [B, 1, 1, hd]
-  const bias = G.unsqueeze(
-    G.where(G.equal(pastMask, 1), G.scalar(0, 'float32'), G.scalar(-1e9, 'float32')),
-    [1, 2, 3],
-  ); // [B, 1, 1, 1, C]
+  const bias = G.unsqueeze(attentionBias, [1, 2, 3]); // [B, 1, 1, 1, C]
 
   let h = G.gather(p['model.embed_tokens.weight']!, inputIds); // [B, 1, d]
   const outputs: Record<string, G.Tensor> = {};
@@ -71,7 +69,13 @@ export function buildDecodeGraph(c: ModelConfig): G.GraphSpec {
   outputs.logits = lmHead(c, p, rmsNorm(h, p['model.norm.weight']!, c.rmsNormEps)); // [B, 1, V]
   return {
     name: 'causal_lm_decode_step',
-    inputs: [inputIds, positionIds, pastMask, ...past.flatMap((x) => [x.key, x.value]), ...Object.values(p)],
+    inputs: [
+      inputIds,
+      positionIds,
+      attentionBias,
+      ...past.flatMap((x) => [x.key, x.value]),
+      ...Object.values(p),
+    ],
     outputs,
   };
 }

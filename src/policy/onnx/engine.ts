@@ -1,10 +1,10 @@
 /**
  * The generation engine: one worker thread (worker.ts) that holds the ONNX
- * session, the weights and the KV cache. The main thread sends token ids and
- * gets last-position logits back, so the event loop stays free during
- * inference and no weights or cache cross threads per step. (We do not reuse
- * learner/WorkerSession: it copies every feed, weights and cache included, on
- * every run.)
+ * sessions, the weights, the KV cache and the decode loop. The main thread
+ * sends a batch of prompts and gets the finished rows back, so the event loop
+ * stays free during inference and nothing crosses threads per token. (We do
+ * not reuse learner/WorkerSession: it copies every feed, weights and cache
+ * included, on every run.)
  */
 import type { Worker } from 'node:worker_threads';
 import { SessionError, type SessionSettings } from '../../learner/session-core.js';
@@ -13,10 +13,13 @@ import type {
   FromWorker,
   KvLayout,
   ReadyMessage,
+  RowOutcome,
+  RowSpec,
+  TokenizerSource,
   ToWorker,
   WeightTensor,
   WorkerInit,
-  WorkerTiming,
+  WorkerProfile,
 } from './protocol.js';
 
 const spawn = (init: WorkerInit): Worker => spawnWorker(import.meta.url, 'worker', init);
@@ -26,10 +29,10 @@ interface Pending {
   reject(e: Error): void;
 }
 
-/** Last-position logits [rows, vocab] and the worker's time on the call. */
-export interface LogitsReply {
-  logits: Float32Array;
-  timing: WorkerTiming;
+/** A batch's finished rows and the worker's time on it. */
+export interface GeneratedBatch {
+  rows: RowOutcome[];
+  profile: WorkerProfile;
 }
 
 type Request = ToWorker extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
@@ -57,9 +60,10 @@ export class LmEngine {
     model: Uint8Array | string,
     settings: SessionSettings,
     layout: KvLayout,
+    tokenizer: TokenizerSource,
     decodeModel?: Uint8Array,
   ): Promise<LmEngine> {
-    const worker = spawn({ model, settings, layout, ...(decodeModel ? { decodeModel } : {}) });
+    const worker = spawn({ model, settings, layout, tokenizer, ...(decodeModel ? { decodeModel } : {}) });
     const ready = await new Promise<ReadyMessage>((resolve, reject) => {
       const onMessage = (m: FromWorker) => {
         cleanup();
@@ -98,21 +102,15 @@ export class LmEngine {
     return this.ready.outputNames;
   }
 
-  private call(message: Request, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
+  private call(message: Request): Promise<FromWorker> {
     if (this.dead) return Promise.reject(this.dead);
     if (this.disposing) return Promise.reject(new SessionError('the ONNX policy was disposed', 'disposed'));
     const id = this.nextId++;
     return new Promise<FromWorker>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) this.worker.ref();
-      this.worker.postMessage({ ...message, id } as ToWorker, transfer);
+      this.worker.postMessage({ ...message, id } as ToWorker);
     });
-  }
-
-  private async logits(message: Request, transfer: ArrayBuffer[]): Promise<LogitsReply> {
-    const reply = await this.call(message, transfer);
-    if (reply.type !== 'logits') throw new SessionError(`expected logits, got "${reply.type}"`, 'run');
-    return { logits: reply.logits, timing: reply.timing };
   }
 
   /** Store the weights fed as graph inputs (copied into the worker once). */
@@ -120,38 +118,20 @@ export class LmEngine {
     await this.call({ type: 'weights', weights });
   }
 
-  /** Run the left-padded prompts; returns last-position logits [batch, vocab] and keeps the KV cache. */
-  prefill(
-    inputIds: BigInt64Array,
-    attentionMask: BigInt64Array,
-    positionIds: BigInt64Array,
-    batch: number,
-    seq: number,
-  ): Promise<LogitsReply> {
-    return this.logits({ type: 'prefill', inputIds, attentionMask, positionIds, batch, seq }, [
-      inputIds.buffer as ArrayBuffer,
-      attentionMask.buffer as ArrayBuffer,
-      positionIds.buffer as ArrayBuffer,
-    ]);
-  }
-
-  /** One decode step for the cache rows `keep`; returns their logits [keep.length, vocab]. */
-  step(
-    keep: number[],
-    tokens: BigInt64Array,
-    attentionMask: BigInt64Array,
-    positionIds: BigInt64Array,
-  ): Promise<LogitsReply> {
-    return this.logits({ type: 'step', keep, tokens, attentionMask, positionIds }, [
-      tokens.buffer as ArrayBuffer,
-      attentionMask.buffer as ArrayBuffer,
-      positionIds.buffer as ArrayBuffer,
-    ]);
-  }
-
-  /** Drop the KV cache. */
-  async release(): Promise<void> {
-    await this.call({ type: 'release' });
+  /**
+   * Generate every row to its end in the worker (decode-loop.ts); one message each way. `aborted`
+   * (over a SharedArrayBuffer) withdraws row i when set to 1, at the worker's next step.
+   */
+  async generate(
+    rows: RowSpec[],
+    endIds: number[],
+    padId: number,
+    maxPositions: number | null,
+    aborted: Int32Array,
+  ): Promise<GeneratedBatch> {
+    const reply = await this.call({ type: 'generate', rows, endIds, padId, maxPositions, aborted });
+    if (reply.type !== 'generated') throw new SessionError(`expected rows, got "${reply.type}"`, 'run');
+    return { rows: reply.rows, profile: reply.profile };
   }
 
   private onMessage(m: FromWorker): void {

@@ -22,7 +22,7 @@ import { builtinGenerationConfig, LAMER_MODEL_FIELD, WEIGHTS_FILE } from './expo
 import { type GenerateContext, generateRows, type RowRequest, type RowResult } from './generate.js';
 import { checkGraphNames, type GenerationDefaults, ModelDirError, readModelDir } from './model-dir.js';
 import type { DecodeProfile } from './profile.js';
-import type { WeightTensor } from './protocol.js';
+import type { TokenizerSource, WeightTensor } from './protocol.js';
 import { contextOf, rowRequest } from './requests.js';
 import type { PromptCodec } from './tokens.js';
 
@@ -106,7 +106,9 @@ export class OnnxPolicy implements Policy {
           throw new ModelDirError(`${weightsPath} has no tensor "${name}"; re-export the model`);
         params[name] = toFloat32(t);
       }
-      return OnnxPolicy.build(options.name ?? `onnx:${dir}`, config, params, 0, tok, md.generation, options);
+      const name = options.name ?? `onnx:${dir}`;
+      const source = { kind: 'dir', dir } as const;
+      return OnnxPolicy.build(name, config, params, 0, { ...tok, source }, md.generation, options);
     }
     if (!tok.chatTemplate) {
       throw new ModelDirError(
@@ -114,16 +116,21 @@ export class OnnxPolicy implements Policy {
       );
     }
     const s = md.shape;
-    const engine = await LmEngine.create(md.modelPath, options, {
-      nLayers: s.nLayers,
-      kvHeads: s.kvHeads,
-      headDim: s.headDim,
-      vocabSize: s.vocabSize,
-      heads: s.heads,
-      positionIds: true,
-      prefillBudgetBytes: options.prefillBudgetBytes ?? DEFAULT_BUDGET,
-      prefillGroupRows: options.prefillGroupRows ?? DEFAULT_GROUP_ROWS,
-    });
+    const engine = await LmEngine.create(
+      md.modelPath,
+      options,
+      {
+        nLayers: s.nLayers,
+        kvHeads: s.kvHeads,
+        headDim: s.headDim,
+        vocabSize: s.vocabSize,
+        heads: s.heads,
+        positionIds: true,
+        prefillBudgetBytes: options.prefillBudgetBytes ?? DEFAULT_BUDGET,
+        prefillGroupRows: options.prefillGroupRows ?? DEFAULT_GROUP_ROWS,
+      },
+      { kind: 'dir', dir },
+    );
     let positionIds: boolean;
     try {
       positionIds = checkGraphNames(
@@ -175,7 +182,7 @@ export class OnnxPolicy implements Policy {
       modelConfig(config),
       params,
       version,
-      loadBuiltinTokenizer(),
+      { ...loadBuiltinTokenizer(), source: { kind: 'builtin' } },
       generation,
       options,
     );
@@ -186,7 +193,7 @@ export class OnnxPolicy implements Policy {
     config: ModelConfig,
     params: Weights,
     version: number,
-    tok: LoadedTokenizer,
+    tok: LoadedTokenizer & { source: TokenizerSource },
     generation: GenerationDefaults,
     options: OnnxPolicyOptions,
   ): Promise<OnnxPolicy> {
@@ -207,6 +214,7 @@ export class OnnxPolicy implements Policy {
         prefillBudgetBytes: options.prefillBudgetBytes ?? DEFAULT_BUDGET,
         prefillGroupRows: options.prefillGroupRows ?? DEFAULT_GROUP_ROWS,
       },
+      tok.source,
       decode,
     );
     const shapes = paramShapes(config);

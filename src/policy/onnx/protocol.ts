@@ -1,11 +1,13 @@
 /**
  * Messages between the generation engine (main thread, engine.ts) and its
- * worker thread (worker.ts). The worker owns the onnxruntime session, the
- * weights fed as graph inputs and the KV cache of the generation in progress,
- * so a decode step moves only token ids in and last-position logits out.
+ * worker thread (worker.ts). The worker owns the onnxruntime sessions, the
+ * weights fed as graph inputs, the KV cache and the whole decode loop
+ * (decode-loop.ts): one `generate` message in, one `generated` message out per
+ * batch, so no thread crossing per token.
  * Type-only module, plus nothing the worker would have to load.
  */
 import type { SessionErrorKind, SessionSettings } from '../../learner/session-core.js';
+import type { SamplerSettings } from './sampling.js';
 
 /** What the worker needs to drive a Hugging Face-layout causal LM. */
 export interface KvLayout {
@@ -25,6 +27,9 @@ export interface KvLayout {
   heads: number;
 }
 
+/** Where the worker loads the tokenizer from, the first time a row has stop strings (it decodes tails to find them). */
+export type TokenizerSource = { kind: 'builtin' } | { kind: 'dir'; dir: string };
+
 export interface WorkerInit {
   model: Uint8Array | string;
   settings: SessionSettings;
@@ -34,6 +39,7 @@ export interface WorkerInit {
    * only prefills and decode steps run this graph, writing new keys and values into the cache in place.
    */
   decodeModel?: Uint8Array;
+  tokenizer: TokenizerSource;
 }
 
 export interface WeightTensor {
@@ -41,33 +47,54 @@ export interface WeightTensor {
   data: Float32Array;
 }
 
+/** One row of a batch: a prompt and how to sample its reply. */
+export interface RowSpec {
+  promptIds: number[];
+  sampler: SamplerSettings;
+  /** Token budget (≥ 1). */
+  maxTokens: number;
+  stop: string[];
+  seed: number;
+}
+
+/** A finished row: every sampled id (the end token or the one completing a stop string included) and its log-prob. */
+export interface RowOutcome {
+  tokens: number[];
+  logprobs: number[];
+  /** 'abort': the row was withdrawn (its flag in `aborted`) before its next token. */
+  finishReason: 'stop' | 'length' | 'abort';
+  /** The last token is an end token (the text leaves it out). */
+  endToken: boolean;
+}
+
+/** The worker's milliseconds on one batch, by phase (profile.ts describes them). */
+export interface WorkerProfile {
+  steps: number;
+  rowSteps: number;
+  prefillMs: number;
+  runMs: number;
+  feedMs: number;
+  fetchMs: number;
+  sampleMs: number;
+  stopMs: number;
+  /** The whole batch in the worker. */
+  workMs: number;
+}
+
 export type ToWorker =
   | { type: 'weights'; id: number; weights: Record<string, WeightTensor> }
   | {
-      type: 'prefill';
+      type: 'generate';
       id: number;
-      /** [batch, seq] left-padded token ids. */
-      inputIds: BigInt64Array;
-      /** [batch, seq] 1 for real tokens, 0 for padding. */
-      attentionMask: BigInt64Array;
-      /** [batch, seq] cumsum(mask) - 1 clamped at 0. */
-      positionIds: BigInt64Array;
-      batch: number;
-      seq: number;
+      rows: RowSpec[];
+      /** Ids that end a reply. */
+      endIds: number[];
+      padId: number;
+      /** Longest sequence the model takes, or null. */
+      maxPositions: number | null;
+      /** Per row, over shared memory: set to 1 by the main thread when the row's signal aborts. */
+      aborted: Int32Array;
     }
-  | {
-      type: 'step';
-      id: number;
-      /** Rows of the cache kept for this step (finished rows dropped), in order. */
-      keep: number[];
-      /** [keep.length] the next token of each kept row. */
-      tokens: BigInt64Array;
-      /** [keep.length, past + 1]. */
-      attentionMask: BigInt64Array;
-      /** [keep.length] position of each new token. */
-      positionIds: BigInt64Array;
-    }
-  | { type: 'release'; id: number }
   | { type: 'dispose' };
 
 export interface ReadyMessage {
@@ -78,19 +105,10 @@ export interface ReadyMessage {
   warnings: string[];
 }
 
-/** Milliseconds the worker spent on one call: building inputs, onnxruntime, reading outputs, all of it. */
-export interface WorkerTiming {
-  feedMs: number;
-  runMs: number;
-  fetchMs: number;
-  workMs: number;
-}
-
 export type FromWorker =
   | ReadyMessage
   | { type: 'init-error'; message: string; kind: SessionErrorKind }
-  /** logits of the last position of each row, [rows, vocab], and the worker's time on the call. */
-  | { type: 'logits'; id: number; rows: number; logits: Float32Array; timing: WorkerTiming }
+  | { type: 'generated'; id: number; rows: RowOutcome[]; profile: WorkerProfile }
   | { type: 'ok'; id: number }
   | { type: 'error'; id: number; message: string }
   | { type: 'disposed' };

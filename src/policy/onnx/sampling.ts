@@ -59,12 +59,16 @@ export function topKIndices(values: Float32Array, k: number): number[] {
   return best;
 }
 
+/** Scratch for the untruncated draw's weights, reused across calls (one allocation per vocabulary size). */
+let scratch = new Float64Array(0);
+
 /** softmax(logits / T) over the whole vocabulary, drawn in id order (no top-k / top-p: nothing to sort). */
 function sampleUntruncated(logits: Float32Array, inv: number, rng: Rng): Sampled {
   let top = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < logits.length; i++) if (logits[i]! > top) top = logits[i]!;
   top *= inv;
-  const weights = new Float64Array(logits.length);
+  if (scratch.length < logits.length) scratch = new Float64Array(logits.length);
+  const weights = scratch;
   let z = 0;
   for (let i = 0; i < logits.length; i++) {
     weights[i] = Math.exp(logits[i]! * inv - top);

@@ -81,7 +81,7 @@ describe('OnnxPolicy on a tiny exported model', () => {
     }
   });
 
-  it('the in-place fixed-capacity cache (growing past its first 64 slots) gives the HF-layout tokens', async () => {
+  it('the in-place fixed-capacity cache (growing, rows leaving mid-batch) gives the HF-layout tokens', async () => {
     const hf = await OnnxPolicy.fromParams(TINY, params, 0, { inPlaceCache: false });
     const requests = [
       req('a', 'short', { temperature: 0, maxTokens: 80 }),

@@ -1,0 +1,158 @@
+/**
+ * The built-in model's KV cache in the generation worker (decode-graph.ts): per layer a key and a
+ * value buffer laid out [rows, kvHeads, capacity, headDim] with the prompts left-padded to one
+ * width, so every row writes its next token into the same slot. A decode step feeds the buffers
+ * as they are (views of their running rows: no copy), the graph returns only the new keys and
+ * values, and they are written into their slot here. Finished rows leave by compaction (one row
+ * copied per finished row); the capacity grows by GROW slots when full (each row moved once, in
+ * the same buffer when it is large enough). The buffers are kept from batch to batch and reused.
+ * An additive attention bias [rows, capacity] (0 valid, -1e9 padding and empty slots) goes along.
+ */
+import type { Stepper } from './decode-loop.js';
+import { f32, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
+import { type PaddedBatch, prefillBatch } from './prefill.js';
+import type { KvLayout, WorkerProfile } from './protocol.js';
+
+/** Slots added when the cache is full: a smaller step wastes less attention on empty slots, a larger one moves rows less often. */
+export const GROW = 32;
+const MASKED = -1e9;
+
+/** `buf` if it holds `n` floats, else a new buffer with room to spare. */
+function room(buf: Float32Array, n: number): Float32Array {
+  return buf.length >= n ? buf : new Float32Array(Math.ceil(n * 1.25));
+}
+
+export class InPlaceCache implements Stepper {
+  private kv: Float32Array[];
+  private bias: Float32Array = new Float32Array(0);
+  private rows = 0;
+  private cap = 0;
+  /** Slots filled in every row (left padding included). */
+  private filled = 0;
+
+  constructor(
+    private readonly prefillSession: WeightedSession,
+    private readonly decodeSession: WeightedSession,
+    private readonly L: KvLayout,
+    private readonly prof: WorkerProfile,
+  ) {
+    this.kv = Array.from({ length: 2 * L.nLayers }, () => new Float32Array(0));
+  }
+
+  /** Floats of one (row, head) block. */
+  private get block(): number {
+    return this.cap * this.L.headDim;
+  }
+
+  async prefill(b: PaddedBatch): Promise<Float32Array> {
+    const L = this.L;
+    const hd = L.headDim;
+    this.rows = b.batch;
+    this.cap = b.seq + GROW;
+    this.filled = b.seq;
+    const block = this.block;
+    this.kv = this.kv.map((t) => room(t, b.batch * L.kvHeads * block));
+    this.bias = room(this.bias, b.batch * this.cap);
+    for (let r = 0; r < b.batch; r++) {
+      for (let s = 0; s < this.cap; s++)
+        this.bias[r * this.cap + s] = s < b.seq && b.mask[r * b.seq + s] === 1n ? 0 : MASKED;
+    }
+    return prefillBatch(this.prefillSession, L, b, (rows, width, present) => {
+      rows.forEach((r, i) => {
+        for (let h = 0; h < L.kvHeads; h++) {
+          const at = (r * L.kvHeads + h) * block;
+          const from = (i * L.kvHeads + h) * width * hd;
+          for (let j = 0; j < present.length; j++) {
+            const t = this.kv[j]!;
+            t.fill(0, at, at + (b.seq - width) * hd); // columns left of the group: padding, masked
+            t.set(present[j]!.subarray(from, from + width * hd), at + (b.seq - width) * hd);
+            t.fill(0, at + b.seq * hd, at + block); // empty slots
+          }
+        }
+      });
+    });
+  }
+
+  compact(order: readonly number[]): void {
+    const t0 = performance.now();
+    const row = this.L.kvHeads * this.block;
+    for (let i = 0; i < order.length; i++) {
+      const o = order[i]!;
+      if (o === i) continue;
+      for (const t of this.kv) t.copyWithin(i * row, o * row, (o + 1) * row);
+      this.bias.copyWithin(i * this.cap, o * this.cap, (o + 1) * this.cap);
+    }
+    this.rows = order.length;
+    this.prof.feedMs += performance.now() - t0;
+  }
+
+  /** Capacity + GROW: every (row, head) block moves to its wider place, last first (in place when there is room). */
+  private grow(): void {
+    const L = this.L;
+    const hd = L.headDim;
+    const cap = this.cap + GROW;
+    const blocks = this.rows * L.kvHeads;
+    const moveBlocks = (
+      from: Float32Array,
+      to: Float32Array,
+      count: number,
+      old: number,
+      wide: number,
+      pad: number,
+    ) => {
+      for (let k = count - 1; k >= 0; k--) {
+        if (from === to) to.copyWithin(k * wide, k * old, (k + 1) * old);
+        else to.set(from.subarray(k * old, (k + 1) * old), k * wide);
+        to.fill(pad, k * wide + old, (k + 1) * wide);
+      }
+    };
+    this.kv = this.kv.map((t) => {
+      const to = room(t, blocks * cap * hd);
+      moveBlocks(t, to, blocks, this.cap * hd, cap * hd, 0);
+      return to;
+    });
+    const bias = room(this.bias, this.rows * cap);
+    moveBlocks(this.bias, bias, this.rows, this.cap, cap, MASKED);
+    this.bias = bias;
+    this.cap = cap;
+  }
+
+  async step(tokens: BigInt64Array, positions: BigInt64Array): Promise<Float32Array> {
+    const L = this.L;
+    const hd = L.headDim;
+    const n = this.rows;
+    let t0 = performance.now();
+    if (this.filled === this.cap) this.grow();
+    const cap = this.cap;
+    const feeds: OrtFeeds = {
+      input_ids: i64(tokens, [n, 1]),
+      position_ids: i64(positions, [n, 1]),
+      attention_bias: f32(this.bias.subarray(0, n * cap), [n, cap]),
+    };
+    const kvDims = [n, L.kvHeads, cap, hd];
+    for (let j = 0; j < this.kv.length; j++) {
+      const name = `past_key_values.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`;
+      feeds[name] = f32(this.kv[j]!.subarray(0, n * L.kvHeads * cap * hd), kvDims);
+    }
+    this.prof.feedMs += performance.now() - t0;
+    const out = await this.decodeSession.run(feeds, this.prof);
+    t0 = performance.now();
+    const slot = this.filled * hd;
+    for (let j = 0; j < this.kv.length; j++) {
+      const fresh = out[`new.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`]!.data as Float32Array;
+      const t = this.kv[j]!;
+      for (let k = 0; k < n * L.kvHeads; k++) {
+        const at = k * cap * hd + slot;
+        for (let x = 0; x < hd; x++) t[at + x] = fresh[k * hd + x]!;
+      }
+    }
+    for (let r = 0; r < n; r++) this.bias[r * cap + this.filled] = 0;
+    this.filled++;
+    this.prof.fetchMs += performance.now() - t0;
+    return out.logits!.data as Float32Array;
+  }
+
+  release(): void {
+    this.rows = 0;
+  }
+}
