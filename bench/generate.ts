@@ -2,9 +2,11 @@
  * `npm run bench:generate`: tokens/s of batched KV-cache generation with the
  * ONNX policy for the default built-in model (seeded, untrained weights: speed
  * does not depend on training) at batch 1, 16 and 64, against a large-matmul
- * roofline measured with onnxruntime in the same run. Prints generated
- * tokens/s, the achieved GFLOP/s of generation (prefill and decode matmuls,
- * attention included) and its ratio to the roofline's GFLOP/s.
+ * roofline measured with onnxruntime in the same run, with the policy's session
+ * settings, right before each batch size (the load of a shared machine moves).
+ * Prints generated tokens/s, the achieved GFLOP/s of generation (prefill and
+ * decode matmuls, attention included), its ratio to the roofline's GFLOP/s, and
+ * tokens/s at batch 64 ÷ at batch 16.
  *
  * Then, for the same runs, where the time goes (the policy's `stats.profile`, profile.ts): the prefill
  * per call, and per decode step onnxruntime's run, building its inputs, reading its outputs, sampling,
@@ -12,7 +14,8 @@
  *
  * Env: BENCH_THREADS (default: onnxruntime's, one per core), BENCH_PROMPT
  * (prompt tokens, default 128), BENCH_NEW (tokens per reply, default 64),
- * BENCH_RUNS (timed runs per batch, median; default 3), BENCH_BATCHES ("1,16,64").
+ * BENCH_RUNS (timed runs per batch, median; default 3), BENCH_BATCHES ("1,16,64"), BENCH_SPIN (1: let
+ * onnxruntime's threads spin, as its default; the policy turns spinning off).
  *
  * Then a LaMer-like batch, 64 rows with prompts of PROMPT/2 to 2.5·PROMPT tokens and 8-token replies:
  * the prefill in length groups of 16 rows (the default, prefill-groups.ts) ÷ one run padded to the
@@ -23,6 +26,7 @@ import Table from 'cli-table3';
 import * as ort from 'onnxruntime-node';
 import * as G from '../src/learner/graph/index.js';
 import { DEFAULT_MODEL_CONFIG as C, initParams } from '../src/learner/model.js';
+import { createOrtSession } from '../src/learner/session-core.js';
 import { OnnxPolicy } from '../src/policy/onnx/policy.js';
 import { type DecodeProfile, profileSince } from '../src/policy/onnx/profile.js';
 import type { GenerationRequest } from '../src/policy/types.js';
@@ -36,13 +40,26 @@ const BATCHES = (process.env.BENCH_BATCHES ?? '1,16,64').split(',').map(Number);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Large-matmul roofline: GFLOP/s of a square N×N @ N×N float32 MatMul in onnxruntime. */
-async function roofline(n = 1536): Promise<number> {
+/** The policy's session settings (spinning as the policy: off unless BENCH_SPIN=1), for the roofline too. */
+const SETTINGS = {
+  ...(THREADS === undefined ? {} : { intraOpNumThreads: THREADS }),
+  ...(process.env.BENCH_SPIN === undefined ? {} : { allowSpinning: process.env.BENCH_SPIN === '1' }),
+};
+
+/**
+ * Large-matmul roofline: GFLOP/s of a square N×N @ N×N float32 MatMul in onnxruntime, with the
+ * policy's session settings. Measured again before each batch size (median of 5), so a ratio
+ * compares runs made under the same load.
+ */
+async function rooflineSession(n = 1536): Promise<() => Promise<number>> {
   const a = G.input('a', 'float32', [n, n]);
   const b = G.input('b', 'float32', [n, n]);
-  const sess = await ort.InferenceSession.create(
+  const { session } = await createOrtSession(
     G.compileGraph({ inputs: [a, b], outputs: { c: G.matmul(a, b) } }),
-    { graphOptimizationLevel: 'all', ...(THREADS === undefined ? {} : { intraOpNumThreads: THREADS }) },
+    {
+      allowSpinning: false,
+      ...SETTINGS,
+    },
   );
   const rng = Rng.seeded(1);
   const data = () => Float32Array.from({ length: n * n }, () => rng.float());
@@ -50,14 +67,16 @@ async function roofline(n = 1536): Promise<number> {
     a: new ort.Tensor('float32', data(), [n, n]),
     b: new ort.Tensor('float32', data(), [n, n]),
   };
-  const times: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const t0 = performance.now();
-    await sess.run(feeds);
-    if (i >= 2) times.push(performance.now() - t0);
-  }
-  await sess.release();
-  return (2 * n ** 3) / (median(times) * 1e6);
+  await session.run(feeds);
+  return async () => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await session.run(feeds);
+      times.push(performance.now() - t0);
+    }
+    return (2 * n ** 3) / (median(times) * 1e6);
+  };
 }
 
 /** Matmul FLOPs of running one token at context length `ctx` (tokens before it + itself); `head`: its logits too. */
@@ -89,7 +108,7 @@ function prompts(
   const { tokenizer } = policy.promptCodec;
   const out: GenerationRequest[] = [];
   for (let b = 0; b < batch; b++) {
-    let words = `row ${b}:`;
+    let words = `${run + 1} row ${b}:`; // the run first: no run repeats an earlier prompt (prefix-store.ts would reuse it)
     const count = () => policy.promptCodec.tokenizer.encode(words).length;
     const overhead = tokenizer.encode(
       '<|im_start|>user\n<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n',
@@ -106,11 +125,12 @@ function prompts(
 }
 
 const loadBefore = loadavg()[0]!;
-const peak = await roofline();
-const policy = await OnnxPolicy.fromParams(C, initParams(C, 0), 0, {
-  ...(THREADS === undefined ? {} : { intraOpNumThreads: THREADS }),
+const roofline = await rooflineSession();
+const policy = await OnnxPolicy.fromParams(C, initParams(C, 0), 0, SETTINGS);
+const table = new Table({
+  head: ['batch', 'tokens', 'ms', 'tokens/s', 'GFLOP/s', 'roofline GFLOP/s', '÷ roofline'],
 });
-const table = new Table({ head: ['batch', 'tokens', 'ms', 'tokens/s', 'GFLOP/s', '÷ roofline'] });
+const rates: number[] = [];
 const PHASES = ['runMs', 'feedMs', 'fetchMs', 'sampleMs', 'stopMs', 'messageMs'] as const;
 const profileTable = new Table({
   head: [
@@ -146,6 +166,7 @@ function profileRow(batch: number, p: DecodeProfile): (string | number)[] {
 }
 for (const batch of BATCHES) {
   await policy.generate(prompts(policy, Math.min(batch, 4), -1)); // warm-up
+  const peak = await roofline();
   // Each run draws other seeds (an early end token shortens some rows); the row of the median tokens/s is shown.
   const runs: { ms: number; tokens: number; flops: number; profile: DecodeProfile }[] = [];
   for (let r = 0; r < RUNS; r++) {
@@ -162,12 +183,14 @@ for (const batch of BATCHES) {
   const { ms, tokens, flops, profile } = runs[Math.floor(runs.length / 2)]!;
   profileTable.push(profileRow(batch, profile));
   const gflops = flops / (ms * 1e6);
+  rates.push(tokens / (ms / 1000));
   table.push([
     batch,
     tokens,
     ms.toFixed(0),
     (tokens / (ms / 1000)).toFixed(0),
     gflops.toFixed(2),
+    peak.toFixed(1),
     `${((100 * gflops) / peak).toFixed(1)}%`,
   ]);
 }
@@ -177,10 +200,7 @@ await policy.dispose();
 const mixedLength = (b: number) => Math.round(PROMPT / 2 + ((b * 37) % 64) * ((2 * PROMPT) / 63));
 const [grouped, single] = await Promise.all(
   [16, 4096].map((prefillGroupRows) =>
-    OnnxPolicy.fromParams(C, initParams(C, 0), 0, {
-      ...(THREADS === undefined ? {} : { intraOpNumThreads: THREADS }),
-      prefillGroupRows,
-    }),
+    OnnxPolicy.fromParams(C, initParams(C, 0), 0, { ...SETTINGS, prefillGroupRows }),
   ),
 );
 const mixedMs: number[][] = [[], []];
@@ -200,8 +220,13 @@ console.log(
 console.log(
   `load average (1 min, other jobs on the machine count too): ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
 );
-console.log(`roofline: onnxruntime 1536×1536 @ 1536×1536 float32 MatMul = ${peak.toFixed(1)} GFLOP/s`);
+console.log(
+  `roofline: onnxruntime 1536×1536 @ 1536×1536 float32 MatMul with the policy's session settings, measured before each batch size`,
+);
 console.log(table.toString());
+const at = (b: number) => rates[BATCHES.indexOf(b)];
+if (at(16) !== undefined && at(64) !== undefined)
+  console.log(`tokens/s at batch 64 ÷ at batch 16: ${(at(64)! / at(16)!).toFixed(2)} (goal ≥ 1.5)`);
 console.log(
   'tokens/s counts generated tokens over the whole call (prefill included); GFLOP/s counts prefill and decode matmuls.',
 );

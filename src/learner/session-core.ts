@@ -35,6 +35,12 @@ export interface SessionSettings {
   intraOpNumThreads?: number;
   /** Threads across independent ops (only used with parallel execution; unset: onnxruntime's default). */
   interOpNumThreads?: number;
+  /**
+   * Let the intra-op threads spin between parallel sections (onnxruntime's default, true). false puts
+   * them to sleep at once: on a machine whose cores other threads or jobs also use, spinning threads
+   * take the cores from them (the ONNX policy turns it off, see policy/onnx/policy.ts).
+   */
+  allowSpinning?: boolean;
   /** Graph optimisation level (default 'all'). */
   graphOptimizationLevel?: GraphOptimizationLevel;
   /** onnxruntime's own log level, 0 verbose … 4 fatal (default 2 warning). */
@@ -93,6 +99,8 @@ export function checkSettings(settings: SessionSettings): string | null {
     if (n !== undefined && (!Number.isInteger(n) || n < 0))
       return `${name} must be an integer ≥ 0, got ${n}.`;
   }
+  if (settings.allowSpinning !== undefined && typeof settings.allowSpinning !== 'boolean')
+    return `allowSpinning must be true or false, got ${String(settings.allowSpinning)}.`;
   if (level !== undefined && !['disabled', 'basic', 'extended', 'all'].includes(level)) {
     return `graphOptimizationLevel must be disabled, basic, extended or all, got "${String(level)}".`;
   }
@@ -110,10 +118,15 @@ function ortOptions(
   };
   if (settings.intraOpNumThreads !== undefined) options.intraOpNumThreads = settings.intraOpNumThreads;
   if (settings.interOpNumThreads !== undefined) options.interOpNumThreads = settings.interOpNumThreads;
-  const session: Record<string, string> = {};
+  const session: Record<string, string | Record<string, string>> = {};
   if (settings.externalDataDir !== undefined)
     session.model_external_initializers_file_folder_path = settings.externalDataDir;
   if (settings.prepack === false) session.disable_prepacking = '1';
+  if (settings.allowSpinning !== undefined) {
+    const spin = settings.allowSpinning ? '1' : '0';
+    session.intra_op = { allow_spinning: spin };
+    session.inter_op = { allow_spinning: spin };
+  }
   if (Object.keys(session).length > 0) options.extra = { session };
   return options;
 }

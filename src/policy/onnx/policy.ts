@@ -61,6 +61,17 @@ export interface OnnxPolicyStats {
 
 type Weights = Readonly<Record<string, Float32Array>>;
 
+/**
+ * The worker's session settings: onnxruntime's intra-op threads do not spin unless asked. A decode
+ * step is ~100-250 small ops, and spinning pool threads kept the cores from the worker's own
+ * sampling and from every other thread and job on the machine (a LaMer rollout under load ~30:
+ * 56 s spinning, 24 s not).
+ */
+function engineSettings(options: OnnxPolicyOptions): SessionSettings {
+  const { inPlaceCache: _inPlace, ...settings } = options;
+  return { allowSpinning: false, ...settings };
+}
+
 /** Rows per prefill run (prefill-groups.ts): 16 halved a LaMer rollout's prefill time against one run. */
 const DEFAULT_GROUP_ROWS = 16;
 const DEFAULT_BUDGET = 512 * 2 ** 20;
@@ -118,7 +129,7 @@ export class OnnxPolicy implements Policy {
     const s = md.shape;
     const engine = await LmEngine.create(
       md.modelPath,
-      options,
+      engineSettings(options),
       {
         nLayers: s.nLayers,
         kvHeads: s.kvHeads,
@@ -200,7 +211,7 @@ export class OnnxPolicy implements Policy {
     if (!tok.chatTemplate) throw new ModelDirError(`${name}: the tokenizer has no chat template`);
     const bytes = G.compileGraph(buildInferenceGraph(config, { weights: 'inputs', logits: 'last' }));
     const decode = options.inPlaceCache === false ? undefined : G.compileGraph(buildDecodeGraph(config));
-    const { inPlaceCache: _inPlace, ...settings } = options;
+    const settings = engineSettings(options);
     const engine = await LmEngine.create(
       bytes,
       settings,
