@@ -1,7 +1,7 @@
 /**
  * Composing your own trials on the lamer-ts engine.
  *
- *   npx tsx examples/custom-trial.ts
+ *   npm run example examples/custom-trial.ts   (in a clone; in your project: npx tsx file.ts)
  *
  * Part 1: a custom attempt SCHEDULE (data): explore hot, exploit cold. Same
  * trial machine, different sampling per attempt.
@@ -12,23 +12,25 @@
  * episode and reflector machines (named `episode` / `reflector`, so
  * `trialWithPolicy` plugs any policy in), with typed, plain-JSON input.
  */
-import { assign, createActor, emit, setup } from 'xstate';
+
 import {
+  type AttemptMemory,
   type EpisodeOutput,
   episodeMachine,
+  expertPolicy,
+  type Json,
   type ReflectorOutput,
   reflectorMachine,
+  registerBuiltinEnvs,
   runRollout,
   type ScheduleStep,
   type TurnEmitted,
+  type TurnSample,
   taskInitial,
   trialWithPolicy,
-} from '../src/actors/index.js';
-import { registerBuiltinEnvs } from '../src/envs/builtin.js';
-import { validationSeeds } from '../src/envs/core/seeds.js';
-import type { AttemptMemory, Json } from '../src/envs/core/types.js';
-import { expertPolicy } from '../src/policy/index.js';
-import type { TurnSample } from '../src/streams/types.js';
+  validationSeeds,
+} from 'lamer-ts';
+import { assign, createActor, emit, setup } from 'xstate';
 
 registerBuiltinEnvs();
 

@@ -3,7 +3,7 @@
  * same stream `lamer train --live` and `lamer eval --live` serve to the
  * browser dashboard.
  *
- *   npx tsx examples/live-metrics.ts
+ *   npm run example examples/live-metrics.ts   (in a clone; in your project: npx tsx file.ts)
  *
  * It starts an evaluation of the noisy expert on MineSweeper, prints pass@k
  * as trials finish, counts the policy batches' turns and invalid replies, then
@@ -11,8 +11,9 @@
  * a training run, `startTraining(config, { io })` returns the same kind of
  * handle, with `step` and `validation` events besides.
  */
+
+import { liveMetrics, startEval } from 'lamer-ts';
 import { filter, lastValueFrom, toArray } from 'rxjs';
-import { liveMetrics, startEval } from '../src/live/index.js';
 
 const quiet = { write: () => true, isTTY: false };
 const run = startEval(

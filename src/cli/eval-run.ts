@@ -27,6 +27,7 @@ import { repeatedTokenRate } from '../metrics/repeated-token-rate.js';
 import { reward } from '../metrics/reward.js';
 import { consoleTable, renderMetricsTable, type TextOut } from '../metrics/sinks/console-table.js';
 import { jsonlSink } from '../metrics/sinks/jsonl.js';
+import { type TableStyle, tableStyle } from '../metrics/sinks/text-table.js';
 import { trajectoryEntropy } from '../metrics/trajectory-entropy.js';
 import { turnsPerAttempt } from '../metrics/turns-per-attempt.js';
 import type { SamplingSettings } from '../policy/types.js';
@@ -37,6 +38,7 @@ import type { TrialRecord } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
 import { checkOutputFile } from '../util/output-path.js';
 import { type EvalMode, modeSettings, withPromptSuffix } from './eval-modes.js';
+import { evalSummary } from './eval-summary.js';
 import { EvalWatch, PolicyNotWorkingError } from './eval-watch.js';
 import { createPolicy } from './policy-spec.js';
 
@@ -73,6 +75,8 @@ export interface EvalOptions {
   retries?: number;
   /** Share of failed trials (0..1) above which the eval fails with exit 3 after its report (default 0). */
   maxFailed?: number;
+  /** The final report: the metric table (`text`, default) or the summary as JSON (`json`, `--json`). */
+  report?: 'text' | 'json';
 }
 
 export interface EvalIO {
@@ -355,8 +359,18 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
     ? (logged as PromiseFulfilledResult<TrialRecord[]>).value
     : (done as PromiseFulfilledResult<TrialRecord[]>).value;
   const metrics = reportOrder((latest as PromiseFulfilledResult<Map<string, MetricEvent>>).value.values());
-  const head = { envId: env.id, trialsPerTask, policyName: policy.name, style, outPath };
-  const report = formatReport(head, options, metrics, records.length, watch.summary(records.length));
+  const head = {
+    envId: env.id,
+    trialsPerTask,
+    policyName: policy.name,
+    style,
+    outPath,
+    table: tableStyle(io.out),
+  };
+  const report =
+    options.report === 'json'
+      ? `${JSON.stringify(evalSummary({ ...options, ...head, mode: options.mode ?? 'lamer' }, metrics, records.length, watch.failedCount), null, 2)}\n`
+      : formatReport(head, options, metrics, records.length, watch.summary(records.length));
   io.out.write(report);
   if (stopped) throw done.reason;
   watch.judge(records.length);
@@ -369,6 +383,8 @@ interface ReportHead {
   policyName: string;
   style: PromptStyle;
   outPath: string;
+  /** How the metric table is drawn (a box on a terminal, plain columns elsewhere). */
+  table: TableStyle;
 }
 
 function formatReport(
@@ -383,7 +399,7 @@ function formatReport(
   const shown = single ? metrics.filter((e) => !e.name.startsWith('entropy')) : metrics;
   const lines = [
     `lamer eval  env=${h.envId}${o.preset ? ` preset=${o.preset}` : ''} policy=${h.policyName} mode=${o.mode ?? 'lamer'} tasks=${o.tasks} trials/task=${h.trialsPerTask} attempts=${o.attempts} memory=${o.memory} style=${h.style} seed=${o.seed}`,
-    renderMetricsTable(shown),
+    renderMetricsTable(shown, h.table),
   ];
   if (single) lines.push('entropy: needs --trials-per-task >= 2 (the distinct trajectories of one task)');
   if (failedLine !== null) lines.push(failedLine);

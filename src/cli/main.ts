@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { LamerError } from '../util/errors.js';
 import { registerEnvsCommand } from './commands/envs.js';
 import { registerEvalCommand } from './commands/eval.js';
+import { example } from './commands/help.js';
 import { registerPlayCommand } from './commands/play.js';
 import { registerPretrainCommand } from './commands/pretrain.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -17,6 +18,14 @@ export function buildProgram(): Command {
   const program = new Command('lamer')
     .description('Meta-RL training and evaluation of language agents (LaMer)')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      example(
+        'lamer envs',
+        'lamer train --env minesweeper',
+        'lamer eval --env minesweeper --policy expert --json',
+      ) + "\nRun `lamer <command> --help` for a command's options and examples.\n",
+    )
     .exitOverride();
   registerEnvsCommand(program);
   registerPlayCommand(program);

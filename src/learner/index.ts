@@ -1,5 +1,20 @@
 // Biome sorts these exports by module. Checkpoints: atomic-write, checkpoint(-dirs), safetensors(-read). Sessions: session, session-core.
 
+// Credit assignment: cross-episode returns and advantages (LaMer/GiGPO, GRPO, PPO without a critic)
+export {
+  type CreditConfig,
+  type CreditedBatch,
+  computeAdvantages,
+  crossEpisodeReturns,
+  DEFAULT_INVALID_PENALTY,
+  type Estimator,
+  episodeRewards,
+  gigpoAdvantages,
+  grpoAdvantages,
+  ppoBaselineAdvantages,
+  type ReturnOptions,
+  type ReturnVariant,
+} from './credit/index.js';
 // Graph compiler (the IR, gradient rules, validator, ONNX serialization) lives in ./graph/index.ts.
 // Built-in model and its graphs (model/train-step helper)
 export {

@@ -25,6 +25,7 @@ export {
   type TextOut,
 } from './sinks/console-table.js';
 export { type JsonlSinkOptions, jsonlSink, readJsonl, toJsonLine } from './sinks/jsonl.js';
+export { colorEnabled, type TableStyle, tableStyle, textTable } from './sinks/text-table.js';
 // Operators over task groups
 export {
   type Entropy,

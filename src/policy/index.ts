@@ -63,3 +63,8 @@ export {
   type BuiltinTokenizerFiles,
   serializeTokenizerFile,
 } from './vocab/builtin.js';
+
+// Local ONNX LLMs (Hugging Face ONNX export layout, the built-in model); loads onnxruntime-node
+export { builtinGenerationConfig, exportModelDir } from './onnx/export.js';
+export { type ModelDir, ModelDirError, readModelDir } from './onnx/model-dir.js';
+export { OnnxPolicy, type OnnxPolicyOptions, type OnnxPolicyStats } from './onnx/policy.js';

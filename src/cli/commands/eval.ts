@@ -10,6 +10,7 @@ import { DEFAULT_LIVE_PORT, livePort, parseLivePort, withLiveServer } from '../.
 import { EVAL_MODES, type EvalMode } from '../eval-modes.js';
 import { runEval } from '../eval-run.js';
 import { policyKinds } from '../policy-spec.js';
+import { example } from './help.js';
 import { parseIntOption, parsePositiveIntOption, parseSetOptions } from './options.js';
 
 interface EvalCliOptions {
@@ -34,6 +35,7 @@ interface EvalCliOptions {
   timeout?: number;
   retries?: number;
   maxFailed?: number;
+  json?: boolean;
 }
 
 const MEMORY_MODES = ['reflection_only', 'history_only', 'history_and_reflection', 'none'];
@@ -115,6 +117,14 @@ export function registerEvalCommand(program: Command): void {
       parseLivePort,
     )
     .option('--no-live', 'no live table and no live server')
+    .option('--json', 'print the summary as JSON on stdout instead of the table (exit codes unchanged)')
+    .addHelpText(
+      'after',
+      example(
+        'lamer eval --env minesweeper --policy expert:0.3 --tasks 32 --trials-per-task 2',
+        'lamer eval --env sokoban --policy openai:http://127.0.0.1:8000/v1#Qwen/Qwen3-4B --json',
+      ),
+    )
     .action(async (opts: EvalCliOptions) => {
       await withLiveServer(livePort(opts.live), process.stderr, (liveLog) =>
         runEval(
@@ -138,6 +148,7 @@ export function registerEvalCommand(program: Command): void {
             ...(opts.timeout !== undefined ? { timeoutS: opts.timeout } : {}),
             ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
             ...(opts.maxFailed !== undefined ? { maxFailed: opts.maxFailed } : {}),
+            ...(opts.json ? { report: 'json' as const } : {}),
           },
           {
             out: process.stdout,

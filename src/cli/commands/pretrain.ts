@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { checkOutputDir } from '../../learner/trainer/preflight.js';
 import { loadTrainConfig, type TrainConfigInput } from '../../train/config.js';
 import { pretrain } from '../../train/warmstart.js';
+import { example } from './help.js';
 import { parsePositiveIntOption } from './options.js';
 import { type CommonOptions, trainCommonOptions } from './train.js';
 
@@ -17,6 +18,7 @@ export function registerPretrainCommand(program: Command): void {
       ),
   )
     .option('--steps <n>', 'supervised steps', parsePositiveIntOption)
+    .addHelpText('after', example('lamer pretrain --env minesweeper --steps 200'))
     .option(
       '--out <dir>',
       'warm-start folder (default runs/warmstart/<env>-<envPreset>-d<width>x<layers>-s<seed>-<hash>)',

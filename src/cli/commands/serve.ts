@@ -7,6 +7,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ExecutionProvider } from '../../learner/session-core.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../serve/limits.js';
 import { ConfigError } from '../../util/errors.js';
+import { example } from './help.js';
 import { parseIntOption, parsePositiveIntOption } from './options.js';
 
 interface ServeCliOptions {
@@ -65,6 +66,13 @@ export function registerServeCommand(program: Command): void {
       0,
     )
     .option('--port <p>', 'port (0: any free port)', portOption, 8000)
+    .addHelpText(
+      'after',
+      example(
+        'lamer serve --checkpoint runs/train-MineSweeper-v0-lamer-s0/checkpoints --port 8000',
+        'lamer eval --env minesweeper --policy openai:http://127.0.0.1:8000/v1#lamer-builtin',
+      ),
+    )
     .option(
       '--host <h>',
       'address to bind; on a loopback address (the default) only requests addressed to localhost are answered. ' +

@@ -6,6 +6,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LIVE_PORT, livePort, parseLivePort, withLiveServer } from '../../live/cli.js';
 import { ALGOS, loadTrainConfig, PRESETS, type TrainConfigInput } from '../../train/config.js';
 import { runTraining } from '../../train/loop.js';
+import { example } from './help.js';
 import { parseIntOption, parsePositiveIntOption } from './options.js';
 
 export interface CommonOptions {
@@ -43,6 +44,13 @@ export function registerTrainCommand(program: Command): void {
       ),
   )
     .addOption(new Option('--algo <algo>', 'algorithm').choices([...ALGOS]).default('lamer'))
+    .addHelpText(
+      'after',
+      example(
+        'lamer train --env minesweeper',
+        'lamer train --env minesweeper --algo gigpo --steps 10 --live',
+      ),
+    )
     .option('--steps <n>', 'training steps', parsePositiveIntOption)
     .option('--out <dir>', 'output folder (default runs/train-<env>-<algo>-s<seed>)')
     .option('--resume', 'continue from the newest checkpoint in the output folder')

@@ -4,11 +4,11 @@
  * trailing, RxJS `throttleTime`), plus once at the end.
  *
  * On a TTY the table is redrawn in place (cursor moved up over the previous
- * drawing). Elsewhere (CI logs, pipes) each redraw prints plain lines, one
- * per series that changed since the last one, and the end prints the full
- * table once. Events pass through unchanged.
+ * drawing), box-drawn, coloured unless NO_COLOR. Elsewhere (CI logs, pipes)
+ * each redraw prints plain lines, one per series that changed since the last
+ * one, and the end prints the full table once in plain aligned columns.
+ * Events pass through unchanged.
  */
-import Table from 'cli-table3';
 import {
   asyncScheduler,
   Observable,
@@ -18,11 +18,9 @@ import {
   throttleTime,
 } from 'rxjs';
 import { type MetricEvent, metricKey } from '../../streams/metric.js';
+import { colorEnabled, type TableStyle, type TextOut, textTable } from './text-table.js';
 
-export interface TextOut {
-  write(text: string): unknown;
-  isTTY?: boolean;
-}
+export type { TextOut } from './text-table.js';
 
 export interface ConsoleTableOptions {
   /** Where to draw (default `process.stdout`). */
@@ -46,21 +44,21 @@ export function formatValue(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(4);
 }
 
-/** The table of the latest events (one row per series, in first-seen order). */
-export function renderMetricsTable(latest: Iterable<MetricEvent>): string {
-  const table = new Table({
-    head: ['metric', 'tags', 'value', 'n'],
-    style: { head: [], border: [] },
-    // No separator line between rows: one line per series.
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
-  for (const e of latest) {
+/**
+ * The table of the latest events (one row per series, in first-seen order): box-drawn by default,
+ * plain aligned columns with `{ box: false }` (see `tableStyle` for a stream's).
+ */
+export function renderMetricsTable(
+  latest: Iterable<MetricEvent>,
+  style: TableStyle = { box: true, color: false },
+): string {
+  const rows = [...latest].map((e) => {
     const tags = Object.entries(e.tags)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
-    table.push([e.name, tags, formatValue(e.value), String(e.count)]);
-  }
-  return table.toString();
+    return [e.name, tags, formatValue(e.value), String(e.count)];
+  });
+  return textTable(['metric', 'tags', 'value', 'n'], rows, style);
 }
 
 /** One plain line per event: `name{tags} = value (n=count)`. */
@@ -71,6 +69,7 @@ export function plainLine(e: MetricEvent): string {
 export function consoleTable(options: ConsoleTableOptions = {}): OperatorFunction<MetricEvent, MetricEvent> {
   const out: TextOut = options.out ?? process.stdout;
   const tty = options.tty ?? out.isTTY === true;
+  const style: TableStyle = { box: tty, color: tty && colorEnabled(out) };
   const throttleMs = options.throttleMs ?? 500;
   return (source) =>
     new Observable<MetricEvent>((subscriber) => {
@@ -79,12 +78,12 @@ export function consoleTable(options: ConsoleTableOptions = {}): OperatorFunctio
       let drawnLines = 0;
       const draw = (final: boolean) => {
         if (tty) {
-          const text = `${renderMetricsTable(latest.values())}\n`;
+          const text = `${renderMetricsTable(latest.values(), style)}\n`;
           // ESC[nF: cursor to the start of the line n lines up; ESC[0J: clear to the end of the screen.
           out.write((drawnLines > 0 ? `\x1b[${drawnLines}F\x1b[0J` : '') + text);
           drawnLines = text.split('\n').length - 1;
         } else if (final) {
-          if (latest.size > 0) out.write(`${renderMetricsTable(latest.values())}\n`);
+          if (latest.size > 0) out.write(`${renderMetricsTable(latest.values(), style)}\n`);
         } else if (changed.size > 0) {
           out.write(`${[...changed].map((k) => plainLine(latest.get(k)!)).join('\n')}\n`);
         }

@@ -1,0 +1,51 @@
+/**
+ * `lamer-ts/train`: training runs (`lamer train` and `lamer pretrain` as
+ * functions), their configuration and presets, evaluation runs (`lamer eval`
+ * as a function), validation summaries and the run report.
+ *
+ * @module train
+ */
+
+// Configuration and presets
+export {
+  ALGOS,
+  type Algo,
+  type AlgoPlan,
+  type ConfigSources,
+  loadTrainConfig,
+  PRESETS,
+  type PresetName,
+  parseTrainConfig,
+  readConfigFile,
+  TRAIN_PRESETS,
+  type TrainConfig,
+  type TrainConfigInput,
+  trainConfigSchema,
+  trainingPlan,
+  validationOptions,
+} from './config.js';
+
+// Training: the warm start, the RL loop, its history and report
+export { outDirOf, runTraining, type TrainOptions, type TrainResult } from './loop.js';
+export type { TrainIO } from './progress.js';
+export {
+  ensureWarmStart,
+  loadWarmStart,
+  pretrain,
+  type WarmStart,
+  type WarmStartReport,
+} from './warmstart.js';
+export { type HistoryEntry, readHistory } from './history.js';
+export { type TrainReport, writeReport } from './report.js';
+
+// Evaluation: validation summaries and `lamer eval` as a function
+export {
+  meanSummary,
+  type RolloutSummary,
+  summarize,
+  type ValidationOptions,
+  validate,
+  validationFloor,
+} from './evaluate.js';
+export { EVAL_SAMPLING, type EvalIO, type EvalOptions, type EvalResult, runEval } from '../cli/eval-run.js';
+export { EVAL_MODES, type EvalMode } from '../cli/eval-modes.js';
