@@ -51,6 +51,8 @@ export {
 
 // The built-in envs and their registration
 export { BUILTIN_ENVS, registerBuiltinEnvs } from './builtin.js';
+export { type AlfWorldParams, alfworld } from './alfworld/index.js';
+export type { AlfWorldState } from './alfworld/world.js';
 export {
   type MinesweeperAction,
   type MinesweeperLayout,

@@ -93,8 +93,9 @@ describe('lamer eval on ALFWorld', () => {
       io,
     );
     const report = out.join('');
-    expect(report).toMatch(/pass@1\s*│\s*│/);
-    expect(report).toMatch(/pass@2\s*│ taskType=\w+/);
+    // plain columns (the report is not on a terminal): the overall row has no tags
+    expect(report).toMatch(/^pass@1\s+[\d.]+\s+\d+$/m);
+    expect(report).toMatch(/^pass@2\s+taskType=\w+/m);
     const perType = result.metrics.filter((e) => e.name === 'pass@1' && e.tags.taskType);
     expect(perType.length).toBeGreaterThanOrEqual(3);
     // The expert explores without reading hidden state, yet solves most tasks in 2 × 30 turns.
