@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram, main } from '../../src/cli/main.js';
+import { registerPolicyKind } from '../../src/cli/policy-spec.js';
+import { PolicyError } from '../../src/policy/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lamer-terminal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,6 +64,26 @@ describe('lamer eval --json', () => {
     expect(summary.metrics['pass@1']).toBeGreaterThan(0);
     expect(summary.metrics['pass@3']).toBeGreaterThanOrEqual(summary.metrics['pass@1']);
     expect(typeof summary.metrics.entropy).toBe('number');
+  });
+
+  it('prints the summary even when failed trials make it exit 3, the failures on stderr', async () => {
+    registerPolicyKind('json-broken-test', {
+      usage: 'json-broken-test (always fails)',
+      argument: 'none',
+      create: () => ({
+        name: 'broken',
+        generate: () => Promise.reject(new PolicyError('server down', { final: true })),
+      }),
+    });
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const out = join(dir, 'broken.jsonl');
+    const args = ['--env', 'minesweeper', '--policy', 'json-broken-test', '--tasks', '2'];
+    const { code, stdout } = await cli('eval', ...args, '--out', out, '--no-live', '--json');
+    expect(code).toBe(3);
+    const summary = JSON.parse(stdout);
+    expect(summary).toMatchObject({ trials: 2, failedTrials: 2, log: out });
+    expect(summary.metrics['pass@1']).toBe(0);
   });
 });
 
