@@ -25,6 +25,7 @@
 import { PolicyError } from '../policy/errors.js';
 import type { Generation, GenerationRequest, Policy } from '../policy/types.js';
 
+/** Batching and replay-cache limits of a {@link PolicyClient}. */
 export interface PolicyClientOptions {
   /** Largest batch sent to the policy (default 64). */
   maxBatch?: number;
@@ -32,6 +33,7 @@ export interface PolicyClientOptions {
   cacheSize?: number;
 }
 
+/** Counters of a {@link PolicyClient} since it was created (read `client.stats`). */
 export interface PolicyClientStats {
   /** Calls to `policy.generate`. */
   batches: number;
@@ -56,6 +58,12 @@ interface Entry {
   sent: boolean;
 }
 
+/**
+ * Sits between the machines and a {@link Policy}: batches the requests of
+ * the trials in flight into one `policy.generate` call, serves a request key
+ * already answered (or in flight) from its replay cache, so a restored
+ * snapshot never calls the policy twice. Use one client per rollout.
+ */
 export class PolicyClient {
   readonly maxBatch: number;
   readonly cacheSize: number;

@@ -11,12 +11,14 @@ import { assign, setup } from 'xstate';
 import { getEnv } from '../envs/core/registry.js';
 import type { Json, StepResult } from '../envs/core/types.js';
 
+/** Input of {@link envMachine}: which registered env, its params, and the task seed. */
 export interface EnvActorInput {
   envId: string;
   params: Json;
   seed: number;
 }
 
+/** Context of {@link envMachine} (plain JSON): the initial and current env state and the last step's outcome. */
 export interface EnvActorContext extends EnvActorInput {
   initial: Json;
   state: Json;
@@ -31,6 +33,7 @@ export interface EnvActorContext extends EnvActorInput {
   last: (Omit<StepResult<Json>, 'state'> & { valid: boolean; reason?: string }) | null;
 }
 
+/** Events {@link envMachine} accepts: `reset` to a new seed, `step` with a parsed action, `act` with LLM text (projected), `restart` the same initial state. */
 export type EnvActorEvent =
   | { type: 'reset'; seed: number; params?: Json }
   | { type: 'step'; action: Json }
@@ -70,6 +73,11 @@ function applied(
   };
 }
 
+/**
+ * An env as an XState actor: the env's pure rules behind `reset`, `step`,
+ * `act` and `restart` events, with a plain-data snapshot (rules looked up by
+ * `envId` in the registry). Throws `UnknownIdError` at start for an unregistered id.
+ */
 export const envMachine = setup({
   types: {
     input: {} as EnvActorInput,

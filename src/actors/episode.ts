@@ -73,6 +73,7 @@ export interface EpisodeConfig extends PlaySettings {
   reportTo?: string;
 }
 
+/** Context of {@link episodeMachine} (plain JSON): the attempt's state, history, samples and the call in progress. */
 export interface EpisodeContext {
   cfg: EpisodeConfig;
   state: Json;
@@ -90,6 +91,7 @@ export interface EpisodeContext {
   failed: string | null;
 }
 
+/** What {@link episodeMachine} returns: the attempt's final state, history, turn samples, outcome (`won`, `reward` summed) and failure if any. */
 export interface EpisodeOutput {
   attempt: number;
   initial: Json;
@@ -104,6 +106,10 @@ export interface EpisodeOutput {
   failed: string | null;
 }
 
+/**
+ * An {@link EpisodeInput} with its defaults filled in (ids, initial state, turn budget, style, retry).
+ * Throws {@link ConfigError} for a turn budget that is not an integer >= 0, `UnknownIdError` for an unknown env.
+ */
 export function resolveEpisodeInput(input: EpisodeInput): EpisodeConfig {
   const env = envOf(input.envId);
   const initial = input.initial ?? initialState(env, input.seed, input.params);
@@ -146,6 +152,12 @@ function outputOf(c: EpisodeContext): EpisodeOutput {
   };
 }
 
+/**
+ * One attempt as an XState machine: observe, ask the policy, project the
+ * reply, step the env, until done or `maxTurns`. Invalid replies take the
+ * env's invalid step. Emits `turn`; outputs an {@link EpisodeOutput}. Needs a
+ * policy: provide the `generate` actor (`episodeWithPolicy(policy)`).
+ */
 export const episodeMachine = setup({
   types: {
     input: {} as EpisodeInput,

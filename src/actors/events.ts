@@ -13,26 +13,33 @@
  */
 import type { TrialRecord, TurnSample } from '../streams/types.js';
 
+/** Emitted after each LLM call (play or reflect turn) with its sample. */
 export interface TurnEmitted {
   type: 'turn';
   sample: TurnSample;
 }
 
+/** Emitted when a trial ends (won, out of attempts, or failed) with its record. */
 export interface TrialEmitted {
   type: 'trial';
   record: TrialRecord;
 }
 
+/** Emitted by the rollout when all trials of a task ended; `records` in trial order. */
 export interface TaskEmitted {
   type: 'task';
   taskId: string;
   records: TrialRecord[];
 }
 
+/** Emitted by the rollout when it ends. */
 export interface DoneEmitted {
   type: 'done';
 }
 
+/** What the episode and reflector machines emit. */
 export type EpisodeEmitted = TurnEmitted;
+/** What a trial machine emits. */
 export type TrialMachineEmitted = TurnEmitted | TrialEmitted;
+/** What the rollout machine emits (listen with `actor.on(type, fn)`). */
 export type RolloutEmitted = TurnEmitted | TrialEmitted | TaskEmitted | DoneEmitted;

@@ -23,6 +23,7 @@ import { ConfigError } from '../util/errors.js';
 
 /** The part of a Trainer the learner actor uses. */
 export interface LearnerTrainer {
+  /** One PPO update (all mini-batches) on a credited batch; resolves with its stats. */
   trainPpo: (batch: CreditedBatch) => Promise<TrainStats>;
   readonly params: Readonly<Record<string, Float32Array>>;
 }
@@ -33,15 +34,18 @@ export type PublishWeights = (
   version: number,
 ) => Promise<void>;
 
+/** Input of {@link learnerMachine}: how credit is assigned to each batch. */
 export interface LearnerInput {
   credit: CreditConfig;
 }
 
+/** Input of the learner's `train` child: one batch of trial records and the credit settings. */
 export interface TrainInput {
   records: TrialRecord[];
   credit: CreditConfig;
 }
 
+/** Context of {@link learnerMachine}: the queue of batches waiting, counters, last stats and error. */
 export interface LearnerContext {
   credit: CreditConfig;
   /** Batches waiting to be trained on, oldest first. */
@@ -55,13 +59,16 @@ export interface LearnerContext {
   error: string | null;
 }
 
+/** Events {@link learnerMachine} accepts: a `batch` of trial records to train on, or `close` (finish the queue, then end). */
 export type LearnerEvent = { type: 'batch'; records: TrialRecord[] } | { type: 'close' };
 
+/** Events {@link learnerMachine} emits: stats after each trained batch, an error when it fails, done when it ends. */
 export type LearnerEmitted =
   | { type: 'learner-stats'; step: number; stats: TrainStats }
   | { type: 'learner-error'; step: number; message: string; cause?: unknown }
   | { type: 'learner-done'; step: number };
 
+/** What {@link learnerMachine} returns: batches trained on, the last stats, and the error if it failed. */
 export interface LearnerOutput {
   batches: number;
   lastStats: TrainStats | null;
@@ -79,6 +86,12 @@ const missing = (name: string) =>
     throw new ConfigError(`learner actor: no "${name}" implementation; create it with learnerWithTrainer()`);
   });
 
+/**
+ * The learner as an XState machine: one queued batch at a time, credit →
+ * advantages → PPO (`train` child) → publish the new weights (`publish`
+ * child). Failures end it in `failed` (never thrown). Provide `train` and
+ * `publish` with `learnerWithTrainer`.
+ */
 export const learnerMachine = setup({
   types: {
     input: {} as LearnerInput,

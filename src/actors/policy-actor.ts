@@ -49,19 +49,21 @@ export interface ReplyErrorEvent {
   error: unknown;
 }
 
+/** What a policy actor sends its parent: the generation, or the error of the call. */
 export type PolicyReply = ReplyEvent | ReplyErrorEvent;
 
 /** One policy call: a request and an abort signal in, a generation out. */
 export type PolicyCall = (request: GenerationRequest, signal: AbortSignal) => Promise<Generation>;
 
+/** Persisted snapshot of a policy actor: the request still pending, if any (re-asked on restore). */
 export type PolicyActorSnapshot = Snapshot<undefined> & {
   /** The request asked and not answered yet (re-asked on restore). */
   pending: GenerationRequest | null;
 };
 
-type PolicyActorEvent = AskEvent;
-type Scope = ActorScope<PolicyActorSnapshot, PolicyActorEvent>;
-export type PolicyActorLogic = ActorLogic<PolicyActorSnapshot, PolicyActorEvent, unknown>;
+type Scope = ActorScope<PolicyActorSnapshot, AskEvent>;
+/** The XState actor logic of a policy actor ({@link policyActor}); accepts `ask` events. */
+export type PolicyActorLogic = ActorLogic<PolicyActorSnapshot, AskEvent, unknown>;
 
 const STOP = 'xstate.stop';
 /** One reason for every stop (an Error per stop would capture a stack trace each time). */
@@ -112,7 +114,7 @@ export function policyActor(call: PolicyCall, name = 'policy'): PolicyActorLogic
 
   return {
     config: call,
-    transition: (snapshot, event: PolicyActorEvent | EventObject, scope) => {
+    transition: (snapshot, event: AskEvent | EventObject, scope) => {
       if (snapshot.status !== 'active') return snapshot;
       switch (event.type) {
         case 'ask': {

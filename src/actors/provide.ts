@@ -18,6 +18,7 @@ import { composedTrialMachine, trialMachine } from './trial.js';
 /** A policy, or a client already wrapping one (to share its batcher and cache). */
 export type PolicySource = Policy | PolicyClient;
 
+/** `source` itself when it is a {@link PolicyClient}, else a new client over the policy (with `options`). */
 export function toClient(source: PolicySource, options?: PolicyClientOptions): PolicyClient {
   return source instanceof PolicyClient ? source : new PolicyClient(source, options);
 }
@@ -101,6 +102,7 @@ export interface RunRolloutOptions extends RolloutInput {
   signal?: AbortSignal;
 }
 
+/** The actor {@link createRolloutActor} returns: start it, listen with `on`, await its records. */
 export type RolloutActor = ReturnType<typeof createRolloutActor>;
 
 /** A rollout actor over a policy (not started). */

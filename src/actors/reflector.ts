@@ -59,6 +59,7 @@ export interface ReflectorConfig extends ReflectSettings {
   reportTo?: string;
 }
 
+/** Context of {@link reflectorMachine} (plain JSON): the reflection asked, tries, and the parsed result. */
 export interface ReflectorContext {
   cfg: ReflectorConfig;
   request: GenerationRequest | null;
@@ -69,6 +70,7 @@ export interface ReflectorContext {
   failed: string | null;
 }
 
+/** What {@link reflectorMachine} returns: the reflection text, whether it was well formed, its sample, failure if any. */
 export interface ReflectorOutput {
   /** The attempt reflected on. */
   attempt: number;
@@ -79,6 +81,7 @@ export interface ReflectorOutput {
   failed: string | null;
 }
 
+/** A {@link ReflectorInput} with its defaults filled in (ids, style, retry). Throws `UnknownIdError` for an unknown env. */
 export function resolveReflectorInput(input: ReflectorInput): ReflectorConfig {
   const env = envOf(input.envId);
   return {
@@ -99,6 +102,12 @@ export function resolveReflectorInput(input: ReflectorInput): ReflectorConfig {
   };
 }
 
+/**
+ * One reflection turn between attempts as an XState machine: builds the
+ * env's reflect prompt from the attempt just ended, asks the policy, parses
+ * `<remark>`. Emits `turn`; outputs a {@link ReflectorOutput}. Provide the
+ * `generate` actor (`reflectorWithPolicy(policy)`).
+ */
 export const reflectorMachine = setup({
   types: {
     input: {} as ReflectorInput,

@@ -21,6 +21,7 @@ import { describeFailure, envOf, ROLLOUT_SYSTEM_ID } from './shared.js';
 import { trialMachine } from './trial.js';
 import { type TrialInput, type TrialSettings, trialSchedule } from './trial-config.js';
 
+/** One task of a rollout: its seed (the instance), optional id and params. */
 export interface RolloutTask {
   /** Default `t{index}-s{seed}`. */
   taskId?: string;
@@ -48,6 +49,7 @@ export interface RolloutInput {
   systemId?: string;
 }
 
+/** Context of {@link rolloutMachine} (plain JSON): the plan, trials in flight, and records so far. */
 export interface RolloutContext {
   plan: TrialInput[];
   concurrency: number;
@@ -65,6 +67,7 @@ export interface RolloutContext {
 
 type ChildDone = { type: `xstate.done.actor.${string}`; actorId: string; output: TrialRecord };
 type ChildError = { type: `xstate.error.actor.${string}`; actorId: string; error: unknown };
+/** Events {@link rolloutMachine} handles: its trials' turns, and their done/error events. */
 export type RolloutEvent = TurnEmitted | ChildDone | ChildError;
 
 /** The ordered trial inputs of a rollout. */
@@ -140,6 +143,12 @@ export function trialsToStart(c: RolloutContext, running: readonly string[]): Tr
   return started;
 }
 
+/**
+ * The rollout orchestrator as an XState machine: n trials per task on the
+ * same seed, up to `concurrency` in flight; emits `turn`, `trial`, `task`,
+ * `done`; outputs every {@link TrialRecord} in plan order (a crashed trial is
+ * recorded as failed). Use `runRollout` or `createRolloutActor` to run it with a policy.
+ */
 export const rolloutMachine = setup({
   types: {
     input: {} as RolloutInput,

@@ -9,6 +9,7 @@ import type { MemoryMode, PromptStyle } from '../envs/core/types.js';
 import type { SamplingSettings } from '../policy/types.js';
 import { ConfigError } from '../util/errors.js';
 
+/** A play attempt in a schedule, with optional per-attempt sampling, turn budget and prompt style. */
 export interface PlayStep {
   phase: 'play';
   /** Merged over the trial's sampling settings for this attempt. */
@@ -18,12 +19,14 @@ export interface PlayStep {
   style?: PromptStyle;
 }
 
+/** A reflection turn in a schedule, with optional sampling and prompt style. */
 export interface ReflectStep {
   phase: 'reflect';
   sampling?: SamplingSettings;
   style?: PromptStyle;
 }
 
+/** One step of a trial's attempt schedule. */
 export type ScheduleStep = PlayStep | ReflectStep;
 
 /** Whether memory mode `mode` shows reflections (so reflection turns are worth generating). */

@@ -18,6 +18,7 @@ export interface RetrySettings {
   backoffMs: number;
 }
 
+/** Default retry of a failed policy call: 2 more tries, the first after 1000 ms, then doubling. */
 export const DEFAULT_RETRY: RetrySettings = { retries: 2, backoffMs: 1000 };
 
 /** Who a machine's turns belong to (plain JSON; part of every request key and sample). */

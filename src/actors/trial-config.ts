@@ -78,6 +78,7 @@ export interface LastAttempt {
   history: HistoryRecord[];
 }
 
+/** Context of a trial machine (plain JSON): schedule position, attempt memory, samples, outcome, call in progress. */
 export interface TrialContext {
   cfg: TrialConfig;
   /** The identical initial state of every attempt. */
@@ -116,6 +117,7 @@ export interface RetryEvent {
   type: 'retry';
 }
 
+/** Events a trial machine handles: its children's turns, policy replies, and delayed retries. */
 export type TrialEvent = TurnEmitted | PolicyReply | RetryEvent;
 
 /** The schedule of trial settings: the given one, or the reference schedule; validated. */
@@ -132,6 +134,10 @@ export function trialSchedule(settings: TrialSettings): { memoryMode: MemoryMode
   return { memoryMode, schedule };
 }
 
+/**
+ * A {@link TrialInput} with its defaults filled in, plus the task's initial state and task type.
+ * Throws {@link ConfigError} for an invalid schedule, `UnknownIdError` for an unknown env.
+ */
 export function resolveTrialInput(input: TrialInput): { cfg: TrialConfig; initial: Json; taskType: string } {
   const env = envOf(input.envId);
   const { memoryMode, schedule } = trialSchedule(input);

@@ -21,6 +21,7 @@ export const BUILTIN_ENVS: AnyEnvDefinition[] = [
 
 let registered = false;
 
+/** Registers the built-in envs (Sokoban, MineSweeper, WebShop, ALFWorld) once; ids already registered are left alone. Idempotent. */
 export function registerBuiltinEnvs(): void {
   if (registered) return;
   registered = true;

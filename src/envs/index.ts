@@ -63,11 +63,14 @@ export {
 } from './minesweeper/index.js';
 export {
   type BoxobanLevel,
+  type Move,
   parseBoxoban,
   type SokobanAction,
+  type SokobanLevel,
   type SokobanParams,
   type SokobanState,
   sokoban,
+  type TurnMove,
 } from './sokoban/index.js';
 export { webshop } from './webshop/index.js';
-export type { WebShopParams, WebShopState } from './webshop/rules.js';
+export type { WebShopPage, WebShopParams, WebShopState } from './webshop/rules.js';

@@ -13,7 +13,7 @@
  * or completes; it errors when the actor errors. Unsubscribing removes the
  * actor listeners it added.
  */
-import { from, type InteropObservable, map, Observable, share, take } from 'rxjs';
+import { from, type InteropObservable, map, Observable, share, take, type Unsubscribable } from 'rxjs';
 import type { TrialRecord, TurnSample } from './types.js';
 
 /** A finished task: its group of trials on the same instance. */
@@ -29,17 +29,15 @@ export type RolloutEmitted =
   | { type: 'task'; taskId: string; records: TrialRecord[] }
   | { type: 'done' };
 
-interface Unsubscribable {
-  unsubscribe(): void;
-}
-
 /**
  * The part of an XState v5 actor the bridge uses: `on` for emitted events,
  * `subscribe` for the actor's own completion and errors.
  */
 export interface EmittingActor {
+  /** Calls `handler` with each emitted event of `type` until unsubscribed. */
   // biome-ignore lint/suspicious/noExplicitAny: XState types `on` generically per emitted type; the bridge checks `type` itself
   on(type: string, handler: (event: any) => void): Unsubscribable;
+  /** Observes the actor's own completion and errors. */
   subscribe(observer: { error?: (err: unknown) => void; complete?: () => void }): Unsubscribable;
 }
 
@@ -118,6 +116,7 @@ export interface RolloutStreams {
   done$: Observable<void>;
 }
 
+/** The turn, trial, task and done streams of a rollout actor, each shared (subscribe before starting the actor: nothing is replayed). */
 export function rolloutStreams(actor: EmittingActor): RolloutStreams {
   return {
     turns$: turnSamples(actor).pipe(share()),

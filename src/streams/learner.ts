@@ -11,9 +11,11 @@ import type { TrialRecord } from './types.js';
 
 /** What the feed sends to the learner actor. */
 export interface LearnerInbox {
+  /** Hands the learner a batch of trial records, or `close` once the trials are done. */
   send(event: { type: 'batch'; records: TrialRecord[] } | { type: 'close' }): void;
 }
 
+/** The learner actor's `learner-stats` event: the stats of training step `step`. */
 export interface LearnerStatsEvent {
   type: 'learner-stats';
   step: number;

@@ -8,6 +8,7 @@
 /** What `step` counts: the inputs the operator has consumed so far. */
 export type MetricScope = 'turn' | 'trial' | 'task';
 
+/** One value of a metric operator, with what it was computed over. */
 export interface MetricEvent {
   /** Metric name, e.g. `pass@1`, `entropy`, `invalid_action_rate`. */
   name: string;

@@ -4,6 +4,7 @@
  */
 import type { Json } from '../envs/core/types.js';
 
+/** Which kind of LLM call a sample is: a play turn or a reflection. */
 export type Phase = 'play' | 'reflect';
 
 /** One LLM call: the unit the learner trains on. */

@@ -11,8 +11,13 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
 
+/** A saved {@link Rng} state: four 32-bit numbers, plain JSON (`rng.state()`, `Rng.fromState`). */
 export type RngState = readonly number[];
 
+/**
+ * Seeded random generator (xoroshiro128+): every random choice in the engine
+ * flows from one of these. Same seed, same draws; the state saves to JSON and resumes.
+ */
 export class Rng {
   private constructor(private readonly gen: JumpableRandomGenerator) {}
 

@@ -71,6 +71,7 @@ export const alfworldParamsSchema = z
     }
   });
 
+/** Params of ALFWorld-v0: task types (ids 1-6), room kinds, seen/unseen floor plans, or a folder of ALFWorld game files (see `lamer envs alfworld`). */
 export type AlfWorldParams = z.infer<typeof alfworldParamsSchema>;
 
 const ALL_ROOMS = [...ROOM_KINDS];
@@ -110,6 +111,7 @@ function gameFor(seed: number, params: AlfWorldParams): Game {
   return game;
 }
 
+/** The ALFWorld-v0 env (alias `alfworld`): household tasks in a text world; actions are the game's commands; reward 10 when the task is done. */
 export const alfworld: EnvDefinition<AlfWorldState, string, AlfWorldParams> = {
   id: 'ALFWorld-v0',
   aliases: ['alfworld'],

@@ -65,8 +65,11 @@ export interface Game {
 /** Where an object is when the agent holds it. */
 export const HELD = -1;
 
+/** ALFWorld state (plain JSON): the static game plus what actions change (agent and object locations, open receptacles, object properties), steps and last feedback. */
 export interface AlfWorldState {
+  /** The static game: receptacles, objects, the goal (shared by reference between the states of one game). */
   game: Game;
+  /** The agent's location id. */
   loc: number;
   /** Per object: receptacle index, or HELD. */
   in: number[];

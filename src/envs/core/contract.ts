@@ -15,6 +15,7 @@ import { Rng } from '../../util/rng.js';
 import { wrapAction } from './tags.js';
 import type { EnvDefinition, Projection, StepResult } from './types.js';
 
+/** What {@link checkEnvContract} checks with: seeds, params, turns per rollout, and the seed of its random actions. */
 export interface ContractOptions<P> {
   /** Task seeds to check (default: 5 fixed seeds). */
   seeds?: number[];
@@ -26,6 +27,7 @@ export interface ContractOptions<P> {
   rngSeed?: number;
 }
 
+/** What {@link checkEnvContract} checked: the env id, how many seeds, turns and hostile-text projections. */
 export interface ContractReport {
   env: string;
   seeds: number;
@@ -53,6 +55,12 @@ const HOSTILE_TEXTS = [
   '<action>search[]</action>',
 ];
 
+/**
+ * Checks an env against the contract the engine relies on: determinism per
+ * seed, no mutation of input states, JSON round trips, stable observations,
+ * `won` implies `done`, finite rewards, total projection on hostile text,
+ * admissible actions project to themselves. Throws {@link ContractViolationError} naming the first breach.
+ */
 export function checkEnvContract<S, A, P>(
   env: EnvDefinition<S, A, P>,
   options: ContractOptions<P> = {},

@@ -7,6 +7,7 @@
  */
 import type { HistoryRecord } from './types.js';
 
+/** How much of an attempt's history a prompt shows. */
 export interface HistoryWindow {
   /** How many of the most recent records are shown (reference default 7). */
   historyLength: number;
@@ -26,6 +27,7 @@ export const GRID_WINDOWS = {
   past: { historyLength: 7, obsLength: 2 },
 } as const satisfies Record<string, HistoryWindow>;
 
+/** The last `historyLength` records as `Action k: ... / Observation k: ...` lines; only the last `obsLength` print their observation (the reference's format). */
 export function formatHistory(records: readonly HistoryRecord[], window: HistoryWindow): string {
   const recent = records.slice(Math.max(0, records.length - window.historyLength));
   const start = records.length - recent.length;

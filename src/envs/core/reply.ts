@@ -7,6 +7,7 @@
  */
 import type { AnyEnvDefinition, HistoryRecord, Json, Projection, StepResult } from './types.js';
 
+/** What {@link applyReply} did: the projection of the text, the env step, and the turn as a history record. */
 export interface AppliedReply {
   projection: Projection<unknown>;
   result: StepResult<Json>;
@@ -30,6 +31,7 @@ export function applyAction(
   return { result, record };
 }
 
+/** Projects an LLM reply and steps `state` with it (the env's invalid step when it does not parse), as a play turn does. Does not mutate `state`. */
 export function applyReply(env: AnyEnvDefinition, state: Json, text: string): AppliedReply {
   const projection = env.project(text) as Projection<unknown>;
   const { result, record } = applyAction(env, state, projection.kind === 'action' ? projection.action : null);

@@ -7,6 +7,7 @@
 import { ConfigError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 
+/** Seed split: train seeds and validation seeds come from disjoint ranges ({@link SEED_RANGES}). */
 export type Split = 'train' | 'validation';
 
 /** Inclusive seed ranges per split. */

@@ -59,8 +59,10 @@ export interface AttemptMemory {
  */
 export type MemoryMode = 'reflection_only' | 'history_only' | 'history_and_reflection' | 'none';
 
+/** Prompt wording: `faithful` reproduces the reference's prompts, `compact` is a shorter variant. */
 export type PromptStyle = 'faithful' | 'compact';
 
+/** What an env's play prompt is built from: initial and current state, attempt index, history, memory of earlier attempts. */
 export interface PlayPromptContext<S> {
   /** The attempt's initial state (identical for every attempt of a trial). */
   initial: S;
@@ -75,6 +77,7 @@ export interface PlayPromptContext<S> {
   memoryMode: MemoryMode;
 }
 
+/** What an env's reflect prompt is built from: the attempt that just ended (its initial and final state and history). */
 export interface ReflectPromptContext<S> {
   initial: S;
   /** Final state of the attempt being reflected on. */
@@ -85,8 +88,11 @@ export interface ReflectPromptContext<S> {
   history: HistoryRecord[];
 }
 
+/** An env's prompt templates for one {@link PromptStyle}. */
 export interface PromptSet<S> {
+  /** The prompt of one play turn. */
   play(ctx: PlayPromptContext<S>): string;
+  /** The prompt of a reflection on the attempt just ended. */
   reflect(ctx: ReflectPromptContext<S>): string;
 }
 

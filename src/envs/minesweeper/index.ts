@@ -40,6 +40,7 @@ export const paramsSchema = z
         ctx.addIssue({ code: 'custom', path: ['layout'], message });
   });
 
+/** Params of MineSweeper-v0: board size and mine count, or a fixed `layout` (overrides the seed). */
 export type MinesweeperParams = z.infer<typeof paramsSchema>;
 
 const DOC = `MineSweeper-v0: reveal every safe cell of a small Minesweeper board (reference lamer.md §8.2).
@@ -62,6 +63,7 @@ Params: rows, cols (2-${MAX_SIDE}), mines (1 to rows*cols-2), layout (optional f
   { rows, cols, mines: [[r, c], ...], firstClick: [r, c] }, 1-indexed; overrides the seed and size).
   Presets: default 6x6/3, 6x6-4, 6x6-5, 8x8-8.`;
 
+/** The MineSweeper-v0 env (aliases `minesweeper`, `mines`): reveal every safe cell; an action is a 1-indexed `(row, col)`. */
 export const minesweeper: EnvDefinition<MinesweeperState, MinesweeperAction, MinesweeperParams> = {
   id: 'MineSweeper-v0',
   aliases: ['minesweeper', 'mines'],

@@ -24,6 +24,7 @@ export const layoutSchema = z.object({
   firstClick: cell,
 });
 
+/** A fixed board: size, 1-indexed mine cells and the automatic first click. */
 export type MinesweeperLayout = z.infer<typeof layoutSchema>;
 
 /** What is wrong with a layout, one sentence per problem saying how to fix it (empty = fine). */

@@ -9,6 +9,7 @@ export const HIDDEN = '?';
 export const BLANK = '.';
 export const MINE = '*';
 
+/** MineSweeper state (plain JSON): mines, the visible board, and the outcome so far. */
 export interface MinesweeperState {
   rows: number;
   cols: number;

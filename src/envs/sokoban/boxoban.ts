@@ -7,6 +7,7 @@
 import { ParseError } from '../../util/errors.js';
 import { FLOOR, type SokobanLevel, TARGET, WALL } from './board.js';
 
+/** One level parsed from a Boxoban text file, with its index. */
 export interface BoxobanLevel {
   /** The number on the level's `; N` line (or its position when a text has no header). */
   index: number;

@@ -96,6 +96,7 @@ const paramsSchema = z
     }
   });
 
+/** Params of Sokoban-v0: board size, box count, step limit, moves per reply, solver depth, or a fixed `level` in Boxoban text (see `lamer envs sokoban`). */
 export type SokobanParams = z.infer<typeof paramsSchema>;
 
 /**
@@ -167,6 +168,7 @@ function cachedLevel(seed: number, p: SokobanParams): GeneratedLevel {
   return level;
 }
 
+/** The Sokoban-v0 env (alias `sokoban`): push every box onto a target; an action is one or more moves per reply. */
 export const sokoban: EnvDefinition<SokobanState, SokobanAction, SokobanParams> = {
   id: 'Sokoban-v0',
   aliases: ['sokoban'],

@@ -21,6 +21,7 @@ import type { StepResult } from '../core/types.js';
 import { boxesOnTargets, levelGeometry, MOVES, type SokobanLevel, type TurnMove } from './board.js';
 import { isSolvable, shortestSolutionLength } from './solver.js';
 
+/** Sokoban state (plain JSON): the level with the current box and player cells, step counts and limits. */
 export interface SokobanState extends SokobanLevel {
   /** Primitive moves counted so far (`still` is not counted). */
   steps: number;

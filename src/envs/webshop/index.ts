@@ -64,6 +64,7 @@ const paramsSchema = z
     path: ['attributesFile'],
   });
 
+/** The WebShop-v0 env (alias `webshop`): find and buy the product an instruction asks for; actions are `search[...]` and `click[...]`. */
 export const webshop: EnvDefinition<WebShopState, string, WebShopParams> = {
   id: 'WebShop-v0',
   aliases: ['webshop'],

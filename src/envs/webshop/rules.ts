@@ -35,8 +35,10 @@ import {
 } from './render.js';
 import { scorePurchase } from './reward.js';
 
+/** The page the shopper is on. */
 export type WebShopPage = 'search' | 'results' | 'item' | 'description' | 'features' | 'reviews' | 'done';
 
+/** WebShop state (plain JSON): the goal, the page and query, the product viewed, chosen options and the purchase score. */
 export interface WebShopState {
   /** Catalog id (see `webshopCatalog`). */
   catalog: string;
@@ -44,6 +46,7 @@ export interface WebShopState {
   goal: number;
   /** Which goal split the task came from. */
   split: 'train' | 'test';
+  /** The page shown now. */
   page: WebShopPage;
   /** The current query (lower case), null before the first search. */
   keywords: string | null;
@@ -57,6 +60,7 @@ export interface WebShopState {
   purchase: { score: number; raw: number } | null;
 }
 
+/** Params of WebShop-v0: a built-in catalog id (or your own products and attributes files) and how goals are sampled. */
 export interface WebShopParams {
   catalog: string;
   productsFile?: string | undefined;
