@@ -7,6 +7,7 @@
  */
 import { pageAssets, scriptText } from './assets.js';
 
+/** The live dashboard as one self-contained HTML page (charts, step counter, drops), reading `/history` and `/events` of its own server. */
 export function dashboardHtml(): string {
   const a = pageAssets();
   return `<!doctype html>

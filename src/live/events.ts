@@ -24,6 +24,7 @@ export interface LiveStamp {
   policyVersion: number;
 }
 
+/** What a run is: command, title, env, attempts per trial, and (training) steps planned and algorithm. */
 export interface RunInfo {
   command: 'train' | 'eval';
   title: string;
@@ -78,6 +79,7 @@ export interface LearnerStep {
   entry: HistoryEntry;
 }
 
+/** A validation rollout's summary (or the random-action floor, or the warm start's own evaluation). */
 export interface Validation {
   kind: 'validation';
   /** `floor`: random admissible actions on the same tasks; `warm start`: the warm start's own evaluation. */
@@ -91,11 +93,13 @@ export interface WarmStartLosses {
   losses: number[];
 }
 
+/** First event of a run: what the run is. */
 export interface RunStart {
   kind: 'run';
   run: RunInfo;
 }
 
+/** Last event of a run: its duration in seconds, and the error if it failed. */
 export interface RunEnd {
   kind: 'end';
   seconds: number;
@@ -103,6 +107,7 @@ export interface RunEnd {
   error?: string;
 }
 
+/** Every kind of live event, without its stamp (what {@link LiveLog.publish} takes). */
 export type LiveBody =
   | RunStart
   | TurnBatch
@@ -112,6 +117,8 @@ export type LiveBody =
   | WarmStartLosses
   | RunEnd;
 
+/** One event of a run's live stream: a body stamped with its sequence number, time, step and policy version. */
 export type LiveEvent = LiveStamp & LiveBody;
 
+/** The `kind` of a live event. */
 export type LiveKind = LiveBody['kind'];

@@ -9,11 +9,17 @@
 import { Observable, Subject } from 'rxjs';
 import type { LiveBody, LiveEvent, LiveStamp } from './events.js';
 
+/** Options of {@link LiveLog}. */
 export interface LiveLogOptions {
   /** Clock in ms (default `Date.now`). */
   now?: () => number;
 }
 
+/**
+ * The live log of one run: every event in order, kept for the run's life (late
+ * subscribers get the whole stream), plus a hot stream of new ones.
+ * `publish` stamps and appends without waiting on any consumer.
+ */
 export class LiveLog {
   private readonly events: LiveEvent[] = [];
   private readonly next$ = new Subject<LiveEvent>();

@@ -11,6 +11,7 @@ import type { LiveLog } from './log.js';
 import { trialSummaries } from './trial-summaries.js';
 import { turnBatches } from './turn-batches.js';
 
+/** What {@link watchRollout} needs to summarise a rollout: its phase, attempts and trials per task, batch size. */
 export interface WatchRolloutOptions {
   phase: LivePhase;
   attempts: number;
@@ -19,6 +20,7 @@ export interface WatchRolloutOptions {
   concurrency?: number;
 }
 
+/** Publishes a rollout actor's turns as turn batches and its trials as trial summaries into `log`. Call before the actor starts; unsubscribe to stop. */
 export function watchRollout(log: LiveLog, actor: EmittingActor, o: WatchRolloutOptions): Subscription {
   const s = rolloutStreams(actor);
   return merge(

@@ -14,6 +14,7 @@ export interface LiveRun<T> extends WithLiveLog {
   done: Promise<T>;
 }
 
+/** Starts a training run and returns its live log at once (`done` resolves with the result); `liveMetrics(run)` streams its events. */
 export function startTraining(
   config: TrainConfig,
   options: Omit<TrainOptions, 'liveLog'>,
@@ -22,6 +23,7 @@ export function startTraining(
   return { live, done: runTraining(config, { ...options, liveLog: live }) };
 }
 
+/** Starts an evaluation run and returns its live log at once (`done` resolves with the result); `liveMetrics(run)` streams its events. */
 export function startEval(options: EvalOptions, io: Omit<EvalIO, 'liveLog'>): LiveRun<EvalResult> {
   const live = new LiveLog();
   return { live, done: runEval(options, { ...io, liveLog: live }) };

@@ -19,6 +19,7 @@ import { dashboardHtml } from './dashboard.js';
 import type { LiveLog } from './log.js';
 import { SseClient, type SseClientStats } from './sse-client.js';
 
+/** Options of {@link serveLive}. */
 export interface LiveServerOptions {
   /** TCP port (0: any free one). */
   port: number;
@@ -26,7 +27,9 @@ export interface LiveServerOptions {
   maxQueued?: number;
 }
 
+/** What the live server has done: events published, whether the run ended, per-client counts, drops. */
 export interface LiveServerStats {
+  /** Events in the run's log so far. */
   events: number;
   ended: boolean;
   clients: SseClientStats[];
@@ -36,9 +39,12 @@ export interface LiveServerStats {
   dropped: number;
 }
 
+/** A running live server (see {@link serveLive}). */
 export interface LiveServer {
+  /** Its base URL, `http://127.0.0.1:PORT/`. */
   url: string;
   port: number;
+  /** Counters of the server and its clients now. */
   stats(): LiveServerStats;
   /** Ends every client's stream and stops listening. */
   close(): Promise<void>;
@@ -60,6 +66,11 @@ function json(res: ServerResponse, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/**
+ * Serves a run's live log on 127.0.0.1: `GET /` the dashboard, `/events`
+ * (Server-Sent Events, resumable with `?since=N` or `Last-Event-ID`),
+ * `/history?since=N`, `/stats`. Rejects with `LiveServerError` when the port is taken.
+ */
 export async function serveLive(log: LiveLog, options: LiveServerOptions): Promise<LiveServer> {
   const maxQueued = options.maxQueued ?? 1024;
   const clients = new Set<SseClient>();

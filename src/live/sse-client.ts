@@ -12,6 +12,7 @@
 import type { ServerResponse } from 'node:http';
 import type { LiveEvent } from './events.js';
 
+/** Counters of one SSE client. */
 export interface SseClientStats {
   id: number;
   /** Events written to the socket. */
@@ -27,6 +28,11 @@ export function sseMessage(data: unknown, id?: number, event?: string): string {
   return `${id !== undefined ? `id: ${id}\n` : ''}${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
 }
 
+/**
+ * One Server-Sent-Events connection with a bounded queue: events go straight
+ * to the socket while it keeps up, wait (up to `maxQueued`) while it is
+ * full, and beyond that are dropped and counted, then reported in a `dropped` event.
+ */
 export class SseClient {
   private readonly queue: string[] = [];
   private waiting = false;
@@ -51,6 +57,7 @@ export class SseClient {
     return this.closed;
   }
 
+  /** Writes the event, queues it while the socket is full, or drops it beyond `maxQueued`. Ignored once closed. */
   send(event: LiveEvent): void {
     if (this.closed) return;
     if (!this.waiting) {
@@ -68,10 +75,12 @@ export class SseClient {
         : { from: this.gap.from, to: event.seq, count: this.gap.count + 1 };
   }
 
+  /** The client's counters now. */
   stats(): SseClientStats {
     return { id: this.id, sent: this.sent, dropped: this.dropped, queued: this.queue.length };
   }
 
+  /** Ends the response (the client's stream). */
   end(): void {
     if (!this.closed) this.res.end();
   }

@@ -16,6 +16,7 @@ import { groupByTask } from '../streams/bridge.js';
 import type { TrialRecord } from '../streams/types.js';
 import type { LivePhase, TrialSummary } from './events.js';
 
+/** Options of {@link trialSummaries}. */
 export interface TrialSummaryOptions {
   phase: LivePhase;
   /** Attempts per trial (pass@1..attempts). */
@@ -24,6 +25,7 @@ export interface TrialSummaryOptions {
   trialsPerTask: number;
 }
 
+/** Operator: one `TrialSummary` per finished trial, with the rollout's metrics so far (pass@k, entropy, invalid-action and format-error rates, mean return). */
 export function trialSummaries(options: TrialSummaryOptions): OperatorFunction<TrialRecord, TrialSummary> {
   return (source) =>
     defer(() => {

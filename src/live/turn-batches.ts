@@ -12,6 +12,7 @@ import { hasRequiredTags } from '../metrics/format-error-rate.js';
 import type { TurnSample } from '../streams/types.js';
 import type { LivePhase, TurnBatch } from './events.js';
 
+/** Options of {@link turnBatches}. */
 export interface TurnBatchOptions {
   phase: LivePhase;
   /** Most turns in one batch (default 64, the rollout's default concurrency). */
@@ -54,6 +55,7 @@ export function batchOf(samples: readonly TurnSample[], phase: LivePhase, totalT
   };
 }
 
+/** Operator: groups turn samples into one `TurnBatch` per policy batch (the turns that arrive in one macrotask, at most `size`), with their counts. */
 export function turnBatches(options: TurnBatchOptions): OperatorFunction<TurnSample, TurnBatch> {
   const size = options.size ?? 64;
   const later = options.later ?? ((flush: () => void) => setImmediate(flush));

@@ -36,6 +36,7 @@ export function firstWin(record: TrialRecord): number | null {
 export class Tally {
   private readonly sums = new Map<string, { sum: number; count: number }>();
 
+  /** Adds one value to the series `key`. */
   add(key: string, value: number): void {
     const t = this.sums.get(key) ?? { sum: 0, count: 0 };
     t.sum += value;
@@ -43,11 +44,13 @@ export class Tally {
     this.sums.set(key, t);
   }
 
+  /** Mean of the series `key` (0 when it has no values). */
   mean(key: string): number {
     const t = this.sums.get(key);
     return t && t.count > 0 ? t.sum / t.count : 0;
   }
 
+  /** How many values the series `key` has. */
   count(key: string): number {
     return this.sums.get(key)?.count ?? 0;
   }

@@ -14,8 +14,10 @@ import { extractBetween } from '../envs/core/tags.js';
 import { type MetricEvent, metric, ratio } from '../streams/metric.js';
 import type { Phase, TurnSample } from '../streams/types.js';
 
+/** The opening and closing tag a reply of each phase must contain. */
 export type RequiredTags = Record<Phase, readonly [open: string, close: string]>;
 
+/** The reference's tags: `<action>…</action>` for play replies, `<remark>…</remark>` for reflections. */
 export const DEFAULT_REQUIRED_TAGS: RequiredTags = {
   play: ['<action>', '</action>'],
   reflect: ['<remark>', '</remark>'],
@@ -31,6 +33,11 @@ export function hasRequiredTags(
   return extractBetween(text, open, close, 'first', 'last') !== null;
 }
 
+/**
+ * Operator over turn samples: the share of replies missing their phase's tag
+ * pair, emitted after every sample as `format_error_rate` overall and for the
+ * sample's phase (`tags.phase`). Looks at the text only.
+ */
 export function formatErrorRate(
   tags: RequiredTags = DEFAULT_REQUIRED_TAGS,
 ): OperatorFunction<TurnSample, MetricEvent> {

@@ -12,7 +12,7 @@ export {
 export { invalidActionRate } from './invalid-action-rate.js';
 export { type PassAtKOptions, passAtK } from './pass-at-k.js';
 // Breakdown
-export { perTaskType, taskTypeOf } from './per-task-type.js';
+export { perTaskType, type TaskTyped, taskTypeOf } from './per-task-type.js';
 export { type RepeatedTokenOptions, repeatedTokenRate, repetitionRatio } from './repeated-token-rate.js';
 export { reward } from './reward.js';
 // Sinks

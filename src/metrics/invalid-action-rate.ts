@@ -11,6 +11,11 @@ import { defer, map, type OperatorFunction } from 'rxjs';
 import { type MetricEvent, metric, ratio } from '../streams/metric.js';
 import type { TurnSample } from '../streams/types.js';
 
+/**
+ * Operator over turn samples: `invalid_action_rate` (play replies that did not
+ * project to an action, over play turns) and `reflection_format_error_rate`
+ * (reflections without a parseable `<remark>`), emitted for each sample's phase.
+ */
 export function invalidActionRate(): OperatorFunction<TurnSample, MetricEvent> {
   return (source) =>
     defer(() => {

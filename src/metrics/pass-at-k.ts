@@ -18,6 +18,7 @@ import { type MetricEvent, metric, ratio } from '../streams/metric.js';
 import type { TrialRecord } from '../streams/types.js';
 import { firstWin } from './attempts.js';
 
+/** Options of {@link passAtK}. */
 export interface PassAtKOptions {
   /** Highest k reported; default: the largest `attempts` of the trials seen. */
   k?: number;
@@ -31,6 +32,11 @@ interface PassState {
   winsAtAttempt: number[];
 }
 
+/**
+ * Operator over trial records: after every trial, `pass@1` … `pass@K` (share
+ * of trials won within the first k attempts; failed trials count as losses)
+ * and `failed_trials`.
+ */
 export function passAtK(options: PassAtKOptions = {}): OperatorFunction<TrialRecord, MetricEvent> {
   return (source) =>
     source.pipe(

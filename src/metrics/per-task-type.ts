@@ -12,15 +12,21 @@ import { groupBy, map, mergeMap, type OperatorFunction } from 'rxjs';
 import type { TaskGroup } from '../streams/bridge.js';
 import { type MetricEvent, metric } from '../streams/metric.js';
 
-type Typed = { taskType?: string } | TaskGroup;
+/** An input with a task type: a trial record or turn sample (`taskType`), or a task group (its first record's). */
+export type TaskTyped = { taskType?: string } | TaskGroup;
 
 /** The task type of a record, sample or task group. */
-export function taskTypeOf(input: Typed): string {
+export function taskTypeOf(input: TaskTyped): string {
   if ('records' in input) return input.records[0]?.taskType ?? 'unknown';
   return input.taskType ?? 'unknown';
 }
 
-export function perTaskType<T extends Typed>(
+/**
+ * Runs `operator` separately on the inputs of each task type and tags its
+ * events with `taskType` (inputs without one go to `unknown`), e.g.
+ * `perTaskType(passAtK())` gives `pass@1{taskType=pick}`, ….
+ */
+export function perTaskType<T extends TaskTyped>(
   operator: OperatorFunction<T, MetricEvent>,
   keyOf: (input: T) => string = taskTypeOf,
 ): OperatorFunction<T, MetricEvent> {

@@ -17,6 +17,7 @@ import { defer, mergeMap, type OperatorFunction } from 'rxjs';
 import { type MetricEvent, metric, ratio } from '../streams/metric.js';
 import type { TurnSample } from '../streams/types.js';
 
+/** Options of {@link repeatedTokenRate}. */
 export interface RepeatedTokenOptions {
   /** n-gram length (default 4). */
   n?: number;
@@ -34,6 +35,11 @@ export function repetitionRatio(text: string, n = 4): number {
   return 1 - distinct.size / total;
 }
 
+/**
+ * Operator over turn samples: `repeated_token_rate` (share of replies whose
+ * word n-gram repetition ratio is above `threshold`) and `repetition_mean`
+ * (mean ratio), after every sample. A collapse detector for looping replies.
+ */
 export function repeatedTokenRate(
   options: RepeatedTokenOptions = {},
 ): OperatorFunction<TurnSample, MetricEvent> {

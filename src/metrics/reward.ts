@@ -11,6 +11,11 @@ import type { MetricEvent } from '../streams/metric.js';
 import type { TrialRecord } from '../streams/types.js';
 import { perAttemptMean } from './attempts.js';
 
+/**
+ * Operator over trial records: `episode_return`, the mean over attempts of
+ * the sum of an attempt's play-turn rewards, overall and per attempt number
+ * (`tags.attempt`, 1-based), after every trial.
+ */
 export function reward(): OperatorFunction<TrialRecord, MetricEvent> {
   return perAttemptMean('episode_return', (samples) => samples.reduce((sum, s) => sum + s.reward, 0));
 }

@@ -28,6 +28,7 @@ import type { TaskGroup } from '../streams/bridge.js';
 import { type MetricEvent, metric } from '../streams/metric.js';
 import { playByAttempt, Tally } from './attempts.js';
 
+/** Entropy of an empirical distribution over K sampled trajectories. */
 export interface Entropy {
   /** Entropy in nats. */
   nats: number;
@@ -35,6 +36,7 @@ export interface Entropy {
   normalised: number;
   /** Sample size K. */
   k: number;
+  /** Distinct identities among the K samples. */
   distinct: number;
 }
 
@@ -75,6 +77,12 @@ export function trajectoryIdentities(group: TaskGroup): {
   return { trial, byAttempt };
 }
 
+/**
+ * Operator over task groups: the entropy of the distinct trajectories (play
+ * action sequences) across a task's trials, `entropy` in nats and
+ * `entropy_norm` in [0, 1], whole trial and per attempt (`tags.attempt`),
+ * averaged over the tasks seen so far.
+ */
 export function trajectoryEntropy(): OperatorFunction<TaskGroup, MetricEvent> {
   return (source) =>
     defer(() => {

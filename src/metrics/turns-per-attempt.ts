@@ -11,6 +11,10 @@ import type { MetricEvent } from '../streams/metric.js';
 import type { TrialRecord } from '../streams/types.js';
 import { perAttemptMean } from './attempts.js';
 
+/**
+ * Operator over trial records: `turns_per_attempt`, the mean number of play
+ * turns per attempt, overall and per attempt number (`tags.attempt`), after every trial.
+ */
 export function turnsPerAttempt(): OperatorFunction<TrialRecord, MetricEvent> {
   return perAttemptMean('turns_per_attempt', (samples) => samples.length);
 }

@@ -22,6 +22,7 @@ import { colorEnabled, type TableStyle, type TextOut, textTable } from './text-t
 
 export type { TextOut } from './text-table.js';
 
+/** Options of {@link consoleTable}. */
 export interface ConsoleTableOptions {
   /** Where to draw (default `process.stdout`). */
   out?: TextOut;
@@ -66,6 +67,11 @@ export function plainLine(e: MetricEvent): string {
   return `${metricKey(e)} = ${formatValue(e.value)} (n=${e.count})`;
 }
 
+/**
+ * Pass-through operator drawing the latest value of every metric series as a
+ * table: redrawn in place on a TTY (coloured unless `NO_COLOR`), plain lines
+ * elsewhere; at most once per `throttleMs`, and once at the end.
+ */
 export function consoleTable(options: ConsoleTableOptions = {}): OperatorFunction<MetricEvent, MetricEvent> {
   const out: TextOut = options.out ?? process.stdout;
   const tty = options.tty ?? out.isTTY === true;

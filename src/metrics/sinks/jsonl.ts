@@ -21,7 +21,9 @@ import { makeDirs } from '../../util/output-path.js';
 
 const stable = stringify.configure({ deterministic: true, circularValue: TypeError, bigint: false });
 
+/** Options of {@link jsonlSink}. */
 export interface JsonlSinkOptions {
+  /** The file to write (parent folders are created). */
   path: string;
   /** Append to an existing file instead of replacing it (default false). */
   append?: boolean;

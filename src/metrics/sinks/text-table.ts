@@ -16,6 +16,7 @@ export interface TableStyle {
 
 /** Where text goes: a stream, or anything with `write` (and `isTTY` when it is a terminal). */
 export interface TextOut {
+  /** Writes `text` as is. */
   write(text: string): unknown;
   isTTY?: boolean;
 }
