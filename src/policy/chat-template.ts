@@ -25,6 +25,7 @@ export interface TokenizerConfig {
 /** Special tokens appear as strings or as `{ content: "..." }` objects (AddedToken form). */
 export type SpecialTokenField = string | { content: string } | null | undefined;
 
+/** The text of a special-token field (`"<|im_end|>"` or `{ content: "<|im_end|>" }`), or null when unset. */
 export function specialTokenText(field: SpecialTokenField): string | null {
   if (field === null || field === undefined) return null;
   return typeof field === 'string' ? field : field.content;
@@ -47,6 +48,7 @@ export const BUILTIN_CHAT_TEMPLATE = [
   '{%- endif %}',
 ].join('\n');
 
+/** Options of {@link ChatTemplate.render}. */
 export interface RenderOptions {
   /** Append the assistant prefix the model continues from (default true). */
   addGenerationPrompt?: boolean;
@@ -59,6 +61,7 @@ export interface RenderOptions {
   variables?: Record<string, unknown>;
 }
 
+/** A Hugging Face chat template (Jinja, run by @huggingface/jinja) that renders chat messages into a model's prompt text. Throws {@link ChatTemplateError} when the source does not parse. */
 export class ChatTemplate {
   private readonly template: Template;
 

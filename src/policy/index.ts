@@ -33,7 +33,7 @@ export {
   HttpReplyFormatError,
   HttpRetriesExhaustedError,
 } from './http/errors.js';
-export { OpenAiPolicy, type OpenAiPolicyOptions } from './http/openai.js';
+export { OpenAiPolicy, type OpenAiPolicyOptions, type RetryNotice } from './http/openai.js';
 export { DEFAULT_RETRY, type RetrySettings } from './http/retry.js';
 export { type OpenAiSpec, parseOpenAiSpec } from './http/spec.js';
 
@@ -66,5 +66,13 @@ export {
 
 // Local ONNX LLMs (Hugging Face ONNX export layout, the built-in model); loads onnxruntime-node
 export { builtinGenerationConfig, exportModelDir } from './onnx/export.js';
-export { type ModelDir, ModelDirError, readModelDir } from './onnx/model-dir.js';
+export {
+  type GenerationDefaults,
+  type ModelDir,
+  type ModelDirConfig,
+  ModelDirError,
+  readModelDir,
+} from './onnx/model-dir.js';
 export { OnnxPolicy, type OnnxPolicyOptions, type OnnxPolicyStats } from './onnx/policy.js';
+export type { DecodeProfile } from './onnx/profile.js';
+export type { PromptCodec } from './onnx/tokens.js';

@@ -133,6 +133,7 @@ export function randomPolicy(): Policy {
   return oraclePolicy('random', (env, oracle, rng) => env.randomAction(oracle.state, rng));
 }
 
+/** Options of {@link expertPolicy}. */
 export interface ExpertOptions {
   /** Probability of a random action instead of the solver's (noisy demonstrations). Default 0. */
   epsilon?: number;
@@ -150,11 +151,13 @@ export function expertPolicy(options: ExpertOptions = {}): Policy {
   });
 }
 
+/** What {@link scriptedTextPolicy} replies: strings in order, a record by request key, or a function of the request and its index. */
 export type Script =
   | readonly string[]
   | Readonly<Record<string, string>>
   | ((request: GenerationRequest, index: number) => string);
 
+/** Options of {@link scriptedTextPolicy}. */
 export interface ScriptedTextOptions {
   name?: string;
   /** What to do when an array script runs out: throw (default) or start over. */

@@ -16,11 +16,13 @@ import type { BuiltinTokenizerFiles } from './vocab/builtin.js';
 /** A tokenizer file is missing or of a kind the library cannot load. */
 export class TokenizerError extends LamerError {}
 
+/** Options of {@link TextTokenizer.encode}. */
 export interface EncodeOptions {
   /** Let the tokenizer's post-processor add BOS/EOS etc. Default false: chat templates write them. */
   addSpecialTokens?: boolean;
 }
 
+/** Options of {@link TextTokenizer.decode}. */
 export interface DecodeOptions {
   /** Drop special tokens (`<|im_end|>`, ...) from the text. Default false. */
   skipSpecialTokens?: boolean;
@@ -64,6 +66,7 @@ export class TextTokenizer {
     }
   }
 
+  /** Token ids of `text` (no special tokens added unless `addSpecialTokens`). */
   encode(text: string, options: EncodeOptions = {}): number[] {
     return this.inner.encode(text, { add_special_tokens: options.addSpecialTokens ?? false }).ids;
   }
@@ -73,15 +76,18 @@ export class TextTokenizer {
     return this.inner.encode(text, { add_special_tokens: options.addSpecialTokens ?? false }).tokens;
   }
 
+  /** The text of token ids. */
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
     if (ids.length === 0) return '';
     return this.inner.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
   }
 
+  /** The id of a token string, or undefined when it is not in the vocabulary. */
   tokenToId(token: string): number | undefined {
     return this.inner.token_to_id(token);
   }
 
+  /** The token string of an id, or undefined when out of range. */
   idToToken(id: number): string | undefined {
     return this.inner.id_to_token(id);
   }
@@ -99,6 +105,7 @@ export class TextTokenizer {
   }
 }
 
+/** A model directory's tokenizer, its chat template, and tokenizer_config.json. */
 export interface LoadedTokenizer {
   tokenizer: TextTokenizer;
   /** The chat template (tokenizer_config.json or chat_template.jinja), or null when there is none. */

@@ -5,11 +5,13 @@
  */
 import type { AttemptMemory, HistoryRecord, Json, MemoryMode } from '../envs/core/types.js';
 
+/** One chat message, OpenAI style. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
 }
 
+/** Sampling of one generation; unset fields take the policy's defaults. `maxTokens` caps the reply length in tokens. */
 export interface SamplingSettings {
   temperature?: number;
   topP?: number;
@@ -41,6 +43,7 @@ export interface GenerationOracle {
   };
 }
 
+/** One LLM call: the chat messages, sampling, and a stable key (calls are idempotent per key). */
 export interface GenerationRequest {
   /** Stable key of this call, e.g. `task/trial/attempt/turn/phase`; calls are idempotent per key. */
   key: string;
@@ -61,6 +64,7 @@ export interface GenerationRequest {
   signal?: AbortSignal;
 }
 
+/** A policy's reply to one request: the text, and for trainable policies its token ids and log-probs. */
 export interface Generation {
   text: string;
   /** Token ids of the prompt as the model saw it (trainable policies). */
@@ -82,6 +86,10 @@ export interface Generation {
   cutFrom?: number;
 }
 
+/**
+ * What the engine calls for replies: `generate` answers a batch of requests,
+ * one generation each, in order. Implement it to plug in any model.
+ */
 export interface Policy {
   /** Human-readable name, e.g. `random`, `expert`, `onnx:/models/tiny`. */
   readonly name: string;

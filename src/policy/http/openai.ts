@@ -34,6 +34,7 @@ import {
   type WireOptions,
 } from './wire.js';
 
+/** Options of {@link OpenAiPolicy}: the server, the model, auth, concurrency, timeouts and retry. */
 export interface OpenAiPolicyOptions {
   /** e.g. `http://127.0.0.1:8000/v1`; requests go to `{baseURL}/chat/completions`. */
   baseURL: string;
@@ -110,6 +111,11 @@ async function readBounded(
   return Buffer.concat(chunks, size).toString('utf8');
 }
 
+/**
+ * A {@link Policy} over any OpenAI-compatible chat-completions server (vLLM,
+ * Ollama, llama.cpp, SGLang, OpenAI): capped concurrency, seeded exponential
+ * backoff on 429, 5xx, timeouts and dropped connections, and a named `HttpPolicyError` subclass for everything else.
+ */
 export class OpenAiPolicy implements Policy {
   readonly name: string;
   /** The served model's prompt style, when `checkModel` found one in its model card. */

@@ -4,6 +4,7 @@
  */
 import type { Rng } from '../../util/rng.js';
 
+/** Backoff of the HTTP policy: retries, exponential delay with jitter, and caps. */
 export interface RetrySettings {
   /** Retries after the first try (default 5). */
   maxRetries: number;
@@ -15,6 +16,7 @@ export interface RetrySettings {
   maxRetryAfterMs: number;
 }
 
+/** The HTTP policy's default backoff: 5 retries from 500 ms, doubling up to 30 s; a Retry-After honoured up to 60 s. */
 export const DEFAULT_RETRY: RetrySettings = {
   maxRetries: 5,
   baseDelayMs: 500,

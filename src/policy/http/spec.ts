@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../../util/errors.js';
 
+/** A served model: the API base URL and the model name (parsed from `openai:URL#MODEL`). */
 export interface OpenAiSpec {
   /** Base URL up to and including the API version, e.g. `http://127.0.0.1:8000/v1` (no trailing slash). */
   baseURL: string;

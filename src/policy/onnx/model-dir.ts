@@ -20,6 +20,7 @@ export const MODEL_DIR_FILES = [
   'generation_config.json',
 ] as const;
 
+/** The model shape read from config.json: layers, attention heads, KV heads, head size, vocabulary, context length. */
 export interface ModelDirConfig {
   nLayers: number;
   heads: number;
@@ -30,6 +31,7 @@ export interface ModelDirConfig {
   maxPositions: number | null;
 }
 
+/** The model's generation_config.json: end-of-sequence and padding ids, default sampling. */
 export interface GenerationDefaults {
   eosTokenIds: number[];
   padTokenId: number | null;
@@ -38,7 +40,9 @@ export interface GenerationDefaults {
   topK?: number;
 }
 
+/** A model directory in the Hugging Face ONNX export layout, read and checked by `readModelDir`. */
 export interface ModelDir {
+  /** The directory. */
   dir: string;
   /** Path of model.onnx or onnx/model.onnx. */
   modelPath: string;

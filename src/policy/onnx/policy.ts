@@ -49,6 +49,7 @@ export interface OnnxPolicyOptions extends SessionSettings {
   inPlaceCache?: boolean;
 }
 
+/** Counters of an {@link OnnxPolicy} (read `policy.stats`). */
 export interface OnnxPolicyStats {
   /** Calls to generate and their batch sizes (rows that ran: a request aborted before its batch starts is not one). */
   batchSizes: number[];
@@ -59,6 +60,10 @@ export interface OnnxPolicyStats {
   readonly profile: DecodeProfile;
 }
 
+/**
+ * Weights by tensor name.
+ * @inline
+ */
 type Weights = Readonly<Record<string, Float32Array>>;
 
 /**
@@ -76,6 +81,12 @@ function engineSettings(options: OnnxPolicyOptions): SessionSettings {
 const DEFAULT_GROUP_ROWS = 16;
 const DEFAULT_BUDGET = 512 * 2 ** 20;
 
+/**
+ * A {@link Policy} running a causal LM locally with onnxruntime (any Hugging
+ * Face ONNX export, or the built-in model): batched KV-cache generation off the
+ * main thread, per-request seeds, token ids and sampling log-probs, and
+ * `setWeights` for new weights from the learner. Create it with `OnnxPolicy.load` or `fromParams`.
+ */
 export class OnnxPolicy implements Policy {
   readonly stats: OnnxPolicyStats;
   /**

@@ -15,6 +15,7 @@ import type { ChatMessage } from '../types.js';
 /** A turn's tokens cannot be rebuilt exactly as they were at rollout. */
 export class TokenConsistencyError extends LamerError {}
 
+/** The tokenizer and chat template a policy renders prompts with; rollout and training use the same one, so prompt ids match exactly. */
 export interface PromptCodec {
   tokenizer: TextTokenizer;
   chatTemplate: ChatTemplate;

@@ -157,6 +157,7 @@ export function multiByteChars(corpus: readonly string[]): string[] {
     .map(([ch]) => ch);
 }
 
+/** The built-in tokenizer as the contents of tokenizer.json and tokenizer_config.json. */
 export interface BuiltinTokenizerFiles {
   tokenizer: Record<string, unknown>;
   config: Record<string, unknown>;
