@@ -37,9 +37,9 @@ const config = loadTrainConfig({
 const { report, reportPaths } = await runTraining(config, { io: { out: process.stdout, bars: false } });
 
 const pass = (p: readonly number[]) => p.map((x) => x.toFixed(3)).join(' / ');
-console.log(
-  `warm start loss ${report.warmStart.losses[0]?.toFixed(3)} -> ${report.warmStart.losses.at(-1)?.toFixed(3)}`,
-);
+// The built-in model's supervised warm start (absent for a pretrained `hf:` model, which starts RL directly).
+const warm = report.warmStart;
+if (warm) console.log(`warm start loss ${warm.losses[0]?.toFixed(3)} -> ${warm.losses.at(-1)?.toFixed(3)}`);
 for (const entry of report.history) {
   if (entry.train)
     console.log(`step ${entry.step}: loss ${entry.train.loss.toFixed(4)}, ${entry.train.updates} updates`);

@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { LamerError } from '../util/errors.js';
 import { registerEnvsCommand } from './commands/envs.js';
 import { registerEvalCommand } from './commands/eval.js';
+import { registerExportCommand } from './commands/export.js';
 import { example } from './commands/help.js';
 import { registerPlayCommand } from './commands/play.js';
 import { registerPretrainCommand } from './commands/pretrain.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerPretrainCommand(program);
   registerTrainCommand(program);
   registerServeCommand(program);
+  registerExportCommand(program);
   return program;
 }
 

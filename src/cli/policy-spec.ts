@@ -108,6 +108,16 @@ registerPolicyKind('openai', {
   },
 });
 
+registerPolicyKind('hf', {
+  usage: 'hf:DIR (a Hugging Face model folder: Llama, Qwen2 or Qwen3 with safetensors and a chat template)',
+  argument: 'required',
+  create: async (argument, context) => {
+    const { OnnxPolicy } = await import('../policy/onnx/policy.js');
+    const { readHfModel } = await import('../policy/onnx/hf-model.js');
+    return OnnxPolicy.fromHf(await readHfModel(argument!), { seed: context.seed });
+  },
+});
+
 registerPolicyKind('onnx', {
   usage:
     'onnx:DIR (a local LLM in the Hugging Face ONNX export layout, e.g. a lamer export or optimum-cli output)',

@@ -47,7 +47,18 @@ export {
   listCheckpoints,
   pruneCheckpoints,
 } from './checkpoint-dirs.js';
+// Hugging Face models: LoRA adapters and their PEFT folders
+export { type PeftAdapter, PeftError, readPeftAdapter, writePeftAdapter } from './hf/peft.js';
 export { buildInferenceGraph, buildLogprobGraph, type InferenceGraphOptions } from './inference.js';
+export {
+  initLora,
+  LORA_TARGETS,
+  type LoraConfig,
+  type LoraTarget,
+  loraConfig,
+  loraShapes,
+  mergeLora,
+} from './lora.js';
 export {
   buildLoss,
   DEFAULT_LOSS_CONFIG,

@@ -66,6 +66,7 @@ export {
 
 // Local ONNX LLMs (Hugging Face ONNX export layout, the built-in model); loads onnxruntime-node
 export { builtinGenerationConfig, exportModelDir } from './onnx/export.js';
+export { type HfModel, type HfModelOptions, readHfModel } from './onnx/hf-model.js';
 export {
   type GenerationDefaults,
   type ModelDir,

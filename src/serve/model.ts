@@ -1,13 +1,15 @@
 /**
  * Which model `lamer serve` (and `lamer eval --policy onnx:DIR`) runs: a
+ * Hugging Face model folder (`hf:DIR`, with an optional PEFT LoRA adapter), a
  * directory in the Hugging Face ONNX export layout, or the built-in model
  * from a training checkpoint, or the built-in model freshly initialised from
  * a seed (untrained: it emits random text; a warning says so).
  */
 import { existsSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { loadCheckpoint } from '../learner/checkpoint.js';
 import { CHECKPOINT_FILES, latestCheckpoint } from '../learner/checkpoint-dirs.js';
+import { readPeftAdapter } from '../learner/hf/peft.js';
 import {
   initParams,
   type ModelConfig,
@@ -18,13 +20,16 @@ import {
 import { toFloat32 } from '../learner/safetensors.js';
 import type { SessionSettings } from '../learner/session-core.js';
 import { LAMER_MODEL_FIELD } from '../policy/onnx/export.js';
+import { readHfModel } from '../policy/onnx/hf-model.js';
 import { OnnxPolicy } from '../policy/onnx/policy.js';
 import { ConfigError } from '../util/errors.js';
 import type { PromptSource } from './prepare-protocol.js';
 
 export interface ServeModelOptions extends SessionSettings {
-  /** A model directory (HF ONNX export layout). */
+  /** A model directory (HF ONNX export layout), or `hf:DIR`: a Hugging Face model folder (safetensors). */
   model?: string;
+  /** With `hf:DIR`: a PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) applied on top. */
+  lora?: string;
   /** A checkpoint folder (or a folder of them: the latest complete one) of the built-in model. */
   checkpoint?: string;
   /** Seed of the untrained built-in model (default 0). */
@@ -48,11 +53,30 @@ export function modelConfigOf(config: Record<string, unknown>, where: string): M
   return ours;
 }
 
+/** `hf:DIR` with an optional PEFT adapter: the frozen weights mapped from the folder, the adapter as graph inputs. */
+async function loadHf(dir: string, lora: string | undefined, settings: SessionSettings): Promise<ServeModel> {
+  const hf = await readHfModel(dir);
+  const adapter = lora === undefined ? undefined : await readPeftAdapter(lora, hf.config);
+  const policy = await OnnxPolicy.fromHf(hf, {
+    ...settings,
+    ...(adapter ? { lora: adapter.lora, adapters: adapter.adapters, name: `hf:${dir}+${lora}` } : {}),
+  });
+  // The adapter's name, or its run's (runs/<run>/adapter), else the base folder's.
+  const trim = (p: string) => p.replace(/\/+$/, '');
+  const adapterName =
+    lora && (basename(trim(lora)) === 'adapter' ? basename(dirname(trim(lora))) : basename(trim(lora)));
+  const name = adapterName || basename(trim(dir)) || 'model';
+  return { policy, name, prompt: { tokenizer: { dir }, maxPositions: policy.maxPositions } };
+}
+
 export async function loadServeModel(options: ServeModelOptions): Promise<ServeModel> {
-  const { model, checkpoint, seed, logger, ...settings } = options;
+  const { model, checkpoint, seed, logger, lora, ...settings } = options;
   if (model !== undefined && checkpoint !== undefined) {
     throw new ConfigError('give either --model DIR or --checkpoint DIR, not both');
   }
+  if (lora !== undefined && !model?.startsWith('hf:'))
+    throw new ConfigError('--lora applies an adapter to a Hugging Face model: give --model hf:DIR too');
+  if (model?.startsWith('hf:')) return loadHf(model.slice(3), lora, settings);
   if (model !== undefined) {
     const policy = await OnnxPolicy.load(model, settings);
     return {

@@ -8,14 +8,15 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Json } from '../envs/core/types.js';
+import { LORA_TARGETS } from '../learner/lora.js';
 import { ConfigError, ParseError } from '../util/errors.js';
 import { deriveSeed } from '../util/rng.js';
 import type { ValidationOptions } from './evaluate.js';
-import { TRAIN_PRESETS } from './presets.js';
+import { HF_DEFAULTS, TRAIN_PRESETS } from './presets.js';
 
 export const ALGOS = ['lamer', 'gigpo', 'grpo', 'ppo'] as const;
 export type Algo = (typeof ALGOS)[number];
-export const PRESETS = ['quick', 'paper'] as const;
+export const PRESETS = ['quick', 'paper', 'hf-lora'] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 /**
@@ -130,7 +131,27 @@ export const trainConfigSchema = z.strictObject({
     staleness: z.union([z.literal(0), z.literal(1)]),
   }),
   model: modelSchema,
+  /**
+   * Fine-tune a Hugging Face model folder (`--model hf:DIR`: Llama, Qwen2, Qwen3 safetensors) instead of
+   * the built-in model; `model` is then unused (the folder's config.json says it all).
+   */
+  hf: z
+    .strictObject({
+      dir: z.string().min(1),
+      /** 'lora': LoRA adapters over the frozen weights (default); 'full': every weight (fed from JS each run). */
+      finetune: z.enum(['lora', 'full']),
+      lora: z.strictObject({
+        rank: int(1),
+        /** Scale numerator: the update is (alpha / rank) · B A x. */
+        alpha: z.number().gt(0),
+        targets: z.array(z.enum(LORA_TARGETS)).min(1),
+        rslora: z.boolean(),
+      }),
+    })
+    .optional(),
   warmStart: z.strictObject({
+    /** Run the supervised warm start before RL (the built-in model needs it; a pretrained hf: model does not). */
+    enabled: z.boolean().optional(),
     /** Folder of the warm-start model (default runs/warmstart/<env>-<preset>-s<seed>). */
     dir: z.string().min(1).optional(),
     /** Train tasks played by the noisy expert. */
@@ -202,6 +223,11 @@ export function parseTrainConfig(raw: unknown, source = 'config'): TrainConfig {
     throw new ConfigError(
       `invalid ${source}: attemptBudget: expected a multiple of attempts (${c.attempts}) so LaMer's trials fill the budget, got ${c.attemptBudget}`,
     );
+  if (c.hf && c.warmStart.enabled === true)
+    throw new ConfigError(
+      `invalid ${source}: warmStart.enabled: the supervised warm start is implemented for the built-in model only; ` +
+        'an hf: model starts RL from its pretrained weights (set warmStart.enabled to false)',
+    );
   if (c.model.dModel % c.model.nHeads !== 0 || (c.model.dModel / c.model.nHeads) % 2 !== 0)
     throw new ConfigError(
       `invalid ${source}: model.nHeads: expected a divisor of model.dModel (${c.model.dModel}) leaving an even head width, got ${c.model.nHeads}`,
@@ -244,6 +270,8 @@ export function loadTrainConfig(sources: ConfigSources = {}): TrainConfig {
   if (!preset) throw new ConfigError(`--preset: expected one of ${PRESETS.join(', ')}, got "${name}"`);
   let merged = deepMerge(preset, sources.file ? readConfigFile(sources.file) : {});
   merged = deepMerge(merged, sources.overrides ?? {});
+  const hf = (merged as { hf?: unknown }).hf;
+  if (hf !== undefined) merged = { ...(merged as object), hf: deepMerge(HF_DEFAULTS, hf) };
   return parseTrainConfig(merged, sources.file ? `config (${sources.file} over preset ${name})` : 'config');
 }
 

@@ -35,6 +35,7 @@ export {
   type WarmStart,
   type WarmStartReport,
 } from './warmstart.js';
+export { type ExportOptions, exportRun, HF_RUN_FILE, type HfRunInfo } from './export.js';
 export { type HistoryEntry, readHistory } from './history.js';
 export { type TrainReport, writeReport } from './report.js';
 

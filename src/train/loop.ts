@@ -23,20 +23,20 @@ import {
 } from '../learner/trainer/index.js';
 import type { LiveLog } from '../live/log.js';
 import { watchRollout } from '../live/rollout.js';
-import { OnnxPolicy } from '../policy/onnx/policy.js';
+import type { OnnxPolicy } from '../policy/onnx/policy.js';
 import { trainingTokens } from '../policy/onnx/tokens.js';
-import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
 import type { TurnSample } from '../streams/types.js';
 import { type TrainConfig, trainingPlan, trajGammaOf, validationOptions } from './config.js';
 import { type RolloutSummary, summarize, validate, validationFloor } from './evaluate.js';
 import { appendHistory, type HistoryEntry, readHistory } from './history.js';
 import { logprobShift, shiftBaseline } from './logprob-shift.js';
+import { setupTrainModel } from './model-setup.js';
 import { runPipeline } from './pipeline.js';
 import { line, seconds, type TrainIO } from './progress.js';
 import { type TrainReport, writeReport } from './report.js';
 import { advantageStats, rolloutTable, type StepStats, stepEntry, stepLine } from './step-report.js';
 import { stepRolloutInput, taskCountText } from './train-tasks.js';
-import { ensureWarmStart, envOf, formatPass, modelOf, warmStartDir } from './warmstart.js';
+import { envOf, formatPass, modelOf, warmStartDir } from './warmstart.js';
 
 export interface TrainOptions {
   io: TrainIO;
@@ -75,9 +75,9 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
   const live = options.liveLog;
   const started = Date.now();
   const out = outDirOf(c);
-  const model = modelOf(c);
   // Unwritable or full output folders fail here, before the warm start and the first step.
-  await checkOutputDir(out, checkpointBytes(model) * (c.keepCheckpoints + 1));
+  // (An hf: model's size is known once its folder is read; the trainer checks the space again then.)
+  await checkOutputDir(out, c.hf ? 0 : checkpointBytes(modelOf(c)) * (c.keepCheckpoints + 1));
   const { envId, params } = envOf(c);
   const plan = trainingPlan(c);
   live?.publish({
@@ -91,16 +91,18 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
       algo: c.algo,
     },
   });
-  const warm = await ensureWarmStart(c, io);
-  live?.publish({ kind: 'warmstart', losses: warm.report.losses });
-  live?.publish({ kind: 'validation', label: 'warm start', summary: warm.report.validation });
-  const tok = loadBuiltinTokenizer();
-  const codec = { tokenizer: tok.tokenizer, chatTemplate: tok.chatTemplate! };
-  const tokensOf = (s: TurnSample) => trainingTokens(s, codec);
+  const setup = await setupTrainModel(c, io, out);
+  const { model, warm } = setup;
+  line(io, `model: ${setup.label}`);
+  if (warm) {
+    live?.publish({ kind: 'warmstart', losses: warm.report.losses });
+    live?.publish({ kind: 'validation', label: 'warm start', summary: warm.report.validation });
+  }
+  const tokensOf = (s: TurnSample) => trainingTokens(s, setup.codec);
   const logger = (m: string) => line(io, m);
   const trainer = await Trainer.create(
     trainerConfig({
-      model,
+      ...setup.trainer,
       seed: c.seed,
       loss: {
         clipLow: c.ppo.clip,
@@ -122,13 +124,13 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
     {
       logger,
       ...(options.resume ? { resume: true } : {}),
-      initialParams: warm.params,
+      ...(setup.initialParams ? { initialParams: setup.initialParams } : {}),
       tokens: tokensOf,
     },
   );
   let policy: OnnxPolicy;
   try {
-    policy = await OnnxPolicy.fromParams(model, trainer.params, trainer.policyVersion, { seed: c.seed });
+    policy = await setup.policy(trainer.params, trainer.policyVersion, c.seed);
   } catch (error) {
     await trainer.dispose();
     throw error;
@@ -233,6 +235,7 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
         if (step % c.validation.every === 0 || step === c.steps) entry.validation = await validationOf(step);
         if (step === c.steps && !stats.checkpoint) entry.checkpoint = await trainer.checkpoint();
         else if (stats.checkpoint) entry.checkpoint = stats.checkpoint;
+        if (entry.checkpoint) await setup.saved(trainer.params);
         history.push(entry);
         await appendHistory(historyPath, [entry]);
         live?.publish({ kind: 'step', entry }, { step, policyVersion: stats.policyVersion });
@@ -248,7 +251,8 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
     params,
     plan,
     trajGamma,
-    warmStart: { dir: warmStartDir(c), ...warm.report },
+    ...(warm ? { warmStart: { dir: warmStartDir(c), ...warm.report } } : {}),
+    model: setup.label,
     floor,
     history,
     seconds: (Date.now() - started) / 1000,

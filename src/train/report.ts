@@ -23,7 +23,10 @@ export interface TrainReport {
   params: Json;
   plan: AlgoPlan;
   trajGamma: number;
-  warmStart: WarmStartReport & { dir: string };
+  /** The built-in model's warm start (absent when RL starts from a pretrained hf: model). */
+  warmStart?: WarmStartReport & { dir: string };
+  /** What was trained (`built-in model`, `hf:DIR (LoRA rank 16, ...)`). */
+  model?: string;
   /** Uniformly random admissible actions on the same validation tasks (the floor learning must beat). */
   floor?: RolloutSummary;
   history: HistoryEntry[];
@@ -38,7 +41,7 @@ export function reportEvents(r: TrainReport): LiveEvent[] {
   const out: LiveEvent[] = [];
   const push = (step: number, policyVersion: number, body: LiveBody) =>
     out.push({ seq: out.length, t: 0, step, policyVersion, ...body } as LiveEvent);
-  push(0, 0, { kind: 'warmstart', losses: r.warmStart.losses });
+  if (r.warmStart) push(0, 0, { kind: 'warmstart', losses: r.warmStart.losses });
   for (const e of r.history) {
     const version = e.train?.policyVersion ?? 0;
     if (e.train || e.rollout) push(e.step, version, { kind: 'step', entry: e });
@@ -56,7 +59,7 @@ function summaryRows(r: TrainReport): string {
       ? `<tr><td>${escapeHtml(name)}</td>${s.pass.map((p) => `<td>${p.toFixed(3)}</td>`).join('')}<td>${s.entropy.toFixed(3)}</td><td>${s.invalidRate.toFixed(3)}</td></tr>`
       : '';
   const head = `<tr><th></th>${Array.from({ length: r.config.attempts }, (_, j) => `<th>pass@${j + 1}</th>`).join('')}<th>entropy</th><th>invalid</th></tr>`;
-  return `<table>${head}${row('random actions (floor)', r.floor)}${row('warm start (LaMer protocol)', r.warmStart.validation)}${row('before RL (this algo)', first)}${row('after RL', last)}</table>`;
+  return `<table>${head}${row('random actions (floor)', r.floor)}${row('warm start (LaMer protocol)', r.warmStart?.validation)}${row('before RL (this algo)', first)}${row('after RL', last)}</table>`;
 }
 
 /** The self-contained HTML page. */

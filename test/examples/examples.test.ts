@@ -36,6 +36,7 @@ const expected: Record<string, RegExp[]> = {
     /^lamer serve: lamer-builtin at http:\/\/127\.0\.0\.1:\d+\/v1$/m,
     /^4 trials, \d+ turns over HTTP$/m,
   ],
+  'make-tiny-model.ts': [/^wrote a tiny random Qwen3 \(2 layers, width 64, BF16\) to runs\/tiny-qwen3$/m],
   'train-api.ts': [/^step 2: loss -?[\d.]+, \d+ updates$/m, /^report: runs\/example-train\/report\.html$/m],
 };
 

@@ -21,7 +21,7 @@ function configFile(value: unknown): string {
 
 describe('train config', () => {
   it('presets are valid and keep the reference values that do not depend on scale', () => {
-    for (const preset of Object.values(TRAIN_PRESETS)) {
+    for (const [name, preset] of Object.entries(TRAIN_PRESETS)) {
       const c = parseTrainConfig(preset);
       expect(c.stepGamma).toBe(0.95);
       expect(c.invalidPenalty).toBe(0.5);
@@ -29,7 +29,9 @@ describe('train config', () => {
       expect(c.sampling.validation).toMatchObject({ temperature: 0.7, topP: 0.8, topK: 20 });
       expect(c.sampling.train.temperature).toBe(1);
       expect(c.memoryMode).toBe('reflection_only');
-      expect(c.style).toBe('compact');
+      // The built-in model reads compact prompts; a pretrained hf: model the reference's own.
+      expect(c.style).toBe(name === 'hf-lora' ? 'faithful' : 'compact');
+      expect(c.warmStart.enabled).toBe(name === 'hf-lora' ? false : undefined);
     }
   });
 
@@ -109,7 +111,7 @@ describe('train config', () => {
 
   it('unknown presets, unreadable and non-JSON files are named errors', () => {
     expect(() => loadTrainConfig({ preset: 'huge' })).toThrow(
-      /--preset: expected one of quick, paper, got "huge"/,
+      /--preset: expected one of quick, paper, hf-lora, got "huge"/,
     );
     expect(() => loadTrainConfig({ file: configFile('{ nope') })).toThrow(ParseError);
     expect(() => loadTrainConfig({ file: '/nonexistent/x.json' })).toThrow(/cannot read config file/);

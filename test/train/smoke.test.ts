@@ -56,7 +56,7 @@ describe('lamer train (smoke)', () => {
     const result = await runTraining(config, { io });
 
     // Warm start: made because it was missing, with a finite, decreasing supervised loss.
-    const ws = result.report.warmStart;
+    const ws = result.report.warmStart!;
     expect(ws.losses).toHaveLength(4);
     expect(ws.losses.every(Number.isFinite)).toBe(true);
     expect(ws.losses.at(-1)!).toBeLessThan(ws.losses[0]!);

@@ -12,6 +12,7 @@ import { parseIntOption, parsePositiveIntOption } from './options.js';
 
 interface ServeCliOptions {
   model?: string;
+  lora?: string;
   checkpoint?: string;
   seed: number;
   port: number;
@@ -53,7 +54,11 @@ export function registerServeCommand(program: Command): void {
     .description('serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/models)')
     .option(
       '--model <dir>',
-      'model directory in the Hugging Face ONNX export layout (default: the built-in model)',
+      'hf:DIR (a Hugging Face model folder: Llama, Qwen2, Qwen3 safetensors) or a directory in the Hugging Face ONNX export layout (default: the built-in model)',
+    )
+    .option(
+      '--lora <dir>',
+      'with --model hf:DIR, a LoRA adapter folder in PEFT format (e.g. runs/<run>/adapter)',
     )
     .option(
       '--checkpoint <dir>',
@@ -71,6 +76,7 @@ export function registerServeCommand(program: Command): void {
       example(
         'lamer serve --checkpoint runs/train-MineSweeper-v0-lamer-s0/checkpoints --port 8000',
         'lamer eval --env minesweeper --policy openai:http://127.0.0.1:8000/v1#lamer-builtin',
+        'lamer serve --model hf:./Qwen3-0.6B --lora runs/smol/adapter',
       ),
     )
     .option(
@@ -102,6 +108,7 @@ export function registerServeCommand(program: Command): void {
       const { startServer } = await import('../../serve/server.js');
       const { policy, name, prompt } = await loadServeModel({
         ...(opts.model !== undefined ? { model: opts.model } : {}),
+        ...(opts.lora !== undefined ? { lora: opts.lora } : {}),
         ...(opts.checkpoint !== undefined ? { checkpoint: opts.checkpoint } : {}),
         ...(opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {}),
         seed: opts.seed,

@@ -30,9 +30,42 @@ export function trainCommonOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--env <env>', 'minesweeper or sokoban (any registered env with a solver)')
     .option('--config <file.json>', 'a JSON config merged over the preset (see README, "Training")')
-    .addOption(new Option('--preset <name>', 'config preset').choices([...PRESETS]).default('quick'))
+    .addOption(
+      new Option('--preset <name>', 'config preset (default quick, or hf-lora with --model hf:DIR)').choices([
+        ...PRESETS,
+      ]),
+    )
     .option('--seed <s>', 'seed of everything (weights, tasks, sampling)', nonNegative)
     .option('--games <dir>', 'ALFWorld: train on the real game files under DIR (config envParams.games)');
+}
+
+type TrainCliOptions = CommonOptions & {
+  algo: string;
+  resume?: boolean;
+  live?: number | boolean;
+  model?: string;
+  lora?: number;
+  fullFinetune?: boolean;
+};
+
+/** `--model hf:DIR` with `--lora R` / `--full-finetune` as the config's `hf` field. */
+function hfOverrides(opts: TrainCliOptions): TrainConfigInput['hf'] | undefined {
+  const spec = opts.model ?? 'builtin';
+  if (spec === 'builtin') {
+    if (opts.lora !== undefined || opts.fullFinetune)
+      throw new InvalidArgumentError('--lora and --full-finetune apply to --model hf:DIR');
+    return undefined;
+  }
+  if (!spec.startsWith('hf:') || spec.length === 3)
+    throw new InvalidArgumentError(`--model: expected builtin or hf:DIR, got "${spec}"`);
+  if (opts.lora !== undefined && opts.fullFinetune)
+    throw new InvalidArgumentError('--lora and --full-finetune exclude each other');
+  // Partial: the config merges HF_DEFAULTS under it (presets.ts).
+  return {
+    dir: spec.slice(3),
+    ...(opts.fullFinetune ? { finetune: 'full' as const } : {}),
+    ...(opts.lora !== undefined ? { lora: { rank: opts.lora, alpha: 2 * opts.lora } } : {}),
+  } as TrainConfigInput['hf'];
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -40,15 +73,26 @@ export function registerTrainCommand(program: Command): void {
     program
       .command('train')
       .description(
-        'train the built-in model with LaMer or an RL baseline; writes report.json and report.html',
+        'train the built-in model or a Hugging Face model (LoRA) with LaMer or an RL baseline; writes report.json and report.html',
       ),
   )
+    .option(
+      '--model <spec>',
+      'builtin (default), or hf:DIR: a Hugging Face model folder (Llama, Qwen2, Qwen3 safetensors) fine-tuned from its pretrained weights',
+    )
+    .option(
+      '--lora <rank>',
+      'with --model hf:DIR, the LoRA rank (default 16; alpha = 2 × rank)',
+      parsePositiveIntOption,
+    )
+    .option('--full-finetune', 'with --model hf:DIR, train every weight instead of LoRA adapters')
     .addOption(new Option('--algo <algo>', 'algorithm').choices([...ALGOS]).default('lamer'))
     .addHelpText(
       'after',
       example(
         'lamer train --env minesweeper',
         'lamer train --env minesweeper --algo gigpo --steps 10 --live',
+        'lamer train --env minesweeper --model hf:./SmolLM2-135M-Instruct --lora 16 --out runs/smol',
       ),
     )
     .option('--steps <n>', 'training steps', parsePositiveIntOption)
@@ -59,14 +103,16 @@ export function registerTrainCommand(program: Command): void {
       `serve live metrics (dashboard, SSE /events, /history) on 127.0.0.1:PORT (default ${DEFAULT_LIVE_PORT})`,
       parseLivePort,
     )
-    .action(async (opts: CommonOptions & { algo: string; resume?: boolean; live?: number | boolean }) => {
+    .action(async (opts: TrainCliOptions) => {
       const overrides: TrainConfigInput = { env: opts.env, algo: opts.algo as TrainConfigInput['algo'] };
+      const hf = hfOverrides(opts);
+      if (hf) overrides.hf = hf;
       if (opts.seed !== undefined) overrides.seed = opts.seed;
       if (opts.steps !== undefined) overrides.steps = opts.steps;
       if (opts.out !== undefined) overrides.out = opts.out;
       if (opts.games !== undefined) overrides.envParams = { games: opts.games };
       const config = loadTrainConfig({
-        preset: opts.preset,
+        preset: opts.preset ?? (hf ? 'hf-lora' : 'quick'),
         ...(opts.config ? { file: opts.config } : {}),
         overrides,
       });

@@ -6,10 +6,12 @@
 import { z } from 'zod';
 import { ConfigError } from '../../util/errors.js';
 import { type AdamWConfig, DEFAULT_ADAMW_CONFIG } from '../adamw.js';
+import { LORA_TARGETS, type LoraConfig, loraConfig } from '../lora.js';
 import { DEFAULT_LOSS_CONFIG, type PpoLossConfig } from '../loss.js';
 import { type ModelConfig, modelConfig } from '../model.js';
 import type { SessionSettings } from '../session-core.js';
 import type { LrSchedule } from '../train-state.js';
+import type { FrozenWeights } from '../weights.js';
 
 export interface CheckpointConfig {
   /** Folder holding `step-NNNNNN/` checkpoints. */
@@ -22,6 +24,13 @@ export interface CheckpointConfig {
 
 export interface TrainerConfig {
   readonly model: ModelConfig;
+  /**
+   * Weights that are not trained: a Hugging Face checkpoint's, as external constants the sessions
+   * map from its files (`{ external }`), or values baked into the graphs. Needs `lora`.
+   */
+  readonly frozen?: FrozenWeights;
+  /** Train LoRA adapters over `frozen` instead of the weights (the trained state is the adapters). */
+  readonly lora?: LoraConfig;
   /** Seeds the initial weights and the mini-batch shuffle. */
   readonly seed: number;
   /** PPO clip, dual-clip, entropy bonus, KL (`kind` is chosen per call: PPO for RL, CE for the warm start). */
@@ -100,6 +109,22 @@ const nonNegative = z.number().min(0);
 
 const schema = z.strictObject({
   model: z.record(z.string(), z.unknown()),
+  frozen: z
+    .union([
+      z.strictObject({
+        external: z.strictObject({ dir: z.string().min(1), refs: z.record(z.string(), z.unknown()) }),
+      }),
+      z.strictObject({ values: z.record(z.string(), z.instanceof(Float32Array)) }),
+    ])
+    .optional(),
+  lora: z
+    .strictObject({
+      rank: positiveInt,
+      alpha: z.number().gt(0),
+      targets: z.array(z.enum(LORA_TARGETS)).min(1),
+      rslora: z.boolean(),
+    })
+    .optional(),
   seed: z.number().int(),
   loss: z.strictObject({
     clipLow: nonNegative,
@@ -144,8 +169,9 @@ const schema = z.strictObject({
   session: z.record(z.string(), z.unknown()),
 });
 
-export type TrainerConfigInput = Partial<Omit<TrainerConfig, 'model' | 'loss' | 'optim'>> & {
+export type TrainerConfigInput = Partial<Omit<TrainerConfig, 'model' | 'loss' | 'optim' | 'lora'>> & {
   model?: Partial<ModelConfig>;
+  lora?: Partial<LoraConfig> & { rank: number };
   loss?: Partial<TrainerConfig['loss']>;
   optim?: Partial<AdamWConfig>;
 };
@@ -156,6 +182,7 @@ export function trainerConfig(input: TrainerConfigInput = {}): TrainerConfig {
   const raw = {
     ...d,
     ...input,
+    ...(input.lora ? { lora: loraConfig(input.lora) } : {}),
     model: input.model ?? {},
     loss: { ...d.loss, ...input.loss },
     optim: { ...d.optim, ...input.optim },
@@ -168,6 +195,10 @@ export function trainerConfig(input: TrainerConfigInput = {}): TrainerConfig {
     throw new ConfigError(`invalid trainer config: ${problems}`);
   }
   const config = { ...raw, model: modelConfig(input.model) } as TrainerConfig;
+  if ((config.lora === undefined) !== (config.frozen === undefined))
+    throw new ConfigError(
+      'invalid trainer config: lora and frozen go together (LoRA adapters are trained over frozen base weights)',
+    );
   if (config.microBatchSize > config.miniBatchSize)
     throw new ConfigError(
       `invalid trainer config: microBatchSize (${config.microBatchSize}) must be at most miniBatchSize (${config.miniBatchSize})`,

@@ -7,11 +7,11 @@
 import * as G from '../graph/index.js';
 import { buildLogprobGraph } from '../inference.js';
 import type { PpoLossConfig } from '../loss.js';
-import { paramShapes } from '../model.js';
 import { type InferenceRunner, OnnxSession, WorkerSession } from '../session.js';
 import type { TensorValue } from '../session-core.js';
 import { applyUpdate, optimizerFeeds, type TrainState } from '../train-state.js';
 import { buildApplyGraph, buildGradGraph, trainGraphConfig, trainNames } from '../train-step.js';
+import { trainableShapes, weightSettings } from '../weights.js';
 import type { TrainerConfig } from './config.js';
 
 export type LossKind = PpoLossConfig['kind'];
@@ -32,14 +32,14 @@ export class TrainerGraphs {
     private readonly config: TrainerConfig,
     private readonly logger: (message: string) => void,
   ) {
-    this.shapes = paramShapes(config.model);
+    this.shapes = trainableShapes(config);
   }
 
   private session(key: string, build: () => G.GraphSpec): Promise<InferenceRunner> {
     let s = this.sessions.get(key);
     if (!s) {
       const bytes = G.compileGraph(build());
-      const options = { ...this.config.session, logger: this.logger };
+      const options = { ...this.config.session, ...weightSettings(this.config), logger: this.logger };
       s = this.config.worker ? WorkerSession.create(bytes, options) : OnnxSession.create(bytes, options);
       this.sessions.set(key, s);
       // A session that failed to open is retried on the next call, not cached as failed.
@@ -49,8 +49,16 @@ export class TrainerGraphs {
   }
 
   private graphConfig(kind: LossKind) {
-    const { model, optim, loss, temperature } = this.config;
-    return trainGraphConfig({ model, optim, loss: { ...loss, kind }, temperature, window: true });
+    const { model, optim, loss, temperature, frozen, lora } = this.config;
+    return trainGraphConfig({
+      model,
+      optim,
+      loss: { ...loss, kind },
+      temperature,
+      window: true,
+      ...(frozen ? { frozen } : {}),
+      ...(lora ? { lora } : {}),
+    });
   }
 
   private paramFeeds(params: Readonly<Record<string, Float32Array>>): Record<string, TensorValue> {
@@ -62,13 +70,16 @@ export class TrainerGraphs {
     params: Readonly<Record<string, Float32Array>>,
     batch: Record<string, TensorValue>,
   ): Promise<Float32Array> {
-    const s = await this.session('logprobs', () =>
-      buildLogprobGraph(this.config.model, {
-        weights: 'inputs',
-        temperature: this.config.temperature,
-        window: true,
-      }),
-    );
+    const s = await this.session('logprobs', () => {
+      const { model, frozen, lora, temperature } = this.config;
+      const weights =
+        frozen === undefined
+          ? { weights: 'inputs' as const }
+          : 'external' in frozen
+            ? { weights: 'external' as const, external: frozen.external }
+            : { weights: 'initializers' as const, values: frozen.values };
+      return buildLogprobGraph(model, { ...weights, ...(lora ? { lora } : {}), temperature, window: true });
+    });
     const feeds = {
       ...this.paramFeeds(params),
       input_ids: batch.input_ids!,
@@ -110,7 +121,7 @@ export class TrainerGraphs {
   ): Promise<{ state: TrainState; skipped: boolean; gradNorm: number }> {
     // The apply graph is the same for both losses (its loss config is unused).
     const s = await this.session('apply', () => buildApplyGraph(this.graphConfig('ppo')));
-    const feeds = optimizerFeeds(this.config.model, state, lr) as Record<string, TensorValue>;
+    const feeds = optimizerFeeds(this.config, state, lr) as Record<string, TensorValue>;
     for (const [n, dims] of Object.entries(this.shapes)) feeds[trainNames.grad(n)] = f32(grads[n]!, dims);
     const out = await s.run(feeds);
     const next = applyUpdate(state, out);

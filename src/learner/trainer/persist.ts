@@ -4,16 +4,32 @@
  * (training step, policy version, seed and shuffle RNG state) in
  * trainer_state.json, so a resumed run continues exactly where it stopped.
  */
+
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { RngState } from '../../util/rng.js';
 import { loadLatestCheckpoint, saveCheckpoint } from '../checkpoint.js';
-import { hfConfig, type ModelConfig, paramShapes, savedModelConfig } from '../model.js';
+import { CHECKPOINT_FILES, latestCheckpoint } from '../checkpoint-dirs.js';
+import type { LoraConfig } from '../lora.js';
+import { hfConfig, type ModelConfig, savedModelConfig } from '../model.js';
 import { f32Arrays, f32Spec, f32Tensors } from '../safetensors.js';
 import type { TrainState } from '../train-state.js';
+import { trainableShapes } from '../weights.js';
 import { TrainerError } from './batch.js';
 import type { CheckpointConfig } from './config.js';
 
-/** Field of config.json holding our model config (the rest is Hugging Face's LlamaConfig). */
+/** Field of config.json holding our model config (the rest is Hugging Face's config). */
 export const MODEL_CONFIG_FIELD = 'lamer_model';
+/** Field of config.json holding the LoRA config of a checkpoint of adapters (absent: the weights themselves). */
+export const LORA_CONFIG_FIELD = 'lamer_lora';
+
+/** What a checkpoint holds: the model's weights (a model config), or LoRA adapters over frozen ones. */
+type Saved = ModelConfig | { readonly model: ModelConfig; readonly lora?: LoraConfig };
+const specOf = (s: Saved) => ('model' in s ? s : { model: s });
+const shapesOf = (s: Saved) => {
+  const { model, lora } = specOf(s);
+  return trainableShapes(lora ? { model, lora, frozen: { values: {} } } : { model });
+};
 const STATE_FORMAT = 'lamer-trainer';
 
 /** Everything that determines the rest of a run, besides the config and the data. */
@@ -37,11 +53,12 @@ interface TrainerStateFile {
 }
 
 export async function saveTrainerCheckpoint(
-  model: ModelConfig,
+  saved: Saved,
   ck: CheckpointConfig,
   snap: TrainerSnapshot,
 ): Promise<string> {
-  const shapes = paramShapes(model);
+  const { model, lora } = specOf(saved);
+  const shapes = shapesOf(saved);
   const trainerState: TrainerStateFile = {
     format: STATE_FORMAT,
     version: 1,
@@ -54,7 +71,11 @@ export async function saveTrainerCheckpoint(
     ck.dir,
     {
       step: snap.step,
-      config: { ...hfConfig(model), [MODEL_CONFIG_FIELD]: model },
+      config: {
+        ...hfConfig(model),
+        [MODEL_CONFIG_FIELD]: model,
+        ...(lora ? { [LORA_CONFIG_FIELD]: lora } : {}),
+      },
       params: f32Tensors(snap.state.params, shapes),
       optimizer: {
         step: snap.state.step,
@@ -67,14 +88,33 @@ export async function saveTrainerCheckpoint(
   );
 }
 
-function checkModel(dir: string, saved: unknown, model: ModelConfig): void {
-  const s = (savedModelConfig(saved) ?? {}) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(model))
-    if (JSON.stringify(s[key]) !== JSON.stringify(value))
+function checkModel(dir: string, config: Record<string, unknown>, saved: Saved): void {
+  const want = specOf(saved);
+  const s = (savedModelConfig(config[MODEL_CONFIG_FIELD]) ?? {}) as Record<string, unknown>;
+  const lora = (config[LORA_CONFIG_FIELD] ?? {}) as Record<string, unknown>;
+  const pairs: [string, unknown, unknown][] = [
+    ...Object.entries(want.model).map(([k, v]): [string, unknown, unknown] => [`model.${k}`, s[k], v]),
+    ...Object.entries(want.lora ?? {}).map(([k, v]): [string, unknown, unknown] => [`lora.${k}`, lora[k], v]),
+  ];
+  if ((config[LORA_CONFIG_FIELD] === undefined) !== (want.lora === undefined))
+    pairs.push(['lora', config[LORA_CONFIG_FIELD] ?? 'none', want.lora ?? 'none']);
+  for (const [key, found, value] of pairs)
+    if (JSON.stringify(found) !== JSON.stringify(value))
       throw new TrainerError(
-        `checkpoint ${dir} was trained with model.${key} = ${JSON.stringify(s[key])}, but the config says ` +
+        `checkpoint ${dir} was trained with ${key} = ${JSON.stringify(found)}, but the config says ` +
           `${JSON.stringify(value)}: resume with the same model config, or use another checkpoint folder`,
       );
+}
+
+async function readJsonOrNull(path: string): Promise<Record<string, unknown> | null> {
+  try {
+    const v = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
+  } catch (error) {
+    // missing or not JSON: the checkpoint loader reports (and skips) it as damaged
+    if (error instanceof SyntaxError || (error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }
 
 function checkState(dir: string, raw: unknown): TrainerStateFile {
@@ -96,15 +136,20 @@ function checkState(dir: string, raw: unknown): TrainerStateFile {
 
 /** The newest usable checkpoint under `ck.dir` (damaged ones are skipped with a message), or null. */
 export async function loadTrainerCheckpoint(
-  model: ModelConfig,
+  saved: Saved,
   ck: CheckpointConfig,
   logger: (message: string) => void,
 ): Promise<{ dir: string; snapshot: TrainerSnapshot } | null> {
-  const expected = f32Spec(paramShapes(model));
+  const expected = f32Spec(shapesOf(saved));
+  // A checkpoint of another model or adapter shape is a config mistake, not damage: say so before
+  // the tensor checks would skip it as damaged (and the run would silently start over).
+  const latest = await latestCheckpoint(ck.dir);
+  const latestConfig = latest ? await readJsonOrNull(join(latest.dir, CHECKPOINT_FILES.config)) : null;
+  if (latest && latestConfig) checkModel(latest.dir, latestConfig, saved);
   const found = await loadLatestCheckpoint(ck.dir, { expected, logger });
   if (!found) return null;
   const { dir, checkpoint } = found;
-  checkModel(dir, checkpoint.config[MODEL_CONFIG_FIELD], model);
+  checkModel(dir, checkpoint.config, saved);
   if (!checkpoint.optimizer)
     throw new TrainerError(`checkpoint ${dir} has no optimizer state: it cannot resume training`);
   const st = checkState(dir, checkpoint.trainerState);

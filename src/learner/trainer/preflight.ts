@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { LamerError } from '../../util/errors.js';
 import { describeFsError, makeDirs } from '../../util/output-path.js';
-import { type ModelConfig, paramCount, paramShapes } from '../model.js';
+import type { Trainable } from '../train-state.js';
+import { trainableShapes } from '../weights.js';
 
 export type OutputDirProblem = 'unwritable' | 'no-space';
 
@@ -42,10 +43,11 @@ const defaultIo: PreflightIo = {
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 
-/** Bytes of one checkpoint: parameters and both AdamW moments in float32, plus headers and JSON files. */
-export function checkpointBytes(c: ModelConfig): number {
-  const tensors = Object.keys(paramShapes(c)).length;
-  return 3 * 4 * paramCount(c) + 3 * 160 * tensors + 16 * 1024;
+/** Bytes of one checkpoint: the trained tensors and both AdamW moments in float32, plus headers and JSON files. */
+export function checkpointBytes(t: Trainable): number {
+  const shapes = Object.values(trainableShapes('model' in t ? t : { model: t }));
+  const values = shapes.reduce((n, s) => n + s.reduce((p, x) => p * x, 1), 0);
+  return 3 * 4 * values + 3 * 160 * shapes.length + 16 * 1024;
 }
 
 function problemOf(error: unknown): { problem: OutputDirProblem; why: string } {

@@ -12,8 +12,8 @@ import { ConfigError } from '../../util/errors.js';
 import { deriveSeed, Rng } from '../../util/rng.js';
 import { latestCheckpoint } from '../checkpoint-dirs.js';
 import type { CreditedBatch } from '../credit/index.js';
-import { paramShapes } from '../model.js';
 import { initTrainState, type TrainState } from '../train-state.js';
+import { trainableShapes } from '../weights.js';
 import {
   lengthChunks,
   padSequences,
@@ -37,11 +37,12 @@ export interface TrainerOptions {
   logger?: (message: string) => void;
   /** Continue from the newest checkpoint under `config.checkpoint.dir` (a fresh start when there is none). */
   resume?: boolean;
-  /** Start from these weights instead of the seeded init (e.g. the warm-start model); ignored on resume. */
+  /** Start from these weights (with LoRA: adapters) instead of the seeded init (e.g. the warm-start model); ignored on resume. */
   initialParams?: Readonly<Record<string, Float32Array>>;
   /**
    * The reference policy of the KL penalty (`loss.klCoef` > 0): default `initialParams` (also on
-   * resume, where they are not the starting weights), else the weights at creation.
+   * resume, where they are not the starting weights), else the weights at creation. With LoRA these
+   * are adapters; a fresh adapter (B = 0) is the base model itself, so by default the KL is to the base.
    */
   referenceParams?: Readonly<Record<string, Float32Array>>;
   /** The token ids of a turn (default: the ids recorded on the sample); pass the ONNX policy's `trainingTokens`. */
@@ -106,9 +107,9 @@ export class Trainer {
       throw new ConfigError('resume needs a checkpoint folder (config.checkpoint.dir)');
     if (ck) {
       const keep = ck.keepLast ?? 1;
-      await checkOutputDir(ck.dir, checkpointBytes(config.model) * (keep + 1), options.preflightIo);
+      await checkOutputDir(ck.dir, checkpointBytes(config) * (keep + 1), options.preflightIo);
       if (options.resume) {
-        const found = await loadTrainerCheckpoint(config.model, ck, logger);
+        const found = await loadTrainerCheckpoint(config, ck, logger);
         if (found) {
           const s = found.snapshot;
           if (s.seed !== config.seed)
@@ -127,7 +128,7 @@ export class Trainer {
           );
       }
     }
-    let state = initTrainState(config.model, config.seed);
+    let state = initTrainState(config, config.seed);
     if (options.initialParams) state = { ...state, params: checkedParams(config, options.initialParams) };
     return new Trainer(config, state, 0, 0, Rng.seeded(deriveSeed(config.seed, 'trainer-shuffle')), options);
   }
@@ -302,7 +303,7 @@ export class Trainer {
   async checkpoint(): Promise<string> {
     const ck = this.config.checkpoint;
     if (!ck) throw new ConfigError('no checkpoint folder configured (config.checkpoint.dir)');
-    return saveTrainerCheckpoint(this.config.model, ck, {
+    return saveTrainerCheckpoint(this.config, ck, {
       state: this.state,
       step: this.stepCount,
       policyVersion: this.version,
@@ -322,7 +323,7 @@ function checkedParams(
   params: Readonly<Record<string, Float32Array>>,
 ): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
-  for (const [name, shape] of Object.entries(paramShapes(config.model))) {
+  for (const [name, shape] of Object.entries(trainableShapes(config))) {
     const n = shape.reduce((a, b) => a * b, 1);
     const p = params[name];
     if (!(p instanceof Float32Array) || p.length !== n)

@@ -23,14 +23,19 @@ import {
   type ModelConfig,
   mergeHeads,
   mlpBlock,
-  paramInputs,
   project,
   rmsNorm,
   ropeAngles,
 } from '../../learner/model.js';
+import { modelTensors, type WeightSpec } from '../../learner/weights.js';
 
-export function buildDecodeGraph(c: ModelConfig): G.GraphSpec {
-  const p = paramInputs(c);
+/** The decode step of a model whose weights are inputs (a model config), or as a weight spec says (frozen, LoRA). */
+export function buildDecodeGraph(w: ModelConfig | WeightSpec): G.GraphSpec {
+  const spec = 'model' in w ? w : { model: w };
+  const c = spec.model;
+  const tensors = modelTensors(spec);
+  const p = tensors.params;
+  const lora = tensors.lora;
   const hd = c.headDim;
   const inputIds = G.input('input_ids', 'int64', ['batch', 1]);
   const positionIds = G.input('position_ids', 'int64', ['batch', 1]);
@@ -48,7 +53,7 @@ export function buildDecodeGraph(c: ModelConfig): G.GraphSpec {
   for (let i = 0; i < c.nLayers; i++) {
     const norm = (name: string) => p[`model.layers.${i}.${name}.weight`]!;
     const xn = rmsNorm(h, norm('input_layernorm'), c.rmsNormEps);
-    const qkv = attentionQkv(c, p, undefined, i, xn, rot);
+    const qkv = attentionQkv(c, p, lora, i, xn, rot);
     const q = G.mul(groupQueries(c, qkv.q), 1 / Math.sqrt(hd)); // [B, K, H/K, 1, hd]
     const k = G.unsqueeze(qkv.k, [2]); // [B, K, 1, 1, hd]
     const v = G.unsqueeze(qkv.v, [2]); // [B, K, 1, 1, hd]
@@ -63,8 +68,8 @@ export function buildDecodeGraph(c: ModelConfig): G.GraphSpec {
     const den = G.add(G.reduceSum(ePast, [-1], true), eNew); // [B, K, H/K, 1, 1]
     const pastValue = G.unsqueeze(past[i]!.value, [2]); // [B, K, 1, C, hd]
     const attn = G.div(G.add(G.matmul(ePast, pastValue), G.mul(eNew, v)), den); // [B, K, H/K, 1, hd]
-    h = G.add(h, project(p, undefined, mergeHeads(c, attn), i, 'self_attn.o_proj'));
-    h = G.add(h, mlpBlock(p, undefined, i, rmsNorm(h, norm('post_attention_layernorm'), c.rmsNormEps)));
+    h = G.add(h, project(p, lora, mergeHeads(c, attn), i, 'self_attn.o_proj'));
+    h = G.add(h, mlpBlock(p, lora, i, rmsNorm(h, norm('post_attention_layernorm'), c.rmsNormEps)));
   }
   outputs.logits = lmHead(c, p, rmsNorm(h, p['model.norm.weight']!, c.rmsNormEps)); // [B, 1, V]
   return {
@@ -74,7 +79,7 @@ export function buildDecodeGraph(c: ModelConfig): G.GraphSpec {
       positionIds,
       attentionBias,
       ...past.flatMap((x) => [x.key, x.value]),
-      ...Object.values(p),
+      ...Object.values(tensors.inputs),
     ],
     outputs,
   };

@@ -103,7 +103,7 @@ function idList(v: unknown): number[] {
   return [];
 }
 
-function generationOf(g: Record<string, unknown>): GenerationDefaults {
+export function generationOf(g: Record<string, unknown>): GenerationDefaults {
   const out: GenerationDefaults = {
     eosTokenIds: idList(g.eos_token_id),
     padTokenId: typeof g.pad_token_id === 'number' ? g.pad_token_id : null,

@@ -8,19 +8,20 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensorsFile } from '../../learner/checkpoint.js';
-import * as G from '../../learner/graph/index.js';
-import { buildInferenceGraph } from '../../learner/inference.js';
-import { headDim, type ModelConfig, modelConfig, paramShapes } from '../../learner/model.js';
+import { initLora, type LoraConfig } from '../../learner/lora.js';
+import { type ModelConfig, modelConfig, paramShapes } from '../../learner/model.js';
 import { toFloat32 } from '../../learner/safetensors.js';
 import type { SessionSettings } from '../../learner/session-core.js';
+import type { WeightSpec } from '../../learner/weights.js';
 import { PolicyError } from '../errors.js';
 import { type LoadedTokenizer, loadBuiltinTokenizer, loadTokenizerDir } from '../tokenizer.js';
 import type { Generation, GenerationRequest, Policy } from '../types.js';
-import { buildDecodeGraph } from './decode-graph.js';
 import { LmEngine } from './engine.js';
 import { builtinGenerationConfig, LAMER_MODEL_FIELD, WEIGHTS_FILE } from './export.js';
 import { type GenerateContext, generateRows, type RowRequest, type RowResult } from './generate.js';
+import type { HfModel } from './hf-model.js';
 import { checkGraphNames, type GenerationDefaults, ModelDirError, readModelDir } from './model-dir.js';
+import { modelEngine } from './model-engine.js';
 import type { DecodeProfile } from './profile.js';
 import type { TokenizerSource, WeightTensor } from './protocol.js';
 import { contextOf, rowRequest } from './requests.js';
@@ -130,7 +131,7 @@ export class OnnxPolicy implements Policy {
       }
       const name = options.name ?? `onnx:${dir}`;
       const source = { kind: 'dir', dir } as const;
-      return OnnxPolicy.build(name, config, params, 0, { ...tok, source }, md.generation, options);
+      return OnnxPolicy.build(name, { model: config }, params, 0, { ...tok, source }, md.generation, options);
     }
     if (!tok.chatTemplate) {
       throw new ModelDirError(
@@ -199,59 +200,60 @@ export class OnnxPolicy implements Policy {
       eosTokenIds: g.eos_token_id as number[],
       padTokenId: g.pad_token_id as number | null,
     };
-    return OnnxPolicy.build(
-      options.name ?? 'builtin',
-      modelConfig(config),
-      params,
-      version,
-      { ...loadBuiltinTokenizer(), source: { kind: 'builtin' } },
-      generation,
-      options,
-    );
+    const spec = { model: modelConfig(config) };
+    const tok = { ...loadBuiltinTokenizer(), source: { kind: 'builtin' } as const };
+    return OnnxPolicy.build(options.name ?? 'builtin', spec, params, version, tok, generation, options);
+  }
+
+  /**
+   * A Hugging Face model folder (hf-model.ts): the frozen weights mapped from its files, with LoRA
+   * adapters as graph inputs when `lora` is given (`adapters`, default a fresh adapter: the base model),
+   * so `setWeights` moves only the adapters; or, with `full`, every weight as a graph input (full
+   * fine-tuning: `setWeights` takes the whole model).
+   */
+  static fromHf(
+    model: HfModel,
+    options: OnnxPolicyOptions & {
+      lora?: LoraConfig;
+      adapters?: Weights;
+      full?: Weights;
+      version?: number;
+    } = {},
+  ): Promise<OnnxPolicy> {
+    const { lora, adapters, full, version = 0, ...rest } = options;
+    const frozen = full ? {} : { frozen: { external: model.weights } };
+    const spec = { model: model.config, ...frozen, ...(lora && !full ? { lora } : {}) };
+    const values = full ?? (lora ? (adapters ?? initLora(model.config, lora, 0)) : null);
+    const name = rest.name ?? `hf:${model.dir}`;
+    const tok = { ...model.tokenizer, source: { kind: 'dir', dir: model.dir } as const };
+    return OnnxPolicy.build(name, spec, values, version, tok, model.generation, rest, 'faithful');
   }
 
   private static async build(
     name: string,
-    config: ModelConfig,
-    params: Weights,
+    spec: WeightSpec,
+    params: Weights | null,
     version: number,
     tok: LoadedTokenizer & { source: TokenizerSource },
     generation: GenerationDefaults,
     options: OnnxPolicyOptions,
+    style: 'compact' | 'faithful' = 'compact',
   ): Promise<OnnxPolicy> {
     if (!tok.chatTemplate) throw new ModelDirError(`${name}: the tokenizer has no chat template`);
-    const bytes = G.compileGraph(buildInferenceGraph(config, { weights: 'inputs', logits: 'last' }));
-    const decode = options.inPlaceCache === false ? undefined : G.compileGraph(buildDecodeGraph(config));
-    const settings = engineSettings(options);
-    const engine = await LmEngine.create(
-      bytes,
-      settings,
-      {
-        nLayers: config.nLayers,
-        kvHeads: config.nKvHeads,
-        headDim: headDim(config),
-        vocabSize: config.vocabSize,
-        heads: config.nHeads,
-        positionIds: true,
-        prefillBudgetBytes: options.prefillBudgetBytes ?? DEFAULT_BUDGET,
-        prefillGroupRows: options.prefillGroupRows ?? DEFAULT_GROUP_ROWS,
-      },
-      tok.source,
-      decode,
-    );
-    const shapes = paramShapes(config);
-    checkGraphNames(
-      name,
-      engine.inputNames,
-      engine.outputNames,
-      config.nLayers,
-      new Set(Object.keys(shapes)),
-    );
+    const config = spec.model;
+    const { engine, shapes } = await modelEngine(name, spec, tok.source, {
+      ...engineSettings(options),
+      ...(options.inPlaceCache !== undefined ? { inPlaceCache: options.inPlaceCache } : {}),
+      prefillBudgetBytes: options.prefillBudgetBytes ?? DEFAULT_BUDGET,
+      prefillGroupRows: options.prefillGroupRows ?? DEFAULT_GROUP_ROWS,
+    });
     const codec = { ...tok, chatTemplate: tok.chatTemplate };
     const ctx = contextOf(engine, tok, generation, config.vocabSize, config.maxSeqLen);
-    const policy = new OnnxPolicy(name, engine, codec, ctx, generation, options, shapes, version);
-    policy.promptStyle = 'compact';
-    await policy.setWeights(params, version);
+    const trained = Object.keys(shapes).length > 0 ? shapes : null;
+    const policy = new OnnxPolicy(name, engine, codec, ctx, generation, options, trained, version);
+    // The built-in model reads compact prompts; a pretrained Hugging Face model the reference's.
+    policy.promptStyle = style;
+    if (params !== null && trained !== null) await policy.setWeights(params, version);
     return policy;
   }
 
@@ -278,7 +280,9 @@ export class OnnxPolicy implements Policy {
     const shapes = this.weightShapes;
     if (shapes === null) {
       return Promise.reject(
-        new PolicyError(`${this.name}: its weights are baked into model.onnx; load it again to change them`),
+        new PolicyError(
+          `${this.name}: its weights are baked into its graph (model.onnx, or an hf: model without LoRA); load it again to change them`,
+        ),
       );
     }
     const weights: Record<string, WeightTensor> = {};

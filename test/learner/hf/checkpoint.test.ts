@@ -3,7 +3,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensorsFile } from '../../../src/learner/checkpoint.js';
 import { HfConfigError, modelConfigFromHf } from '../../../src/learner/hf/config.js';
+import { readPeftAdapter, writePeftAdapter } from '../../../src/learner/hf/peft.js';
 import { randomHfParams } from '../../../src/learner/hf/tiny.js';
 import {
   externalWeights,
@@ -13,7 +15,9 @@ import {
   readHfTensor,
 } from '../../../src/learner/hf/weights.js';
 import { writeHfFolder } from '../../../src/learner/hf/write.js';
-import { hfConfig, modelConfig } from '../../../src/learner/model.js';
+import { loraConfig, loraShapes } from '../../../src/learner/lora.js';
+import { hfConfig, modelConfig, normalValues } from '../../../src/learner/model.js';
+import { Rng } from '../../../src/util/rng.js';
 
 /** Parts of real published config.json files (SmolLM2-135M-Instruct, Qwen2.5-0.5B, Qwen3-0.6B, Llama-3.2-1B). */
 const SMOLLM2 = {
@@ -258,5 +262,53 @@ describe('safetensors weights', () => {
     await expect(readHfCheckpoint(join(root, 'nothing'), config)).rejects.toThrow(
       /has neither model.safetensors nor/,
     );
+  });
+});
+
+describe('PEFT adapter folders', () => {
+  it('round-trips adapters with PEFT names; refuses what our LoRA cannot run, naming the field', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'lamer-peft-'));
+    const config = modelConfig({
+      vocabSize: 30,
+      dModel: 16,
+      nLayers: 2,
+      nHeads: 4,
+      nKvHeads: 2,
+      ffnHidden: 24,
+    });
+    const lora = loraConfig({ rank: 3, alpha: 5, targets: ['q', 'v', 'down'], rslora: true });
+    const rng = Rng.seeded(4);
+    const adapters = Object.fromEntries(
+      Object.entries(loraShapes(config, lora)).map(([n, s]) => [n, normalValues(s[0]! * s[1]!, 1, rng)]),
+    );
+    const dir = join(root, 'adapter');
+    await writePeftAdapter(dir, config, lora, adapters, 'org/base');
+    const names = Object.keys((await readSafetensorsFile(join(dir, 'adapter_model.safetensors'))).tensors);
+    expect(names).toContain('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight');
+    expect(names).toContain('base_model.model.model.layers.1.mlp.down_proj.lora_B.weight');
+    const cfg = JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8'));
+    expect(cfg).toMatchObject({
+      peft_type: 'LORA',
+      r: 3,
+      lora_alpha: 5,
+      use_rslora: true,
+      target_modules: ['q_proj', 'v_proj', 'down_proj'],
+    });
+    const back = await readPeftAdapter(dir, config);
+    expect(back).toEqual({ lora, adapters, baseModel: 'org/base' });
+    await writePeftAdapter(dir, config, lora, adapters); // replaces the folder as a whole
+    for (const [field, value, message] of [
+      ['use_dora', true, /"use_dora" must be false/],
+      ['target_modules', ['qkv_proj'], /"target_modules" names qkv_proj; supported: q_proj/],
+      ['rank_pattern', { q_proj: 8 }, /"rank_pattern" must be empty/],
+    ] as const) {
+      await writeFile(join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, [field]: value }));
+      await expect(readPeftAdapter(dir, config)).rejects.toThrow(message);
+    }
+    await writeFile(join(dir, 'adapter_config.json'), JSON.stringify(cfg));
+    await expect(readPeftAdapter(dir, modelConfig({ ...config, dModel: 32 }))).rejects.toThrow(
+      /has shape \[3,16\], expected \[3,32\]/,
+    );
+    await rm(root, { recursive: true, force: true });
   });
 });
