@@ -27,7 +27,7 @@ import type { Generation, GenerationRequest, Policy } from '../policy/types.js';
 
 /** Batching and replay-cache limits of a {@link PolicyClient}. */
 export interface PolicyClientOptions {
-  /** Largest batch sent to the policy (default 64). */
+  /** Largest batch sent to the policy (default: the policy's `maxBatch`, else 64). */
   maxBatch?: number;
   /** Answered generations kept for replay, oldest dropped first (default 4096). */
   cacheSize?: number;
@@ -80,7 +80,7 @@ export class PolicyClient {
     readonly policy: Policy,
     options: PolicyClientOptions = {},
   ) {
-    this.maxBatch = options.maxBatch ?? 64;
+    this.maxBatch = options.maxBatch ?? policy.maxBatch ?? 64;
     this.cacheSize = options.cacheSize ?? 4096;
     if (!(Number.isInteger(this.maxBatch) && this.maxBatch >= 1)) {
       throw new PolicyError(`maxBatch must be an integer >= 1, got ${options.maxBatch}`);

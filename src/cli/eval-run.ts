@@ -69,6 +69,8 @@ export interface EvalOptions {
   mode?: EvalMode;
   /** Token budget per reply (default EVAL_SAMPLING's 1024). */
   maxTokens?: number;
+  /** Policy server requests in flight at once (default: `concurrency`, itself 64 by default). */
+  maxInFlight?: number;
   /** Per-try timeout of a policy server request, in seconds (default 120). */
   timeoutS?: number;
   /** Retries of a failed policy server request (429, 5xx, timeouts, dropped connections; default 5). */
@@ -151,6 +153,7 @@ export const EVAL_LIMITS = {
   '--max-turns': 1_000,
   '--max-tokens': 1_048_576,
   '--concurrency': 100_000,
+  '--max-in-flight': 100_000,
   '--retries': 100,
   /** seconds */
   '--timeout': 86_400,
@@ -174,6 +177,7 @@ function checkCounts(options: EvalOptions): void {
   bounded('--concurrency', options.concurrency);
   bounded('--max-turns', options.maxTurns);
   bounded('--timeout', options.timeoutS);
+  bounded('--max-in-flight', options.maxInFlight);
   if (
     options.retries !== undefined &&
     !(
@@ -262,6 +266,8 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
   const created = await createPolicy(options.policy, {
     envId: env.id,
     seed: options.seed,
+    // requests in flight follow the trials in flight (one request per trial at a time)
+    maxInFlight: options.maxInFlight ?? options.concurrency ?? 64,
     ...(options.timeoutS !== undefined ? { timeoutMs: options.timeoutS * 1000 } : {}),
     ...(options.retries !== undefined ? { retries: options.retries } : {}),
     onRetry: (notice) => watch.retry(notice),

@@ -18,6 +18,8 @@ export interface PolicyContext {
   envId: string;
   /** Base seed of the run. */
   seed: number;
+  /** Remote policies: requests in flight at once. */
+  maxInFlight?: number;
   /** Remote policies: per-try request timeout in ms. */
   timeoutMs?: number;
   /** Remote policies: retries of a failed request. */
@@ -93,14 +95,16 @@ registerPolicyKind('expert', {
 });
 
 registerPolicyKind('openai', {
-  usage: 'openai:URL#MODEL (an OpenAI-compatible server, e.g. openai:http://127.0.0.1:8000/v1#Qwen/Qwen3-4B)',
+  usage:
+    'openai:URL[,URL...]#MODEL (an OpenAI-compatible server, or replicas of one; e.g. openai:http://127.0.0.1:8000/v1#Qwen/Qwen3-4B)',
   argument: 'required',
   create: (argument, context) => {
-    const { baseURL, model } = parseOpenAiSpec(argument!);
+    const { baseURLs, model } = parseOpenAiSpec(argument!);
     return new OpenAiPolicy({
-      baseURL,
+      baseURL: baseURLs,
       model,
       seed: context.seed,
+      ...(context.maxInFlight !== undefined ? { maxInFlight: context.maxInFlight } : {}),
       ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}),
       ...(context.retries !== undefined ? { retry: { maxRetries: context.retries } } : {}),
       ...(context.onRetry !== undefined ? { onRetry: context.onRetry } : {}),

@@ -33,6 +33,7 @@ interface EvalCliOptions {
   mode: EvalMode;
   maxTokens?: number;
   timeout?: number;
+  maxInFlight?: number;
   retries?: number;
   maxFailed?: number;
   json?: boolean;
@@ -102,6 +103,11 @@ export function registerEvalCommand(program: Command): void {
       parsePositiveIntOption,
     )
     .option(
+      '--max-in-flight <n>',
+      'policy server requests in flight at once (default: --concurrency, 64 by default)',
+      parsePositiveIntOption,
+    )
+    .option(
       '--retries <n>',
       'retries of a failed server request: 429, 5xx, timeouts, dropped connections (default 5)',
       parseIntOption,
@@ -147,6 +153,7 @@ export function registerEvalCommand(program: Command): void {
             ...(opts.live === false ? { live: false } : {}),
             ...(opts.timeout !== undefined ? { timeoutS: opts.timeout } : {}),
             ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+            ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}),
             ...(opts.maxFailed !== undefined ? { maxFailed: opts.maxFailed } : {}),
             ...(opts.json ? { report: 'json' as const } : {}),
           },

@@ -1,10 +1,12 @@
 /**
  * A Policy backed by any OpenAI-compatible chat-completions server (vLLM,
- * Ollama, llama.cpp server, SGLang, OpenAI). Node's built-in fetch; p-limit for
+ * Ollama, llama.cpp server, SGLang, OpenAI). undici (keep-alive pooled connections); p-limit for
  * the concurrency cap; seeded exponential backoff on 429, 5xx, timeouts and
  * dropped connections; named errors on everything else.
  */
+import { setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { Agent, type Dispatcher, request } from 'undici';
 import { ConfigError } from '../../util/errors.js';
 import { deriveSeed, Rng } from '../../util/rng.js';
 import type { Generation, GenerationRequest, Policy } from '../types.js';
@@ -17,6 +19,7 @@ import {
   HttpRetriesExhaustedError,
   RetryableHttpError,
 } from './errors.js';
+import { type Replica, ReplicaSet } from './replicas.js';
 import {
   DEFAULT_RETRY,
   droppedConnectionCode,
@@ -36,8 +39,11 @@ import {
 
 /** Options of {@link OpenAiPolicy}: the server, the model, auth, concurrency, timeouts and retry. */
 export interface OpenAiPolicyOptions {
-  /** e.g. `http://127.0.0.1:8000/v1`; requests go to `{baseURL}/chat/completions`. */
-  baseURL: string;
+  /**
+   * e.g. `http://127.0.0.1:8000/v1`; requests go to `{baseURL}/chat/completions`. Several (replicas
+   * serving the same model): round-robin over those that are up (replicas.ts).
+   */
+  baseURL: string | readonly string[];
   model: string;
   /**
    * NAME of the environment variable holding the API key (default
@@ -46,8 +52,15 @@ export interface OpenAiPolicyOptions {
   apiKeyEnv?: string;
   /** Where to read `apiKeyEnv` (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Requests in flight at once (default 8). */
+  /**
+   * Requests in flight at once (default 64: a batching server such as vLLM fills its batches). Each
+   * goes out as soon as its trial asks (`maxBatch` 1: no trial waits for the others).
+   */
+  maxInFlight?: number;
+  /** Old name of `maxInFlight`. */
   concurrency?: number;
+  /** Clock of the replicas' cool-downs (tests). */
+  now?: () => number;
   /** Per-try timeout in ms, reply body included (default 120 000). */
   timeoutMs?: number;
   retry?: Partial<RetrySettings>;
@@ -60,8 +73,8 @@ export interface OpenAiPolicyOptions {
   /** Sent as `chat_template_kwargs.enable_thinking` when set (Qwen3 on vLLM: false, as in the reference). */
   enableThinking?: boolean;
   extraBody?: Record<string, unknown>;
-  /** Replaces the global fetch (tests, proxies). */
-  fetch?: typeof fetch;
+  /** The undici dispatcher requests go through (default: a keep-alive Agent of this policy). */
+  dispatcher?: Dispatcher;
   /**
    * Largest reply body read, in bytes (default 64 MiB); a longer one fails its request (final).
    * Replies under it whose text is too long for the token budget are cut by the trial engine.
@@ -86,29 +99,19 @@ export interface RetryNotice {
 /** The body went over the byte bound (internal to `readBounded`). */
 class ReplyTooLargeError extends Error {}
 
-/** A response body as text, at most `maxBytes` (over it: the request is aborted and ReplyTooLargeError thrown). */
-async function readBounded(
-  response: Response,
-  maxBytes: number,
-  controller: AbortController,
-): Promise<string> {
-  if (response.body === null) return '';
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > maxBytes) {
-    controller.abort();
-    throw new ReplyTooLargeError();
-  }
-  const chunks: Uint8Array[] = [];
+/** A reply body as text, at most `maxBytes` (over it: the body is dropped and ReplyTooLargeError thrown). */
+async function readBounded(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
     if (size > maxBytes) {
-      controller.abort();
+      body.destroy();
       throw new ReplyTooLargeError();
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
 }
 
 /**
@@ -118,6 +121,9 @@ async function readBounded(
  */
 export class OpenAiPolicy implements Policy {
   readonly name: string;
+  /** Each request goes out on its own, as soon as its trial asks (see PolicyClient). */
+  readonly maxBatch = 1;
+  private readonly replicas: ReplicaSet;
   /** The served model's prompt style, when `checkModel` found one in its model card. */
   promptStyle: 'faithful' | 'compact' | undefined = undefined;
   private readonly url: string;
@@ -128,26 +134,38 @@ export class OpenAiPolicy implements Policy {
   private readonly retry: RetrySettings;
   private readonly seed: number;
   private readonly wire: WireOptions;
-  private readonly fetchFn: typeof fetch;
+  private readonly dispatcher: Dispatcher;
+  /** Headers of every completion request and of GET /models (built once: the key never changes). */
+  private readonly headers: Record<string, string>;
+  private readonly getHeaders: Record<string, string>;
   private readonly maxReplyBytes: number;
 
   constructor(readonly options: OpenAiPolicyOptions) {
-    const base = options.baseURL.replace(/\/+$/, '');
-    if (!/^https?:\/\//.test(base)) {
-      throw new ConfigError(`baseURL "${options.baseURL}" must start with http:// or https://`);
+    const bases = (typeof options.baseURL === 'string' ? [options.baseURL] : [...options.baseURL]).map((b) =>
+      b.replace(/\/+$/, ''),
+    );
+    if (bases.length === 0) throw new ConfigError('baseURL: give at least one server URL');
+    for (const b of bases) {
+      if (!/^https?:\/\//.test(b))
+        throw new ConfigError(`baseURL "${b}" must start with http:// or https://`);
     }
+    const base = bases.join(',');
     if (options.model.trim() === '')
       throw new ConfigError('model name is empty; pass the name the server serves');
     this.name = `openai:${base}#${options.model}`;
-    this.url = `${base}/chat/completions`;
+    this.url = `${bases[0]}/chat/completions`;
+    this.replicas = new ReplicaSet(bases, {
+      probe: (r) => this.probe(r),
+      ...(options.now ? { now: options.now } : {}),
+    });
     this.apiKeyEnv = options.apiKeyEnv ?? 'OPENAI_API_KEY';
     const key = (options.env ?? process.env)[this.apiKeyEnv];
     this.apiKey = key === undefined || key === '' ? undefined : key;
-    const concurrency = options.concurrency ?? 8;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new ConfigError(`concurrency must be a positive integer, got ${concurrency}`);
+    const inFlight = options.maxInFlight ?? options.concurrency ?? 64;
+    if (!Number.isInteger(inFlight) || inFlight < 1) {
+      throw new ConfigError(`maxInFlight must be a positive integer, got ${inFlight}`);
     }
-    this.limit = pLimit(concurrency);
+    this.limit = pLimit(inFlight);
     this.timeoutMs = options.timeoutMs ?? 120_000;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.seed = options.seed ?? 0;
@@ -158,7 +176,12 @@ export class OpenAiPolicy implements Policy {
       enableThinking: options.enableThinking,
       extraBody: options.extraBody,
     };
-    this.fetchFn = options.fetch ?? fetch;
+    // keep-alive connections, as many per server as requests may be in flight
+    this.dispatcher = options.dispatcher ?? new Agent({ connections: inFlight, keepAliveTimeout: 60_000 });
+    const auth: Record<string, string> =
+      this.apiKey === undefined ? {} : { authorization: `Bearer ${this.apiKey}` };
+    this.headers = { 'content-type': 'application/json', accept: 'application/json', ...auth };
+    this.getHeaders = { accept: 'application/json', ...auth };
     this.maxReplyBytes = options.maxReplyBytes ?? 64 * 2 ** 20;
   }
 
@@ -170,6 +193,8 @@ export class OpenAiPolicy implements Policy {
   async generate(requests: GenerationRequest[], signal?: AbortSignal): Promise<Generation[]> {
     // one listener on the caller's signal per call, however many requests and tries it covers
     const batch = new AbortController();
+    // every try of every request listens on it at once: that many listeners are expected, not a leak
+    setMaxListeners(requests.length + 1, batch.signal);
     const onAbort = () => batch.abort(signal?.reason);
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -194,10 +219,14 @@ export class OpenAiPolicy implements Policy {
     const tries = this.retry.maxRetries + 1;
     for (let retry = 0; ; retry++) {
       signal.throwIfAborted();
+      const replica = this.replicas.pick();
       try {
-        return await this.once(body, signal);
+        const generation = await this.once(replica.url, body, signal);
+        this.replicas.answered(replica);
+        return generation;
       } catch (error) {
         if (!(error instanceof RetryableHttpError)) throw error;
+        if (error.status !== 429) this.replicas.failed(replica);
         if (retry >= this.retry.maxRetries) {
           throw new HttpRetriesExhaustedError(
             `${this.name}: request "${request.key}" failed ${retry + 1} times; last: ${error.message}. ` +
@@ -206,41 +235,39 @@ export class OpenAiPolicy implements Policy {
             { cause: error },
           );
         }
-        const delayMs = retryDelayMs(retry, error.retryAfterMs, this.retry, rng);
+        // another replica is up: go there at once
+        const delayMs = this.replicas.otherUp(replica)
+          ? 0
+          : retryDelayMs(retry, error.retryAfterMs, this.retry, rng);
         this.options.onRetry?.({ key: request.key, reason: error.message, try: retry + 1, tries, delayMs });
-        await sleep(delayMs, signal);
+        if (delayMs > 0) await sleep(delayMs, signal);
       }
     }
   }
 
-  /** One try: POST, read the whole body (at most maxReplyBytes) under the timeout, classify the outcome. */
-  private async once(body: string, signal: AbortSignal): Promise<Generation> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.timeoutMs);
-    const onAbort = () => controller.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: 'application/json',
-    };
-    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
+  /**
+   * One try: POST, read the whole body (at most maxReplyBytes), classify the outcome. The timeout is
+   * undici's: no reply headers, or no body data, for `timeoutMs` (a chat completion that is not
+   * streamed sends its headers when it is done).
+   */
+  private async once(url: string, body: string, signal: AbortSignal): Promise<Generation> {
     let status: number;
-    let retryAfter: string | null;
+    let retryAfter: string | undefined;
     let text: string;
     try {
-      const response = await this.fetchFn(this.url, {
+      const response = await request(url, {
+        dispatcher: this.dispatcher,
         method: 'POST',
-        headers,
+        headers: this.headers,
         body,
-        signal: controller.signal,
+        signal,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
       });
-      status = response.status;
-      retryAfter = response.headers.get('retry-after');
-      text = await readBounded(response, this.maxReplyBytes, controller);
+      status = response.statusCode;
+      const after = response.headers['retry-after'];
+      retryAfter = Array.isArray(after) ? after[0] : after;
+      text = await readBounded(response.body, this.maxReplyBytes);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (error instanceof ReplyTooLargeError) {
@@ -248,11 +275,14 @@ export class OpenAiPolicy implements Policy {
           `${this.name}: the reply body is over ${this.maxReplyBytes} bytes; the server ignored max_tokens? (maxReplyBytes raises the bound)`,
         );
       }
-      if (timedOut) throw new RetryableHttpError(`no complete reply within ${this.timeoutMs} ms`);
-      const code = droppedConnectionCode(error);
-      if (code !== null) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+        throw new RetryableHttpError(`no complete reply within ${this.timeoutMs} ms from ${url}`);
+      }
+      const dropped = droppedConnectionCode(error);
+      if (dropped !== null) {
         throw new RetryableHttpError(
-          `connection to ${this.url} dropped or refused (${code})`,
+          `connection to ${url} dropped or refused (${dropped})`,
           undefined,
           undefined,
           {
@@ -263,15 +293,12 @@ export class OpenAiPolicy implements Policy {
       throw new HttpPolicyError(`${this.name}: request failed: ${this.redact(messageOf(error))}`, undefined, {
         cause: error,
       });
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
     }
     if (status >= 200 && status < 300) {
       const parsed = parseChatCompletion(text);
       if ('error' in parsed) {
         throw new HttpReplyFormatError(
-          `${this.name}: ${this.redact(parsed.error)}; is ${this.url} an OpenAI-compatible chat endpoint?`,
+          `${this.name}: ${this.redact(parsed.error)}; is ${url} an OpenAI-compatible chat endpoint?`,
           status,
         );
       }
@@ -282,7 +309,7 @@ export class OpenAiPolicy implements Policy {
       throw new RetryableHttpError(
         `server answered ${status}: ${message}`,
         status,
-        parseRetryAfter(retryAfter, Date.now()),
+        parseRetryAfter(retryAfter ?? null, Date.now()),
       );
     }
     throw this.statusError(status, message);
@@ -296,14 +323,25 @@ export class OpenAiPolicy implements Policy {
    * the server lists one (`lamer serve` does).
    */
   async checkModel(signal?: AbortSignal, timeoutMs = this.timeoutMs): Promise<void> {
-    const url = this.url.replace(/chat\/completions$/, 'models');
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
-    let response: Response;
+    await Promise.all(this.replicas.replicas.map((r) => this.checkReplica(r.base, signal, timeoutMs)));
+  }
+
+  private async checkReplica(
+    base: string,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+  ): Promise<void> {
+    const url = `${base}/models`;
+    let status: number;
     let text: string;
     try {
-      response = await this.fetchFn(url, { headers, signal: signal ?? AbortSignal.timeout(timeoutMs) });
-      text = await response.text();
+      const response = await request(url, {
+        dispatcher: this.dispatcher,
+        headers: this.getHeaders,
+        signal: signal ?? AbortSignal.timeout(timeoutMs),
+      });
+      status = response.statusCode;
+      text = await response.body.text();
     } catch (error) {
       throw new HttpPolicyError(
         `${this.name}: cannot reach ${url} (${this.redact(messageOf(error))}): is the server running, and is the URL right?`,
@@ -311,7 +349,7 @@ export class OpenAiPolicy implements Policy {
         { cause: error },
       );
     }
-    if (!response.ok) throw this.statusError(response.status, this.redact(serverMessage(text)));
+    if (status < 200 || status >= 300) throw this.statusError(status, this.redact(serverMessage(text)));
     const models = servedModels(text);
     if (models === null) return;
     const card = models.find((m) => m.id === this.options.model);
@@ -322,6 +360,17 @@ export class OpenAiPolicy implements Policy {
       );
     }
     if (card.promptStyle !== undefined) this.promptStyle = card.promptStyle;
+  }
+
+  /** Whether a replica that was down answers `GET {base}/models` again. */
+  private async probe(r: Replica): Promise<boolean> {
+    const response = await request(`${r.base}/models`, {
+      dispatcher: this.dispatcher,
+      headers: this.getHeaders,
+      signal: AbortSignal.timeout(Math.min(this.timeoutMs, 10_000)),
+    });
+    await response.body.dump();
+    return response.statusCode >= 200 && response.statusCode < 300;
   }
 
   /** Before a run: `checkModel` with a timeout of at most 30 s (a fast, clear failure when the server is down). */

@@ -197,13 +197,13 @@ describe('OpenAiPolicy against a real local server with faults', () => {
 
   it('names a request that cannot be sent at all, without retrying', async () => {
     const error = await rejection(
-      new OpenAiPolicy({ baseURL: 'http://127.0.0.1:1/v1', model: 'tiny', env: {} }).generate([
+      new OpenAiPolicy({ baseURL: 'http://127.0.0.1:99999/v1', model: 'tiny', env: {} }).generate([
         request('ok:x'),
       ]),
     );
     expect(error).toBeInstanceOf(HttpPolicyError);
     expect(error).not.toBeInstanceOf(HttpRetriesExhaustedError);
-    expect(error.message).toMatch(/fetch failed: bad port/);
+    expect(error.message).toMatch(/request failed: Invalid URL/);
   });
 
   it('stops promptly when the caller aborts, without retrying', async () => {

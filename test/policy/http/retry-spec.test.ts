@@ -55,12 +55,19 @@ describe('openai:URL#MODEL specs', () => {
   it('parses the base URL and the model', () => {
     expect(parseOpenAiSpec('openai:http://127.0.0.1:8000/v1#Qwen/Qwen3-4B')).toEqual({
       baseURL: 'http://127.0.0.1:8000/v1',
+      baseURLs: ['http://127.0.0.1:8000/v1'],
       model: 'Qwen/Qwen3-4B',
     });
     expect(parseOpenAiSpec('https://api.example.com/v1/#gpt-4o-mini')).toEqual({
       baseURL: 'https://api.example.com/v1',
+      baseURLs: ['https://api.example.com/v1'],
       model: 'gpt-4o-mini',
     });
+    // replicas of one model
+    expect(parseOpenAiSpec('openai:http://10.0.0.1:8000/v1, http://10.0.0.2:8000/v1/#m').baseURLs).toEqual([
+      'http://10.0.0.1:8000/v1',
+      'http://10.0.0.2:8000/v1',
+    ]);
     expect(parseOpenAiSpec('openai:http://localhost:11434/v1#qwen3:4b#q4').model).toBe('qwen3:4b#q4');
   });
 

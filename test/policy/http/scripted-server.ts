@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Answer =
-  | { reply: string; finishReason?: 'stop' | 'length' }
+  | { reply: string; finishReason?: 'stop' | 'length'; delayMs?: number }
   | { status: number; body: string | object; headers?: Record<string, string> }
   | { hang: true }
   | { destroy: true };
@@ -20,6 +20,8 @@ export interface ScriptedServer {
   requests: () => number;
   /** Most chat requests in flight at once. */
   maxInFlight: () => number;
+  /** TCP connections accepted (keep-alive reuses them). */
+  connections: () => number;
   /** Models listed by GET /v1/models (default `tiny`). */
   models: { id: string; prompt_style?: string }[];
   close(): Promise<void>;
@@ -63,21 +65,28 @@ export async function startScriptedServer(
         res.end(typeof a.body === 'string' ? a.body : JSON.stringify(a.body));
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          id: 'c',
-          object: 'chat.completion',
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content: a.reply },
-              finish_reason: a.finishReason ?? 'stop',
-            },
-          ],
-        }),
-      );
+      const reply = JSON.stringify({
+        id: 'c',
+        object: 'chat.completion',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: a.reply },
+            finish_reason: a.finishReason ?? 'stop',
+          },
+        ],
+      });
+      const send = () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(reply);
+      };
+      if (a.delayMs === undefined) send();
+      else setTimeout(send, a.delayMs);
     });
+  });
+  let connections = 0;
+  server.on('connection', () => {
+    connections++;
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -85,6 +94,7 @@ export async function startScriptedServer(
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests: () => requests,
     maxInFlight: () => maxInFlight,
+    connections: () => connections,
     models,
     close: () =>
       new Promise<void>((resolve) => {

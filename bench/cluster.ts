@@ -1,0 +1,158 @@
+/**
+ * `npm run bench:cluster`: can one lamer process keep an inference cluster busy?
+ * A fake OpenAI-compatible server (cluster-server.ts, a child process, so its
+ * CPU is not ours) answers every request after LATENCY_MS (default 50). A
+ * MineSweeper evaluation with faithful prompts (LaMer protocol, 3 attempts)
+ * runs through the HTTP policy at 64 / 512 / 2048 requests in flight (the trial
+ * concurrency and the policy's in-flight limit; BENCH_LEVELS to change), over
+ * BENCH_TASK_FACTOR (default 2) x in-flight tasks.
+ *
+ * Prints, per level: requests/s against the ideal (in-flight / latency), our
+ * CPU per request (this process's user + system time / requests: engine, env,
+ * prompts, HTTP), how busy our CPU was (CPU time / wall time: near or above 1,
+ * the run is CPU-bound, and the ideal cannot be reached on one event loop), and
+ * the reference measured in the same run: the same number of requests sent
+ * through the HTTP policy alone (no engine), with the rollout's own prompts.
+ * Goals (issue 24): >= 90% of ideal where not CPU-bound; <= 0.3 ms of our CPU per request.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import Table from 'cli-table3';
+import { runRollout } from '../src/actors/provide.js';
+import { EVAL_SAMPLING } from '../src/cli/eval-run.js';
+import { registerBuiltinEnvs } from '../src/envs/builtin.js';
+import { validationSeeds } from '../src/envs/core/seeds.js';
+import { OpenAiPolicy } from '../src/policy/http/openai.js';
+import type { GenerationRequest } from '../src/policy/types.js';
+
+const LATENCY_MS = Number(process.env.LATENCY_MS ?? 50);
+const LEVELS = (process.env.BENCH_LEVELS ?? '64,512,2048').split(',').map(Number);
+const TASK_FACTOR = Number(process.env.BENCH_TASK_FACTOR ?? 2);
+
+async function startServer(): Promise<{ child: ChildProcess; baseURL: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./cluster-server.ts', import.meta.url).pathname],
+    {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      env: { ...process.env, LATENCY_MS: String(LATENCY_MS) },
+    },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    createInterface({ input: child.stdout! }).once('line', resolve);
+  });
+  return { child, baseURL: `http://127.0.0.1:${line.trim()}/v1` };
+}
+
+function serverStats(child: ChildProcess): Promise<{ answered: number; cpuMs: number }> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as { answered: number; cpuMs: number }));
+    child.send('stats');
+  });
+}
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1000;
+}
+
+interface Measure {
+  requests: number;
+  wallMs: number;
+  cpuMs: number;
+  serverCpuMs: number;
+}
+
+async function measure(child: ChildProcess, run: () => Promise<number>): Promise<Measure> {
+  const s0 = await serverStats(child);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const requests = await run();
+  const wallMs = performance.now() - t0;
+  const cpu = cpuMs(c0);
+  const s1 = await serverStats(child);
+  return { requests, wallMs, cpuMs: cpu, serverCpuMs: s1.cpuMs - s0.cpuMs };
+}
+
+async function main(): Promise<void> {
+  registerBuiltinEnvs();
+  const { child, baseURL } = await startServer();
+  const load0 = loadavg()[0]!;
+  const table = new Table({
+    head: [
+      'in flight',
+      'requests',
+      'req/s',
+      'ideal',
+      '÷ ideal',
+      'our CPU ms/req',
+      'CPU busy',
+      'HTTP alone: req/s',
+      'ms/req',
+      'server ms/req',
+    ],
+    style: { head: [] },
+  });
+  try {
+    for (const inFlight of [8, ...LEVELS]) {
+      const warm = inFlight === 8;
+      const tasks = warm ? 16 : Math.ceil(TASK_FACTOR * inFlight);
+      const policy = new OpenAiPolicy({ baseURL, model: 'bench', maxInFlight: inFlight });
+      let prompts: GenerationRequest[] = [];
+      const engine = await measure(child, async () => {
+        const records = await runRollout({
+          envId: 'MineSweeper-v0',
+          tasks: validationSeeds(tasks, 8192).map((seed) => ({ seed })),
+          trial: { attempts: 3, memoryMode: 'reflection_only', style: 'faithful', sampling: EVAL_SAMPLING },
+          concurrency: inFlight,
+          runId: 'bench',
+          policy,
+        });
+        const samples = records.flatMap((r) => r.samples);
+        if (records.some((r) => r.failed !== undefined))
+          throw new Error(`failed trials: ${records.find((r) => r.failed)?.failed}`);
+        prompts = samples.map((s, i) => ({
+          key: `p${i}`,
+          messages: [{ role: 'user', content: s.prompt }],
+          sampling: EVAL_SAMPLING,
+        }));
+        return samples.length;
+      });
+      // the reference: the same requests through the HTTP policy alone, inFlight at a time
+      const http = await measure(child, async () => {
+        const out = await policy.generate(prompts);
+        if (out.some((g) => g.finishReason === 'error')) throw new Error('HTTP reference: a request failed');
+        return out.length;
+      });
+      if (warm) continue;
+      const rate = (m: Measure) => (1000 * m.requests) / m.wallMs;
+      const ideal = (1000 * inFlight) / LATENCY_MS;
+      table.push([
+        inFlight,
+        engine.requests,
+        rate(engine).toFixed(0),
+        ideal.toFixed(0),
+        (rate(engine) / ideal).toFixed(2),
+        (engine.cpuMs / engine.requests).toFixed(3),
+        (engine.cpuMs / engine.wallMs).toFixed(2),
+        rate(http).toFixed(0),
+        (http.cpuMs / http.requests).toFixed(3),
+        (engine.serverCpuMs / engine.requests).toFixed(3),
+      ]);
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+  console.log(
+    `bench:cluster  MineSweeper, faithful prompts, 3 attempts, server latency ${LATENCY_MS} ms, ${TASK_FACTOR} x in-flight tasks; ` +
+      `load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)} (${process.env.BENCH_NOTE ?? 'shared machine'})`,
+  );
+  console.log(table.toString());
+  console.log(
+    'ideal = in-flight / latency; CPU busy = our CPU time / wall time (>= ~0.9: CPU-bound); HTTP alone = the same requests without the engine. Goals: >= 0.90 of ideal where not CPU-bound, <= 0.3 ms our CPU per request.',
+  );
+}
+
+await main();
