@@ -26,12 +26,14 @@ export {
 
 // OpenAI-compatible HTTP policy
 export {
+  HttpAdapterError,
   HttpAuthError,
   HttpBadRequestError,
   HttpNotFoundError,
   HttpPolicyError,
   HttpReplyFormatError,
   HttpRetriesExhaustedError,
+  HttpTokensMissingError,
 } from './http/errors.js';
 export { OpenAiPolicy, type OpenAiPolicyOptions, type RetryNotice } from './http/openai.js';
 export { DEFAULT_RETRY, type RetrySettings } from './http/retry.js';

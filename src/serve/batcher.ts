@@ -12,12 +12,18 @@
  * server puts it on each request). Requests are validated before they are
  * submitted (parse.ts), so a batch that fails fails as a whole: it is never
  * rerun row by row (that made one bad prompt cost the other 63 rows 4.5×).
+ *
+ * With LoRA adapters (`lamer serve --enable-lora`) each request names the adapter it wants (null: the
+ * base model), and a batch holds one adapter's requests: the oldest queued request's adapter goes
+ * next, `activate` puts its weights in place, then the batch runs. Requests of other adapters keep
+ * their places in the queue.
  */
 import { PolicyError } from '../policy/errors.js';
 import type { Generation, GenerationRequest, Policy } from '../policy/types.js';
 
 interface Queued {
   request: GenerationRequest;
+  adapter: string | null;
   settled: boolean;
   resolve(g: Generation): void;
   reject(e: unknown): void;
@@ -41,6 +47,8 @@ export class MicroBatcher {
   constructor(
     readonly policy: Policy,
     readonly maxBatch = 64,
+    /** Makes an adapter's weights (null: the base model's) those of the next `generate` call. */
+    private readonly activate?: (adapter: string | null) => Promise<void>,
   ) {
     if (!(Number.isInteger(maxBatch) && maxBatch >= 1)) {
       throw new PolicyError(`maxBatch must be an integer >= 1, got ${maxBatch}`);
@@ -52,14 +60,21 @@ export class MicroBatcher {
     return this.queue.length;
   }
 
-  /** Generations for `requests`, batched with whatever else is waiting; `signal` withdraws them. */
-  submit(requests: readonly GenerationRequest[], signal?: AbortSignal): Promise<Generation[]> {
+  /**
+   * Generations for `requests`, batched with whatever else is waiting for the same adapter (null: the
+   * base model); `signal` withdraws them.
+   */
+  submit(
+    requests: readonly GenerationRequest[],
+    signal?: AbortSignal,
+    adapter: string | null = null,
+  ): Promise<Generation[]> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const entries: Queued[] = [];
     const all = requests.map(
       (request) =>
         new Promise<Generation>((resolve, reject) => {
-          entries.push({ request, settled: false, resolve, reject });
+          entries.push({ request, adapter, settled: false, resolve, reject });
         }),
     );
     this.queue.push(...entries);
@@ -85,16 +100,26 @@ export class MicroBatcher {
   private pump(): void {
     if (this.busy || this.queue.length === 0) return;
     this.busy = true;
-    const batch = this.queue.splice(0, this.maxBatch);
+    const adapter = this.queue[0]!.adapter;
+    let batch: Queued[];
+    if (this.queue.every((q) => q.adapter === adapter)) batch = this.queue.splice(0, this.maxBatch);
+    else {
+      batch = [];
+      const rest: Queued[] = [];
+      for (const q of this.queue)
+        (q.adapter === adapter && batch.length < this.maxBatch ? batch : rest).push(q);
+      this.queue = rest;
+    }
     this.batchSizes.push(batch.length);
-    this.run(batch).finally(() => {
+    this.run(batch, adapter).finally(() => {
       this.busy = false;
       this.pump();
     });
   }
 
-  private async run(batch: readonly Queued[]): Promise<void> {
+  private async run(batch: readonly Queued[], adapter: string | null): Promise<void> {
     try {
+      if (this.activate) await this.activate(adapter);
       const generations = await this.policy.generate(batch.map((q) => q.request));
       if (generations.length !== batch.length) {
         throw new PolicyError(

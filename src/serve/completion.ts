@@ -43,7 +43,6 @@ export interface CompletionContext {
   index: number;
   /** Unix seconds the server started (the `created` field). */
   created: number;
-  model: string;
   decodeToken: (id: number) => string;
 }
 
@@ -54,24 +53,31 @@ export function completionBody(
 ): unknown {
   const promptTokens = generations[0]?.promptTokens?.length ?? parsed.promptIds?.length ?? 0;
   const completionTokens = generations.reduce((k, g) => k + (g.responseTokens?.length ?? 0), 0);
+  const { body } = parsed;
+  // vLLM's return_tokens_as_token_ids: the exact id, whatever its text
+  const tokenText = body.return_tokens_as_token_ids ? (id: number) => `token_id:${id}` : c.decodeToken;
+  const ids = body.return_token_ids === true;
   return {
     id: `chatcmpl-${c.index}`,
     object: 'chat.completion',
     created: c.created,
-    model: c.model,
+    // the name asked for: the base model or a LoRA adapter (as vLLM answers)
+    model: body.model,
+    ...(ids ? { prompt_token_ids: generations[0]?.promptTokens ?? parsed.promptIds ?? null } : {}),
     choices: generations.map((g, i) => ({
       index: i,
       message: { role: 'assistant', content: g.text },
       finish_reason: g.finishReason === 'length' ? 'length' : 'stop',
       logprobs:
-        parsed.body.logprobs && g.logprobs
+        body.logprobs && g.logprobs
           ? {
               content: g.logprobs.map((logprob, t) => {
-                const token = g.responseTokens ? c.decodeToken(g.responseTokens[t]!) : '';
+                const token = g.responseTokens ? tokenText(g.responseTokens[t]!) : '';
                 return { token, logprob, bytes: [...Buffer.from(token, 'utf8')], top_logprobs: [] };
               }),
             }
           : null,
+      ...(ids ? { token_ids: g.responseTokens ?? null } : {}),
     })),
     usage: {
       prompt_tokens: promptTokens,

@@ -20,8 +20,8 @@ export interface PromptSide {
 }
 
 export interface ParseSettings {
-  /** The model id clients must name. */
-  model: string;
+  /** The model id clients must name; null: not checked here (the server checks it). */
+  model: string | null;
   prompt: PromptSide | null;
 }
 
@@ -68,7 +68,7 @@ export function parseCompletionRequest(bytes: Uint8Array, settings: ParseSetting
   const parsed = chatCompletionRequest.safeParse(json);
   if (!parsed.success) return refuse(400, describeIssue(parsed.error));
   const body = parsed.data;
-  if (body.model !== settings.model) {
+  if (settings.model !== null && body.model !== settings.model) {
     return refuse(
       404,
       `The model "${body.model}" does not exist; this server serves "${settings.model}"`,

@@ -13,7 +13,8 @@ export interface PromptSource {
 }
 
 export interface PrepareInit {
-  model: string;
+  /** The model id requests must name; null: any (the server checks it, e.g. against its LoRA adapters). */
+  model: string | null;
   /** null: requests are parsed and validated but not tokenized (a policy that takes text). */
   prompt: PromptSource | null;
 }

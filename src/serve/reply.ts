@@ -53,6 +53,17 @@ export function sendJson(
   if (!req.complete) linger(req);
 }
 
+/** A plain-text reply (vLLM answers its LoRA routes so). */
+export function sendText(req: IncomingMessage, res: ServerResponse, status: number, text: string): void {
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+  if (!req.complete) linger(req);
+}
+
 /** Drop the unread rest of a refused body; cut the connection if it has not ended after LINGER_MS. */
 function linger(req: IncomingMessage): void {
   const socket = req.socket;

@@ -29,6 +29,10 @@ export const chatCompletionRequest = z
     seed: z.number().int().optional(),
     n: z.number().int().min(1).max(64).optional(),
     logprobs: z.boolean().nullable().optional(),
+    /** vLLM's: each log-prob entry's `token` is `token_id:N` (exact ids for training). */
+    return_tokens_as_token_ids: z.boolean().nullable().optional(),
+    /** vLLM's (>= 0.10.2): `prompt_token_ids` in the reply and `token_ids` in each choice. */
+    return_token_ids: z.boolean().nullable().optional(),
     top_logprobs: z
       .number()
       .int()
@@ -59,7 +63,7 @@ export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0]!;
   const path = issue.path.join('.') || 'body';
   if (issue.code === 'unrecognized_keys') {
-    return `unsupported field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; lamer serve accepts model, messages, temperature, top_p, top_k, max_tokens, max_completion_tokens, stop, seed, n, logprobs, stream (false), chat_template_kwargs.enable_thinking (false)`;
+    return `unsupported field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; lamer serve accepts model, messages, temperature, top_p, top_k, max_tokens, max_completion_tokens, stop, seed, n, logprobs, return_tokens_as_token_ids, return_token_ids, stream (false), chat_template_kwargs.enable_thinking (false)`;
   }
   return `${path}: ${issue.message}`;
 }
@@ -68,3 +72,17 @@ export function describeIssue(error: z.ZodError): string {
 export function contentText(content: ChatCompletionRequest['messages'][number]['content']): string {
   return typeof content === 'string' ? content : content.map((p) => p.text).join('');
 }
+
+/** vLLM's `POST /v1/load_lora_adapter` body. */
+export const loadAdapterRequest = z.object({
+  lora_name: z.string().min(1),
+  lora_path: z.string().min(1),
+  /** Replace an adapter of the same name (vLLM >= 0.9); otherwise a loaded name is refused. */
+  load_inplace: z.boolean().optional(),
+});
+
+/** vLLM's `POST /v1/unload_lora_adapter` body (`lora_int_id` is accepted and ignored, as vLLM does). */
+export const unloadAdapterRequest = z.object({
+  lora_name: z.string().min(1),
+  lora_int_id: z.number().int().nullable().optional(),
+});

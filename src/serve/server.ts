@@ -9,20 +9,23 @@
  * micro-batched generation (batcher.ts) → reply (completion.ts). The event
  * loop only moves bytes: no request's size stalls another. A client that goes
  * away withdraws its request: from the queue, or its rows from the running
- * batch (the policy drops them between decode steps).
+ * batch (the policy drops them between decode steps). With `adapters`
+ * (`--enable-lora`), vLLM's dynamic LoRA routes load and unload adapters
+ * (adapters.ts) and a request names one in `model`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PolicyError } from '../policy/errors.js';
 import type { Generation, Policy } from '../policy/types.js';
 import { ConfigError } from '../util/errors.js';
+import { type AdapterHost, AdapterRegistry } from './adapters.js';
 import { MicroBatcher } from './batcher.js';
 import { completionBody, generationRequests } from './completion.js';
 import { apiKeyGuard, hostGuard, jsonContentType } from './guard.js';
 import { DEFAULT_MAX_BODY_BYTES } from './limits.js';
 import { Preparer } from './prepare.js';
 import type { PromptSource } from './prepare-protocol.js';
-import { ClientGone, errorBody, HttpError, readBody, sendJson } from './reply.js';
+import { ClientGone, errorBody, HttpError, readBody, sendJson, sendText } from './reply.js';
 
 export interface ServeOptions {
   policy: Policy;
@@ -45,6 +48,11 @@ export interface ServeOptions {
   apiKey?: string;
   /** Seed of requests without one (their seed derives from it and a request counter). Default 0. */
   seed?: number;
+  /**
+   * LoRA adapters loaded while serving (`--enable-lora`): vLLM's `/v1/load_lora_adapter` and
+   * `/v1/unload_lora_adapter`, requests naming an adapter in `model`. Absent: those routes are 404.
+   */
+  adapters?: AdapterHost;
   /** Token id → text, for the `logprobs.content[].token` field (default: `token_id:<id>`, vLLM's form). */
   decodeToken?: (id: number) => string;
   /**
@@ -66,13 +74,32 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const ADAPTER_ROUTES = new Set(['/v1/load_lora_adapter', '/v1/unload_lora_adapter']);
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new HttpError(400, `request body is not JSON (${(error as Error).message})`);
+  }
+}
+
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!(Number.isInteger(limit) && limit >= 1))
     throw new ConfigError(`maxBodyBytes must be an integer >= 1, got ${limit}`);
   const host = options.host ?? '127.0.0.1';
-  const batcher = new MicroBatcher(options.policy, options.maxBatch ?? 64);
-  const preparer = await Preparer.start({ model: options.model, prompt: options.prompt ?? null });
+  const registry = options.adapters ? new AdapterRegistry(options.adapters, options.model) : null;
+  const batcher = new MicroBatcher(
+    options.policy,
+    options.maxBatch ?? 64,
+    options.adapters ? (adapter) => options.adapters!.activate(adapter) : undefined,
+  );
+  // with adapters the names change while serving: the model is checked here, not in the worker
+  const preparer = await Preparer.start({
+    model: registry ? null : options.model,
+    prompt: options.prompt ?? null,
+  });
   const guards = [hostGuard(host), apiKeyGuard(options.apiKey)].filter((g) => g !== null);
   const decodeToken = options.decodeToken ?? ((id: number) => `token_id:${id}`);
   const created = Math.floor(Date.now() / 1000);
@@ -91,18 +118,28 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const bytes = await readBody(req, limit);
     const parsed = await preparer.prepare(bytes);
     if (!parsed.ok) throw new HttpError(parsed.status, parsed.message, parsed.type);
+    const model = parsed.body.model;
+    if (registry && !registry.serves(model)) {
+      const names = [options.model, ...registry.list().map((a) => a.name)];
+      throw new HttpError(
+        404,
+        `The model "${model}" does not exist; this server serves ${names.map((n) => `"${n}"`).join(', ')}`,
+        'not_found_error',
+      );
+    }
     let generations: Generation[];
     try {
       generations = await batcher.submit(
         generationRequests(parsed, index, options.seed ?? 0, signal),
         signal,
+        registry ? registry.adapterOf(model) : null,
       );
     } catch (error) {
       if (signal.aborted) throw new ClientGone('the client went away during generation');
       if (error instanceof PolicyError) throw new HttpError(400, error.message);
       throw new HttpError(500, `generation failed: ${(error as Error).message}`, 'server_error');
     }
-    return completionBody(parsed, generations, { index, created, model: options.model, decodeToken });
+    return completionBody(parsed, generations, { index, created, decodeToken });
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, index: number, signal: AbortSignal) => {
@@ -123,8 +160,27 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             // the style the model was trained on: `lamer eval --style auto` (the default) plays in it
             ...(options.policy.promptStyle ? { prompt_style: options.policy.promptStyle } : {}),
           },
+          // adapters as vLLM lists them: root = where it was loaded from, parent = the base model
+          ...(registry?.list() ?? []).map((a) => ({
+            id: a.name,
+            object: 'model',
+            created: a.created,
+            owned_by: 'lamer',
+            root: a.path,
+            parent: options.model,
+          })),
         ],
       });
+    } else if (registry && ADAPTER_ROUTES.has(path) && req.method === 'POST') {
+      const wrongType = jsonContentType(req);
+      if (wrongType !== null) throw wrongType;
+      const json = parseJson(await readBody(req, limit));
+      sendText(
+        req,
+        res,
+        200,
+        await (path === '/v1/load_lora_adapter' ? registry.load(json) : registry.unload(json)),
+      );
     } else if (path === '/v1/chat/completions' && req.method === 'POST') {
       sendJson(req, res, 200, await completions(req, res, index, signal));
     } else if (path === '/v1/models' || path === '/v1/chat/completions') {

@@ -10,8 +10,14 @@ export const chat = (content: string, extra: Record<string, unknown> = {}, model
   ...extra,
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: reply bodies are checked field by field in the tests
-export type Reply = { status: number; headers: Record<string, string | string[] | undefined>; json: any };
+export type Reply = {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  // biome-ignore lint/suspicious/noExplicitAny: reply bodies are checked field by field in the tests
+  json: any;
+  /** The body as text (a plain-text body has json null). */
+  text: string;
+};
 
 /** One request with full control of the headers (Host included), through node:http. */
 export function send(
@@ -37,7 +43,13 @@ export function send(
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode!, headers: res.headers, json: text ? JSON.parse(text) : null });
+          const json = text !== '' && !res.headers['content-type']?.startsWith('text/plain');
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            json: json ? JSON.parse(text) : null,
+            text,
+          });
         });
       },
     );

@@ -46,3 +46,12 @@ export class RetryableHttpError extends HttpPolicyError {
     super(message, status, { ...options, final: false });
   }
 }
+
+/**
+ * Token ids were asked for (training data) and the reply lacks them: the server ignored `logprobs` or
+ * `return_tokens_as_token_ids`. Final: every reply of that server will lack them.
+ */
+export class HttpTokensMissingError extends HttpReplyFormatError {}
+
+/** Loading or unloading a LoRA adapter on the server failed (vLLM's dynamic LoRA API). */
+export class HttpAdapterError extends HttpPolicyError {}

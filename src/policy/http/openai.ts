@@ -17,8 +17,10 @@ import {
   HttpPolicyError,
   HttpReplyFormatError,
   HttpRetriesExhaustedError,
+  HttpTokensMissingError,
   RetryableHttpError,
 } from './errors.js';
+import { type AdminTarget, loadAdapter, unloadAdapter } from './lora.js';
 import { type Replica, ReplicaSet } from './replicas.js';
 import {
   DEFAULT_RETRY,
@@ -68,6 +70,12 @@ export interface OpenAiPolicyOptions {
   seed?: number;
   /** Ask for log-probabilities (default true); used when the server gives them. */
   logprobs?: boolean;
+  /**
+   * Training rollouts: ask for the sampled token ids and their log-probs (vLLM's `logprobs` with
+   * `return_tokens_as_token_ids`, tokens.ts) and fail a request whose reply lacks them
+   * (HttpTokensMissingError); `preflight` checks it once before the run. Default false.
+   */
+  tokens?: boolean;
   /** Send `top_k` (default true; turn off for OpenAI's own API, which rejects it). */
   sendTopK?: boolean;
   /** Sent as `chat_template_kwargs.enable_thinking` when set (Qwen3 on vLLM: false, as in the reference). */
@@ -94,6 +102,12 @@ export interface RetryNotice {
   tries: number;
   /** Backoff before the next try. */
   delayMs: number;
+}
+
+/** The model or LoRA adapter requests name, and the policy version its replies carry (undefined: none). */
+interface Target {
+  readonly model: string;
+  readonly version: number | undefined;
 }
 
 /** The body went over the byte bound (internal to `readBounded`). */
@@ -139,6 +153,8 @@ export class OpenAiPolicy implements Policy {
   private readonly headers: Record<string, string>;
   private readonly getHeaders: Record<string, string>;
   private readonly maxReplyBytes: number;
+  /** The model or LoRA adapter requests name, and the policy version its replies carry (`useAdapter`). */
+  private target: Target;
 
   constructor(readonly options: OpenAiPolicyOptions) {
     const bases = (typeof options.baseURL === 'string' ? [options.baseURL] : [...options.baseURL]).map((b) =>
@@ -172,6 +188,7 @@ export class OpenAiPolicy implements Policy {
     this.wire = {
       model: options.model,
       logprobs: options.logprobs ?? true,
+      tokens: options.tokens ?? false,
       sendTopK: options.sendTopK ?? true,
       enableThinking: options.enableThinking,
       extraBody: options.extraBody,
@@ -183,6 +200,50 @@ export class OpenAiPolicy implements Policy {
     this.headers = { 'content-type': 'application/json', accept: 'application/json', ...auth };
     this.getHeaders = { accept: 'application/json', ...auth };
     this.maxReplyBytes = options.maxReplyBytes ?? 64 * 2 ** 20;
+    this.target = { model: options.model, version: undefined };
+  }
+
+  /**
+   * From now on, requests name `model` (a LoRA adapter loaded with `loadAdapter`, or the base model)
+   * and their replies carry `policyVersion: version`. A `generate` call already made keeps the
+   * adapter in use when it was made (its requests may wait for a free slot), so each reply records
+   * the version that sampled it.
+   */
+  useAdapter(model: string, version: number): void {
+    // a new object: calls already made keep theirs
+    if (model.trim() === '') throw new ConfigError('useAdapter: the model name is empty');
+    this.target = { model, version };
+  }
+
+  /** The model name requests carry now (the base model, or the adapter of `useAdapter`). */
+  get currentModel(): string {
+    return this.target.model;
+  }
+
+  /**
+   * Load a LoRA adapter on every replica (vLLM's `POST /v1/load_lora_adapter`); `path` is a PEFT
+   * adapter folder the server can read. Throws HttpAdapterError saying how to enable the API.
+   */
+  loadAdapter(name: string, path: string): Promise<void> {
+    return loadAdapter(this.admin(), name, path);
+  }
+
+  /** Unload a LoRA adapter from every replica (`POST /v1/unload_lora_adapter`). */
+  unloadAdapter(name: string): Promise<void> {
+    return unloadAdapter(this.admin(), name);
+  }
+
+  private admin(): AdminTarget {
+    return {
+      name: this.name,
+      bases: this.replicas.replicas.map((r) => r.base),
+      dispatcher: this.dispatcher,
+      headers: this.headers,
+      timeoutMs: this.timeoutMs,
+      retry: this.retry,
+      rng: Rng.seeded(deriveSeed(this.seed, 'http-admin')),
+      redact: (text) => this.redact(text),
+    };
   }
 
   /**
@@ -198,10 +259,12 @@ export class OpenAiPolicy implements Policy {
     const onAbort = () => batch.abort(signal?.reason);
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    // the adapter in use when the trials asked, whenever their requests leave
+    const target = this.target;
     try {
       const out = await Promise.all(
         requests.map((request) =>
-          this.limit(() => this.complete(request, batch.signal)).catch(
+          this.limit(() => this.complete(request, target, batch.signal)).catch(
             (error: unknown): Generation => ({ text: '', finishReason: 'error', error }),
           ),
         ),
@@ -213,8 +276,12 @@ export class OpenAiPolicy implements Policy {
     }
   }
 
-  private async complete(request: GenerationRequest, signal: AbortSignal): Promise<Generation> {
-    const body = JSON.stringify(chatCompletionBody(request, this.wire));
+  private async complete(
+    request: GenerationRequest,
+    { model, version }: Target,
+    signal: AbortSignal,
+  ): Promise<Generation> {
+    const body = JSON.stringify(chatCompletionBody(request, this.wire, model));
     const rng = Rng.seeded(deriveSeed(this.seed, 'http-retry', request.key));
     const tries = this.retry.maxRetries + 1;
     for (let retry = 0; ; retry++) {
@@ -223,6 +290,7 @@ export class OpenAiPolicy implements Policy {
       try {
         const generation = await this.once(replica.url, body, signal);
         this.replicas.answered(replica);
+        if (version !== undefined) generation.policyVersion = version;
         return generation;
       } catch (error) {
         if (!(error instanceof RetryableHttpError)) throw error;
@@ -295,8 +363,15 @@ export class OpenAiPolicy implements Policy {
       });
     }
     if (status >= 200 && status < 300) {
-      const parsed = parseChatCompletion(text);
+      const parsed = parseChatCompletion(text, this.wire.tokens);
       if ('error' in parsed) {
+        if (parsed.tokens) {
+          throw new HttpTokensMissingError(
+            `${this.name}: ${this.redact(parsed.error)}. Training needs the sampled token ids: serve with vLLM ` +
+              '(logprobs + return_tokens_as_token_ids) or lamer serve',
+            status,
+          );
+        }
         throw new HttpReplyFormatError(
           `${this.name}: ${this.redact(parsed.error)}; is ${url} an OpenAI-compatible chat endpoint?`,
           status,
@@ -374,8 +449,37 @@ export class OpenAiPolicy implements Policy {
   }
 
   /** Before a run: `checkModel` with a timeout of at most 30 s (a fast, clear failure when the server is down). */
-  preflight(): Promise<void> {
-    return this.checkModel(undefined, Math.min(this.timeoutMs, 30_000));
+  async preflight(): Promise<void> {
+    const timeoutMs = Math.min(this.timeoutMs, 30_000);
+    await this.checkModel(undefined, timeoutMs);
+    if (this.wire.tokens) await this.checkTokens(timeoutMs);
+  }
+
+  /** Token mode: a one-token request to every replica must come back with its token id (else HttpTokensMissingError). */
+  private async checkTokens(timeoutMs: number): Promise<void> {
+    const probe: GenerationRequest = {
+      key: 'preflight/tokens',
+      messages: [{ role: 'user', content: 'Say OK.' }],
+      sampling: { maxTokens: 1, temperature: 0 },
+    };
+    const body = JSON.stringify(chatCompletionBody(probe, this.wire, this.target.model));
+    await Promise.all(
+      this.replicas.replicas.map(async (r) => {
+        try {
+          await this.once(r.url, body, AbortSignal.timeout(timeoutMs));
+        } catch (error) {
+          if (error instanceof HttpPolicyError && !(error instanceof RetryableHttpError)) throw error;
+          const why = error instanceof HttpPolicyError ? error.message : `no reply within ${timeoutMs} ms`;
+          throw new HttpPolicyError(
+            `${this.name}: the token check request to ${r.url} failed: ${why}`,
+            undefined,
+            {
+              cause: error,
+            },
+          );
+        }
+      }),
+    );
   }
 
   private statusError(status: number, message: string): HttpPolicyError {

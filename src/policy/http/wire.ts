@@ -4,11 +4,17 @@
  */
 import { z } from 'zod';
 import type { Generation, GenerationRequest } from '../types.js';
+import { replyTokens, TOKEN_FIELDS } from './tokens.js';
 
 export interface WireOptions {
   model: string;
   /** Ask for per-token log-probabilities (`logprobs: true`). */
   logprobs: boolean;
+  /**
+   * Ask for the token ids too, the vLLM way (tokens.ts), and refuse a reply without them: training
+   * data must be the ids the server sampled.
+   */
+  tokens?: boolean;
   /** Send `top_k` (vLLM, llama.cpp and Ollama accept it; OpenAI's own API does not). */
   sendTopK: boolean;
   /** Sent as `chat_template_kwargs.enable_thinking` (vLLM/SGLang for Qwen3) when set. */
@@ -21,10 +27,12 @@ export interface WireOptions {
 export function chatCompletionBody(
   request: GenerationRequest,
   options: WireOptions,
+  /** The model (or LoRA adapter) to ask, when not `options.model`. */
+  model: string = options.model,
 ): Record<string, unknown> {
   const s = request.sampling;
   const body: Record<string, unknown> = {
-    model: options.model,
+    model,
     messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
     n: 1,
   };
@@ -34,18 +42,23 @@ export function chatCompletionBody(
   if (s.maxTokens !== undefined) body.max_tokens = s.maxTokens;
   if (s.stop !== undefined && s.stop.length > 0) body.stop = s.stop;
   if (s.seed !== undefined) body.seed = s.seed;
-  if (options.logprobs) body.logprobs = true;
+  if (options.tokens) Object.assign(body, TOKEN_FIELDS);
+  else if (options.logprobs) body.logprobs = true;
   if (options.enableThinking !== undefined)
     body.chat_template_kwargs = { enable_thinking: options.enableThinking };
   return { ...body, ...options.extraBody };
 }
 
+const ids = z.array(z.number().int().nonnegative()).nullable().optional();
+
 const replySchema = z.object({
+  prompt_token_ids: ids,
   choices: z
     .array(
       z.object({
         message: z.object({ content: z.string().nullable().optional() }),
         finish_reason: z.string().nullable().optional(),
+        token_ids: ids,
         logprobs: z
           .object({
             content: z
@@ -60,8 +73,14 @@ const replySchema = z.object({
     .min(1),
 });
 
-/** Parse a chat-completion reply; returns an error string when it is not one. */
-export function parseChatCompletion(text: string): { generation: Generation } | { error: string } {
+/**
+ * Parse a chat-completion reply; returns an error string when it is not one (`tokens`: when token
+ * ids were asked for and the reply lacks them).
+ */
+export function parseChatCompletion(
+  text: string,
+  tokens = false,
+): { generation: Generation } | { error: string; tokens?: true } {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -81,8 +100,14 @@ export function parseChatCompletion(text: string): { generation: Generation } | 
     text: choice.message.content ?? '',
     finishReason: choice.finish_reason === 'length' ? 'length' : 'stop',
   };
-  const tokens = choice.logprobs?.content;
-  if (tokens && tokens.length > 0) generation.logprobs = tokens.map((t) => t.logprob);
+  const content = choice.logprobs?.content;
+  if (tokens) {
+    const missing = replyTokens(
+      { content, tokenIds: choice.token_ids, promptTokenIds: parsed.data.prompt_token_ids },
+      generation,
+    );
+    if (missing !== null) return { error: missing, tokens: true };
+  } else if (content && content.length > 0) generation.logprobs = content.map((t) => t.logprob);
   return { generation };
 }
 
