@@ -8,6 +8,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { benchReply } from './cluster-reply.js';
 
 const latency = Number(process.env.LATENCY_MS ?? 50);
 let answered = 0;
@@ -23,7 +24,6 @@ const server = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
     const i = n++;
-    const cell = `(${1 + (i % 6)}, ${1 + (Math.floor(i / 6) % 6)})`;
     const body = JSON.stringify({
       id: `c${i}`,
       object: 'chat.completion',
@@ -32,7 +32,7 @@ const server = createServer((req, res) => {
           index: 0,
           message: {
             role: 'assistant',
-            content: `<remark>I should try a new cell.</remark> Let me click a cell. <action>${cell}</action>`,
+            content: benchReply(i),
           },
           finish_reason: 'stop',
         },

@@ -11,8 +11,6 @@ import { ConfigError } from '../../util/errors.js';
 import { deriveSeed, Rng } from '../../util/rng.js';
 import type { Generation, GenerationRequest, Policy } from '../types.js';
 import {
-  HttpAuthError,
-  HttpBadRequestError,
   HttpNotFoundError,
   HttpPolicyError,
   HttpReplyFormatError,
@@ -21,6 +19,10 @@ import {
   RetryableHttpError,
 } from './errors.js';
 import { type AdminTarget, loadAdapter, unloadAdapter } from './lora.js';
+import type { OpenAiPolicyOptions } from './options.js';
+
+export type { OpenAiPolicyOptions, RetryNotice } from './options.js';
+
 import { type Replica, ReplicaSet } from './replicas.js';
 import {
   DEFAULT_RETRY,
@@ -30,6 +32,8 @@ import {
   retryDelayMs,
   sleep,
 } from './retry.js';
+import { statusError } from './status.js';
+import { exchange, ReplyTooLargeError } from './transport.js';
 import {
   chatCompletionBody,
   messageOf,
@@ -39,99 +43,17 @@ import {
   type WireOptions,
 } from './wire.js';
 
-/** Options of {@link OpenAiPolicy}: the server, the model, auth, concurrency, timeouts and retry. */
-export interface OpenAiPolicyOptions {
-  /**
-   * e.g. `http://127.0.0.1:8000/v1`; requests go to `{baseURL}/chat/completions`. Several (replicas
-   * serving the same model): round-robin over those that are up (replicas.ts).
-   */
-  baseURL: string | readonly string[];
-  model: string;
-  /**
-   * NAME of the environment variable holding the API key (default
-   * `OPENAI_API_KEY`). Unset → no Authorization header (local servers need none).
-   */
-  apiKeyEnv?: string;
-  /** Where to read `apiKeyEnv` (default `process.env`). */
-  env?: Readonly<Record<string, string | undefined>>;
-  /**
-   * Requests in flight at once (default 64: a batching server such as vLLM fills its batches). Each
-   * goes out as soon as its trial asks (`maxBatch` 1: no trial waits for the others).
-   */
-  maxInFlight?: number;
-  /** Old name of `maxInFlight`. */
-  concurrency?: number;
-  /** Clock of the replicas' cool-downs (tests). */
-  now?: () => number;
-  /** Per-try timeout in ms, reply body included (default 120 000). */
-  timeoutMs?: number;
-  retry?: Partial<RetrySettings>;
-  /** Seed of the backoff jitter (default 0). */
-  seed?: number;
-  /** Ask for log-probabilities (default true); used when the server gives them. */
-  logprobs?: boolean;
-  /**
-   * Training rollouts: ask for the sampled token ids and their log-probs (vLLM's `logprobs` with
-   * `return_tokens_as_token_ids`, tokens.ts) and fail a request whose reply lacks them
-   * (HttpTokensMissingError); `preflight` checks it once before the run. Default false.
-   */
-  tokens?: boolean;
-  /** Send `top_k` (default true; turn off for OpenAI's own API, which rejects it). */
-  sendTopK?: boolean;
-  /** Sent as `chat_template_kwargs.enable_thinking` when set (Qwen3 on vLLM: false, as in the reference). */
-  enableThinking?: boolean;
-  extraBody?: Record<string, unknown>;
-  /** The undici dispatcher requests go through (default: a keep-alive Agent of this policy). */
-  dispatcher?: Dispatcher;
-  /**
-   * Largest reply body read, in bytes (default 64 MiB); a longer one fails its request (final).
-   * Replies under it whose text is too long for the token budget are cut by the trial engine.
-   */
-  maxReplyBytes?: number;
-  /** Called before each retry's backoff (a CLI prints a line: nothing waits silently). */
-  onRetry?: (retry: RetryNotice) => void;
-}
-
-/** A request about to be tried again. */
-export interface RetryNotice {
-  key: string;
-  /** Why the last try failed. */
-  reason: string;
-  /** The try that failed (1-based) and the tries allowed. */
-  try: number;
-  tries: number;
-  /** Backoff before the next try. */
-  delayMs: number;
-}
-
 /** The model or LoRA adapter requests name, and the policy version its replies carry (undefined: none). */
 interface Target {
   readonly model: string;
   readonly version: number | undefined;
 }
 
-/** The body went over the byte bound (internal to `readBounded`). */
-class ReplyTooLargeError extends Error {}
-
-/** A reply body as text, at most `maxBytes` (over it: the body is dropped and ReplyTooLargeError thrown). */
-async function readBounded(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      body.destroy();
-      throw new ReplyTooLargeError();
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-}
-
 /**
  * A {@link Policy} over any OpenAI-compatible chat-completions server (vLLM,
- * Ollama, llama.cpp, SGLang, OpenAI): capped concurrency, seeded exponential
- * backoff on 429, 5xx, timeouts and dropped connections, and a named `HttpPolicyError` subclass for everything else.
+ * Ollama, llama.cpp, SGLang, OpenAI): requests in flight up to `maxInFlight` over pooled keep-alive
+ * connections, replicas round-robin, seeded exponential backoff on 429, 5xx, timeouts and dropped
+ * connections, and a named `HttpPolicyError` subclass for everything else.
  */
 export class OpenAiPolicy implements Policy {
   readonly name: string;
@@ -140,7 +62,6 @@ export class OpenAiPolicy implements Policy {
   private readonly replicas: ReplicaSet;
   /** The served model's prompt style, when `checkModel` found one in its model card. */
   promptStyle: 'faithful' | 'compact' | undefined = undefined;
-  private readonly url: string;
   private readonly apiKeyEnv: string;
   private readonly apiKey: string | undefined;
   private readonly limit: LimitFunction;
@@ -151,6 +72,8 @@ export class OpenAiPolicy implements Policy {
   private readonly dispatcher: Dispatcher;
   /** Headers of every completion request and of GET /models (built once: the key never changes). */
   private readonly headers: Record<string, string>;
+  /** `headers` as undici's flat list (the hot path's form). */
+  private readonly headerList: string[];
   private readonly getHeaders: Record<string, string>;
   private readonly maxReplyBytes: number;
   /** The model or LoRA adapter requests name, and the policy version its replies carry (`useAdapter`). */
@@ -164,12 +87,13 @@ export class OpenAiPolicy implements Policy {
     for (const b of bases) {
       if (!/^https?:\/\//.test(b))
         throw new ConfigError(`baseURL "${b}" must start with http:// or https://`);
+      if (!URL.canParse(b))
+        throw new ConfigError(`baseURL "${b}" is not a valid URL (check the host and port)`);
     }
     const base = bases.join(',');
     if (options.model.trim() === '')
       throw new ConfigError('model name is empty; pass the name the server serves');
     this.name = `openai:${base}#${options.model}`;
-    this.url = `${bases[0]}/chat/completions`;
     this.replicas = new ReplicaSet(bases, {
       probe: (r) => this.probe(r),
       ...(options.now ? { now: options.now } : {}),
@@ -198,6 +122,7 @@ export class OpenAiPolicy implements Policy {
     const auth: Record<string, string> =
       this.apiKey === undefined ? {} : { authorization: `Bearer ${this.apiKey}` };
     this.headers = { 'content-type': 'application/json', accept: 'application/json', ...auth };
+    this.headerList = Object.entries(this.headers).flat();
     this.getHeaders = { accept: 'application/json', ...auth };
     this.maxReplyBytes = options.maxReplyBytes ?? 64 * 2 ** 20;
     this.target = { model: options.model, version: undefined };
@@ -252,43 +177,46 @@ export class OpenAiPolicy implements Policy {
    * others go on. The call rejects only when `signal` aborts.
    */
   async generate(requests: GenerationRequest[], signal?: AbortSignal): Promise<Generation[]> {
-    // one listener on the caller's signal per call, however many requests and tries it covers
-    const batch = new AbortController();
-    // every try of every request listens on it at once: that many listeners are expected, not a leak
-    setMaxListeners(requests.length + 1, batch.signal);
-    const onAbort = () => batch.abort(signal?.reason);
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
     // the adapter in use when the trials asked, whenever their requests leave
     const target = this.target;
-    try {
-      const out = await Promise.all(
+    const answer = (batchSignal: AbortSignal | undefined) =>
+      Promise.all(
         requests.map((request) =>
-          this.limit(() => this.complete(request, target, batch.signal)).catch(
+          this.limit(() => this.complete(request, target, batchSignal)).catch(
             (error: unknown): Generation => ({ text: '', finishReason: 'error', error }),
           ),
         ),
       );
-      signal?.throwIfAborted();
+    if (signal === undefined) return answer(undefined);
+    // one listener on the caller's signal per call, however many requests and tries it covers
+    const batch = new AbortController();
+    // every try of every request listens on it at once: that many listeners are expected, not a leak
+    setMaxListeners(requests.length + 1, batch.signal);
+    const onAbort = () => batch.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const out = await answer(batch.signal);
+      signal.throwIfAborted();
       return out;
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
     }
   }
 
   private async complete(
     request: GenerationRequest,
     { model, version }: Target,
-    signal: AbortSignal,
+    signal: AbortSignal | undefined,
   ): Promise<Generation> {
     const body = JSON.stringify(chatCompletionBody(request, this.wire, model));
-    const rng = Rng.seeded(deriveSeed(this.seed, 'http-retry', request.key));
+    let rng: Rng | undefined; // the backoff jitter's, made on the first retry
     const tries = this.retry.maxRetries + 1;
     for (let retry = 0; ; retry++) {
-      signal.throwIfAborted();
+      signal?.throwIfAborted();
       const replica = this.replicas.pick();
       try {
-        const generation = await this.once(replica.url, body, signal);
+        const generation = await this.once(replica, body, signal);
         this.replicas.answered(replica);
         if (version !== undefined) generation.policyVersion = version;
         return generation;
@@ -304,6 +232,7 @@ export class OpenAiPolicy implements Policy {
           );
         }
         // another replica is up: go there at once
+        rng ??= Rng.seeded(deriveSeed(this.seed, 'http-retry', request.key));
         const delayMs = this.replicas.otherUp(replica)
           ? 0
           : retryDelayMs(retry, error.retryAfterMs, this.retry, rng);
@@ -318,26 +247,23 @@ export class OpenAiPolicy implements Policy {
    * undici's: no reply headers, or no body data, for `timeoutMs` (a chat completion that is not
    * streamed sends its headers when it is done).
    */
-  private async once(url: string, body: string, signal: AbortSignal): Promise<Generation> {
+  private async once(replica: Replica, body: string, signal: AbortSignal | undefined): Promise<Generation> {
+    const url = replica.url;
     let status: number;
     let retryAfter: string | undefined;
     let text: string;
     try {
-      const response = await request(url, {
-        dispatcher: this.dispatcher,
-        method: 'POST',
-        headers: this.headers,
+      ({ status, retryAfter, text } = await exchange(this.dispatcher, {
+        origin: replica.origin,
+        path: replica.path,
+        headers: this.headerList,
         body,
         signal,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
-      status = response.statusCode;
-      const after = response.headers['retry-after'];
-      retryAfter = Array.isArray(after) ? after[0] : after;
-      text = await readBounded(response.body, this.maxReplyBytes);
+        timeoutMs: this.timeoutMs,
+        maxBytes: this.maxReplyBytes,
+      }));
     } catch (error) {
-      if (signal.aborted) throw signal.reason;
+      if (signal?.aborted) throw signal.reason;
       if (error instanceof ReplyTooLargeError) {
         throw new HttpReplyFormatError(
           `${this.name}: the reply body is over ${this.maxReplyBytes} bytes; the server ignored max_tokens? (maxReplyBytes raises the bound)`,
@@ -466,7 +392,7 @@ export class OpenAiPolicy implements Policy {
     await Promise.all(
       this.replicas.replicas.map(async (r) => {
         try {
-          await this.once(r.url, body, AbortSignal.timeout(timeoutMs));
+          await this.once(r, body, AbortSignal.timeout(timeoutMs));
         } catch (error) {
           if (error instanceof HttpPolicyError && !(error instanceof RetryableHttpError)) throw error;
           const why = error instanceof HttpPolicyError ? error.message : `no reply within ${timeoutMs} ms`;
@@ -483,27 +409,13 @@ export class OpenAiPolicy implements Policy {
   }
 
   private statusError(status: number, message: string): HttpPolicyError {
-    const prefix = `${this.name}: server answered ${status}: ${message}`;
-    if (status === 401 || status === 403) {
-      const fix =
-        this.apiKey === undefined
-          ? `the server wants an API key: set the environment variable ${this.apiKeyEnv}`
-          : `the API key in the environment variable ${this.apiKeyEnv} was refused: set ${this.apiKeyEnv} to a valid key`;
-      return new HttpAuthError(`${prefix}. ${fix}`, status);
-    }
-    if (status === 404) {
-      return new HttpNotFoundError(
-        `${prefix}. Check the model name "${this.options.model}" (GET ${this.url.replace(/chat\/completions$/, 'models')} lists them) and the base URL (it usually ends in /v1)`,
-        status,
-      );
-    }
-    if (status === 400 || status === 422) {
-      return new HttpBadRequestError(
-        `${prefix}. The server refused the request: check the sampling settings (top_k needs a server that accepts it: sendTopK false for OpenAI) and the prompt length`,
-        status,
-      );
-    }
-    return new HttpPolicyError(prefix, status);
+    return statusError(status, message, {
+      name: this.name,
+      model: this.options.model,
+      modelsUrl: `${this.replicas.replicas[0]!.base}/models`,
+      apiKeyEnv: this.apiKeyEnv,
+      hasKey: this.apiKey !== undefined,
+    });
   }
 
   /** Defence in depth: a server may echo the key back (e.g. in a 401 body). */

@@ -17,6 +17,9 @@ export interface Replica {
   readonly base: string;
   /** `{base}/chat/completions` */
   readonly url: string;
+  /** Its origin (`http://host:port`) and path (`/v1/chat/completions`), as undici's dispatch takes them. */
+  readonly origin: string;
+  readonly path: string;
   /** Down until this time (ms); 0 when up. */
   downUntil: number;
   cooldownMs: number;
@@ -45,6 +48,7 @@ export class ReplicaSet {
     this.replicas = bases.map((base) => ({
       base,
       url: `${base}/chat/completions`,
+      ...splitBase(base),
       downUntil: 0,
       cooldownMs: 0,
       probing: false,
@@ -104,4 +108,10 @@ export class ReplicaSet {
       },
     );
   }
+}
+
+/** `http://host:port/v1` as undici's origin and the completions path (`/v1/chat/completions`). */
+function splitBase(base: string): { origin: string; path: string } {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]+)(\/[^?#]*)?$/i.exec(base);
+  return { origin: m?.[1] ?? base, path: `${m?.[2] ?? ''}/chat/completions` };
 }

@@ -5,7 +5,6 @@ import {
   HttpAuthError,
   HttpBadRequestError,
   HttpNotFoundError,
-  HttpPolicyError,
   HttpReplyFormatError,
   HttpRetriesExhaustedError,
 } from '../../../src/policy/http/errors.js';
@@ -195,15 +194,10 @@ describe('OpenAiPolicy against a real local server with faults', () => {
     expect(String(g?.error)).toMatch(/reply body is over 64 bytes/);
   });
 
-  it('names a request that cannot be sent at all, without retrying', async () => {
-    const error = await rejection(
-      new OpenAiPolicy({ baseURL: 'http://127.0.0.1:99999/v1', model: 'tiny', env: {} }).generate([
-        request('ok:x'),
-      ]),
+  it('names a base URL that cannot be sent to before any request', () => {
+    expect(() => new OpenAiPolicy({ baseURL: 'http://127.0.0.1:99999/v1', model: 'tiny', env: {} })).toThrow(
+      /baseURL "http:\/\/127.0.0.1:99999\/v1" is not a valid URL/,
     );
-    expect(error).toBeInstanceOf(HttpPolicyError);
-    expect(error).not.toBeInstanceOf(HttpRetriesExhaustedError);
-    expect(error.message).toMatch(/request failed: Invalid URL/);
   });
 
   it('stops promptly when the caller aborts, without retrying', async () => {
