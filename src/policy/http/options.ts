@@ -1,9 +1,8 @@
 /** Options of the OpenAI-compatible HTTP policy (openai.ts). Type-only module. */
 import type { Dispatcher } from 'undici';
-import type { OpenAiPolicy } from './openai.js';
 import type { RetrySettings } from './retry.js';
 
-/** Options of {@link OpenAiPolicy}: the servers, the model, auth, requests in flight, timeouts and retry. */
+/** Options of the HTTP policy (`OpenAiPolicy`): the servers, the model, auth, requests in flight, timeouts and retry. */
 export interface OpenAiPolicyOptions {
   /**
    * e.g. `http://127.0.0.1:8000/v1`; requests go to `{baseURL}/chat/completions`. Several (replicas
