@@ -52,7 +52,8 @@ const app = await Application.bootstrapWithPlugins({
   validation: { notExported: true, invalidLink: true, notDocumented: true },
   // Types the API mentions that a user never names: zod schemas behind `z.infer` types (the
   // inferred type is the documented API), XState's child done/error events, ALFWorld's static
-  // game data (reached through `AlfWorldState.game`).
+  // game data (reached through `AlfWorldState.game`), and the learner's graph IR and weight
+  // plumbing (src/learner/graph, weights.ts: what the graph builders take and return, internal).
   intentionallyNotExported: [
     'paramsSchema',
     'layoutSchema',
@@ -60,6 +61,11 @@ const app = await Application.bootstrapWithPlugins({
     'ChildDone',
     'ChildError',
     'Game',
+    'Tensor',
+    'GraphSpec',
+    'ExternalWeights',
+    'FrozenWeights',
+    'Trainable',
   ],
   logLevel: 'Info',
 });

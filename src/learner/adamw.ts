@@ -7,6 +7,7 @@
  */
 import * as G from './graph/index.js';
 
+/** AdamW hyper-parameters of the train-step graph (betas, epsilon, decoupled weight decay, gradient-norm clip). */
 export interface AdamWConfig {
   readonly beta1: number;
   readonly beta2: number;
@@ -19,6 +20,7 @@ export interface AdamWConfig {
   readonly maxGradNorm: number;
 }
 
+/** torch/verl defaults: betas 0.9/0.999, eps 1e-8, weight decay 0.01 on every parameter, gradients clipped to norm 1. */
 export const DEFAULT_ADAMW_CONFIG: AdamWConfig = {
   beta1: 0.9,
   beta2: 0.999,
@@ -28,6 +30,7 @@ export const DEFAULT_ADAMW_CONFIG: AdamWConfig = {
   maxGradNorm: 1.0,
 };
 
+/** Graph tensors one AdamW update reads: parameters, gradients, both moments, the update number and the learning rate. */
 export interface AdamWInputs {
   readonly params: Readonly<Record<string, G.Tensor>>;
   readonly grads: Readonly<Record<string, G.Tensor>>;
@@ -39,6 +42,7 @@ export interface AdamWInputs {
   readonly lr: G.Tensor;
 }
 
+/** Graph tensors one AdamW update produces: new parameters and moments, the gradient norm, and whether the update was skipped. */
 export interface AdamWOutputs {
   params: Record<string, G.Tensor>;
   m: Record<string, G.Tensor>;
@@ -49,6 +53,7 @@ export interface AdamWOutputs {
   skipped: G.Tensor;
 }
 
+/** Builds one AdamW step into the graph: global-norm clipping, bias-corrected moments, decoupled decay; a non-finite gradient norm leaves everything unchanged (`skipped`). */
 export function adamwUpdate(cfg: AdamWConfig, x: AdamWInputs): AdamWOutputs {
   const names = Object.keys(x.params);
   const sq = names.map((n) => G.sumAll(G.mul(x.grads[n]!, x.grads[n]!)));

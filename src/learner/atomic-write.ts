@@ -10,11 +10,13 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
+/** The file-system call {@link writeFileAtomic} makes per chunk (replaceable in tests). */
 export interface AtomicWriteIo {
   /** Write one chunk completely to the open temporary file. Tests replace it to simulate a crash mid-write. */
   write(handle: FileHandle, chunk: Uint8Array): Promise<void>;
 }
 
+/** Options of {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {
   io?: Partial<AtomicWriteIo>;
   /** File mode of the new file (default 0o644). */

@@ -7,6 +7,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError } from './safetensors.js';
 
+/** The file names inside a `step-NNNNNN/` checkpoint folder. */
 export const CHECKPOINT_FILES = {
   model: 'model.safetensors',
   config: 'config.json',
@@ -18,6 +19,7 @@ export const CHECKPOINT_FILES = {
 export const MANIFEST_FORMAT = 'lamer-checkpoint';
 const STEP_DIR = /^step-(\d+)$/;
 
+/** `checkpoint.json`, written last: marks a checkpoint complete and lists each file's size and sha256. */
 export interface CheckpointManifest {
   format: typeof MANIFEST_FORMAT;
   version: 1;
@@ -25,6 +27,7 @@ export interface CheckpointManifest {
   files: Record<string, { bytes: number; sha256: string }>;
 }
 
+/** A complete checkpoint found on disk: its step and folder. */
 export interface CheckpointRef {
   step: number;
   dir: string;

@@ -43,6 +43,7 @@ export interface AdamWState {
   v: TensorMap;
 }
 
+/** What a checkpoint holds: the step, the model config, the weights, optionally the AdamW state, and the trainer's own JSON state. */
 export interface Checkpoint {
   /** Training step the checkpoint was taken at (names the folder). */
   step: number;
@@ -90,6 +91,7 @@ export async function readSafetensorsFile(
   return decodeSafetensors(bytes, { ...options, source: path });
 }
 
+/** Options of {@link saveCheckpoint}. */
 export interface SaveCheckpointOptions extends AtomicWriteOptions {
   /** After saving, delete all but the newest `keepLast` complete checkpoints (and older incomplete ones). */
   keepLast?: number;
@@ -158,6 +160,7 @@ function checkOptimizerNames(opt: AdamWState, params: TensorMap, dir: string): v
   }
 }
 
+/** Options of {@link loadCheckpoint}: the tensors expected and whether to verify the manifest's hashes. */
 export interface LoadCheckpointOptions {
   /** Parameter names, dtypes and shapes the model needs; AdamW moments are checked against the same spec. */
   expected?: Record<string, TensorSpec>;
@@ -246,6 +249,7 @@ function parseJsonObject(bytes: Buffer, path: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** Options of {@link loadLatestCheckpoint}. */
 export interface ResumeOptions extends LoadCheckpointOptions {
   /** Told about each damaged checkpoint that is skipped (default: console.warn). */
   logger?: (message: string) => void;

@@ -9,6 +9,10 @@ export {
   DEFAULT_INVALID_PENALTY,
   type Estimator,
   episodeRewards,
+  type GigpoInput,
+  type GigpoMode,
+  type GigpoOptions,
+  type GigpoResult,
   gigpoAdvantages,
   grpoAdvantages,
   ppoBaselineAdvantages,
@@ -50,6 +54,7 @@ export {
 // Hugging Face models: LoRA adapters and their PEFT folders
 export { type PeftAdapter, PeftError, readPeftAdapter, writePeftAdapter } from './hf/peft.js';
 export { buildInferenceGraph, buildLogprobGraph, type InferenceGraphOptions } from './inference.js';
+export { LORA_TARGETS, type LoraConfig, type LoraTarget } from './lora.js';
 export {
   initLora,
   LORA_TARGETS,
@@ -79,6 +84,7 @@ export {
   headDim,
   hfConfig,
   initParams,
+  type Llama3RopeScaling,
   type LoraTensors,
   lmHead,
   type ModelConfig,
@@ -113,6 +119,7 @@ export {
   checkTensorSpec,
   type DecodeOptions,
   decodeSafetensors,
+  type HeaderEntry,
   readSafetensorsHeader,
 } from './safetensors-read.js';
 export {
@@ -158,6 +165,7 @@ export {
   DEFAULT_TRAINER_CONFIG,
   loadTrainerCheckpoint,
   MODEL_CONFIG_FIELD,
+  type MiniBatchPlan,
   OutputDirError,
   type OutputDirProblem,
   type PreflightIo,
@@ -167,6 +175,7 @@ export {
   saveTrainerCheckpoint,
   type TrainerConfig,
   type TrainerConfigInput,
+  type TrainerSnapshot,
   Trainer,
   TrainerError,
   type TrainerOptions,

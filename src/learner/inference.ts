@@ -18,6 +18,7 @@ import { scoredTokens } from './loss.js';
 import { forward, headDim, lmHead, type ModelConfig } from './model.js';
 import { modelTensors } from './weights.js';
 
+/** How {@link buildInferenceGraph} gets the weights (graph inputs, baked in, or a checkpoint's external data), plus dtype and LoRA. */
 export interface InferenceGraphOptions {
   /**
    * 'inputs': weights are extra graph inputs named by their parameter names, so new
@@ -51,6 +52,7 @@ function weightTensors(c: ModelConfig, o: InferenceGraphOptions) {
   return { params: m.params, lora: m.lora, inputs: Object.values(m.inputs) };
 }
 
+/** The model's generation graph in the Hugging Face ONNX export layout (input_ids, attention_mask, position_ids, past key/values in; logits and present key/values out). */
 export function buildInferenceGraph(c: ModelConfig, o: InferenceGraphOptions): G.GraphSpec {
   const dt = o.dtype ?? 'float32';
   const w = weightTensors(c, o);

@@ -13,7 +13,9 @@ import * as G from './graph/index.js';
 import type { LoraTensors } from './model.js';
 import { type ModelConfig, projections } from './model-config.js';
 
+/** The projections LoRA can adapt: attention q/k/v/o and MLP gate/up/down. */
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+/** One of {@link LORA_TARGETS}. */
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 
 /** The projection each target names (HF module names; PEFT's `target_modules` are their last part). */
@@ -27,6 +29,7 @@ export const LORA_MODULES: Record<LoraTarget, string> = {
   down: 'mlp.down_proj',
 };
 
+/** LoRA adapters: rank, alpha (scale alpha / r, or alpha / √r with rsLoRA), and which projections get one. */
 export interface LoraConfig {
   /** r: the adapters' inner width. */
   readonly rank: number;

@@ -12,6 +12,7 @@ import { ConfigError } from '../util/errors.js';
 import * as G from './graph/index.js';
 import { forward, type LoraTensors, lmHead, type ModelConfig, positionsFromMask } from './model.js';
 
+/** The loss of a training step: clipped PPO surrogate (dual-clip, entropy bonus, KL) or token cross-entropy. */
 export interface PpoLossConfig {
   /** 'ce': token-level cross-entropy (supervised warm start); 'ppo': the reference's clipped surrogate (lamer.md §7). */
   readonly kind: 'ce' | 'ppo';
@@ -26,6 +27,7 @@ export interface PpoLossConfig {
   readonly klCoef: number;
 }
 
+/** verl's defaults: PPO clip 0.2/0.2, dual-clip 3.0, entropy coefficient 0.001, no KL. */
 export const DEFAULT_LOSS_CONFIG: PpoLossConfig = {
   kind: 'ppo',
   clipLow: 0.2,
@@ -118,6 +120,7 @@ export function scoredTokens(
 /** Scalar outputs; `loss` is what the gradient is taken of. */
 export type LossStats = Record<string, G.Tensor> & { loss: G.Tensor };
 
+/** Builds the loss into the graph as the token mean over the loss mask, with its stats (entropy, clip fraction, …). Throws {@link ConfigError} for PPO without advantages or old log-probs. */
 export function buildLoss(cfg: PpoLossConfig, x: LossInputs): LossStats {
   const { logprobs, entropy, lossMask: mask } = x;
   const mean = (t: G.Tensor) => G.div(G.sumAll(G.mul(t, mask)), x.numTokens); // scalar

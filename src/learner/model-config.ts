@@ -20,6 +20,7 @@ export interface Llama3RopeScaling {
   readonly originalMaxPositions: number;
 }
 
+/** Shape of a decoder-only transformer (Llama/Qwen layout): vocabulary, width, layers, heads, FFN width, context, rotary settings, init. */
 export interface ModelConfig {
   /** V. Size of the project's byte-level BPE vocabulary (256 bytes + merges + specials); take it from tokenizer.json. */
   readonly vocabSize: number;
@@ -55,6 +56,7 @@ export interface ModelConfig {
   readonly initStd: number;
 }
 
+/** The built-in model: 4 layers of width 128, 4 heads, 1024-token vocabulary and context (about 1M parameters). */
 export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   vocabSize: 1024,
   dModel: 128,
@@ -103,6 +105,7 @@ export function modelConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
   return c;
 }
 
+/** Width of one attention head (`c.headDim`). */
 export const headDim = (c: ModelConfig): number => c.headDim;
 
 /**
@@ -173,6 +176,7 @@ export function paramShapes(c: ModelConfig): Record<string, number[]> {
   return s;
 }
 
+/** Number of parameters of the model. */
 export function paramCount(c: ModelConfig): number {
   return Object.values(paramShapes(c)).reduce((n, s) => n + s.reduce((p, x) => p * x, 1), 0);
 }

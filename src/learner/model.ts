@@ -32,6 +32,7 @@ export {
   savedModelConfig,
 } from './model-config.js';
 
+/** The model's parameters as graph tensors, by parameter name. */
 export type Params = Readonly<Record<string, G.Tensor>>;
 
 /**
@@ -67,6 +68,7 @@ export function paramConstants(
   );
 }
 
+/** Graph tensors of one forward pass: token ids, positions, attention mask, optional past key/values and LoRA. */
 export interface ForwardInputs {
   /** [B, T] int64 token ids. */
   readonly inputIds: G.Tensor;
@@ -80,6 +82,7 @@ export interface ForwardInputs {
   readonly lora?: LoraTensors;
 }
 
+/** Graph tensors a forward pass produces: logits, final hidden states, and the key/values per layer. */
 export interface ForwardOutputs {
   /** [B, T, V] next-token logits. */
   readonly logits: G.Tensor;

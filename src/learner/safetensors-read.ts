@@ -19,6 +19,7 @@ import {
   where,
 } from './safetensors.js';
 
+/** Options of {@link decodeSafetensors}: the tensors expected (dtype and shape), whether others are allowed, the source named in errors. */
 export interface DecodeOptions {
   /** The tensors the caller needs, with dtype and shape; any mismatch or missing tensor is an error. */
   expected?: Record<string, TensorSpec>;
@@ -28,6 +29,7 @@ export interface DecodeOptions {
   source?: string;
 }
 
+/** One tensor of a safetensors header: name, dtype, shape and byte range in the data section. */
 export interface HeaderEntry {
   name: string;
   dtype: SafetensorsDtype;

@@ -23,6 +23,7 @@ export class CheckpointError extends LamerError {
   }
 }
 
+/** The safetensors dtypes this library reads and writes. */
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 /** F16 and BF16 are stored as raw bit patterns in a Uint16Array (see `toFloat32`); BOOL as 0/1 bytes. */
@@ -36,17 +37,21 @@ export type TensorArray =
   | Uint8Array
   | Uint16Array;
 
+/** A tensor's dtype and shape. */
 export interface TensorSpec {
   readonly dtype: SafetensorsDtype;
   readonly shape: readonly number[];
 }
 
+/** A tensor with its data, as stored in a safetensors file. */
 export interface StoredTensor extends TensorSpec {
   readonly data: TensorArray;
 }
 
+/** Tensors by name. */
 export type TensorMap = Record<string, StoredTensor>;
 
+/** A decoded safetensors file: its tensors and its `__metadata__` strings. */
 export interface SafetensorsFile {
   tensors: TensorMap;
   metadata: Record<string, string>;
@@ -74,14 +79,17 @@ export const DTYPES: Record<SafetensorsDtype, DtypeInfo> = {
 export const MAX_HEADER_BYTES = 100_000_000;
 export const METADATA_KEY = '__metadata__';
 
+/** Whether `value` names a supported safetensors dtype. */
 export function isSafetensorsDtype(value: unknown): value is SafetensorsDtype {
   return typeof value === 'string' && Object.hasOwn(DTYPES, value);
 }
 
+/** Bytes per element of `dtype`. */
 export function dtypeBytes(dtype: SafetensorsDtype): number {
   return DTYPES[dtype].bytes;
 }
 
+/** Elements of a tensor of `shape` (1 for a scalar). */
 export function numel(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;

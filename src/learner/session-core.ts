@@ -7,6 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import { LamerError } from '../util/errors.js';
 
+/** Which step of a session failed (see {@link SessionError}). */
 export type SessionErrorKind = 'config' | 'provider' | 'create' | 'run' | 'worker-died' | 'disposed';
 
 /** An onnxruntime session could not be created or run; `kind` says which step failed. */
@@ -20,9 +21,12 @@ export class SessionError extends LamerError {
   }
 }
 
+/** onnxruntime execution provider a session asks for. */
 export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
+/** Every {@link ExecutionProvider}, for validating user input. */
 export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'webgpu'];
 
+/** onnxruntime's graph optimisation level. */
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 /** Plain, structured-clone-safe session settings (what crosses into the worker thread). */
@@ -65,7 +69,9 @@ export interface TensorValue {
   readonly data: ort.Tensor['data'];
 }
 
+/** Session inputs by name. */
 export type Feeds = Record<string, TensorValue>;
+/** Session outputs by name. */
 export type Outputs = Record<string, TensorValue>;
 
 export interface CreatedSession {

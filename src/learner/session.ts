@@ -40,6 +40,7 @@ export interface InferenceRunner {
   readonly warnings: readonly string[];
   /** Run the model; `outputNames` limits which outputs are computed (default: all). */
   run(feeds: Feeds, outputNames?: readonly string[]): Promise<Outputs>;
+  /** Releases the session (and its worker); `run` afterwards throws {@link SessionError}. Idempotent. */
   dispose(): Promise<void>;
 }
 

@@ -21,6 +21,7 @@ export interface HostTensor {
   readonly data: Float32Array | BigInt64Array;
 }
 
+/** What training updates: the trained tensors, both AdamW moments, and the number of updates applied. */
 export interface TrainState {
   readonly params: Record<string, Float32Array>;
   readonly m: Record<string, Float32Array>;
@@ -79,6 +80,7 @@ export function applyUpdate(
   return { state, skipped };
 }
 
+/** Learning-rate schedule: constant, or linear warmup then cosine decay. */
 export type LrSchedule =
   | { readonly kind: 'constant'; readonly lr: number }
   /** Linear warmup from 0 to `lr` over `warmupSteps`, then cosine decay to `minLr` at `totalSteps`. */

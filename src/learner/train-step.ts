@@ -26,6 +26,7 @@ import { buildLoss, DEFAULT_LOSS_CONFIG, type PpoLossConfig, scoredTokens, shift
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './model.js';
 import { type FrozenWeights, type ModelTensors, modelTensors, trainableShapes } from './weights.js';
 
+/** Graph input/output names of the train-step graph: AdamW moments, gradients, and updated tensors of a parameter. */
 export const trainNames = {
   m: (p: string) => `adam.m.${p}`,
   v: (p: string) => `adam.v.${p}`,
@@ -33,6 +34,7 @@ export const trainNames = {
   next: (n: string) => `new.${n}`,
 } as const;
 
+/** What the train-step graphs are built from: model, loss, optimiser, dtype, frozen weights and LoRA. */
 export interface TrainGraphConfig {
   readonly model: ModelConfig;
   readonly loss: PpoLossConfig;
@@ -51,6 +53,7 @@ export interface TrainGraphConfig {
   readonly lora?: LoraConfig;
 }
 
+/** A {@link TrainGraphConfig} from the defaults (built-in model, PPO loss, AdamW) and `overrides`. */
 export function trainGraphConfig(overrides: Partial<TrainGraphConfig> = {}): TrainGraphConfig {
   return {
     model: DEFAULT_MODEL_CONFIG,

@@ -12,8 +12,10 @@ import { DEFAULT_INVALID_PENALTY, penalisedScores } from './penalty.js';
 import { ppoBaselineAdvantages } from './ppo-baseline.js';
 import { crossEpisodeReturns, type ReturnVariant } from './returns.js';
 
+/** Advantage estimator: GiGPO (episode + anchor-state step term, LaMer's default), GRPO (group-normalised scores), or PPO's critic-free baseline. */
 export type Estimator = 'gigpo' | 'grpo' | 'ppo';
 
+/** How trial records become advantages: the estimator, the in-attempt and cross-attempt discounts, the return variant, the invalid-reply penalty and GiGPO's options. */
 export interface CreditConfig {
   estimator: Estimator;
   stepGamma: number;
@@ -24,6 +26,7 @@ export interface CreditConfig {
   stepAdvantageWeight?: number;
 }
 
+/** The samples to train on with, per sample, the advantage, step return, episode reward and penalised score. */
 export interface CreditedBatch {
   samples: TurnSample[];
   advantages: number[];
@@ -32,6 +35,7 @@ export interface CreditedBatch {
   scores: number[];
 }
 
+/** Trial records to per-sample advantages: cross-episode returns, episode rewards, invalid penalty, then the estimator. Failed trials are left out (their samples are partial). */
 export function computeAdvantages(records: readonly TrialRecord[], config: CreditConfig): CreditedBatch {
   const samples: TurnSample[] = [];
   const stepReturns: number[] = [];

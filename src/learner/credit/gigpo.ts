@@ -12,8 +12,10 @@
  */
 import { groupStats } from './group-stats.js';
 
+/** GiGPO normalisation: subtract the group mean, or also divide by the group's std. */
 export type GigpoMode = 'mean_norm' | 'mean_std_norm';
 
+/** Per-sample inputs of {@link gigpoAdvantages} (parallel arrays). */
 export interface GigpoInput {
   /** Penalised episode scores s_i (episode reward − invalid penalty). */
   scores: readonly number[];
@@ -25,18 +27,21 @@ export interface GigpoInput {
   anchors: readonly string[];
 }
 
+/** Options of {@link gigpoAdvantages}: mode, the step term's weight (default 1), epsilon of the std division. */
 export interface GigpoOptions {
   mode?: GigpoMode;
   stepAdvantageWeight?: number;
   epsilon?: number;
 }
 
+/** Per sample: the advantage and its episode and step terms. */
 export interface GigpoResult {
   advantages: number[];
   episode: number[];
   step: number[];
 }
 
+/** GiGPO advantages as LaMer uses them: episode term (score minus task-group mean) plus weighted step term (step return minus the mean over the same anchor state in the group). */
 export function gigpoAdvantages(input: GigpoInput, options: GigpoOptions = {}): GigpoResult {
   const mode = options.mode ?? 'mean_norm';
   const w = options.stepAdvantageWeight ?? 1.0;

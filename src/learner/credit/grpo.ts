@@ -7,6 +7,7 @@
  */
 import { groupStats } from './group-stats.js';
 
+/** GRPO advantages: (score − group mean) / (unbiased group std + epsilon), per task group (a singleton group uses mean 0, std 1); `normaliseByStd: false` only subtracts the mean. */
 export function grpoAdvantages(
   scores: readonly number[],
   groupIds: readonly string[],

@@ -12,14 +12,20 @@
  */
 import type { TurnSample } from '../../streams/types.js';
 
+/** Which cross-episode return: the public code's backward pass (`code`, default) or the paper's formula. */
 export type ReturnVariant = 'code' | 'paper';
 
+/** Options of {@link crossEpisodeReturns}: γ_step inside an attempt, γ_traj across attempts, and the variant. */
 export interface ReturnOptions {
   stepGamma: number;
   trajGamma: number;
   variant?: ReturnVariant;
 }
 
+/**
+ * The fields of a turn sample the returns read.
+ * @inline
+ */
 type CreditSample = Pick<TurnSample, 'phase' | 'attempt' | 'reward'>;
 
 /** Returns of one trial's samples, given in play order. */

@@ -164,6 +164,7 @@ export function responseLogprobs(seqs: readonly TrainSequence[], logprobs: Float
   return seqs.map((s, b) => Array.from(logprobs.subarray(b * R, b * R + s.tokens.length - s.responseStart)));
 }
 
+/** How a batch is cut into mini-batches: size, shuffled or not, and what to do with a short last one (pad with copies, or keep it partial). */
 export interface MiniBatchPlan {
   miniBatchSize: number;
   shuffle: boolean;

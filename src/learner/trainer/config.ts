@@ -13,6 +13,7 @@ import type { SessionSettings } from '../session-core.js';
 import type { LrSchedule } from '../train-state.js';
 import type { FrozenWeights } from '../weights.js';
 
+/** Where and how often the trainer saves checkpoints, and how many it keeps. */
 export interface CheckpointConfig {
   /** Folder holding `step-NNNNNN/` checkpoints. */
   readonly dir: string;
@@ -22,6 +23,7 @@ export interface CheckpointConfig {
   readonly keepLast?: number;
 }
 
+/** Everything a {@link Trainer} is built from: model, seed, loss, optimiser, learning rate, mini-batching, checkpoints, session settings. */
 export interface TrainerConfig {
   readonly model: ModelConfig;
   /**
@@ -169,6 +171,7 @@ const schema = z.strictObject({
   session: z.record(z.string(), z.unknown()),
 });
 
+/** Overrides of {@link DEFAULT_TRAINER_CONFIG} (nested objects partial too; `lora` needs its rank), validated by {@link trainerConfig}. */
 export type TrainerConfigInput = Partial<Omit<TrainerConfig, 'model' | 'loss' | 'optim' | 'lora'>> & {
   model?: Partial<ModelConfig>;
   lora?: Partial<LoraConfig> & { rank: number };

@@ -52,6 +52,7 @@ interface TrainerStateFile {
   rng: number[];
 }
 
+/** Saves the trainer's state (weights, moments, step, version, RNG) as a checkpoint under `ck.dir`, pruning to `ck.keepLast`; resolves with the folder. */
 export async function saveTrainerCheckpoint(
   saved: Saved,
   ck: CheckpointConfig,

@@ -13,6 +13,7 @@ import { describeFsError, makeDirs } from '../../util/output-path.js';
 import type { Trainable } from '../train-state.js';
 import { trainableShapes } from '../weights.js';
 
+/** Why an output folder cannot be used (see {@link OutputDirError}). */
 export type OutputDirProblem = 'unwritable' | 'no-space';
 
 /** The output folder cannot hold the run's files; `problem` says why. */
@@ -29,7 +30,9 @@ export class OutputDirError extends LamerError {
 
 /** File-system calls the check makes; tests replace them to simulate a full or failing disk. */
 export interface PreflightIo {
+  /** Free blocks and block size of the file system holding `dir`. */
   statfs(dir: string): Promise<{ bavail: number | bigint; bsize: number | bigint }>;
+  /** Writes `data` to an open file (the probe write). */
   write(handle: FileHandle, data: Uint8Array): Promise<void>;
 }
 

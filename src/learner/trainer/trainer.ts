@@ -32,6 +32,7 @@ import { loadTrainerCheckpoint, saveTrainerCheckpoint } from './persist.js';
 import { checkOutputDir, checkpointBytes, type PreflightIo } from './preflight.js';
 import { runStep, type StepMeans } from './step.js';
 
+/** Options of {@link Trainer.create}: logger, resume, initial weights, session and I/O hooks. */
 export interface TrainerOptions {
   /** Messages (resume, skipped checkpoints, a stopped step); default console.warn. */
   logger?: (message: string) => void;
@@ -51,6 +52,7 @@ export interface TrainerOptions {
   preflightIo?: Partial<PreflightIo>;
 }
 
+/** What one training step did: step and policy version, loss kind, samples and tokens, stale samples, updates, mean loss statistics, checkpoint. */
 export interface TrainStats extends StepMeans {
   /** This step's number (1-based). */
   step: number;
@@ -75,6 +77,12 @@ export interface TrainStats extends StepMeans {
   checkpoint?: string;
 }
 
+/**
+ * Trains the built-in model: PPO updates from credited batches, supervised
+ * cross-entropy steps for the warm start, checkpoints every K steps, and
+ * `resume` that reaches the same weights as an uninterrupted run.
+ * Graphs run in worker threads. Create with `Trainer.create(config)`.
+ */
 export class Trainer {
   private readonly graphs: TrainerGraphs;
   private readonly logger: (message: string) => void;
