@@ -22,7 +22,9 @@
 import type { MemoryMode } from '../envs/core/types.js';
 import type { GenerationRequest, Policy } from '../policy/types.js';
 
+/** Evaluation protocols: LaMer (reflection between attempts), Reflexion, plain retry, ReAct (one attempt) and zero-shot. */
 export const EVAL_MODES = ['lamer', 'reflexion', 'retry', 'react', 'zero-shot'] as const;
+/** One of {@link EVAL_MODES}. */
 export type EvalMode = (typeof EVAL_MODES)[number];
 
 /** Appended to the last user message in `zero-shot` mode. */

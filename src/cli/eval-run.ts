@@ -42,6 +42,7 @@ import { evalSummary } from './eval-summary.js';
 import { EvalWatch, PolicyNotWorkingError } from './eval-watch.js';
 import { createPolicy } from './policy-spec.js';
 
+/** What `lamer eval` runs: env and params, policy spec, tasks, attempts, memory mode, seed of the task set, protocol mode, budgets, retries, output path. */
 export interface EvalOptions {
   env: string;
   /** Policy spec (`random`, `expert`, `expert:0.1`, later `onnx:DIR`, ...). */
@@ -81,6 +82,7 @@ export interface EvalOptions {
   report?: 'text' | 'json';
 }
 
+/** Where an evaluation prints: the final report, the live table, errors as they happen, and the live log. */
 export interface EvalIO {
   /** The final report. */
   out: TextOut;
@@ -94,6 +96,7 @@ export interface EvalIO {
   now?: () => number;
 }
 
+/** What {@link runEval} returns: every trial record, the final metrics, the log path, the printed report, failed trials. */
 export interface EvalResult {
   envId: string;
   records: TrialRecord[];
@@ -229,6 +232,11 @@ export function evalMetrics(
   );
 }
 
+/**
+ * `lamer eval` as a function: the LaMer evaluation protocol on a fixed,
+ * seeded validation task set; streams the metrics while it runs and writes
+ * every trial to a JSONL log in plan order (same options, byte-identical log).
+ */
 export async function runEval(requested: EvalOptions, io: EvalIO): Promise<EvalResult> {
   const started = Date.now();
   try {

@@ -14,9 +14,13 @@ import { deriveSeed } from '../util/rng.js';
 import type { ValidationOptions } from './evaluate.js';
 import { HF_DEFAULTS, TRAIN_PRESETS } from './presets.js';
 
+/** Training algorithms: LaMer (multi-attempt trials with memory, cross-episode returns, GiGPO advantages) and the single-attempt GiGPO, GRPO and PPO baselines. */
 export const ALGOS = ['lamer', 'gigpo', 'grpo', 'ppo'] as const;
+/** One of {@link ALGOS}. */
 export type Algo = (typeof ALGOS)[number];
+/** Training presets: `quick` (minutes on a CPU), `paper` (the reference's settings at our scale), `hf-lora` (LoRA fine-tuning of a Hugging Face model). */
 export const PRESETS = ['quick', 'paper', 'hf-lora'] as const;
+/** One of {@link PRESETS}. */
 export type PresetName = (typeof PRESETS)[number];
 
 /**
@@ -45,6 +49,7 @@ const modelSchema = z.strictObject({
   maxSeqLen: int(64),
 });
 
+/** The zod schema of a training config (unknown keys are errors); {@link TrainConfig} is its type. */
 export const trainConfigSchema = z.strictObject({
   /** Env id or alias (`minesweeper`, `sokoban`). */
   env: z.string().min(1),
@@ -178,8 +183,11 @@ export const trainConfigSchema = z.strictObject({
   out: z.string().min(1).optional(),
 });
 
+/** A complete, validated training config: env, algorithm, seed, model, steps, rollout, credit, optimiser, validation, checkpoints, warm start, output folder. */
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+/** `T` with every field optional, recursively. */
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+/** A partial training config, merged key by key over a preset (see {@link loadTrainConfig}). */
 export type TrainConfigInput = DeepPartial<TrainConfig>;
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -255,6 +263,7 @@ export function readConfigFile(path: string): TrainConfigInput {
   return value as TrainConfigInput;
 }
 
+/** Where {@link loadTrainConfig} takes a config from: a preset, then a JSON file, then overrides, merged in that order. */
 export interface ConfigSources {
   preset?: PresetName | string;
   /** A JSON file merged over the preset. */

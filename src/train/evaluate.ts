@@ -96,6 +96,7 @@ export async function summarize(records: readonly TrialRecord[], attempts: numbe
   };
 }
 
+/** What a validation rollout runs: env and params, the fixed task set (tasks, trials per task, seed), attempts, memory mode, sampling. */
 export interface ValidationOptions {
   envId: string;
   params: Json;

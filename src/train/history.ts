@@ -9,6 +9,7 @@ import { ParseError } from '../util/errors.js';
 import type { RolloutSummary } from './evaluate.js';
 import type { LogprobShift } from './logprob-shift.js';
 
+/** One line of `<out>/history.jsonl`: a training step's time, rollout metrics, learner stats and, on validation steps, the validation summary. */
 export interface HistoryEntry {
   step: number;
   /** Wall time of the step (rollout + update + validation). */

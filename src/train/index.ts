@@ -12,6 +12,7 @@ export {
   type Algo,
   type AlgoPlan,
   type ConfigSources,
+  type DeepPartial,
   loadTrainConfig,
   PRESETS,
   type PresetName,
@@ -37,6 +38,8 @@ export {
 } from './warmstart.js';
 export { type ExportOptions, exportRun, HF_RUN_FILE, type HfRunInfo } from './export.js';
 export { type HistoryEntry, readHistory } from './history.js';
+export type { LogprobShift } from './logprob-shift.js';
+export type { DemoStats } from './warmstart-data.js';
 export { type TrainReport, writeReport } from './report.js';
 
 // Evaluation: validation summaries and `lamer eval` as a function

@@ -18,6 +18,7 @@ import type { CreditedBatch } from '../learner/credit/index.js';
 import type { TurnTokens } from '../learner/trainer/index.js';
 import type { TurnSample } from '../streams/types.js';
 
+/** How an update moved the log-probabilities of the replies it trained on, split by the sign of their advantage (nats). */
 export interface LogprobShift {
   /** Mean Δ summed log-prob (nats) of play replies with advantage > 0, and how many. */
   positive: number;

@@ -38,6 +38,7 @@ import { advantageStats, rolloutTable, type StepStats, stepEntry, stepLine } fro
 import { stepRolloutInput, taskCountText } from './train-tasks.js';
 import { envOf, formatPass, modelOf, warmStartDir } from './warmstart.js';
 
+/** Options of {@link runTraining}: where progress goes, resume, and the live log. */
 export interface TrainOptions {
   io: TrainIO;
   /** Continue from the newest checkpoint in `<out>/checkpoints`. */
@@ -46,16 +47,24 @@ export interface TrainOptions {
   liveLog?: LiveLog;
 }
 
+/** What {@link runTraining} returns: the output folder, the report, and the report's JSON and HTML paths. */
 export interface TrainResult {
   out: string;
   report: TrainReport;
   reportPaths: { json: string; html: string };
 }
 
+/** The output folder of a run: `c.out`, or `runs/train-<env>-<algo>-s<seed>`. */
 export function outDirOf(c: TrainConfig): string {
   return c.out ?? join('runs', `train-${envOf(c).envId}-${c.algo}-s${c.seed}`);
 }
 
+/**
+ * `lamer train` as a function: warm start, floor, then the RL steps (rollout →
+ * credit → PPO → new weights), validation and checkpoints every K steps,
+ * `history.jsonl` and the report in the output folder. Rejects with a
+ * `LamerError` subclass on bad config or I/O (the live log gets an `end` event with the error).
+ */
 export async function runTraining(c: TrainConfig, options: TrainOptions): Promise<TrainResult> {
   const started = Date.now();
   const live = options.liveLog;

@@ -112,6 +112,7 @@ export const HF_DEFAULTS = {
   lora: { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], rslora: false },
 } as const;
 
+/** The full config of each preset (MineSweeper; pick another env with the `env` field). */
 export const TRAIN_PRESETS: Record<PresetName, TrainConfig> = {
   quick: QUICK,
   paper: PAPER,

@@ -5,6 +5,7 @@
 import cliProgress from 'cli-progress';
 import type { TextOut } from '../metrics/sinks/console-table.js';
 
+/** Where a training run prints its progress and results. */
 export interface TrainIO {
   /** Human-readable progress and results. */
   out: TextOut;

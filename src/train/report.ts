@@ -17,6 +17,7 @@ import type { HistoryEntry } from './history.js';
 import { taskCountText } from './train-tasks.js';
 import type { WarmStartReport } from './warmstart.js';
 
+/** The run report (`report.json`, drawn in `report.html`): config, env and params, plan, γ_traj, warm start, the random floor, every step's history, duration in seconds. */
 export interface TrainReport {
   config: TrainConfig;
   envId: string;

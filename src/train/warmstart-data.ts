@@ -45,6 +45,7 @@ export interface DemoOptions {
   seed: number;
 }
 
+/** What the warm start's demonstrations were: trials, when they were won, noisy turns, and the examples made from them. */
 export interface DemoStats {
   trials: number;
   /** Trials won at attempt 1, 2, ..., and never. */

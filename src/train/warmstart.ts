@@ -24,6 +24,7 @@ import { type RolloutSummary, validate } from './evaluate.js';
 import { line, progressBar, seconds, type TrainIO } from './progress.js';
 import { type DemoStats, demoTokens, gatherDemonstrations } from './warmstart-data.js';
 
+/** `warmstart.json`: how the warm-start model was made (env, model, tokenizer, seed, demonstrations, losses) and how it evaluates. */
 export interface WarmStartReport {
   envId: string;
   params: Json;
@@ -43,6 +44,7 @@ export interface WarmStartReport {
   seconds: number;
 }
 
+/** A warm-start model: its folder, weights, and report. */
 export interface WarmStart {
   dir: string;
   params: Record<string, Float32Array>;
