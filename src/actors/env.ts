@@ -76,7 +76,7 @@ function applied(
 /**
  * An env as an XState actor: the env's pure rules behind `reset`, `step`,
  * `act` and `restart` events, with a plain-data snapshot (rules looked up by
- * `envId` in the registry). Throws `UnknownIdError` at start for an unregistered id.
+ * `envId` in the registry). An unregistered id fails the actor at start with `UnknownIdError`.
  */
 export const envMachine = setup({
   types: {
