@@ -53,8 +53,8 @@ export {
 } from './checkpoint-dirs.js';
 // Hugging Face models: LoRA adapters and their PEFT folders
 export { type PeftAdapter, PeftError, readPeftAdapter, writePeftAdapter } from './hf/peft.js';
+export type { HfCheckpoint, HfTensorRef } from './hf/weights.js';
 export { buildInferenceGraph, buildLogprobGraph, type InferenceGraphOptions } from './inference.js';
-export { LORA_TARGETS, type LoraConfig, type LoraTarget } from './lora.js';
 export {
   initLora,
   LORA_TARGETS,

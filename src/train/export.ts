@@ -22,8 +22,10 @@ import { f32Arrays, f32Spec } from '../learner/safetensors.js';
 import { readHfModel } from '../policy/onnx/hf-model.js';
 import { ConfigError } from '../util/errors.js';
 
+/** `<run>/hf-run.json`: written when a run on a Hugging Face model starts; names the base folder and the fine-tuning kind. */
 export const HF_RUN_FILE = 'hf-run.json';
 
+/** The contents of {@link HF_RUN_FILE}. */
 export interface HfRunInfo {
   /** The base model folder (as given to `--model hf:DIR`). */
   base: string;
@@ -34,6 +36,7 @@ export async function writeHfRunInfo(out: string, info: HfRunInfo): Promise<void
   await writeFileAtomic(join(out, HF_RUN_FILE), `${JSON.stringify(info, null, 2)}\n`);
 }
 
+/** Options of {@link exportRun}: merge the adapter into the weights or copy it, the base folder, shard size. */
 export interface ExportOptions {
   /** Fold the adapter into the weights and write a full model folder (default: copy the adapter folder). */
   merge?: boolean;

@@ -35,6 +35,7 @@ const MODULE_OF: Record<LoraTarget, string> = Object.fromEntries(
   LORA_TARGETS.map((t) => [t, LORA_MODULES[t].split('.')[1]!]),
 ) as Record<LoraTarget, string>;
 
+/** A PEFT LoRA adapter folder as read: its LoRA config, the adapter tensors, and the base model it names. */
 export interface PeftAdapter {
   lora: LoraConfig;
   /** Adapter tensors by our names (`model.layers.0.self_attn.q_proj.lora_A.weight`). */

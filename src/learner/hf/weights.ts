@@ -34,7 +34,9 @@ export interface HfTensorRef {
   readonly bytes: number;
 }
 
+/** A Hugging Face checkpoint's weights as found on disk: the folder, its safetensors files, where each parameter is, and the main dtype. */
 export interface HfCheckpoint {
+  /** The model folder. */
   readonly dir: string;
   /** The safetensors files, in order. */
   readonly files: readonly string[];

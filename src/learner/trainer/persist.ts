@@ -23,7 +23,10 @@ export const MODEL_CONFIG_FIELD = 'lamer_model';
 /** Field of config.json holding the LoRA config of a checkpoint of adapters (absent: the weights themselves). */
 export const LORA_CONFIG_FIELD = 'lamer_lora';
 
-/** What a checkpoint holds: the model's weights (a model config), or LoRA adapters over frozen ones. */
+/**
+ * What a checkpoint holds: the model's weights (a model config), or LoRA adapters over frozen ones.
+ * @inline
+ */
 type Saved = ModelConfig | { readonly model: ModelConfig; readonly lora?: LoraConfig };
 const specOf = (s: Saved) => ('model' in s ? s : { model: s });
 const shapesOf = (s: Saved) => {
