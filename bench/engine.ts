@@ -14,6 +14,10 @@
  *   validation set at concurrency 64, the most batched and so cheapest per
  *   turn), at the main job's warm start when runs/ has it, else untrained with
  *   replies cut short (a lower bound of a model turn; see `modelCost`).
+ * - Both also in CPU time (`process.cpuUsage`, every thread of the process): on the shared machine
+ *   wall time holds the time other jobs had the cores (the engine, one JS thread, waited ~3-4x its
+ *   CPU time under load ~15), so the CPU share says what the engine's work costs against the
+ *   model's work whatever else runs; the goal is read on the wall-time share.
  *
  * Each engine/plain pair alternates which goes first over BENCH_RUNS timed runs
  * (default 10) of BENCH_TASKS tasks (default 128) x 3 attempts after
@@ -168,15 +172,22 @@ async function engineRun(
   return turns;
 }
 
-/** Wall time of `run` (ms) with the turns it played. */
-async function timed(run: () => Promise<number>): Promise<{ turns: number; ms: number }> {
+/**
+ * Wall time of `run` (ms) with the turns it played, and the CPU time the process spent meanwhile
+ * (`cpuMs`: every thread, so the model's worker and onnxruntime threads count; on a shared machine
+ * wall time also holds the time other jobs had the cores, CPU time does not).
+ */
+async function timed(run: () => Promise<number>): Promise<{ turns: number; ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const turns = await run();
-  return { turns, ms: performance.now() - start };
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { turns, ms, cpuMs: (used.user + used.system) / 1000 };
 }
 
 /** The engine's and the plain loop's µs per turn on one env. */
-async function engineCost(env: AnyEnvDefinition): Promise<{ turns: number; engine: number; plain: number }> {
+async function engineCost(env: AnyEnvDefinition): Promise<EngineCost> {
   const params = env.presets[env.defaultPreset] as Json;
   const seeds = validationSeeds(TASKS);
   const policy = randomPolicy();
@@ -185,7 +196,7 @@ async function engineCost(env: AnyEnvDefinition): Promise<{ turns: number; engin
     await plainRun(env, params, seeds, policy);
     await engineRun(env, params, seeds, policy);
   }
-  const total = { plain: 0, engine: 0, turns: 0 };
+  const total = { plain: 0, engine: 0, plainCpu: 0, engineCpu: 0, turns: 0 };
   for (let r = 0; r < RUNS; r++) {
     // alternate the order: a collection left due by one run lands on the other side as often
     const engineFirst = r % 2 === 1;
@@ -196,13 +207,33 @@ async function engineCost(env: AnyEnvDefinition): Promise<{ turns: number; engin
       throw new Error(`${env.id}: plain loop took ${p.turns} turns, engine ${e.turns}`);
     total.plain += p.ms;
     total.engine += e.ms;
+    total.plainCpu += p.cpuMs;
+    total.engineCpu += e.cpuMs;
     total.turns += e.turns;
   }
+  const perTurn = (ms: number) => (ms * 1000) / total.turns;
   return {
     turns: total.turns / RUNS,
-    engine: (total.engine * 1000) / total.turns,
-    plain: (total.plain * 1000) / total.turns,
+    engine: perTurn(total.engine),
+    plain: perTurn(total.plain),
+    ownCpu: perTurn(total.engineCpu - total.plainCpu),
   };
+}
+
+/** µs per turn: wall time of the engine and of the plain loop, and the engine's own CPU time. */
+interface EngineCost {
+  turns: number;
+  engine: number;
+  plain: number;
+  ownCpu: number;
+}
+
+/** µs per turn of a model rollout: wall time and the process's CPU time (all threads). */
+interface ModelCost {
+  label: string;
+  turns: number;
+  us: number;
+  cpuUs: number;
 }
 
 /**
@@ -214,7 +245,7 @@ async function engineCost(env: AnyEnvDefinition): Promise<{ turns: number; engin
 const SHORT = 8;
 async function modelCost(): Promise<{
   weights: string;
-  rows: { label: string; turns: number; us: number }[];
+  rows: ModelCost[];
 }> {
   let c = loadTrainConfig({ preset: 'quick', overrides: { env: 'minesweeper' } });
   const warm = process.env.BENCH_UNTRAINED ? null : await loadWarmStart(c);
@@ -233,7 +264,7 @@ async function modelCost(): Promise<{
   const policy = await OnnxPolicy.fromParams(modelOf(c), warm?.params ?? initParams(modelOf(c), c.seed), 0, {
     seed: c.seed,
   });
-  const rows: { label: string; turns: number; us: number }[] = [];
+  const rows: ModelCost[] = [];
   try {
     const train = async (step: number) => {
       const records = await runRollout({ ...stepRolloutInput(c, plan, { envId, params }, step), policy });
@@ -242,15 +273,18 @@ async function modelCost(): Promise<{
     await train(1); // warm-up: the worker's first generations
     let turns = 0;
     let ms = 0;
+    let cpuMs = 0;
     for (let step = 2; step <= 4; step++) {
       const t = await timed(() => train(step));
       turns += t.turns;
       ms += t.ms;
+      cpuMs += t.cpuMs;
     }
     rows.push({
       label: 'training step rollout (2 tasks x 4 trials x 3 attempts)',
       turns: turns / 3,
       us: (ms * 1000) / turns,
+      cpuUs: (cpuMs * 1000) / turns,
     });
     const v = await timed(async () => {
       const { records } = await validate(policy, validationOptions(c, envId, params));
@@ -260,6 +294,7 @@ async function modelCost(): Promise<{
       label: `validation (${c.validation.tasks} tasks x ${c.validation.trialsPerTask} trials, concurrency ${c.concurrency})`,
       turns: v.turns,
       us: (v.ms * 1000) / v.turns,
+      cpuUs: (v.cpuMs * 1000) / v.turns,
     });
   } finally {
     await policy.dispose();
@@ -273,19 +308,20 @@ const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 async function main(): Promise<void> {
   registerBuiltinEnvs();
   const only = process.argv[2]?.toLowerCase();
-  const engines: { env: string; turns: number; engine: number; plain: number }[] = [];
+  const engines: ({ env: string } & EngineCost)[] = [];
   for (const env of BUILTIN_ENVS) {
     if (only && !env.id.toLowerCase().startsWith(only) && !env.aliases.includes(only)) continue;
     engines.push({ env: env.id, ...(await engineCost(env)) });
     console.error(`  measured ${env.id}`);
   }
   const { weights, rows: models } = await modelCost();
-  const cheapest = Math.min(...models.map((m) => m.us));
+  const cheapest = models.reduce((a, b) => (b.us < a.us ? b : a));
+  const cheapestCpu = Math.min(...models.map((m) => m.cpuUs));
   const model = new Table({
-    head: ['built-in model rollout (MineSweeper, warm start)', 'turns/run', 'µs per turn'],
+    head: ['built-in model rollout (MineSweeper, warm start)', 'turns/run', 'µs per turn', 'CPU µs per turn'],
     style: { head: [] },
   });
-  for (const m of models) model.push([m.label, String(Math.round(m.turns)), us(m.us)]);
+  for (const m of models) model.push([m.label, String(Math.round(m.turns)), us(m.us), us(m.cpuUs)]);
   const table = new Table({
     head: [
       'env',
@@ -294,12 +330,14 @@ async function main(): Promise<void> {
       'plain loop µs/turn',
       "engine's own µs/turn",
       'share of a model turn',
+      "engine's own CPU µs/turn",
+      'CPU share',
     ],
     style: { head: [] },
   });
   for (const e of engines) {
     const own = e.engine - e.plain;
-    const share = own / cheapest;
+    const share = own / cheapest.us;
     table.push([
       e.env,
       String(Math.round(e.turns)),
@@ -307,12 +345,14 @@ async function main(): Promise<void> {
       us(e.plain),
       us(own),
       `${pct(share)}${share <= GOAL ? '' : `  (above goal ${pct(GOAL)})`}`,
+      us(e.ownCpu),
+      pct(e.ownCpu / cheapestCpu),
     ]);
   }
   console.log(`built-in model (main job's architecture): ${weights}`);
   console.log(model.toString());
   console.log(
-    `engine with an instant policy (random admissible actions), ${TASKS} tasks x ${ATTEMPTS} attempts, ${STYLE} prompts, totals over ${RUNS} alternating runs after ${WARMUP} warm-up runs; share = engine's own µs per turn / the cheapest model turn above`,
+    `engine with an instant policy (random admissible actions), ${TASKS} tasks x ${ATTEMPTS} attempts, ${STYLE} prompts, totals over ${RUNS} alternating runs after ${WARMUP} warm-up runs; share = engine's own µs per turn / the cheapest model turn above (wall time; goal ${pct(GOAL)}); CPU share = the engine's own CPU µs per turn / the cheapest model turn in CPU time (the process's, all threads: the work itself, whatever else runs on the machine)`,
   );
   console.log(table.toString());
 }
