@@ -11,6 +11,9 @@
  *
  * Env: BENCH_THREADS (default: all cores), BENCH_BATCH (8), BENCH_SEQ (256),
  * BENCH_STEPS (5), BENCH_WARMUP (2).
+ *
+ * `--shape NAME` (e.g. `npm run bench:learner -- --shape smollm2-135m`) benches a Hugging Face model
+ * of that shape instead: a LoRA train step against PyTorch with peak memory, and generation (learner-hf.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -156,6 +159,14 @@ function torchSide(): { ms: number; version: string } | string {
   );
   const r = JSON.parse(out.trim().split('\n').at(-1)!) as { step_ms: number[]; torch: string };
   return { ms: median(r.step_ms), version: r.torch };
+}
+
+const shapeAt = process.argv.indexOf('--shape');
+if (shapeAt !== -1) {
+  // A Hugging Face model's shape: LoRA train step vs PyTorch, peak memory, generation (learner-hf.ts).
+  const { benchHfShape } = await import('./learner-hf.js');
+  await benchHfShape(process.argv[shapeAt + 1] ?? '');
+  process.exit(0);
 }
 
 const flops = trainStepFlops();
