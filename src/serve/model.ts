@@ -23,6 +23,8 @@ import { LAMER_MODEL_FIELD } from '../policy/onnx/export.js';
 import { readHfModel } from '../policy/onnx/hf-model.js';
 import { OnnxPolicy } from '../policy/onnx/policy.js';
 import { ConfigError } from '../util/errors.js';
+import type { AdapterHost } from './adapters.js';
+import { LoraAdapterHost, loraSlot, zeroAdapters } from './lora-host.js';
 import type { PromptSource } from './prepare-protocol.js';
 
 export interface ServeModelOptions extends SessionSettings {
@@ -30,6 +32,11 @@ export interface ServeModelOptions extends SessionSettings {
   model?: string;
   /** With `hf:DIR`: a PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) applied on top. */
   lora?: string;
+  /**
+   * With `hf:DIR` (`--enable-lora`): adapters loaded while serving (vLLM's dynamic LoRA API), each of rank at
+   * most this (`--max-lora-rank`); the result's `adapters` is then the host the server needs.
+   */
+  enableLora?: number;
   /** A checkpoint folder (or a folder of them: the latest complete one) of the built-in model. */
   checkpoint?: string;
   /** Seed of the untrained built-in model (default 0). */
@@ -44,6 +51,8 @@ export interface ServeModel {
   name: string;
   /** Its tokenizer files and context length, for the server's prepare worker (the policy's own codec). */
   prompt: PromptSource;
+  /** With `enableLora`: the adapters' host (`startServer`'s `adapters`). */
+  adapters?: AdapterHost;
 }
 
 /** The ModelConfig stored in a checkpoint's or export's config.json. */
@@ -54,8 +63,34 @@ export function modelConfigOf(config: Record<string, unknown>, where: string): M
 }
 
 /** `hf:DIR` with an optional PEFT adapter: the frozen weights mapped from the folder, the adapter as graph inputs. */
-async function loadHf(dir: string, lora: string | undefined, settings: SessionSettings): Promise<ServeModel> {
+async function loadHf(
+  dir: string,
+  lora: string | undefined,
+  enableLora: number | undefined,
+  settings: SessionSettings,
+): Promise<ServeModel> {
   const hf = await readHfModel(dir);
+  if (enableLora !== undefined) {
+    if (lora !== undefined)
+      throw new ConfigError(
+        'give --lora DIR (one fixed adapter) or --enable-lora (adapters loaded with POST /v1/load_lora_adapter), not both',
+      );
+    // one adapter slot of rank --max-lora-rank on every projection; it starts at zero (the base model)
+    const slot = loraSlot(enableLora);
+    const policy = await OnnxPolicy.fromHf(hf, {
+      ...settings,
+      lora: slot,
+      adapters: zeroAdapters(hf.config, slot),
+    });
+    const adapters = new LoraAdapterHost({
+      model: hf.config,
+      slot,
+      read: (path) => readPeftAdapter(path, hf.config),
+      apply: (weights, version) => policy.setWeights(weights, version),
+    });
+    const name = basename(dir.replace(/\/+$/, '')) || 'model';
+    return { policy, name, prompt: { tokenizer: { dir }, maxPositions: policy.maxPositions }, adapters };
+  }
   const adapter = lora === undefined ? undefined : await readPeftAdapter(lora, hf.config);
   const policy = await OnnxPolicy.fromHf(hf, {
     ...settings,
@@ -70,13 +105,17 @@ async function loadHf(dir: string, lora: string | undefined, settings: SessionSe
 }
 
 export async function loadServeModel(options: ServeModelOptions): Promise<ServeModel> {
-  const { model, checkpoint, seed, logger, lora, ...settings } = options;
+  const { model, checkpoint, seed, logger, lora, enableLora, ...settings } = options;
   if (model !== undefined && checkpoint !== undefined) {
     throw new ConfigError('give either --model DIR or --checkpoint DIR, not both');
   }
   if (lora !== undefined && !model?.startsWith('hf:'))
     throw new ConfigError('--lora applies an adapter to a Hugging Face model: give --model hf:DIR too');
-  if (model?.startsWith('hf:')) return loadHf(model.slice(3), lora, settings);
+  if (enableLora !== undefined && !model?.startsWith('hf:'))
+    throw new ConfigError(
+      '--enable-lora serves LoRA adapters of a Hugging Face model: give --model hf:DIR too',
+    );
+  if (model?.startsWith('hf:')) return loadHf(model.slice(3), lora, enableLora, settings);
   if (model !== undefined) {
     const policy = await OnnxPolicy.load(model, settings);
     return {

@@ -154,6 +154,21 @@ export const trainConfigSchema = z.strictObject({
       }),
     })
     .optional(),
+  /**
+   * Sample the rollouts from a served copy of the hf: model (`--rollout openai:URL#MODEL`: vLLM with
+   * `--enable-lora`, or `lamer serve --enable-lora`) instead of in this process; each published LoRA
+   * adapter goes to the servers (vLLM's `/v1/load_lora_adapter`) and later requests name it.
+   */
+  rollout: z
+    .strictObject({
+      /** `openai:URL[,URL...]#MODEL`: the servers and the base model's name there. */
+      policy: z.string().min(1),
+      /** `<out>/adapters` as the servers see it (default: its absolute path here: a shared filesystem). */
+      serverDir: z.string().min(1).optional(),
+      /** Requests in flight (default: the HTTP policy's, 64). */
+      maxInFlight: int(1).optional(),
+    })
+    .optional(),
   warmStart: z.strictObject({
     /** Run the supervised warm start before RL (the built-in model needs it; a pretrained hf: model does not). */
     enabled: z.boolean().optional(),
@@ -230,6 +245,11 @@ export function parseTrainConfig(raw: unknown, source = 'config'): TrainConfig {
   if (c.algo === 'lamer' && c.attemptBudget % c.attempts !== 0)
     throw new ConfigError(
       `invalid ${source}: attemptBudget: expected a multiple of attempts (${c.attempts}) so LaMer's trials fill the budget, got ${c.attemptBudget}`,
+    );
+  if (c.rollout && (c.hf === undefined || c.hf.finetune !== 'lora'))
+    throw new ConfigError(
+      `invalid ${source}: rollout: sampling from a server trains LoRA adapters that are pushed to it; ` +
+        'give --model hf:DIR (LoRA, not --full-finetune)',
     );
   if (c.hf && c.warmStart.enabled === true)
     throw new ConfigError(

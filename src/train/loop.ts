@@ -23,9 +23,10 @@ import {
 } from '../learner/trainer/index.js';
 import type { LiveLog } from '../live/log.js';
 import { watchRollout } from '../live/rollout.js';
-import type { OnnxPolicy } from '../policy/onnx/policy.js';
 import { trainingTokens } from '../policy/onnx/tokens.js';
+import type { Policy } from '../policy/types.js';
 import type { TurnSample } from '../streams/types.js';
+import { startClusterRollout } from './cluster-rollout.js';
 import { type TrainConfig, trainingPlan, trajGammaOf, validationOptions } from './config.js';
 import { type RolloutSummary, summarize, validate, validationFloor } from './evaluate.js';
 import { appendHistory, type HistoryEntry, readHistory } from './history.js';
@@ -137,9 +138,22 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
       tokens: tokensOf,
     },
   );
-  let policy: OnnxPolicy;
+  // the rollouts' policy: in process, or servers of the model that get each step's adapter (rollout)
+  let policy: Policy & {
+    setWeights(params: Readonly<Record<string, Float32Array>>, version: number): Promise<void>;
+    dispose(): Promise<void>;
+  };
   try {
-    policy = await setup.policy(trainer.params, trainer.policyVersion, c.seed);
+    policy = c.rollout
+      ? await startClusterRollout(
+          c,
+          setup,
+          out,
+          // a fresh adapter (B = 0) is the base model: the servers' own, nothing to load
+          { params: trainer.params, version: trainer.policyVersion, fresh: trainer.step === 0 },
+          logger,
+        )
+      : await setup.policy(trainer.params, trainer.policyVersion, c.seed);
   } catch (error) {
     await trainer.dispose();
     throw error;

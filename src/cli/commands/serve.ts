@@ -13,6 +13,8 @@ import { parseIntOption, parsePositiveIntOption } from './options.js';
 interface ServeCliOptions {
   model?: string;
   lora?: string;
+  enableLora?: boolean;
+  maxLoraRank: number;
   checkpoint?: string;
   seed: number;
   port: number;
@@ -61,6 +63,17 @@ export function registerServeCommand(program: Command): void {
       'with --model hf:DIR, a LoRA adapter folder in PEFT format (e.g. runs/<run>/adapter)',
     )
     .option(
+      '--enable-lora',
+      "with --model hf:DIR, load and unload LoRA adapters while serving, vLLM's way: POST /v1/load_lora_adapter " +
+        '{lora_name, lora_path}, POST /v1/unload_lora_adapter {lora_name}; requests name an adapter in "model"',
+    )
+    .option(
+      '--max-lora-rank <r>',
+      'with --enable-lora, the largest adapter rank (as vLLM: a smaller adapter runs in the same slot)',
+      parsePositiveIntOption,
+      16,
+    )
+    .option(
       '--checkpoint <dir>',
       'built-in model weights from a training checkpoint (folder, or a folder of them)',
     )
@@ -77,6 +90,7 @@ export function registerServeCommand(program: Command): void {
         'lamer serve --checkpoint runs/train-MineSweeper-v0-lamer-s0/checkpoints --port 8000',
         'lamer eval --env minesweeper --policy openai:http://127.0.0.1:8000/v1#lamer-builtin',
         'lamer serve --model hf:./Qwen3-0.6B --lora runs/smol/adapter',
+        'lamer serve --model hf:./Qwen3-0.6B --enable-lora --max-lora-rank 16',
       ),
     )
     .option(
@@ -106,9 +120,10 @@ export function registerServeCommand(program: Command): void {
       // Loaded here so the other commands start without onnxruntime.
       const { loadServeModel } = await import('../../serve/model.js');
       const { startServer } = await import('../../serve/server.js');
-      const { policy, name, prompt } = await loadServeModel({
+      const { policy, name, prompt, adapters } = await loadServeModel({
         ...(opts.model !== undefined ? { model: opts.model } : {}),
         ...(opts.lora !== undefined ? { lora: opts.lora } : {}),
+        ...(opts.enableLora === true ? { enableLora: opts.maxLoraRank } : {}),
         ...(opts.checkpoint !== undefined ? { checkpoint: opts.checkpoint } : {}),
         ...(opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {}),
         seed: opts.seed,
@@ -127,6 +142,7 @@ export function registerServeCommand(program: Command): void {
           ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
           prompt,
           seed: opts.seed,
+          ...(adapters ? { adapters } : {}),
           decodeToken: (id) => policy.promptCodec.tokenizer.decode([id]),
         });
       } catch (error) {
@@ -136,7 +152,10 @@ export function registerServeCommand(program: Command): void {
       process.stdout.write(
         `lamer serve: model "${model}" (${policy.name}) at ${server.baseURL}` +
           `${opts.apiKey !== undefined ? ' (API key required)' : ''}\n` +
-          `  try: lamer eval --env minesweeper --policy openai:${server.baseURL}#${model}\n`,
+          `  try: lamer eval --env minesweeper --policy openai:${server.baseURL}#${model}\n` +
+          (adapters
+            ? `  LoRA adapters (rank <= ${opts.maxLoraRank}): POST ${server.baseURL}/load_lora_adapter {"lora_name", "lora_path"}\n`
+            : ''),
       );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -46,6 +46,8 @@ type TrainCliOptions = CommonOptions & {
   model?: string;
   lora?: number;
   fullFinetune?: boolean;
+  rollout?: string;
+  rolloutDir?: string;
 };
 
 /** `--model hf:DIR` with `--lora R` / `--full-finetune` as the config's `hf` field. */
@@ -86,6 +88,15 @@ export function registerTrainCommand(program: Command): void {
       parsePositiveIntOption,
     )
     .option('--full-finetune', 'with --model hf:DIR, train every weight instead of LoRA adapters')
+    .option(
+      '--rollout <spec>',
+      'with --model hf:DIR, sample rollouts from servers of that model (openai:URL[,URL...]#MODEL: vLLM with ' +
+        "--enable-lora, or lamer serve --enable-lora); each step's LoRA adapter is pushed to them",
+    )
+    .option(
+      '--rollout-dir <dir>',
+      "with --rollout, the run's adapters folder (<out>/adapters) as the servers see it (default: its path here)",
+    )
     .addOption(new Option('--algo <algo>', 'algorithm').choices([...ALGOS]).default('lamer'))
     .addHelpText(
       'after',
@@ -107,6 +118,13 @@ export function registerTrainCommand(program: Command): void {
       const overrides: TrainConfigInput = { env: opts.env, algo: opts.algo as TrainConfigInput['algo'] };
       const hf = hfOverrides(opts);
       if (hf) overrides.hf = hf;
+      if (opts.rollout !== undefined)
+        overrides.rollout = {
+          policy: opts.rollout,
+          ...(opts.rolloutDir !== undefined ? { serverDir: opts.rolloutDir } : {}),
+        };
+      else if (opts.rolloutDir !== undefined)
+        throw new InvalidArgumentError('--rollout-dir applies to --rollout');
       if (opts.seed !== undefined) overrides.seed = opts.seed;
       if (opts.steps !== undefined) overrides.steps = opts.steps;
       if (opts.out !== undefined) overrides.out = opts.out;

@@ -70,6 +70,8 @@ export class OpenAiPolicy implements Policy {
   private readonly seed: number;
   private readonly wire: WireOptions;
   private readonly dispatcher: Dispatcher;
+  /** Whether `dispatcher` is this policy's own (closed by `close`). */
+  private readonly ownDispatcher: boolean;
   /** Headers of every completion request and of GET /models (built once: the key never changes). */
   private readonly headers: Record<string, string>;
   /** `headers` as undici's flat list (the hot path's form). */
@@ -118,6 +120,7 @@ export class OpenAiPolicy implements Policy {
       extraBody: options.extraBody,
     };
     // keep-alive connections, as many per server as requests may be in flight
+    this.ownDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher ?? new Agent({ connections: inFlight, keepAliveTimeout: 60_000 });
     const auth: Record<string, string> =
       this.apiKey === undefined ? {} : { authorization: `Bearer ${this.apiKey}` };
@@ -416,6 +419,11 @@ export class OpenAiPolicy implements Policy {
       apiKeyEnv: this.apiKeyEnv,
       hasKey: this.apiKey !== undefined,
     });
+  }
+
+  /** Close this policy's pooled connections (a dispatcher passed in options is the caller's to close). */
+  async close(): Promise<void> {
+    if (this.ownDispatcher) await this.dispatcher.close();
   }
 
   /** Defence in depth: a server may echo the key back (e.g. in a 401 body). */
