@@ -58,7 +58,10 @@ beforeAll(async () => {
   const host = sm.adapters!;
   let active: string | null = null;
   const adapters: AdapterHost = {
-    load: (name, path) => (loads.push(name), host.load(name, path)),
+    load: (name, path) => {
+      loads.push(name);
+      return host.load(name, path);
+    },
     unload: (name) => host.unload(name),
     activate: async (name) => {
       await host.activate(name);
