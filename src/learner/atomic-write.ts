@@ -6,7 +6,7 @@
  */
 
 import type { FileHandle } from 'node:fs/promises';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
@@ -23,12 +23,25 @@ export interface AtomicWriteOptions {
   mode?: number;
 }
 
-async function writeFully(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+/** Write one chunk completely (the default `AtomicWriteIo.write`). */
+export async function writeFully(handle: FileHandle, chunk: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < chunk.byteLength) {
     const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
     offset += bytesWritten;
   }
+}
+
+/** Writes that call `before()` ahead of each chunk: tests kill the process there to leave a half-written file. */
+export function beforeEachWrite(before: () => void): AtomicWriteOptions {
+  return {
+    io: {
+      write: async (handle, chunk) => {
+        before();
+        await writeFully(handle, chunk);
+      },
+    },
+  };
 }
 
 let counter = 0;
@@ -37,6 +50,22 @@ let counter = 0;
 export function temporaryPathFor(path: string): string {
   counter += 1;
   return join(dirname(path), `.${basename(path)}.${process.pid}-${threadId}-${counter}.tmp`);
+}
+
+/** Remove the temporary files a killed writer of `path` left (`temporaryPathFor` names); returns how many. */
+export async function removeTemporaries(path: string): Promise<number> {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  const stale = names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp'));
+  for (const n of stale) await rm(join(dir, n), { force: true });
+  return stale.length;
 }
 
 /** Flush a directory entry (a rename) to disk; platforms that cannot open directories skip it. */

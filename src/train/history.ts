@@ -1,10 +1,12 @@
 /**
- * The training history: one JSON line per step in `<out>/history.jsonl`
- * (step 0 = the validation before training), appended as the run goes, so a
- * killed run keeps what it did and `--resume` continues the same file.
+ * The training history: one JSON line per step in `<out>/history.jsonl` (step 0 = the validation
+ * before training). The whole file is rewritten atomically after each step (temp file, fsync,
+ * rename: a few hundred kB at most), so a kill leaves the previous version or the new one, never a
+ * cut line; `--resume` reconciles it with the newest checkpoint (resume.ts).
  */
 import { existsSync } from 'node:fs';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { type AtomicWriteOptions, writeFileAtomic } from '../learner/atomic-write.js';
 import { ParseError } from '../util/errors.js';
 import type { RolloutSummary } from './evaluate.js';
 import type { LogprobShift } from './logprob-shift.js';
@@ -38,37 +40,56 @@ export interface HistoryEntry {
   shift?: LogprobShift;
   /** Validation on the fixed set, when this step validated. */
   validation?: RolloutSummary;
+  /** The checkpoint saved after this step (written right after this line). */
   checkpoint?: string;
 }
 
-/** Append entries (or, with `truncate`, replace the file with them). */
-export async function appendHistory(
-  path: string,
-  entries: readonly HistoryEntry[],
-  options: { truncate?: boolean } = {},
-): Promise<void> {
-  // JSON has no NaN: a step without updates has NaN means; write them as null.
-  const text = entries.map((e) => `${JSON.stringify(e, (_k, v) => (Number.isNaN(v) ? null : v))}\n`).join('');
-  if (options.truncate) await writeFile(path, text);
-  else await appendFile(path, text);
+/** The file's text: one line per entry (JSON has no NaN: a step without updates has NaN means, written as null). */
+export function historyText(entries: readonly HistoryEntry[]): string {
+  return entries.map((e) => `${JSON.stringify(e, (_k, v) => (Number.isNaN(v) ? null : v))}\n`).join('');
 }
 
-/** The entries of a history file ([] when there is none); a damaged line is a ParseError naming it. */
+/** Replace the history file with `entries`, atomically. */
+export async function writeHistory(
+  path: string,
+  entries: readonly HistoryEntry[],
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  await writeFileAtomic(path, historyText(entries), options);
+}
+
+export interface HistoryFile {
+  entries: HistoryEntry[];
+  /** Line number of a last line cut short (left by a kill mid-append of an older lamer), dropped. */
+  cutLine?: number;
+}
+
+/** The entries of a history file ([] when there is none); see `readHistoryFile`. */
 export async function readHistory(path: string): Promise<HistoryEntry[]> {
-  if (!existsSync(path)) return [];
-  const lines = (await readFile(path, 'utf8')).split('\n');
-  const out: HistoryEntry[] = [];
-  lines.forEach((text, i) => {
-    if (text.trim() === '') return;
+  return (await readHistoryFile(path)).entries;
+}
+
+/** A history file (empty when there is none); a damaged line other than a cut last line is a ParseError naming it. */
+export async function readHistoryFile(path: string): Promise<HistoryFile> {
+  if (!existsSync(path)) return { entries: [] };
+  const text = await readFile(path, 'utf8');
+  const lines = text.split('\n');
+  const read: HistoryFile = { entries: [] };
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
     try {
-      out.push(JSON.parse(text) as HistoryEntry);
+      read.entries.push(JSON.parse(line) as HistoryEntry);
     } catch (error) {
-      // The last line of a killed run can be cut short: drop it, it is re-done on resume.
-      if (i >= lines.length - 2) return;
-      throw new ParseError(`${path} line ${i + 1} is not valid JSON; delete that line to resume`, {
-        cause: error,
-      });
+      // Only the last line can be cut short by a kill (it has no newline after it).
+      if (i === lines.length - 1 && !text.endsWith('\n')) {
+        read.cutLine = i + 1;
+        return;
+      }
+      throw new ParseError(
+        `${path} line ${i + 1} is not valid JSON: the history is damaged; restore it, or start over with --restart`,
+        { cause: error },
+      );
     }
   });
-  return out;
+  return read;
 }

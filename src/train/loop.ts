@@ -6,18 +6,22 @@
  * (computeAdvantages: LaMer/GiGPO, GRPO or PPO) → one PPO epoch (the Trainer)
  * → the new weights into the policy (setWeights); the step line, validation,
  * checkpoint and history subscribe to the learner's stats.
- * Validation on the fixed validation set every K steps; checkpoints every K
- * steps (the Trainer's) and `--resume` from the newest; a history line per
- * step in `<out>/history.jsonl`; at the end the report (report.ts).
+ * Validation on the fixed validation set every K steps; a history line per
+ * step in `<out>/history.jsonl`, written before the step's checkpoint (every
+ * K steps); `--resume` from the newest (resume.ts: what is written when, what
+ * resume reconciles); at the end the report (report.ts).
  */
 import { join } from 'node:path';
 import { runRollout } from '../actors/provide.js';
 import { planRollout } from '../actors/rollout.js';
+import { checkpointDirName } from '../learner/checkpoint-dirs.js';
 import { computeAdvantages } from '../learner/credit/index.js';
 import {
   checkOutputDir,
   checkpointBytes,
   Trainer,
+  type TrainerCheckpoint,
+  type TrainerSnapshot,
   type TurnTokens,
   trainerConfig,
 } from '../learner/trainer/index.js';
@@ -29,12 +33,14 @@ import type { TurnSample } from '../streams/types.js';
 import { startClusterRollout } from './cluster-rollout.js';
 import { type TrainConfig, trainingPlan, trajGammaOf, validationOptions } from './config.js';
 import { type RolloutSummary, summarize, validate, validationFloor } from './evaluate.js';
-import { appendHistory, type HistoryEntry, readHistory } from './history.js';
+import { type HistoryEntry, readHistoryFile, writeHistory } from './history.js';
 import { logprobShift, shiftBaseline } from './logprob-shift.js';
 import { setupTrainModel } from './model-setup.js';
+import { type TrainHooks, writesAt } from './phases.js';
 import { runPipeline } from './pipeline.js';
 import { line, seconds, type TrainIO } from './progress.js';
 import { type TrainReport, writeReport } from './report.js';
+import { openRunFolder, reconcileHistory, runFiles } from './resume.js';
 import { advantageStats, rolloutTable, type StepStats, stepEntry, stepLine } from './step-report.js';
 import { stepRolloutInput, taskCountText } from './train-tasks.js';
 import { envOf, formatPass, modelOf, warmStartDir } from './warmstart.js';
@@ -42,8 +48,12 @@ import { envOf, formatPass, modelOf, warmStartDir } from './warmstart.js';
 /** Options of {@link runTraining}: where progress goes, resume, and the live log. */
 export interface TrainOptions {
   io: TrainIO;
-  /** Continue from the newest checkpoint in `<out>/checkpoints`. */
+  /** Continue from the newest usable checkpoint in `<out>/checkpoints` (none: a ResumeError, unless `restart`). */
   resume?: boolean;
+  /** Discard the folder's checkpoints, history and report and start over (with `resume`: only when nothing is usable). */
+  restart?: boolean;
+  /** Called at named points of the run (tests kill the process there: phases.ts). */
+  hooks?: TrainHooks;
   /** Publish the run's live metric stream here (`--live`, `startTraining`). */
   liveLog?: LiveLog;
 }
@@ -88,6 +98,9 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
   // Unwritable or full output folders fail here, before the warm start and the first step.
   // (An hf: model's size is known once its folder is read; the trainer checks the space again then.)
   await checkOutputDir(out, c.hf ? 0 : checkpointBytes(modelOf(c)) * (c.keepCheckpoints + 1));
+  const files = runFiles(out);
+  const mode = { resume: options.resume === true, restart: options.restart === true };
+  const hooks = options.hooks;
   const { envId, params } = envOf(c);
   const plan = trainingPlan(c);
   live?.publish({
@@ -101,7 +114,24 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
       algo: c.algo,
     },
   });
-  const setup = await setupTrainModel(c, io, out);
+  // A --resume with nothing to resume, or a history that does not match its checkpoint, fails once
+  // the model is known and before the warm start (setupTrainModel calls `open` in between).
+  const opened: { from: TrainerCheckpoint | null } = { from: null };
+  const setup = await setupTrainModel(c, io, out, {
+    hooks,
+    open: async (saved) => {
+      opened.from = await openRunFolder(out, saved, mode, (m) => line(io, m));
+    },
+  });
+  const from = opened.from;
+  let history: HistoryEntry[] = [];
+  if (from) {
+    const file = await readHistoryFile(files.history);
+    const kept = reconcileHistory(file, files.history, from.snapshot.step, c.validation.beforeTraining);
+    for (const note of kept.notes) line(io, note);
+    history = kept.entries;
+  }
+  await writeHistory(files.history, history);
   const { model, warm } = setup;
   line(io, `model: ${setup.label}`);
   if (warm) {
@@ -129,11 +159,11 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
       lossAgg: c.ppo.lossAgg,
       overlong: 'truncate-prompt',
       temperature: c.sampling.train.temperature,
-      checkpoint: { dir: join(out, 'checkpoints'), every: c.checkpointEvery, keepLast: c.keepCheckpoints },
+      checkpoint: { dir: files.checkpoints, keepLast: c.keepCheckpoints },
     }),
     {
       logger,
-      ...(options.resume ? { resume: true } : {}),
+      ...(from ? { resume: from } : {}),
       ...(setup.initialParams ? { initialParams: setup.initialParams } : {}),
       tokens: tokensOf,
     },
@@ -158,7 +188,6 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
     await trainer.dispose();
     throw error;
   }
-  const historyPath = join(out, 'history.jsonl');
   const trajGamma = trajGammaOf(c, envId);
   const { topP, topK } = c.sampling.train;
   const truncates = topP < 1 || (topK > 0 && topK < model.vocabSize);
@@ -185,16 +214,15 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
   const floor = await validationFloor(validationOptions(c, envId, params));
   line(io, `validation floor (random admissible actions): ${formatPass(floor, true)}`);
   live?.publish({ kind: 'validation', label: 'floor', summary: floor });
-  const history: HistoryEntry[] = [];
+  // Steps saved as checkpoints: their trainer state, taken right after their update (with
+  // pipeline.staleness 1 the learner may be on the next step by the time the step's line is written).
+  const saves = new Map<number, TrainerSnapshot>();
+  const saved = (step: number) => step % c.checkpointEvery === 0 || step === c.steps;
+  let trained = trainer.step; // the step the learner is on
   try {
-    // On resume, keep the history up to the checkpoint's step (later lines are re-done).
-    if (options.resume)
-      history.push(...(await readHistory(historyPath)).filter((h) => h.step <= trainer.step));
-    await appendHistory(historyPath, history, { truncate: true });
-    if (trainer.step === 0 && c.validation.beforeTraining && !history.some((h) => h.step === 0)) {
-      const entry: HistoryEntry = { step: 0, seconds: 0, validation: await validationOf(0) };
-      history.push(entry);
-      await appendHistory(historyPath, [entry]);
+    if (trainer.step === 0 && c.validation.beforeTraining) {
+      history.push({ step: 0, seconds: 0, validation: await validationOf(0) });
+      await writeHistory(files.history, history);
     }
     const score = (t: readonly TurnTokens[]) => trainer.responseLogprobs(t);
     const table = io.bars ?? io.out.isTTY === true;
@@ -222,6 +250,12 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
               policy,
               attach: (actor) => {
                 attach(actor);
+                if (hooks?.at) {
+                  const first = actor.on('trial', () => {
+                    first.unsubscribe();
+                    hooks.at?.('rollout', step);
+                  });
+                }
                 if (live)
                   watchRollout(live, actor, {
                     phase: 'rollout',
@@ -240,7 +274,11 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
         const batch = computeAdvantages(records, credit);
         // truncated sampling renormalises its recorded log-probs, so the shift rescores before the step
         const base = await shiftBaseline(batch, tokensOf, truncates ? score : undefined);
-        const stats = await trainer.trainPpo(batch);
+        const update = trainer.trainPpo(batch);
+        trained += 1;
+        hooks?.at?.('update', trained);
+        const stats = await update;
+        if (saved(stats.step)) saves.set(stats.step, trainer.snapshot());
         const shift = await logprobShift(base, score);
         return { ...stats, advantages: advantageStats(batch.advantages), shift };
       },
@@ -255,12 +293,21 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
           stats,
         );
         line(io, stepLine(c, entry, stats, Date.now() - t0));
-        if (step % c.validation.every === 0 || step === c.steps) entry.validation = await validationOf(step);
-        if (step === c.steps && !stats.checkpoint) entry.checkpoint = await trainer.checkpoint();
-        else if (stats.checkpoint) entry.checkpoint = stats.checkpoint;
-        if (entry.checkpoint) await setup.saved(trainer.params);
+        if (step % c.validation.every === 0 || step === c.steps) {
+          const validation = validationOf(step);
+          hooks?.at?.('validation', step);
+          entry.validation = await validation;
+        }
+        // The step's line reaches the disk before its checkpoint: every step a checkpoint covers has its line.
+        const at = saves.get(step);
+        if (at) entry.checkpoint = join(files.checkpoints, checkpointDirName(step));
         history.push(entry);
-        await appendHistory(historyPath, [entry]);
+        await writeHistory(files.history, history, writesAt(hooks, 'history', step));
+        if (at) {
+          await trainer.checkpoint({ at, write: writesAt(hooks, 'checkpoint', step) });
+          await setup.saved(at.state.params);
+          saves.delete(step);
+        }
         live?.publish({ kind: 'step', entry }, { step, policyVersion: stats.policyVersion });
       },
     });

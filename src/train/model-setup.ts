@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { writePeftAdapter } from '../learner/hf/peft.js';
 import { readHfParams } from '../learner/hf/weights.js';
-import { loraConfig } from '../learner/lora.js';
+import { type LoraConfig, loraConfig } from '../learner/lora.js';
 import type { ModelConfig } from '../learner/model.js';
 import type { TrainerConfigInput } from '../learner/trainer/index.js';
 import type { WeightSpec } from '../learner/weights.js';
@@ -20,6 +20,7 @@ import type { PromptCodec } from '../policy/onnx/tokens.js';
 import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
 import type { TrainConfig } from './config.js';
 import { writeHfRunInfo } from './export.js';
+import type { TrainHooks } from './phases.js';
 import type { TrainIO } from './progress.js';
 import { ensureWarmStart, modelOf, type WarmStart } from './warmstart.js';
 
@@ -44,11 +45,22 @@ export interface TrainModel {
   saved(params: Weights): Promise<void>;
 }
 
+/** What a checkpoint of the run holds: the model, and the adapters' shape with LoRA. */
+export type SavedModel = ModelConfig | { model: ModelConfig; lora?: LoraConfig };
+
+export interface SetupOptions {
+  /** Named points of the warm start (tests kill the process there: phases.ts). */
+  hooks?: TrainHooks;
+  /** Called once the model is known, before the warm start or any other work (the run folder's check). */
+  open?: (saved: SavedModel) => Promise<void>;
+}
+
 /** The built-in model with its warm start. */
-async function builtin(c: TrainConfig, io: TrainIO): Promise<TrainModel> {
+async function builtin(c: TrainConfig, io: TrainIO, o: SetupOptions): Promise<TrainModel> {
   const model = modelOf(c);
+  await o.open?.(model);
   const tok = loadBuiltinTokenizer();
-  const warm = c.warmStart.enabled === false ? null : await ensureWarmStart(c, io);
+  const warm = c.warmStart.enabled === false ? null : await ensureWarmStart(c, io, o.hooks);
   return {
     label: 'built-in model',
     model,
@@ -63,12 +75,19 @@ async function builtin(c: TrainConfig, io: TrainIO): Promise<TrainModel> {
 }
 
 /** A Hugging Face folder, LoRA (default) or full fine-tuning. */
-async function hf(c: TrainConfig & { hf: NonNullable<TrainConfig['hf']> }, out: string): Promise<TrainModel> {
+async function hf(
+  c: TrainConfig & { hf: NonNullable<TrainConfig['hf']> },
+  out: string,
+  o: SetupOptions,
+): Promise<TrainModel> {
   const m: HfModel = await readHfModel(c.hf.dir);
-  await writeHfRunInfo(out, { base: c.hf.dir, finetune: c.hf.finetune });
   const model = m.config;
   const codec = m.tokenizer;
-  if (c.hf.finetune === 'full') {
+  const full = c.hf.finetune === 'full';
+  const lora = full ? undefined : loraConfig(c.hf.lora);
+  await o.open?.(lora ? { model, lora } : model);
+  await writeHfRunInfo(out, { base: c.hf.dir, finetune: c.hf.finetune });
+  if (!lora) {
     const initialParams = await readHfParams(m.checkpoint);
     return {
       label: `hf:${c.hf.dir} (full fine-tuning)`,
@@ -82,7 +101,6 @@ async function hf(c: TrainConfig & { hf: NonNullable<TrainConfig['hf']> }, out: 
       saved: async () => {},
     };
   }
-  const lora = loraConfig(c.hf.lora);
   const frozen = { external: m.weights };
   return {
     label: `hf:${c.hf.dir} (LoRA rank ${lora.rank}, alpha ${lora.alpha}, ${lora.targets.join('/')})`,
@@ -96,6 +114,11 @@ async function hf(c: TrainConfig & { hf: NonNullable<TrainConfig['hf']> }, out: 
   };
 }
 
-export function setupTrainModel(c: TrainConfig, io: TrainIO, out: string): Promise<TrainModel> {
-  return c.hf ? hf({ ...c, hf: c.hf }, out) : builtin(c, io);
+export function setupTrainModel(
+  c: TrainConfig,
+  io: TrainIO,
+  out: string,
+  options: SetupOptions = {},
+): Promise<TrainModel> {
+  return c.hf ? hf({ ...c, hf: c.hf }, out, options) : builtin(c, io, options);
 }

@@ -6,9 +6,9 @@
  * history as live events. The page inlines uPlot (MIT, ~50 KB, read from
  * node_modules), the chart module and the data, so it opens offline.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Json } from '../envs/core/types.js';
+import { writeFileAtomic } from '../learner/atomic-write.js';
 import { escapeHtml, pageAssets, scriptJson, scriptText } from '../live/assets.js';
 import type { LiveBody, LiveEvent } from '../live/events.js';
 import type { AlgoPlan, TrainConfig } from './config.js';
@@ -93,7 +93,7 @@ ${summaryRows(r)}
 export async function writeReport(out: string, r: TrainReport): Promise<{ json: string; html: string }> {
   const json = join(out, 'report.json');
   const html = join(out, 'report.html');
-  await writeFile(json, `${JSON.stringify(r, (_k, v) => (Number.isNaN(v) ? null : v), 2)}\n`);
-  await writeFile(html, reportHtml(r));
+  await writeFileAtomic(json, `${JSON.stringify(r, (_k, v) => (Number.isNaN(v) ? null : v), 2)}\n`);
+  await writeFileAtomic(html, reportHtml(r));
   return { json, html };
 }

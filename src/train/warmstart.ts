@@ -3,26 +3,30 @@
  * (warmstart-data.ts) → supervised cross-entropy with the Trainer's
  * supervised mode → a checkpoint under `<dir>/checkpoints/` → the model's
  * pass@1..N on the fixed validation set with the ONNX policy (the LaMer
- * protocol), written to `<dir>/warmstart.json` so the RL gain is visible
- * against it. `lamer train` calls `ensureWarmStart`, which makes it when
- * missing and loads it otherwise.
+ * protocol), written to `<dir>/warmstart.json` (atomically, last) so the RL
+ * gain is visible against it. `lamer train` calls `ensureWarmStart`, which
+ * loads a finished warm start and otherwise makes one, continuing an
+ * interrupted one from its newest checkpoint (warmstart-train.ts).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { registerBuiltinEnvs } from '../envs/builtin.js';
 import { getEnv, resolveParams } from '../envs/core/registry.js';
 import type { Json } from '../envs/core/types.js';
+import { removeTemporaries, writeFileAtomic } from '../learner/atomic-write.js';
 import { type ModelConfig, modelConfig } from '../learner/model.js';
-import { loadTrainerCheckpoint, Trainer, trainerConfig } from '../learner/trainer/index.js';
+import { loadTrainerCheckpoint, trainerConfig } from '../learner/trainer/index.js';
 import { OnnxPolicy } from '../policy/onnx/policy.js';
 import { builtinTokenizerFiles, loadBuiltinTokenizer } from '../policy/tokenizer.js';
 import { ConfigError } from '../util/errors.js';
-import { deriveSeed, Rng } from '../util/rng.js';
+import { deriveSeed } from '../util/rng.js';
 import { type TrainConfig, validationOptions } from './config.js';
 import { type RolloutSummary, validate } from './evaluate.js';
-import { line, progressBar, seconds, type TrainIO } from './progress.js';
+import type { TrainHooks } from './phases.js';
+import { line, seconds, type TrainIO } from './progress.js';
 import { type DemoStats, demoTokens, gatherDemonstrations } from './warmstart-data.js';
+import { openWarmTrainer, trainWarmSteps } from './warmstart-train.js';
 
 /** `warmstart.json`: how the warm-start model was made (env, model, tokenizer, seed, demonstrations, losses) and how it evaluates. */
 export interface WarmStartReport {
@@ -126,18 +130,36 @@ export function warmStartDir(c: TrainConfig): string {
   );
 }
 
-const checkpointsOf = (dir: string) => ({ dir: join(dir, 'checkpoints'), every: 1, keepLast: 1 });
+const checkpointsOf = (dir: string) => ({ dir: join(dir, 'checkpoints'), keepLast: 1 });
 
-/** The saved warm start of a config, or null when there is none yet. */
+/** A warm start's report: null when there is none, 'damaged' when it does not parse (a cut write of an older lamer). */
+async function readReport(path: string): Promise<WarmStartReport | 'damaged' | null> {
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as WarmStartReport;
+  } catch {
+    return 'damaged';
+  }
+}
+
+/**
+ * The finished warm start of a config, or null when there is none yet (or it cannot be loaded: a
+ * damaged report or checkpoint is said on `io` and the warm start is made again, from its newest
+ * usable checkpoint).
+ */
 export async function loadWarmStart(c: TrainConfig, io?: TrainIO): Promise<WarmStart | null> {
   const dir = warmStartDir(c);
   const reportPath = join(dir, WARMSTART_REPORT);
-  if (!existsSync(reportPath)) return null;
-  const report = JSON.parse(await readFile(reportPath, 'utf8')) as WarmStartReport;
+  const report = await readReport(reportPath);
+  if (report === null) return null;
+  if (report === 'damaged') {
+    if (io) line(io, `warm start: ${reportPath} is damaged (not JSON); making it again from the checkpoint`);
+    return null;
+  }
   if (report.tokenizer !== tokenizerFingerprint())
     throw new ConfigError(
       `${dir} was trained with another build of the built-in tokenizer (its token ids differ): ` +
-        'delete the folder (lamer train then makes a new warm start) or run lamer pretrain again',
+        'delete the folder; lamer train (or lamer pretrain) then makes a new warm start',
     );
   // A folder named in the config (warmStart.dir) is not keyed by its settings: check them here.
   const key = warmStartKey(c);
@@ -147,21 +169,31 @@ export async function loadWarmStart(c: TrainConfig, io?: TrainIO): Promise<WarmS
         `this config ${key}): delete the folder to make a new one, or set warmStart.dir to another folder`,
     );
   const found = await loadTrainerCheckpoint(modelOf(c), checkpointsOf(dir), (m) => io && line(io, m));
-  if (!found) return null;
+  if (!found) {
+    if (io) line(io, `warm start: ${dir} has a report but no usable checkpoint; making it again`);
+    return null;
+  }
   return { dir, params: found.snapshot.state.params, report };
 }
 
-/** Make the warm start (always; an existing one in the same folder is an error). */
-export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> {
-  const started = Date.now();
+/** `lamer pretrain`: make the warm start (continuing an interrupted one); a finished one in the same folder is an error. */
+export async function pretrain(c: TrainConfig, io: TrainIO, hooks?: TrainHooks): Promise<WarmStart> {
   const dir = warmStartDir(c);
-  if (existsSync(join(dir, WARMSTART_REPORT)))
+  if (await loadWarmStart(c, io))
     throw new ConfigError(
       `${dir} already holds a warm start (lamer train reuses it); delete the folder to make a new one, or choose another (pretrain --out, config warmStart.dir)`,
     );
+  return makeWarmStart(c, io, hooks);
+}
+
+/** Make the warm start, or finish an interrupted one from its newest checkpoint. */
+async function makeWarmStart(c: TrainConfig, io: TrainIO, hooks?: TrainHooks): Promise<WarmStart> {
+  const started = Date.now();
+  const dir = warmStartDir(c);
   const { envId, params } = envOf(c);
   const w = c.warmStart;
   const model = modelOf(c);
+  const key = warmStartKey(c);
   line(
     io,
     `warm start: ${envId}, noisy expert (epsilon ${w.epsilon}) on ${w.tasks} tasks × ${w.trialsPerTask} trials`,
@@ -189,49 +221,28 @@ export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> 
   const examples = demoTokens(demos, { tokenizer: tok.tokenizer, chatTemplate: tok.chatTemplate }, endId);
   if (examples.length === 0)
     throw new ConfigError(`no demonstrations for ${envId}: the env has no expertAction`);
-  const trainer = await Trainer.create(
-    trainerConfig({
-      model,
-      seed: c.seed,
-      lr: {
-        kind: 'cosine',
-        lr: w.lr,
-        warmupSteps: Math.ceil(w.steps / 10),
-        totalSteps: w.steps,
-        minLr: w.lr / 10,
-      },
-      miniBatchSize: w.batchSize,
-      microBatchSize: Math.min(16, w.batchSize),
-      overlong: 'truncate-prompt',
-      lossAgg: w.lossAgg,
-      checkpoint: { ...checkpointsOf(dir), every: w.steps },
-    }),
-    { logger: (m) => line(io, m) },
-  );
-  const losses: number[] = [];
+  const config = trainerConfig({
+    model,
+    seed: c.seed,
+    lr: {
+      kind: 'cosine',
+      lr: w.lr,
+      warmupSteps: Math.ceil(w.steps / 10),
+      totalSteps: w.steps,
+      minLr: w.lr / 10,
+    },
+    miniBatchSize: w.batchSize,
+    microBatchSize: Math.min(16, w.batchSize),
+    overlong: 'truncate-prompt',
+    lossAgg: w.lossAgg,
+    checkpoint: checkpointsOf(dir),
+  });
+  const { trainer, progress } = await openWarmTrainer(config, key, dir, io);
+  if (progress) line(io, `warm start: continuing ${dir} from step ${trainer.step}/${w.steps}`);
   try {
-    const rng = Rng.seeded(deriveSeed(c.seed, 'warmstart-order'));
-    // Two pools drawn in seeded epochs: reflections get `reflectShare` of every batch.
-    const pools = (['play', 'reflect'] as const).map((phase) => ({
-      ids: demos.flatMap((d, i) => (d.phase === phase ? [i] : [])),
-      order: [] as number[],
-    }));
-    const draw = (pool: (typeof pools)[number]) => {
-      if (pool.order.length === 0) pool.order = rng.shuffle([...pool.ids]);
-      return examples[pool.order.pop()!]!;
-    };
-    const reflectPerBatch = pools[1]!.ids.length === 0 ? 0 : Math.round(w.batchSize * w.reflectShare);
-    const bar = progressBar(io, 'warm start', w.steps);
-    for (let step = 1; step <= w.steps; step++) {
-      const batch = [];
-      for (let i = 0; i < w.batchSize; i++) batch.push(draw(pools[i < reflectPerBatch ? 1 : 0]!));
-      const s = await trainer.trainSupervised(batch);
-      losses.push(s.loss);
-      bar.update(step, `loss ${s.loss.toFixed(3)}`);
-      if (!(io.bars ?? io.out.isTTY) && (step % 25 === 0 || step === w.steps))
-        line(io, `  step ${step}/${w.steps} loss ${s.loss.toFixed(4)}`);
-    }
-    bar.stop();
+    const phases = demos.map((d) => d.phase);
+    const steps = { examples, phases, steps: w.steps, batchSize: w.batchSize, reflectShare: w.reflectShare };
+    const losses = await trainWarmSteps(c, key, trainer, progress, steps, io, hooks);
     const policy = await OnnxPolicy.fromParams(model, trainer.params, trainer.policyVersion, {
       seed: c.seed,
     });
@@ -239,7 +250,9 @@ export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> 
     try {
       // Always the LaMer protocol (reflections between attempts), whatever algo trains next.
       const o = { ...validationOptions(c, envId, params), tasks: w.evalTasks, memoryMode: c.memoryMode };
-      ({ summary: validation } = await validate(policy, o));
+      const running = validate(policy, o);
+      hooks?.at?.('warmstart-validation', w.steps);
+      ({ summary: validation } = await running);
     } finally {
       await policy.dispose();
     }
@@ -248,7 +261,7 @@ export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> 
       params,
       model,
       tokenizer: tokenizerFingerprint(),
-      key: warmStartKey(c),
+      key,
       seed: c.seed,
       demos: stats,
       examples: examples.length,
@@ -258,7 +271,8 @@ export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> 
       seconds: (Date.now() - started) / 1000,
     };
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, WARMSTART_REPORT), `${JSON.stringify(report, null, 2)}\n`);
+    await removeTemporaries(join(dir, WARMSTART_REPORT)); // left by a writer killed mid-write
+    await writeFileAtomic(join(dir, WARMSTART_REPORT), `${JSON.stringify(report, null, 2)}\n`);
     line(
       io,
       `warm start done in ${seconds(Date.now() - started)}: loss ${losses[0]?.toFixed(3)} → ${losses.at(-1)?.toFixed(3)}; ` +
@@ -270,14 +284,14 @@ export async function pretrain(c: TrainConfig, io: TrainIO): Promise<WarmStart> 
   }
 }
 
-/** The saved warm start, or a new one when there is none. */
-export async function ensureWarmStart(c: TrainConfig, io: TrainIO): Promise<WarmStart> {
+/** The saved warm start, or a new one when there is none (an interrupted one is continued). */
+export async function ensureWarmStart(c: TrainConfig, io: TrainIO, hooks?: TrainHooks): Promise<WarmStart> {
   const found = await loadWarmStart(c, io);
   if (found) {
     line(io, `warm start: ${found.dir} (validation ${formatPass(found.report.validation, true)})`);
     return found;
   }
-  return pretrain(c, io);
+  return makeWarmStart(c, io, hooks);
 }
 
 /**

@@ -19,6 +19,7 @@ describe('lamer train / pretrain commands', () => {
         '--config',
         '--preset',
         '--resume',
+        '--restart',
         '--out',
         '--seed',
         '--steps',

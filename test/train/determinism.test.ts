@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { CHECKPOINT_FILES } from '../../src/learner/checkpoint-dirs.js';
 import { loadTrainConfig } from '../../src/train/config.js';
 import { runTraining } from '../../src/train/loop.js';
+import { comparable } from '../fixtures/run-files.js';
 
 async function train(busyThreads: number): Promise<{ root: string; out: string }> {
   const root = await mkdtemp(join(tmpdir(), 'lamer-determinism-'));
@@ -51,13 +52,6 @@ async function train(busyThreads: number): Promise<{ root: string; out: string }
   } finally {
     await Promise.all(busy.map((w) => w.terminate()));
   }
-}
-
-/** A file's text with wall times dropped and the run's folder named ROOT. */
-function comparable(path: string, root: string): string {
-  return readFileSync(path, 'utf8')
-    .replaceAll(root, 'ROOT')
-    .replace(/"(seconds|rolloutSeconds)": ?[-0-9.e+]+,?/g, '');
 }
 
 describe('determinism under load (issue 25.7)', () => {

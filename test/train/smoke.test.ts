@@ -140,7 +140,7 @@ describe('lamer train (smoke)', () => {
     expect(result.report.history.map((h) => h.step)).toEqual([1, 2]);
     // Without --resume the same folder is refused instead of overwritten.
     await expect(runTraining(tinyConfig(root, { steps: 2 }), sink())).rejects.toThrow(
-      /already holds a checkpoint/,
+      /already holds a run \(checkpoint step 2\): add --resume to continue it, --restart/,
     );
   }, 120_000);
 });

@@ -42,6 +42,7 @@ export function trainCommonOptions(cmd: Command): Command {
 type TrainCliOptions = CommonOptions & {
   algo: string;
   resume?: boolean;
+  restart?: boolean;
   live?: number | boolean;
   model?: string;
   lora?: number;
@@ -108,7 +109,11 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--steps <n>', 'training steps', parsePositiveIntOption)
     .option('--out <dir>', 'output folder (default runs/train-<env>-<algo>-s<seed>)')
-    .option('--resume', 'continue from the newest checkpoint in the output folder')
+    .option('--resume', 'continue from the newest usable checkpoint in the output folder (none: an error)')
+    .option(
+      '--restart',
+      "discard the output folder's checkpoints, history and report and start over (with --resume: only when nothing can be resumed)",
+    )
     .option(
       '--live [port]',
       `serve live metrics (dashboard, SSE /events, /history) on 127.0.0.1:PORT (default ${DEFAULT_LIVE_PORT})`,
@@ -138,6 +143,7 @@ export function registerTrainCommand(program: Command): void {
         runTraining(config, {
           io: { out: process.stdout },
           resume: opts.resume === true,
+          restart: opts.restart === true,
           ...(liveLog ? { liveLog } : {}),
         }),
       );

@@ -17,8 +17,8 @@ import type { FrozenWeights } from '../weights.js';
 export interface CheckpointConfig {
   /** Folder holding `step-NNNNNN/` checkpoints. */
   readonly dir: string;
-  /** Save after every `every` training steps (reference save_freq 10). */
-  readonly every: number;
+  /** Save after every `every` training steps (reference save_freq 10); unset: only when `checkpoint()` is called. */
+  readonly every?: number;
   /** Keep only the newest `keepLast` checkpoints (unset: keep all). */
   readonly keepLast?: number;
 }
@@ -165,7 +165,7 @@ const schema = z.strictObject({
   overlong: z.enum(['error', 'truncate-prompt']),
   temperature: z.number().gt(0),
   checkpoint: z
-    .strictObject({ dir: z.string().min(1), every: positiveInt, keepLast: positiveInt.optional() })
+    .strictObject({ dir: z.string().min(1), every: positiveInt.optional(), keepLast: positiveInt.optional() })
     .optional(),
   worker: z.boolean(),
   session: z.record(z.string(), z.unknown()),

@@ -25,6 +25,7 @@ export {
   loadTrainerCheckpoint,
   MODEL_CONFIG_FIELD,
   saveTrainerCheckpoint,
+  type TrainerCheckpoint,
   type TrainerSnapshot,
 } from './persist.js';
 export {
@@ -35,4 +36,10 @@ export {
   type PreflightIo,
 } from './preflight.js';
 export { firstNonFinite, runStep, type StepMeans, type StepResult } from './step.js';
-export { Trainer, type TrainerOptions, type TrainStats } from './trainer.js';
+export {
+  type CheckpointOptions,
+  NothingToResumeError,
+  Trainer,
+  type TrainerOptions,
+  type TrainStats,
+} from './trainer.js';

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RngState } from '../../util/rng.js';
+import type { AtomicWriteOptions } from '../atomic-write.js';
 import { loadLatestCheckpoint, saveCheckpoint } from '../checkpoint.js';
 import { CHECKPOINT_FILES, latestCheckpoint } from '../checkpoint-dirs.js';
 import type { LoraConfig } from '../lora.js';
@@ -44,6 +45,8 @@ export interface TrainerSnapshot {
   policyVersion: number;
   seed: number;
   rng: RngState;
+  /** The caller's own state saved with the checkpoint (plain JSON; e.g. the warm start's data order). */
+  extra?: unknown;
 }
 
 interface TrainerStateFile {
@@ -53,6 +56,7 @@ interface TrainerStateFile {
   policyVersion: number;
   seed: number;
   rng: number[];
+  extra?: unknown;
 }
 
 /** Saves the trainer's state (weights, moments, step, version, RNG) as a checkpoint under `ck.dir`, pruning to `ck.keepLast`; resolves with the folder. */
@@ -60,6 +64,7 @@ export async function saveTrainerCheckpoint(
   saved: Saved,
   ck: CheckpointConfig,
   snap: TrainerSnapshot,
+  options: AtomicWriteOptions = {},
 ): Promise<string> {
   const { model, lora } = specOf(saved);
   const shapes = shapesOf(saved);
@@ -70,6 +75,7 @@ export async function saveTrainerCheckpoint(
     policyVersion: snap.policyVersion,
     seed: snap.seed,
     rng: [...snap.rng],
+    ...(snap.extra !== undefined ? { extra: snap.extra } : {}),
   };
   return saveCheckpoint(
     ck.dir,
@@ -88,7 +94,7 @@ export async function saveTrainerCheckpoint(
       },
       trainerState,
     },
-    ck.keepLast === undefined ? {} : { keepLast: ck.keepLast },
+    { ...options, ...(ck.keepLast === undefined ? {} : { keepLast: ck.keepLast }) },
   );
 }
 
@@ -138,12 +144,18 @@ function checkState(dir: string, raw: unknown): TrainerStateFile {
   return s as TrainerStateFile;
 }
 
+/** A checkpoint the trainer can resume from: its folder and what it holds. */
+export interface TrainerCheckpoint {
+  dir: string;
+  snapshot: TrainerSnapshot;
+}
+
 /** The newest usable checkpoint under `ck.dir` (damaged ones are skipped with a message), or null. */
 export async function loadTrainerCheckpoint(
   saved: Saved,
   ck: CheckpointConfig,
   logger: (message: string) => void,
-): Promise<{ dir: string; snapshot: TrainerSnapshot } | null> {
+): Promise<TrainerCheckpoint | null> {
   const expected = f32Spec(shapesOf(saved));
   // A checkpoint of another model or adapter shape is a config mistake, not damage: say so before
   // the tensor checks would skip it as damaged (and the run would silently start over).
@@ -165,6 +177,13 @@ export async function loadTrainerCheckpoint(
   };
   return {
     dir,
-    snapshot: { state, step: st.step, policyVersion: st.policyVersion, seed: st.seed, rng: st.rng },
+    snapshot: {
+      state,
+      step: st.step,
+      policyVersion: st.policyVersion,
+      seed: st.seed,
+      rng: st.rng,
+      ...(st.extra !== undefined ? { extra: st.extra } : {}),
+    },
   };
 }

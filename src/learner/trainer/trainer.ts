@@ -3,13 +3,15 @@
  * the policy version and the shuffle RNG, and turns credited batches into
  * PPO updates (or token batches into supervised cross-entropy updates for
  * the warm start). Graphs run in worker threads by default, so the event
- * loop stays free. Checkpoints every K steps; `resume` continues from the
- * newest one and, with the same seed and data, reaches the same weights as a
- * run that was never interrupted.
+ * loop stays free. Checkpoints every K steps (or when the caller asks);
+ * `resume` continues from the newest usable one (none is an error:
+ * NothingToResumeError) and, with the same seed and data, reaches the same
+ * weights as a run that was never interrupted.
  */
 import type { TurnSample } from '../../streams/types.js';
 import { ConfigError } from '../../util/errors.js';
 import { deriveSeed, Rng } from '../../util/rng.js';
+import type { AtomicWriteOptions } from '../atomic-write.js';
 import { latestCheckpoint } from '../checkpoint-dirs.js';
 import type { CreditedBatch } from '../credit/index.js';
 import { initTrainState, type TrainState } from '../train-state.js';
@@ -28,7 +30,12 @@ import {
 } from './batch.js';
 import { type TrainerConfig, trainerConfig } from './config.js';
 import { type LossKind, TrainerGraphs } from './graphs.js';
-import { loadTrainerCheckpoint, saveTrainerCheckpoint } from './persist.js';
+import {
+  loadTrainerCheckpoint,
+  saveTrainerCheckpoint,
+  type TrainerCheckpoint,
+  type TrainerSnapshot,
+} from './persist.js';
 import { checkOutputDir, checkpointBytes, type PreflightIo } from './preflight.js';
 import { runStep, type StepMeans } from './step.js';
 
@@ -36,8 +43,12 @@ import { runStep, type StepMeans } from './step.js';
 export interface TrainerOptions {
   /** Messages (resume, skipped checkpoints, a stopped step); default console.warn. */
   logger?: (message: string) => void;
-  /** Continue from the newest checkpoint under `config.checkpoint.dir` (a fresh start when there is none). */
-  resume?: boolean;
+  /**
+   * Continue from the newest usable checkpoint under `config.checkpoint.dir` (damaged ones are
+   * skipped with a message; none usable is a NothingToResumeError), or from the one given (as
+   * `loadTrainerCheckpoint` returned it).
+   */
+  resume?: boolean | TrainerCheckpoint;
   /** Start from these weights (with LoRA: adapters) instead of the seeded init (e.g. the warm-start model); ignored on resume. */
   initialParams?: Readonly<Record<string, Float32Array>>;
   /**
@@ -77,6 +88,18 @@ export interface TrainStats extends StepMeans {
   checkpoint?: string;
 }
 
+export interface CheckpointOptions {
+  /** Save this snapshot (`snapshot()`) instead of the current state. */
+  at?: TrainerSnapshot;
+  /** The caller's own state (plain JSON), given back as `resumedState` on resume. */
+  extra?: unknown;
+  /** How the files are written (tests: a crash mid-write). */
+  write?: AtomicWriteOptions;
+}
+
+/** `resume` found no checkpoint it can continue from. */
+export class NothingToResumeError extends TrainerError {}
+
 /**
  * Trains the built-in model: PPO updates from credited batches, supervised
  * cross-entropy steps for the warm start, checkpoints every K steps, and
@@ -84,6 +107,8 @@ export interface TrainStats extends StepMeans {
  * Graphs run in worker threads. Create with `Trainer.create(config)`.
  */
 export class Trainer {
+  /** The caller's state saved with the checkpoint this trainer resumed from (`checkpoint({ extra })`). */
+  readonly resumedState: unknown;
   private readonly graphs: TrainerGraphs;
   private readonly logger: (message: string) => void;
   private readonly tokensOf: (sample: TurnSample) => TurnTokens;
@@ -98,7 +123,9 @@ export class Trainer {
     private version: number,
     private readonly rng: Rng,
     options: TrainerOptions,
+    resumed?: TrainerCheckpoint,
   ) {
+    this.resumedState = resumed?.snapshot.extra;
     this.logger = options.logger ?? console.warn;
     this.tokensOf = options.tokens ?? recordedTokens;
     this.graphs = new TrainerGraphs(config, this.logger);
@@ -117,17 +144,27 @@ export class Trainer {
       const keep = ck.keepLast ?? 1;
       await checkOutputDir(ck.dir, checkpointBytes(config) * (keep + 1), options.preflightIo);
       if (options.resume) {
-        const found = await loadTrainerCheckpoint(config, ck, logger);
-        if (found) {
-          const s = found.snapshot;
-          if (s.seed !== config.seed)
-            logger(
-              `resuming ${found.dir}: it was trained with seed ${s.seed}; config seed ${config.seed} is ignored`,
-            );
-          logger(`resuming from ${found.dir} (step ${s.step}, policy version ${s.policyVersion})`);
-          return new Trainer(config, s.state, s.step, s.policyVersion, Rng.fromState(s.rng), options);
-        }
-        logger(`no checkpoint under ${ck.dir} yet; starting from scratch`);
+        let damaged = 0;
+        const found =
+          options.resume === true
+            ? await loadTrainerCheckpoint(config, ck, (m) => {
+                damaged++;
+                logger(m);
+              })
+            : options.resume;
+        if (!found)
+          throw new NothingToResumeError(
+            damaged > 0
+              ? `nothing to resume: all ${damaged} checkpoint(s) under ${ck.dir} are damaged`
+              : `nothing to resume: no checkpoint under ${ck.dir}`,
+          );
+        const s = found.snapshot;
+        if (s.seed !== config.seed)
+          logger(
+            `resuming ${found.dir}: it was trained with seed ${s.seed}; config seed ${config.seed} is ignored`,
+          );
+        logger(`resuming from ${found.dir} (step ${s.step}, policy version ${s.policyVersion})`);
+        return new Trainer(config, s.state, s.step, s.policyVersion, Rng.fromState(s.rng), options, found);
       } else {
         const last = await latestCheckpoint(ck.dir);
         if (last)
@@ -293,7 +330,7 @@ export class Trainer {
       this.logger(stats.message);
     }
     const ck = this.config.checkpoint;
-    if (ck && this.stepCount % ck.every === 0) {
+    if (ck?.every !== undefined && this.stepCount % ck.every === 0) {
       try {
         stats.checkpoint = await this.checkpoint();
       } catch (cause) {
@@ -307,17 +344,33 @@ export class Trainer {
     return stats;
   }
 
-  /** Save a checkpoint now (also done every `checkpoint.every` steps); returns its folder. */
-  async checkpoint(): Promise<string> {
-    const ck = this.config.checkpoint;
-    if (!ck) throw new ConfigError('no checkpoint folder configured (config.checkpoint.dir)');
-    return saveTrainerCheckpoint(this.config, ck, {
+  /**
+   * What a checkpoint of this moment holds (the weights and moments are never mutated in place, so
+   * this is a cheap copy of references): save it later with `checkpoint({ at })`, e.g. after a
+   * history line, while the trainer may have gone on.
+   */
+  snapshot(): TrainerSnapshot {
+    return {
       state: this.state,
       step: this.stepCount,
       policyVersion: this.version,
       seed: this.config.seed,
       rng: this.rng.state(),
-    });
+    };
+  }
+
+  /**
+   * Save a checkpoint (also done every `checkpoint.every` steps) of now, or of `at`; returns its
+   * folder. `extra` (plain JSON) is saved with it and comes back as `resumedState` on resume.
+   */
+  async checkpoint(options: CheckpointOptions = {}): Promise<string> {
+    const ck = this.config.checkpoint;
+    if (!ck) throw new ConfigError('no checkpoint folder configured (config.checkpoint.dir)');
+    const snap = {
+      ...(options.at ?? this.snapshot()),
+      ...(options.extra !== undefined ? { extra: options.extra } : {}),
+    };
+    return saveTrainerCheckpoint(this.config, ck, snap, options.write);
   }
 
   /** Stop the graph sessions (worker threads). */

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Trainer } from '../../../src/learner/trainer/index.js';
+import { NothingToResumeError, Trainer } from '../../../src/learner/trainer/index.js';
 import { BAD, credited, GOOD, goodBadBatch, PROMPT, sample, sum, tinyTrainerConfig } from './fixtures.js';
 
 const dirs: string[] = [];
@@ -295,6 +295,30 @@ describe('Trainer checkpoints and resume', () => {
       for (const [n, a] of Object.entries(straight.trainState[part]))
         expect(bytes(resumed.trainState[part][n]!).equals(bytes(a)), `${part} ${n}`).toBe(true);
     await resumed.dispose();
+  });
+
+  it('saves a snapshot taken earlier with extra state, and refuses to resume from nothing', async () => {
+    const dir = await tempDir();
+    const manual = (d: string) =>
+      tinyTrainerConfig({ shuffle: true, miniBatchSize: 3, checkpoint: { dir: d } });
+    const t = await Trainer.create(manual(dir), quiet);
+    await t.trainPpo(batches[0]!);
+    const at = t.snapshot();
+    const kept = bytes(t.params['model.embed_tokens.weight']!);
+    await t.trainPpo(batches[1]!); // the trainer goes on; the snapshot does not move with it
+    await t.checkpoint({ at, extra: { note: 'mine', order: [3, 1] } });
+    await t.dispose();
+    const resumed = await Trainer.create(manual(dir), { ...quiet, resume: true });
+    expect([resumed.step, resumed.policyVersion]).toEqual([1, 1]);
+    expect(resumed.resumedState).toEqual({ note: 'mine', order: [3, 1] });
+    expect(bytes(resumed.params['model.embed_tokens.weight']!).equals(kept)).toBe(true);
+    await resumed.dispose();
+    await expect(Trainer.create(config(await tempDir()), { ...quiet, resume: true })).rejects.toThrow(
+      NothingToResumeError,
+    );
+    await expect(Trainer.create(config(await tempDir()), { ...quiet, resume: true })).rejects.toThrow(
+      /nothing to resume: no checkpoint under /,
+    );
   });
 
   it('refuses to start over a folder that already holds checkpoints unless resuming', async () => {
