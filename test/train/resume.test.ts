@@ -88,7 +88,16 @@ describe('kill -9 at every phase, then again (issue 25.3)', () => {
       ['update', 2, ['--resume'], () => expect(historySteps(history)).toEqual([0, 1])],
       // a validation after a checkpoint: the step's line is not lost (it used to be, for good)
       ['validation', 2, ['--resume'], () => expect(historySteps(history)).toEqual([0, 1])],
-      ['history', 2, ['--resume'], () => expect(historySteps(history)).toEqual([0, 1])],
+      [
+        'history',
+        2,
+        ['--resume'],
+        () => {
+          expect(historySteps(history)).toEqual([0, 1]);
+          // the kill left the new version's temporary file, never read (removed by the next run)
+          expect(readdirSync(join(root, 'run')).filter((n) => n.endsWith('.tmp'))).toHaveLength(1);
+        },
+      ],
       [
         'checkpoint',
         2,
@@ -111,6 +120,7 @@ describe('kill -9 at every phase, then again (issue 25.3)', () => {
     expect(last.err).toBe('');
     expect(last.code).toBe(0);
     expect(last.out).toContain('step(s) 2 came after the checkpoint of step 1: re-doing them');
+    expect(readdirSync(join(root, 'run')).filter((n) => n.endsWith('.tmp'))).toEqual([]);
 
     for (const file of ['run/history.jsonl', 'warm/warmstart.json'])
       expect(comparable(join(root, file), root), file).toBe(comparable(join(straight, file), straight));
