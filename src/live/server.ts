@@ -7,6 +7,9 @@
  *   the run's first event otherwise;
  * - `GET /history?since=N` the events after N as a JSON array;
  * - `GET /stats` events published, clients, what each was sent and dropped.
+ * Requests addressed to a name other than a loopback one get a 403 (the `Host`
+ * check of `lamer serve`, src/serve/guard.ts): a web page whose domain was
+ * made to resolve to 127.0.0.1 (DNS rebinding) cannot read the run's events.
  * Each client reads through a bounded buffer (sse-client.ts): publishing
  * never waits on a socket. The stream ends (connections closed) after the
  * run's `end` event.
@@ -14,6 +17,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Subscription } from 'rxjs';
+import { hostGuard } from '../serve/guard.js';
 import { LamerError } from '../util/errors.js';
 import { dashboardHtml } from './dashboard.js';
 import type { LiveLog } from './log.js';
@@ -78,6 +82,10 @@ export async function serveLive(log: LiveLog, options: LiveServerOptions): Promi
   let nextId = 0;
   let droppedGone = 0;
   const page = dashboardHtml();
+  const checkHost = hostGuard(
+    HOST,
+    'Open the dashboard at its 127.0.0.1 address, as lamer train printed it.',
+  );
 
   const events = (req: IncomingMessage, res: ServerResponse, url: URL) => {
     res.writeHead(200, {
@@ -114,6 +122,13 @@ export async function serveLive(log: LiveLog, options: LiveServerOptions): Promi
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${HOST}`);
+    const refused = checkHost?.(req);
+    if (refused) {
+      res
+        .writeHead(refused.status, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(`${refused.message}\n`);
+      return;
+    }
     if (req.method !== 'GET') {
       res.writeHead(405, { allow: 'GET' }).end();
       return;

@@ -30,8 +30,14 @@ export function isLoopback(host: string): boolean {
   return family !== 0 && loopback.check(h, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-/** The `Host` check for a server bound to `bound`: null when the bind address is not loopback (no check). */
-export function hostGuard(bound: string): ((req: IncomingMessage) => HttpError | null) | null {
+/**
+ * The `Host` check for a server bound to `bound`: null when the bind address is not loopback (no
+ * check). `advice` ends the refusal: what a user who needs another name can do (lamer serve's by default).
+ */
+export function hostGuard(
+  bound: string,
+  advice = 'To serve other names, bind another address with --host (and protect it with --api-key).',
+): ((req: IncomingMessage) => HttpError | null) | null {
   if (!isLoopback(bound)) return null;
   return (req) => {
     const header = req.headers.host ?? '';
@@ -45,8 +51,7 @@ export function hostGuard(bound: string): ((req: IncomingMessage) => HttpError |
     return new HttpError(
       403,
       `Host "${header}" is not allowed: this server is bound to ${bound} (this machine only) and answers ` +
-        'requests addressed to localhost, 127.0.0.1 or [::1]. To serve other names, bind another address ' +
-        'with --host (and protect it with --api-key).',
+        `requests addressed to localhost, 127.0.0.1 or [::1]. ${advice}`,
       'permission_error',
     );
   };

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveEvent } from '../../src/live/events.js';
@@ -55,6 +56,34 @@ describe('live server', () => {
     expect((await resumed).messages.map((m) => m.data.seq)).toEqual([3, 4, 5]);
     expect((await fetch(`${server.url}nope`)).status).toBe(404);
     expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('answers only requests addressed to a loopback name (DNS rebinding): others get a 403 saying why', async () => {
+    const log = new LiveLog();
+    log.publish(losses(0));
+    const server = await start(log);
+    const get = (path: string, host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path, headers: { host } }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => {
+            body += d.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const path of ['/', '/events', '/history', '/stats']) {
+      const r = await get(path, `rebound.example:${server.port}`);
+      expect(r.status, path).toBe(403);
+      expect(r.body).toMatch(
+        /^Host "rebound\.example:\d+" is not allowed: .*Open the dashboard at its 127\.0\.0\.1 address/,
+      );
+    }
+    expect((await get('/history', `localhost:${server.port}`)).status).toBe(200);
+    expect((await get('/history', `127.0.0.1:${server.port}`)).body).toContain('"seq":0');
+    expect(server.stats().served).toBe(0); // no refused request reached the event stream
   });
 
   it('a stalled client never holds up the run: its queue stays bounded and what it misses is counted; a reading client gets everything', async () => {

@@ -11,7 +11,7 @@ import { EVAL_MODES, type EvalMode } from '../eval-modes.js';
 import { runEval } from '../eval-run.js';
 import { policyKinds } from '../policy-spec.js';
 import { example } from './help.js';
-import { parseIntOption, parsePositiveIntOption, parseSetOptions } from './options.js';
+import { parseIntOption, parsePositiveIntOption, parseSeedOption, parseSetOptions } from './options.js';
 
 interface EvalCliOptions {
   env: string;
@@ -41,12 +41,6 @@ interface EvalCliOptions {
 
 const MEMORY_MODES = ['reflection_only', 'history_only', 'history_and_reflection', 'none'];
 
-function nonNegativeSeed(value: string): number {
-  const n = parseIntOption(value);
-  if (n < 0) throw new InvalidArgumentError(`expected an integer >= 0, got "${value}"`);
-  return n;
-}
-
 function parseShare(value: string): number {
   const n = Number(value);
   if (!(value.trim() !== '' && n >= 0 && n <= 1)) {
@@ -72,7 +66,7 @@ export function registerEvalCommand(program: Command): void {
     .addOption(
       new Option('--memory <mode>', 'cross-attempt memory').choices(MEMORY_MODES).default('reflection_only'),
     )
-    .option('--seed <s>', 'seed of the validation task set', nonNegativeSeed, DEFAULT_VALIDATION_SEED)
+    .option('--seed <s>', 'seed of the validation task set', parseSeedOption, DEFAULT_VALIDATION_SEED)
     .option('--preset <name>', 'difficulty preset (see `lamer envs`)')
     .option('--set <key=value...>', 'override an env param (value parsed as JSON when possible)', collect, [])
     .option('--games <dir>', 'ALFWorld: play the real game files under DIR (same as --set games=DIR)')

@@ -1,6 +1,7 @@
 /**
  * Shared option parsers for the CLI (commander hands us strings).
  */
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { ConfigError } from '../../util/errors.js';
 
@@ -13,6 +14,27 @@ export function parseIntOption(value: string): number {
 export function parsePositiveIntOption(value: string): number {
   const n = parseIntOption(value);
   if (n < 1) throw new InvalidArgumentError(`expected an integer >= 1, got "${value}"`);
+  return n;
+}
+
+/** A seed: an integer >= 0 (the same rule for every command's --seed). */
+export function parseSeedOption(value: string): number {
+  const n = parseIntOption(value);
+  if (n < 0) throw new InvalidArgumentError(`expected a seed, an integer >= 0, got "${value}"`);
+  return n;
+}
+
+/** Most onnxruntime threads per op a command accepts: 4 per core (more only adds switching). */
+export const maxThreads = (): number => 4 * availableParallelism();
+
+/** onnxruntime threads per op: 1 .. `maxThreads()`. */
+export function parseThreadsOption(value: string): number {
+  const n = parseIntOption(value);
+  const most = maxThreads();
+  if (n < 1 || n > most)
+    throw new InvalidArgumentError(
+      `expected 1..${most} threads (4 per core on this machine, ${availableParallelism()} cores), got "${value}"`,
+    );
   return n;
 }
 

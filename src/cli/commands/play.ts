@@ -8,7 +8,7 @@ import { getEnv, resolveParams } from '../../envs/core/registry.js';
 import type { Json } from '../../envs/core/types.js';
 import { PlaySession } from '../play-session.js';
 import { example } from './help.js';
-import { parseIntOption, parseSetOptions } from './options.js';
+import { parseSeedOption, parseSetOptions } from './options.js';
 
 interface PlayOptions {
   seed: number;
@@ -23,7 +23,7 @@ export function registerPlayCommand(program: Command): void {
     .description('play an environment in the terminal, typing actions as the LLM would')
     .argument('<env>', 'env id or alias (see `lamer envs`)')
     .addHelpText('after', example('lamer play minesweeper --seed 3', 'lamer play sokoban --preset 8x8-3'))
-    .option('--seed <n>', 'task seed', parseIntOption, 0)
+    .option('--seed <n>', 'task seed', parseSeedOption, 0)
     .option('--preset <name>', 'difficulty preset (see `lamer envs`)')
     .option('--set <key=value...>', 'override a param (value parsed as JSON when possible)', collect, [])
     .option('--games <dir>', 'ALFWorld: play the real game files under DIR (same as --set games=DIR)')

@@ -8,7 +8,7 @@ import type { ExecutionProvider } from '../../learner/session-core.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../serve/limits.js';
 import { ConfigError } from '../../util/errors.js';
 import { example } from './help.js';
-import { parseIntOption, parsePositiveIntOption } from './options.js';
+import { parseIntOption, parsePositiveIntOption, parseSeedOption, parseThreadsOption } from './options.js';
 
 interface ServeCliOptions {
   model?: string;
@@ -80,7 +80,7 @@ export function registerServeCommand(program: Command): void {
     .option(
       '--seed <s>',
       'seed of the untrained built-in model and of requests without a seed',
-      parseIntOption,
+      parseSeedOption,
       0,
     )
     .option('--port <p>', 'port (0: any free port)', portOption, 8000)
@@ -115,7 +115,11 @@ export function registerServeCommand(program: Command): void {
     .addOption(
       new Option('--provider <p>', 'onnxruntime execution provider').choices(PROVIDERS).default('cpu'),
     )
-    .option('--threads <n>', 'onnxruntime threads per op (default: one per core)', parsePositiveIntOption)
+    .option(
+      '--threads <n>',
+      'onnxruntime threads per op, at most 4 per core (default: one per core)',
+      parseThreadsOption,
+    )
     .action(async (opts: ServeCliOptions) => {
       // Loaded here so the other commands start without onnxruntime.
       const { loadServeModel } = await import('../../serve/model.js');

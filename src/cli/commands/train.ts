@@ -7,7 +7,7 @@ import { DEFAULT_LIVE_PORT, livePort, parseLivePort, withLiveServer } from '../.
 import { ALGOS, loadTrainConfig, PRESETS, type TrainConfigInput } from '../../train/config.js';
 import { runTraining } from '../../train/loop.js';
 import { example } from './help.js';
-import { parseIntOption, parsePositiveIntOption } from './options.js';
+import { parsePositiveIntOption, parseSeedOption } from './options.js';
 
 export interface CommonOptions {
   env: string;
@@ -17,12 +17,6 @@ export interface CommonOptions {
   seed?: number;
   steps?: number;
   games?: string;
-}
-
-function nonNegative(value: string): number {
-  const n = parseIntOption(value);
-  if (n < 0) throw new InvalidArgumentError(`expected an integer >= 0, got "${value}"`);
-  return n;
 }
 
 /** Options shared by `train` and `pretrain`. */
@@ -35,7 +29,7 @@ export function trainCommonOptions(cmd: Command): Command {
         ...PRESETS,
       ]),
     )
-    .option('--seed <s>', 'seed of everything (weights, tasks, sampling)', nonNegative)
+    .option('--seed <s>', 'seed of everything (weights, tasks, sampling)', parseSeedOption)
     .option('--games <dir>', 'ALFWorld: train on the real game files under DIR (config envParams.games)');
 }
 

@@ -3,6 +3,7 @@
  * (`lamer eval`'s cases are in ../eval.test.ts).
  */
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it, vi } from 'vitest';
 import { listenError } from '../../../src/cli/commands/serve.js';
 import { main } from '../../../src/cli/main.js';
@@ -46,6 +47,30 @@ describe('bad input to lamer pretrain / train / play / serve', () => {
     ['play with an unknown param', ['play', 'minesweeper', '--set', 'mine=3'], /unknown param "mine"/],
     ['serve --checkpoint a file', ['serve', '--checkpoint', 'README.md', '--port', '0'], /is not a folder/],
     ['serve --port out of range', ['serve', '--port', '70000'], /expected a port/],
+    // one rule for every command's seed (train and eval had it; play and serve took -5)
+    [
+      'play --seed negative',
+      ['play', 'minesweeper', '--seed', '-5'],
+      /expected a seed, an integer >= 0, got "-5"/,
+    ],
+    ['serve --seed negative', ['serve', '--seed', '-1', '--port', '0'], /expected a seed, an integer >= 0/],
+    [
+      'train --seed negative',
+      ['train', '--env', 'minesweeper', '--seed', '-5'],
+      /expected a seed, an integer >= 0/,
+    ],
+    [
+      'eval --seed fractional',
+      ['eval', '--env', 'minesweeper', '--seed', '1.5'],
+      /expected an integer, got "1\.5"/,
+    ],
+    // 100000 onnxruntime threads per op: each an OS thread, the machine thrashes before the first reply
+    [
+      'serve --threads unbounded',
+      ['serve', '--threads', '100000', '--port', '0'],
+      new RegExp(`expected 1\\.\\.${4 * availableParallelism()} threads \\(4 per core`),
+    ],
+    ['serve --threads 0', ['serve', '--threads', '0', '--port', '0'], /expected 1\.\.\d+ threads/],
     ['no command at all', [], /Usage: lamer/],
   ])('%s', async (_what, args, message) => {
     const { code, stderr } = await run(args);
