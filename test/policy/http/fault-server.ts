@@ -20,6 +20,8 @@ export interface FaultServer {
   bodies: Record<string, unknown>[];
   /** Authorization headers seen. */
   auth: (string | undefined)[];
+  /** Resolves once a request with this user message has been received (at once if one was). */
+  arrived(content: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startFaultServer(): Promise<FaultServer> {
   let inFlight = 0;
   let maxInFlight = 0;
   const pending = new Set<NodeJS.Timeout>();
+  const waiting = new Map<string, (() => void)[]>();
 
   const later = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
@@ -61,6 +64,8 @@ export async function startFaultServer(): Promise<FaultServer> {
       const content = body.messages.at(-1)?.content ?? '';
       const hit = (hits.get(content) ?? 0) + 1;
       hits.set(content, hit);
+      for (const resolve of waiting.get(content) ?? []) resolve();
+      waiting.delete(content);
       const mode = content.split(':')[0];
       const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -130,6 +135,10 @@ export async function startFaultServer(): Promise<FaultServer> {
     hits,
     bodies,
     auth,
+    arrived: (content) =>
+      hits.has(content)
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiting.set(content, [...(waiting.get(content) ?? []), resolve])),
     maxInFlight: () => maxInFlight,
     resetMaxInFlight: () => {
       maxInFlight = inFlight;

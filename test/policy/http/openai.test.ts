@@ -203,7 +203,9 @@ describe('OpenAiPolicy against a real local server with faults', () => {
   it('stops promptly when the caller aborts, without retrying', async () => {
     const controller = new AbortController();
     const pending = policy({ timeoutMs: 60_000 }).generate([request('hang:x')], controller.signal);
-    setTimeout(() => controller.abort(new Error('episode cancelled')), 50);
+    // abort once the request is in flight at the server (a fixed delay raced the connection under load)
+    await server.arrived('hang:x');
+    controller.abort(new Error('episode cancelled'));
     const error = await rejection(pending);
     expect(error.message).toBe('episode cancelled');
     expect(server.hits.get('hang:x')).toBe(1);
