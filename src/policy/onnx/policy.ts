@@ -304,29 +304,35 @@ export class OnnxPolicy implements Policy {
 
   generate(requests: GenerationRequest[], signal?: AbortSignal): Promise<Generation[]> {
     if (requests.length === 0) return Promise.resolve([]);
-    let rows: RowRequest[];
+    // A request the model cannot take (bad settings, a prompt too long) fails alone, before queueing:
+    // its generation is an error naming why, the others run (the call rejects when none can).
+    let rows: (RowRequest | PolicyError)[];
     try {
-      rows = requests.map((r) => this.rowOf(r)); // bad settings reject before queueing
+      rows = requests.map((r) => this.rowOrRefusal(r));
     } catch (error) {
       return Promise.reject(error);
     }
+    const refused = rows.filter((row) => row instanceof PolicyError);
+    if (refused.length === rows.length) return Promise.reject(refused[0]);
     return this.serial(async () => {
       signal?.throwIfAborted();
       const version = this.version;
       // Requests withdrawn while queued never enter the batch; the others leave it when they abort (generate.ts).
-      const live = rows.flatMap((row, i) => (row.signal?.aborted ? [] : [i]));
+      const live = rows.flatMap((row, i) => (row instanceof PolicyError || row.signal?.aborted ? [] : [i]));
       const results: (RowResult | undefined)[] = [];
       if (live.length > 0) {
         this.stats.batchSizes.push(live.length);
         const out = await generateRows(
           this.ctx,
-          live.map((i) => rows[i]!),
+          live.map((i) => rows[i] as RowRequest),
         );
         live.forEach((i, k) => {
           results[i] = out[k];
         });
       }
       return rows.map((row, i): Generation => {
+        if (row instanceof PolicyError)
+          return { text: '', policyVersion: version, finishReason: 'error', error: row };
         const r = results[i] ?? { tokens: [], logprobs: [], text: '', finishReason: 'abort' };
         this.stats.generatedTokens += r.tokens.length;
         if (r.finishReason === 'abort') this.stats.abortedRows++;
@@ -347,6 +353,16 @@ export class OnnxPolicy implements Policy {
     const run = this.queue.then(work, work);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** The request's row, or why the model cannot take it (rowRequest's PolicyError). */
+  private rowOrRefusal(request: GenerationRequest): RowRequest | PolicyError {
+    try {
+      return this.rowOf(request);
+    } catch (error) {
+      if (error instanceof PolicyError) return error;
+      throw error;
+    }
   }
 
   private rowOf(request: GenerationRequest): RowRequest {
