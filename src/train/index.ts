@@ -28,6 +28,8 @@ export {
 
 // Training: the warm start, the RL loop, its history and report
 export { outDirOf, runTraining, type TrainOptions, type TrainResult } from './loop.js';
+export type { TrainHooks, TrainPhase } from './phases.js';
+export { ResumeError, type RunMode } from './resume.js';
 export type { TrainIO } from './progress.js';
 export {
   ensureWarmStart,

@@ -5,6 +5,7 @@
  */
 import { type AtomicWriteOptions, beforeEachWrite } from '../learner/atomic-write.js';
 
+/** A named point of a training run (in run order), where `TrainHooks.at` is called. */
 export type TrainPhase =
   /** After a warm-start step's update, before its checkpoint. */
   | 'warmstart'
@@ -23,6 +24,7 @@ export type TrainPhase =
   /** While the step's checkpoint files are written. */
   | 'checkpoint';
 
+/** Callbacks at named points of a run (`TrainOptions.hooks`): tests kill the process there. */
 export interface TrainHooks {
   /** Called at each phase of each step (`step`: the training step, or the warm-start step). */
   at?(phase: TrainPhase, step: number): void;

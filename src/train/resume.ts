@@ -22,6 +22,7 @@ import type { SavedModel } from './model-setup.js';
 /** A run folder cannot be resumed, or holds a run that a new run would overwrite. */
 export class ResumeError extends LamerError {}
 
+/** What `lamer train` does with a folder that holds a run: `--resume`, `--restart`, both, or neither. */
 export interface RunMode {
   /** Continue from the newest usable checkpoint (`--resume`); an error when there is none. */
   resume?: boolean;
