@@ -243,7 +243,9 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
         const index = new Map(planRollout(input).map((t, i) => [t.trialId!, i]));
         return {
           planIndex: (trialId) => index.get(trialId),
-          run: (attach) => {
+          run: async (attach) => {
+            // Without the prefixes kept from the validation before it, as after --resume (same run, same samples).
+            await policy.resetPrefixCache();
             live?.at(step, trainer.policyVersion);
             return runRollout({
               ...input,

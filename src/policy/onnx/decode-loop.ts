@@ -11,14 +11,20 @@
  * prefix that the next step feeds as it is.
  */
 import { Rng } from '../../util/rng.js';
-import type { PaddedBatch } from './prefill.js';
+import type { PrefillStats, PromptBatch } from './prefill.js';
+import type { PrefixStore } from './prefix-store.js';
 import type { RowOutcome, RowSpec, WorkerProfile } from './protocol.js';
 import { sampleToken } from './sampling.js';
 
 /** A KV cache and the runs over it (kv-cache.ts: fixed capacity written in place; hf-cache.ts: the HF layout). */
 export interface Stepper {
-  /** Prompt pass; returns the last position's logits [batch, vocab]; cache row i = batch row i. */
-  prefill(batch: PaddedBatch): Promise<Float32Array>;
+  /**
+   * Prompt pass (prefill.ts; prompts left-padded to the longest, reusing `store`'s prefixes); returns
+   * the last position's logits [batch, vocab]; cache row i = batch row i.
+   */
+  prefill(batch: PromptBatch, store: PrefixStore | null, stats: PrefillStats): Promise<Float32Array>;
+  /** Copies of cache row `slot`'s keys/values over slots [start, start + length): [kvHeads, length, headDim] each. */
+  rowKv(slot: number, start: number, length: number): Float32Array[];
   /**
    * Keep `order.length` rows: new row i is old row `order[i]`, where every `order[i]` is i or at
    * least `order.length` (holes filled from the tail, so moves never overwrite a row still to move).
@@ -53,24 +59,6 @@ interface Row {
   out: RowOutcome | null;
 }
 
-/** Left-pad the prompts into one [batch, seq] batch with position ids 0.. per row. */
-export function padBatch(rows: readonly RowSpec[], padId: number): PaddedBatch {
-  const batch = rows.length;
-  const seq = Math.max(...rows.map((r) => r.promptIds.length));
-  const ids = new BigInt64Array(batch * seq).fill(BigInt(padId));
-  const mask = new BigInt64Array(batch * seq);
-  const positions = new BigInt64Array(batch * seq);
-  rows.forEach((row, b) => {
-    const offset = b * seq + seq - row.promptIds.length;
-    row.promptIds.forEach((id, t) => {
-      ids[offset + t] = BigInt(id);
-      mask[offset + t] = 1n;
-      positions[offset + t] = BigInt(t);
-    });
-  });
-  return { ids, mask, positions, batch, seq };
-}
-
 /** After a row's new token: its outcome if it ended, else null. */
 function check(row: Row, token: number, b: BatchSpec, ends: ReadonlySet<number>, stops: StopFinder | null) {
   const done = (finishReason: 'stop' | 'length', endToken: boolean): RowOutcome => ({
@@ -88,7 +76,8 @@ function check(row: Row, token: number, b: BatchSpec, ends: ReadonlySet<number>,
 }
 
 /**
- * Generate every row of `b` to its end. `stops` must be given when a row has stop strings.
+ * Generate every row of `b` to its end. `stops` must be given when a row has stop strings. Rows
+ * that end leave their prompt and reply keys/values in `store` for later prompts that repeat them.
  * Adds the phases it times to `prof` (the stepper adds its runs, feeds and fetches).
  */
 export async function decodeBatch(
@@ -96,6 +85,7 @@ export async function decodeBatch(
   b: BatchSpec,
   stops: StopFinder | null,
   prof: WorkerProfile,
+  store: PrefixStore | null,
 ): Promise<RowOutcome[]> {
   const rows: Row[] = b.rows.map((spec) => ({
     spec,
@@ -108,11 +98,20 @@ export async function decodeBatch(
   const ends = new Set(b.endIds);
   const V = b.vocabSize;
   let t0 = performance.now();
-  let logits = await stepper.prefill(padBatch(b.rows, b.padId));
+  const prompts = b.rows.map((r) => r.promptIds);
+  const seq = Math.max(...prompts.map((p) => p.length));
+  let logits = await stepper.prefill({ prompts, padId: b.padId }, store, prof);
   prof.prefillMs += performance.now() - t0;
   let slots = rows.map((_, i) => i); // batch row of each cache row
+  /** Keep a row that left in the store: its prompt and the reply tokens fed so far (`steps`). */
+  const keep = (j: number, steps: number) => {
+    const row = rows[slots[j]!]!;
+    const length = row.spec.promptIds.length + steps;
+    const tokens = Int32Array.from(row.spec.promptIds.concat(row.tokens).slice(0, length));
+    store!.add(tokens, stepper.rowKv(j, seq - row.spec.promptIds.length, length));
+  };
   try {
-    for (;;) {
+    for (let steps = 0; ; steps++) {
       t0 = performance.now();
       let stopMs = 0;
       const running: number[] = []; // cache rows still running
@@ -132,9 +131,15 @@ export async function decodeBatch(
       }
       prof.sampleMs += performance.now() - t0 - stopMs;
       prof.stopMs += stopMs;
-      if (running.length === 0) break;
       t0 = performance.now();
       const n = running.length;
+      if (store !== null && n < slots.length) {
+        for (let j = 0, k = 0; j < slots.length; j++) {
+          if (running[k] === j) k++;
+          else keep(j, steps);
+        }
+      }
+      if (n === 0) break;
       if (n < slots.length) {
         const order = compactionOrder(running, slots.length);
         stepper.compact(order);

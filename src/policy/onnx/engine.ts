@@ -118,6 +118,11 @@ export class LmEngine {
     await this.call({ type: 'weights', weights });
   }
 
+  /** Drop the prefixes the worker keeps for later prompts (prefix-store.ts). */
+  async forgetPrefixes(): Promise<void> {
+    await this.call({ type: 'forget' });
+  }
+
   /**
    * Generate every row to its end in the worker (decode-loop.ts); one message each way. `aborted`
    * (over a SharedArrayBuffer) withdraws row i when set to 1, at the worker's next step.

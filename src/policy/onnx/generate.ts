@@ -95,6 +95,8 @@ export async function generateRows(
   p.rows += requests.length;
   p.steps += w.steps;
   p.rowSteps += w.rowSteps;
+  p.prefillTokens += w.prefillTokens;
+  p.reusedTokens += w.reusedTokens;
   p.prefillMs += w.prefillMs;
   p.runMs += w.runMs;
   p.feedMs += w.feedMs;

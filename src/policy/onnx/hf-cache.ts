@@ -7,7 +7,8 @@
  */
 import type { Stepper } from './decode-loop.js';
 import { f32, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
-import { type PaddedBatch, prefillBatch } from './prefill.js';
+import { type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
+import type { PrefixStore } from './prefix-store.js';
 import type { KvLayout, WorkerProfile } from './protocol.js';
 
 /** Rows `order` of a [rows, ...] array of `rowSize` elements per row. */
@@ -36,24 +37,48 @@ export class HfLayoutCache implements Stepper {
     private readonly prof: WorkerProfile,
   ) {}
 
-  async prefill(b: PaddedBatch): Promise<Float32Array> {
+  async prefill(b: PromptBatch, store: PrefixStore | null, stats: PrefillStats): Promise<Float32Array> {
     const L = this.L;
     const hd = L.headDim;
-    this.rows = b.batch;
-    this.filled = b.seq;
-    this.mask = b.mask.slice();
-    const block = b.seq * hd;
-    this.kv = Array.from({ length: 2 * L.nLayers }, () => new Float32Array(b.batch * L.kvHeads * block));
-    return prefillBatch(this.session, L, b, (rows, width, present) => {
-      rows.forEach((r, i) => {
+    const seq = Math.max(...b.prompts.map((p) => p.length));
+    this.rows = b.prompts.length;
+    this.filled = seq;
+    this.mask = new BigInt64Array(this.rows * seq);
+    b.prompts.forEach((p, r) => {
+      this.mask.fill(1n, r * seq + seq - p.length, (r + 1) * seq);
+    });
+    const block = seq * hd;
+    this.kv = Array.from({ length: 2 * L.nLayers }, () => new Float32Array(this.rows * L.kvHeads * block));
+    return prefillBatch(
+      this.session,
+      L,
+      b,
+      store,
+      (r, i, width, pieces, present) => {
         for (let h = 0; h < L.kvHeads; h++) {
-          const from = (i * L.kvHeads + h) * width * hd;
-          const at = (r * L.kvHeads + h) * block + (b.seq - width) * hd; // zero left of it: padding
+          const from = (i * L.kvHeads + h) * width;
           present.forEach((p, j) => {
-            this.kv[j]!.set(p.subarray(from, from + width * hd), at);
+            let to = (r * L.kvHeads + h) * block + (seq - b.prompts[r]!.length) * hd; // zero before it: padding
+            for (const [s, n] of pieces) {
+              this.kv[j]!.set(p.subarray((from + s) * hd, (from + s + n) * hd), to);
+              to += n * hd;
+            }
           });
         }
-      });
+      },
+      stats,
+    );
+  }
+
+  rowKv(slot: number, start: number, length: number): Float32Array[] {
+    const { kvHeads, headDim: hd } = this.L;
+    return this.kv.map((t) => {
+      const out = new Float32Array(kvHeads * length * hd);
+      for (let h = 0; h < kvHeads; h++) {
+        const at = ((slot * kvHeads + h) * this.filled + start) * hd;
+        out.set(t.subarray(at, at + length * hd), h * length * hd);
+      }
+      return out;
     });
   }
 

@@ -10,7 +10,8 @@
  */
 import type { Stepper } from './decode-loop.js';
 import { f32, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
-import { type PaddedBatch, prefillBatch } from './prefill.js';
+import { type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
+import type { PrefixStore } from './prefix-store.js';
 import type { KvLayout, WorkerProfile } from './protocol.js';
 
 /** Slots added when the cache is full: a smaller step wastes less attention on empty slots, a larger one moves rows less often. */
@@ -44,32 +45,55 @@ export class InPlaceCache implements Stepper {
     return this.cap * this.L.headDim;
   }
 
-  async prefill(b: PaddedBatch): Promise<Float32Array> {
+  async prefill(b: PromptBatch, store: PrefixStore | null, stats: PrefillStats): Promise<Float32Array> {
     const L = this.L;
     const hd = L.headDim;
-    this.rows = b.batch;
-    this.cap = b.seq + GROW;
-    this.filled = b.seq;
+    const seq = Math.max(...b.prompts.map((p) => p.length));
+    this.rows = b.prompts.length;
+    this.cap = seq + GROW;
+    this.filled = seq;
     const block = this.block;
-    this.kv = this.kv.map((t) => room(t, b.batch * L.kvHeads * block));
-    this.bias = room(this.bias, b.batch * this.cap);
-    for (let r = 0; r < b.batch; r++) {
-      for (let s = 0; s < this.cap; s++)
-        this.bias[r * this.cap + s] = s < b.seq && b.mask[r * b.seq + s] === 1n ? 0 : MASKED;
-    }
-    return prefillBatch(this.prefillSession, L, b, (rows, width, present) => {
-      rows.forEach((r, i) => {
+    this.kv = this.kv.map((t) => room(t, this.rows * L.kvHeads * block));
+    this.bias = room(this.bias, this.rows * this.cap);
+    b.prompts.forEach((p, r) => {
+      this.bias.fill(MASKED, r * this.cap, (r + 1) * this.cap);
+      this.bias.fill(0, r * this.cap + seq - p.length, r * this.cap + seq);
+    });
+    return prefillBatch(
+      this.prefillSession,
+      L,
+      b,
+      store,
+      (r, i, width, pieces, present) => {
+        const start = seq - b.prompts[r]!.length;
         for (let h = 0; h < L.kvHeads; h++) {
           const at = (r * L.kvHeads + h) * block;
-          const from = (i * L.kvHeads + h) * width * hd;
+          const from = (i * L.kvHeads + h) * width;
           for (let j = 0; j < present.length; j++) {
             const t = this.kv[j]!;
-            t.fill(0, at, at + (b.seq - width) * hd); // columns left of the group: padding, masked
-            t.set(present[j]!.subarray(from, from + width * hd), at + (b.seq - width) * hd);
-            t.fill(0, at + b.seq * hd, at + block); // empty slots
+            t.fill(0, at, at + start * hd); // left padding, masked
+            let to = at + start * hd;
+            for (const [s, n] of pieces) {
+              t.set(present[j]!.subarray((from + s) * hd, (from + s + n) * hd), to);
+              to += n * hd;
+            }
+            t.fill(0, at + seq * hd, at + block); // empty slots
           }
         }
-      });
+      },
+      stats,
+    );
+  }
+
+  rowKv(slot: number, start: number, length: number): Float32Array[] {
+    const { kvHeads, headDim: hd } = this.L;
+    return this.kv.map((t) => {
+      const out = new Float32Array(kvHeads * length * hd);
+      for (let h = 0; h < kvHeads; h++) {
+        const at = ((slot * kvHeads + h) * this.cap + start) * hd;
+        out.set(t.subarray(at, at + length * hd), h * length * hd);
+      }
+      return out;
     });
   }
 

@@ -24,6 +24,8 @@ export interface EngineOptions extends SessionSettings {
   inPlaceCache?: boolean;
   prefillBudgetBytes: number;
   prefillGroupRows: number;
+  /** Bytes of finished sequences' keys/values kept for later prompts (prefix-store.ts; 0: none). */
+  prefixCacheBytes: number;
 }
 
 export async function modelEngine(
@@ -43,7 +45,13 @@ export async function modelEngine(
   const lora = spec.lora ? { lora: spec.lora } : {};
   const bytes = G.compileGraph(buildInferenceGraph(config, { ...weights, ...lora, logits: 'last' }));
   const decode = options.inPlaceCache === false ? undefined : G.compileGraph(buildDecodeGraph(spec));
-  const { inPlaceCache: _inPlace, prefillBudgetBytes, prefillGroupRows, ...settings } = options;
+  const {
+    inPlaceCache: _inPlace,
+    prefillBudgetBytes,
+    prefillGroupRows,
+    prefixCacheBytes,
+    ...settings
+  } = options;
   const engine = await LmEngine.create(
     bytes,
     { ...settings, ...weightSettings(spec) },
@@ -56,6 +64,7 @@ export async function modelEngine(
       positionIds: true,
       prefillBudgetBytes,
       prefillGroupRows,
+      prefixCacheBytes,
     },
     tokenizer,
     decode,

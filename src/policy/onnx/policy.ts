@@ -23,7 +23,7 @@ import type { HfModel } from './hf-model.js';
 import { checkGraphNames, type GenerationDefaults, ModelDirError, readModelDir } from './model-dir.js';
 import { modelEngine } from './model-engine.js';
 import type { DecodeProfile } from './profile.js';
-import type { TokenizerSource, WeightTensor } from './protocol.js';
+import type { KvLayout, TokenizerSource, WeightTensor } from './protocol.js';
 import { contextOf, rowRequest } from './requests.js';
 import type { PromptCodec } from './tokens.js';
 
@@ -43,6 +43,12 @@ export interface OnnxPolicyOptions extends SessionSettings {
    * (default 16). A value at least the batch size prefills in one run.
    */
   prefillGroupRows?: number;
+  /**
+   * Bytes of finished replies' keys/values (prompt and reply) kept in the worker, so that a later
+   * prompt starting with one of them prefills only the rest (prefix-store.ts; default 256 MiB, 0
+   * off). Cleared by setWeights. A reused prefix can differ from a fresh prefill by float rounding.
+   */
+  prefixCacheBytes?: number;
   /**
    * Built-in model: decode with a fixed-capacity cache written in place (decode-graph.ts) instead of
    * the HF layout's per-step concatenation (default true; same tokens, less copying).
@@ -74,13 +80,28 @@ type Weights = Readonly<Record<string, Float32Array>>;
  * 56 s spinning, 24 s not).
  */
 function engineSettings(options: OnnxPolicyOptions): SessionSettings {
-  const { inPlaceCache: _inPlace, ...settings } = options;
+  const { inPlaceCache: _inPlace, prefixCacheBytes: _prefix, ...settings } = options;
   return { allowSpinning: false, ...settings };
+}
+
+/** The layout's batching settings from the options (defaults filled in, bad values named). */
+function batchLayout(
+  o: OnnxPolicyOptions,
+): Pick<KvLayout, 'prefillBudgetBytes' | 'prefillGroupRows' | 'prefixCacheBytes'> {
+  const prefixCacheBytes = o.prefixCacheBytes ?? DEFAULT_PREFIX_CACHE;
+  if (!(Number.isInteger(prefixCacheBytes) && prefixCacheBytes >= 0))
+    throw new PolicyError(`prefixCacheBytes must be an integer >= 0 (0: off), got ${prefixCacheBytes}`);
+  return {
+    prefillBudgetBytes: o.prefillBudgetBytes ?? DEFAULT_BUDGET,
+    prefillGroupRows: o.prefillGroupRows ?? DEFAULT_GROUP_ROWS,
+    prefixCacheBytes,
+  };
 }
 
 /** Rows per prefill run (prefill-groups.ts): 16 halved a LaMer rollout's prefill time against one run. */
 const DEFAULT_GROUP_ROWS = 16;
 const DEFAULT_BUDGET = 512 * 2 ** 20;
+const DEFAULT_PREFIX_CACHE = 256 * 2 ** 20;
 
 /**
  * A {@link Policy} running a causal LM locally with onnxruntime (any Hugging
@@ -149,8 +170,7 @@ export class OnnxPolicy implements Policy {
         vocabSize: s.vocabSize,
         heads: s.heads,
         positionIds: true,
-        prefillBudgetBytes: options.prefillBudgetBytes ?? DEFAULT_BUDGET,
-        prefillGroupRows: options.prefillGroupRows ?? DEFAULT_GROUP_ROWS,
+        ...batchLayout(options),
       },
       { kind: 'dir', dir },
     );
@@ -244,8 +264,7 @@ export class OnnxPolicy implements Policy {
     const { engine, shapes } = await modelEngine(name, spec, tok.source, {
       ...engineSettings(options),
       ...(options.inPlaceCache !== undefined ? { inPlaceCache: options.inPlaceCache } : {}),
-      prefillBudgetBytes: options.prefillBudgetBytes ?? DEFAULT_BUDGET,
-      prefillGroupRows: options.prefillGroupRows ?? DEFAULT_GROUP_ROWS,
+      ...batchLayout(options),
     });
     const codec = { ...tok, chatTemplate: tok.chatTemplate };
     const ctx = contextOf(engine, tok, generation, config.vocabSize, config.maxSeqLen);
@@ -300,6 +319,15 @@ export class OnnxPolicy implements Policy {
       await this.engine.setWeights(weights); // copied into the worker: the caller may keep mutating params
       this.version = version;
     });
+  }
+
+  /**
+   * Drop the prompt prefixes kept from earlier replies (`prefixCacheBytes`). Replies never depend on
+   * the kept prefixes beyond float rounding; a caller that must replay a run bit for bit (training
+   * resumed from a checkpoint) starts each phase with this, so every phase starts from the same state.
+   */
+  resetPrefixCache(): Promise<void> {
+    return this.serial(() => this.engine.forgetPrefixes());
   }
 
   generate(requests: GenerationRequest[], signal?: AbortSignal): Promise<Generation[]> {

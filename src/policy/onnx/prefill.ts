@@ -1,75 +1,148 @@
 /**
- * The prompt pass of a batch, in the generation worker: rows grouped by prompt length
- * (prefill-groups.ts), each group run on its own last `width` columns with an empty past, in the
- * Hugging Face layout (input_ids, attention_mask, position_ids → logits, present.{i}.key|value).
+ * The prompt pass of a batch, in the generation worker, in the Hugging Face layout (input_ids,
+ * attention_mask, position_ids, past_key_values.* → logits, present.*):
+ * - a prompt that repeats an earlier one in the batch is run once (its twin copies the result);
+ * - a prompt that starts with a stored sequence (prefix-store.ts) runs only the rest, with the stored
+ *   keys/values as its past;
+ * - the rows are run in groups of similar length left to run (prefill-groups.ts), each group on its
+ *   longest suffix's columns and its longest reused prefix, both left-padded and masked.
  * Exact because position ids are explicit and padding is masked (OnnxPolicy refuses exports without
- * position ids). Each group's keys/values go to the caller's `place`, which lays them into its cache.
+ * position ids). Each row's keys/values go to the caller's `place`.
  */
 import { f32, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { prefillGroups } from './prefill-groups.js';
+import type { PrefixMatch, PrefixStore } from './prefix-store.js';
 import type { KvLayout } from './protocol.js';
 
-/** A left-padded batch: [batch, seq] ids, mask (1 real, 0 padding) and positions. */
-export interface PaddedBatch {
-  ids: BigInt64Array;
-  mask: BigInt64Array;
-  positions: BigInt64Array;
-  batch: number;
-  seq: number;
+/** A batch's prompts; the cache puts them left-padded to the longest. */
+export interface PromptBatch {
+  prompts: readonly (readonly number[])[];
+  /** Id fed at padded positions (masked: any id gives the same logits). */
+  padId: number;
 }
 
 /**
- * Keys/values of one group: `present[j]` is layer j>>1's key (even j) or value (odd j), [g, kvHeads,
- * width, headDim], row i of the group being batch row `rows[i]`.
+ * Row `row`'s prompt keys/values are row `i` of `present` ([g, kvHeads, width, headDim] per layer
+ * tensor, keys at even indices), in `pieces` along its sequence axis: [start, count] pairs whose
+ * counts add up to the prompt's length, in order.
  */
-export type Place = (rows: readonly number[], width: number, present: readonly Float32Array[]) => void;
+export type Place = (
+  row: number,
+  i: number,
+  width: number,
+  pieces: readonly (readonly [number, number])[],
+  present: readonly Float32Array[],
+) => void;
+
+export interface PrefillStats {
+  /** Prompt tokens run, and reused (stored prefixes and repeated prompts). */
+  prefillTokens: number;
+  reusedTokens: number;
+}
 
 /** Run the prompts; returns the last position's logits [batch, vocab] in batch row order. */
 export async function prefillBatch(
   session: WeightedSession,
   L: KvLayout,
-  b: PaddedBatch,
+  b: PromptBatch,
+  store: PrefixStore | null,
   place: Place,
+  stats: PrefillStats,
 ): Promise<Float32Array> {
-  const { batch, seq } = b;
+  const V = L.vocabSize;
+  const batch = b.prompts.length;
+  // Repeated prompts: run the first, copy to the others.
+  const firstOf = new Map<string, number>();
+  const twins = new Map<number, number[]>();
+  const unique: number[] = [];
+  b.prompts.forEach((p, r) => {
+    const key = p.join(',');
+    const first = firstOf.get(key);
+    if (first === undefined) {
+      firstOf.set(key, r);
+      unique.push(r);
+      twins.set(r, [r]);
+    } else {
+      twins.get(first)!.push(r);
+      stats.reusedTokens += p.length;
+    }
+  });
+  const matches = unique.map((r) => (store ? store.match(b.prompts[r]!) : null));
+  const reused = matches.map((m) => m?.length ?? 0);
+  const suffix = unique.map((r, k) => b.prompts[r]!.length - reused[k]!);
+  const longestPast = Math.max(0, ...reused);
   // Per row: logits of every position (an export's; the built-in graph returns the last only) and attention scores.
   const maxRows = (width: number) =>
-    Math.floor(L.prefillBudgetBytes / Math.max(1, 4 * width * (L.vocabSize + 3 * L.heads * width)));
-  const lengths = Array.from({ length: batch }, (_, r) => {
-    let n = 0;
-    for (let t = 0; t < seq; t++) n += Number(b.mask[r * seq + t]);
-    return n;
-  });
-  const logits = new Float32Array(batch * L.vocabSize);
-  const empty = new Float32Array(0);
-  for (const { rows, width } of prefillGroups(lengths, maxRows, L.prefillGroupRows)) {
-    const g = rows.length;
-    const cols = (a: BigInt64Array) => {
-      const out = new BigInt64Array(g * width);
-      rows.forEach((r, i) => {
-        out.set(a.subarray(r * seq + seq - width, (r + 1) * seq), i * width);
-      });
-      return i64(out, [g, width]);
-    };
-    const feeds: OrtFeeds = { input_ids: cols(b.ids), attention_mask: cols(b.mask) };
-    if (L.positionIds) feeds.position_ids = cols(b.positions);
-    for (let i = 0; i < L.nLayers; i++) {
-      for (const kind of ['key', 'value']) {
-        feeds[`past_key_values.${i}.${kind}`] = f32(empty, [g, L.kvHeads, 0, L.headDim]);
+    Math.floor(L.prefillBudgetBytes / Math.max(1, 4 * width * (V + 3 * L.heads * (width + longestPast))));
+  const logits = new Float32Array(batch * V);
+  for (const group of prefillGroups(suffix, maxRows, L.prefillGroupRows)) {
+    const ks = group.rows; // indices into `unique`
+    const g = ks.length;
+    const S = group.width;
+    const P = Math.max(...ks.map((k) => reused[k]!));
+    const ids = new BigInt64Array(g * S).fill(BigInt(b.padId));
+    const mask = new BigInt64Array(g * (P + S));
+    const positions = new BigInt64Array(g * S);
+    ks.forEach((k, i) => {
+      const prompt = b.prompts[unique[k]!]!;
+      const p = reused[k]!;
+      const s = suffix[k]!;
+      for (let t = 0; t < p; t++) mask[i * (P + S) + P - p + t] = 1n;
+      for (let t = 0; t < s; t++) {
+        ids[i * S + S - s + t] = BigInt(prompt[p + t]!);
+        mask[i * (P + S) + P + S - s + t] = 1n;
+        positions[i * S + S - s + t] = BigInt(p + t);
       }
+    });
+    const feeds: OrtFeeds = { input_ids: i64(ids, [g, S]), attention_mask: i64(mask, [g, P + S]) };
+    if (L.positionIds) feeds.position_ids = i64(positions, [g, S]);
+    for (let j = 0; j < 2 * L.nLayers; j++) {
+      const name = `past_key_values.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`;
+      feeds[name] = f32(
+        pastOf(
+          L,
+          j,
+          P,
+          ks.map((k) => matches[k]!),
+        ),
+        [g, L.kvHeads, P, L.headDim],
+      );
     }
     const out = await session.run(feeds);
     const all = out.logits!.data as Float32Array;
     const steps = out.logits!.dims[1]!; // every position (exports) or the last one
-    const V = L.vocabSize;
-    rows.forEach((r, i) => {
-      logits.set(all.subarray((i * steps + steps - 1) * V, (i * steps + steps) * V), r * V);
-    });
     const present: Float32Array[] = [];
-    for (let i = 0; i < L.nLayers; i++) {
-      for (const kind of ['key', 'value']) present.push(out[`present.${i}.${kind}`]!.data as Float32Array);
-    }
-    place(rows, width, present);
+    for (let j = 0; j < 2 * L.nLayers; j++)
+      present.push(out[`present.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`]!.data as Float32Array);
+    ks.forEach((k, i) => {
+      const pieces = [
+        [P - reused[k]!, reused[k]!],
+        [P + S - suffix[k]!, suffix[k]!],
+      ] as const;
+      stats.prefillTokens += suffix[k]!;
+      stats.reusedTokens += reused[k]!;
+      for (const r of twins.get(unique[k]!)!) {
+        logits.set(all.subarray((i * steps + steps - 1) * V, (i * steps + steps) * V), r * V);
+        place(r, i, P + S, pieces, present);
+      }
+    });
   }
   return logits;
+}
+
+/** Layer tensor `j` of a group's past: [g, kvHeads, P, headDim], each row's reused prefix at its end (zero before). */
+function pastOf(L: KvLayout, j: number, P: number, matches: readonly (PrefixMatch | null)[]): Float32Array {
+  const hd = L.headDim;
+  const past = new Float32Array(matches.length * L.kvHeads * P * hd);
+  if (P === 0) return past;
+  matches.forEach((m, i) => {
+    if (m === null) return;
+    const len = m.entry.tokens.length;
+    const src = m.entry.kv[j]!;
+    for (let h = 0; h < L.kvHeads; h++) {
+      const from = h * len * hd;
+      past.set(src.subarray(from, from + m.length * hd), ((i * L.kvHeads + h) * P + P - m.length) * hd);
+    }
+  });
+  return past;
 }

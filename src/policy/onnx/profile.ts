@@ -11,6 +11,9 @@ export interface DecodeProfile {
   /** Decode steps (one token for every live row) and the sum of live rows over them. */
   steps: number;
   rowSteps: number;
+  /** Prompt tokens run by the prefill, and reused from stored sequences or repeated prompts (prefix-store.ts). */
+  prefillTokens: number;
+  reusedTokens: number;
   /** The prompt pass: onnxruntime runs, cache assembly and the logits out, in the worker. */
   prefillMs: number;
   /** onnxruntime decode runs (session.run, the inputs' wrapping and outputs' copies included). */
@@ -34,6 +37,8 @@ export const emptyProfile = (): DecodeProfile => ({
   rows: 0,
   steps: 0,
   rowSteps: 0,
+  prefillTokens: 0,
+  reusedTokens: 0,
   prefillMs: 0,
   runMs: 0,
   feedMs: 0,

@@ -23,6 +23,8 @@ export interface KvLayout {
   prefillBudgetBytes: number;
   /** Rows per prefill run, grouped by prompt length (prefill-groups.ts). */
   prefillGroupRows: number;
+  /** Bytes of finished sequences' keys/values kept for prompts that start with them (prefix-store.ts; 0: none). */
+  prefixCacheBytes: number;
   /** Attention heads (query), for the prefill memory estimate. */
   heads: number;
 }
@@ -71,6 +73,8 @@ export interface RowOutcome {
 export interface WorkerProfile {
   steps: number;
   rowSteps: number;
+  prefillTokens: number;
+  reusedTokens: number;
   prefillMs: number;
   runMs: number;
   feedMs: number;
@@ -95,6 +99,8 @@ export type ToWorker =
       /** Per row, over shared memory: set to 1 by the main thread when the row's signal aborts. */
       aborted: Int32Array;
     }
+  /** Drop the stored prefixes (prefix-store.ts). */
+  | { type: 'forget'; id: number }
   | { type: 'dispose' };
 
 export interface ReadyMessage {

@@ -10,6 +10,7 @@ import { type BatchSpec, decodeBatch, type Stepper, type StopFinder } from './de
 import { HfLayoutCache } from './hf-cache.js';
 import { InPlaceCache } from './kv-cache.js';
 import { WeightedSession } from './ort-run.js';
+import { PrefixStore } from './prefix-store.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerProfile } from './protocol.js';
 import { tailHasStop } from './stops.js';
 
@@ -37,6 +38,8 @@ async function stopFinder(): Promise<StopFinder> {
 const emptyProfile = (): WorkerProfile => ({
   steps: 0,
   rowSteps: 0,
+  prefillTokens: 0,
+  reusedTokens: 0,
   prefillMs: 0,
   runMs: 0,
   feedMs: 0,
@@ -62,6 +65,7 @@ try {
     : null;
   // The batch's profile, reset per batch and shared with the cache (it adds its runs, feeds and fetches).
   const prof = emptyProfile();
+  const store = init.layout.prefixCacheBytes > 0 ? new PrefixStore(init.layout.prefixCacheBytes) : null;
   const cache: Stepper = decode
     ? new InPlaceCache(prefill, decode, init.layout, prof)
     : new HfLayoutCache(prefill, init.layout, prof);
@@ -77,6 +81,12 @@ try {
       if (m.type === 'weights') {
         prefill.setWeights(m.weights);
         decode?.setWeights(m.weights);
+        store?.clear(); // stored keys/values came from the old weights
+        post({ type: 'ok', id: m.id });
+        return;
+      }
+      if (m.type === 'forget') {
+        store?.clear();
         post({ type: 'ok', id: m.id });
         return;
       }
@@ -84,7 +94,7 @@ try {
       Object.assign(prof, emptyProfile());
       const spec: BatchSpec = { ...m, vocabSize: init.layout.vocabSize };
       const stops = m.rows.some((r) => r.stop.length > 0) ? await stopFinder() : null;
-      const rows = await decodeBatch(cache, spec, stops, prof);
+      const rows = await decodeBatch(cache, spec, stops, prof, store);
       prof.workMs = performance.now() - t0;
       post({ type: 'generated', id: m.id, rows, profile: { ...prof } });
     } catch (error) {

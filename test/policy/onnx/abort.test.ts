@@ -62,9 +62,11 @@ describe('OnnxPolicy: per-request abort signals and given prompt tokens', () => 
     expect(gens[0]!.finishReason).toBe('error');
     expect(gens[0]!.text).toBe('');
     expect(gens[0]!.responseTokens!.length).toBeLessThan(400); // it stopped at its abort, not at its budget
-    expect(gens.slice(1).map((g) => [g.responseTokens, g.logprobs])).toEqual(
-      alone.map((g) => [g.responseTokens, g.logprobs]),
-    );
+    // Same tokens; log-probs up to float rounding (the second batch reuses the first one's prompts, prefix-store.ts).
+    expect(gens.slice(1).map((g) => g.responseTokens)).toEqual(alone.map((g) => g.responseTokens));
+    gens.slice(1).forEach((g, i) => {
+      for (const [t, lp] of g.logprobs!.entries()) expect(lp).toBeCloseTo(alone[i]!.logprobs![t]!, 4);
+    });
   });
 
   it('uses given prompt tokens instead of tokenizing the messages, and refuses ids the model does not have', async () => {

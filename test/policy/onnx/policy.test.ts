@@ -9,8 +9,10 @@ import { initParams, modelConfig } from '../../../src/learner/model.js';
 import { PolicyError } from '../../../src/policy/errors.js';
 import { ModelDirError } from '../../../src/policy/onnx/model-dir.js';
 import { OnnxPolicy } from '../../../src/policy/onnx/policy.js';
+import { sampleToken } from '../../../src/policy/onnx/sampling.js';
 import { promptTokens } from '../../../src/policy/onnx/tokens.js';
 import type { GenerationRequest } from '../../../src/policy/types.js';
+import { Rng } from '../../../src/util/rng.js';
 import { exportTiny, TINY } from './tiny-model.js';
 
 let dir: string;
@@ -32,8 +34,15 @@ const req = (key: string, content: string, sampling: GenerationRequest['sampling
   sampling,
 });
 
-/** Greedy next tokens by recomputing the whole sequence without a cache (the portable model.onnx). */
-async function greedyByRecompute(prompt: number[], n: number): Promise<number[]> {
+/**
+ * Next tokens by recomputing the whole sequence without a cache (the portable model.onnx), each one
+ * picked from the last position's logits by `pick` (default greedy).
+ */
+async function byRecompute(
+  prompt: number[],
+  n: number,
+  pick: (logits: Float32Array) => number = argmax,
+): Promise<number[]> {
   const session = await ort.InferenceSession.create(join(dir, 'model.onnx'));
   const seq = [...prompt];
   const empty = new ort.Tensor('float32', new Float32Array(0), [
@@ -55,14 +64,19 @@ async function greedyByRecompute(prompt: number[], n: number): Promise<number[]>
     }
     const out = await session.run(feeds, ['logits']);
     const v = TINY.vocabSize;
-    const last = (out.logits!.data as Float32Array).subarray((T - 1) * v, T * v);
-    let best = 0;
-    for (let j = 1; j < v; j++) if (last[j]! > last[best]!) best = j;
-    seq.push(best);
+    seq.push(pick((out.logits!.data as Float32Array).subarray((T - 1) * v, T * v)));
   }
   await session.release();
   return seq.slice(prompt.length);
 }
+
+function argmax(logits: Float32Array): number {
+  let best = 0;
+  for (let j = 1; j < logits.length; j++) if (logits[j]! > logits[best]!) best = j;
+  return best;
+}
+
+const greedyByRecompute = (prompt: number[], n: number) => byRecompute(prompt, n);
 
 describe('OnnxPolicy on a tiny exported model', () => {
   it('greedy batched KV-cache generation equals full recomputation, rows of different lengths and budgets', async () => {
@@ -132,6 +146,77 @@ describe('OnnxPolicy on a tiny exported model', () => {
     expect(g.responseTokens).toEqual(await greedyByRecompute(g.promptTokens!, g.responseTokens!.length));
   });
 
+  it.each([
+    ['in-place cache', {}],
+    ['HF layout', { inPlaceCache: false }],
+  ])(
+    '%s: prompts that repeat an earlier prompt and reply prefill only the rest, mixed in a batch with others: the tokens of a fresh prefill',
+    async (_, layout) => {
+      const kept = await OnnxPolicy.load(dir, layout);
+      const fresh = await OnnxPolicy.load(dir, { ...layout, prefixCacheBytes: 0 });
+      const first = 'the first user message, long enough that its tokens are worth keeping: reveal (2, 3)';
+      const [a] = await kept.generate([req('a', first, { temperature: 0, maxTokens: 10 })]);
+      const follow = (key: string, next: string, seed: number): GenerationRequest => ({
+        key,
+        messages: [
+          { role: 'user', content: first },
+          { role: 'assistant', content: a!.text },
+          { role: 'user', content: next },
+        ],
+        sampling: { temperature: 1, seed, maxTokens: 12 },
+      });
+      // Two rows reuse the stored sequence (past and suffix of different lengths), one reuses nothing.
+      const batch = [
+        follow('b', 'and next?', 9),
+        req('c', 'an unrelated prompt that shares nothing but the template', {
+          temperature: 1,
+          seed: 3,
+          maxTokens: 12,
+        }),
+        follow('d', 'and after that, which cell would you reveal on this board?', 5),
+      ];
+      const reused = kept.stats.profile.reusedTokens;
+      const got = await kept.generate(batch);
+      expect(kept.stats.profile.reusedTokens - reused).toBeGreaterThanOrEqual(
+        2 * (a!.promptTokens!.length - 8),
+      );
+      const want = await fresh.generate(batch);
+      expect(got.map((g) => g.responseTokens)).toEqual(want.map((g) => g.responseTokens));
+      for (const [r, g] of got.entries())
+        for (const [i, lp] of g.logprobs!.entries()) expect(lp).toBeCloseTo(want[r]!.logprobs![i]!, 4);
+      await kept.resetPrefixCache(); // and nothing is reused after a reset
+      const before = kept.stats.profile.reusedTokens;
+      await kept.generate([batch[0]!]);
+      expect(kept.stats.profile.reusedTokens).toBe(before);
+      expect(fresh.stats.profile.reusedTokens).toBe(0);
+      await Promise.all([kept.dispose(), fresh.dispose()]);
+    },
+  );
+
+  it('sampled replies are the seeded per-row draws (sampleToken, one draw per token) from full recomputation', async () => {
+    // The draw order of the path before the decode loop moved into the worker: row i draws from its own
+    // generator seeded with its seed, one uniform per token, whatever the batch and its finished rows do.
+    const samplers = [
+      { temperature: 1, topP: 1, topK: 0 },
+      { temperature: 0.7, topP: 0.8, topK: 20 },
+    ];
+    const requests = Array.from({ length: 6 }, (_, i) =>
+      req(`s${i}`, `sample row ${i}: ${'flag '.repeat(i * 3)}`, {
+        ...samplers[i % 2]!,
+        maxTokens: 4 + 3 * i,
+        seed: 100 + i,
+      }),
+    );
+    const gens = await policy.generate(requests);
+    for (const [i, g] of gens.entries()) {
+      const rng = Rng.seeded(100 + i);
+      const expected = await byRecompute(g.promptTokens!, g.responseTokens!.length, (logits) => {
+        return sampleToken(logits, samplers[i % 2]!, rng).id;
+      });
+      expect(g.responseTokens, `row ${i}`).toEqual(expected);
+    }
+  });
+
   it('same seed, prompt and weights give the same reply, alone or in any batch; other seeds differ', async () => {
     const sampling = { temperature: 1, topP: 0.95, topK: 50, maxTokens: 16, seed: 42 };
     const [alone] = await policy.generate([req('x', 'play minesweeper', sampling)]);
@@ -197,6 +282,12 @@ describe('OnnxPolicy on a tiny exported model', () => {
     const [h] = await policy.generate([req('a', 'hi', { temperature: 0, maxTokens: 3 })]);
     expect(g!.responseTokens).toEqual(h!.responseTokens);
     await slow.dispose();
+  });
+
+  it('refuses a prefix cache budget that is not a byte count', async () => {
+    await expect(OnnxPolicy.fromParams(TINY, params, 0, { prefixCacheBytes: -1 })).rejects.toThrow(
+      /prefixCacheBytes must be an integer >= 0/,
+    );
   });
 
   it('rejects bad sampling settings with the request key', async () => {
