@@ -172,6 +172,8 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
   let policy: Policy & {
     setWeights(params: Readonly<Record<string, Float32Array>>, version: number): Promise<void>;
     dispose(): Promise<void>;
+    /** The ONNX policy's: drop the prompt prefixes kept in its worker (prefix-store.ts). */
+    resetPrefixCache?(): Promise<void>;
   };
   try {
     policy = c.rollout
@@ -245,7 +247,7 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
           planIndex: (trialId) => index.get(trialId),
           run: async (attach) => {
             // Without the prefixes kept from the validation before it, as after --resume (same run, same samples).
-            await policy.resetPrefixCache();
+            await policy.resetPrefixCache?.();
             live?.at(step, trainer.policyVersion);
             return runRollout({
               ...input,
