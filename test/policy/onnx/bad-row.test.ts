@@ -16,7 +16,7 @@ let policy: OnnxPolicy;
 
 beforeAll(async () => {
   ({ dir } = await exportTiny(1));
-  policy = await OnnxPolicy.load(dir);
+  policy = await OnnxPolicy.load(dir, { prefixCacheBytes: 0 }); // exact log-probs: the second call repeats the first's prompts (prefix-store.ts would reuse them)
 });
 afterAll(async () => {
   await policy.dispose();
