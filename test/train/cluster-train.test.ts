@@ -6,15 +6,11 @@
  * ids without stale samples, and the run equals an in-process run with the same seed.
  */
 import { mkdtempSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPeftAdapter } from '../../src/learner/hf/peft.js';
-import { randomHfParams } from '../../src/learner/hf/tiny.js';
-import { writeHfFolder } from '../../src/learner/hf/write.js';
-import { modelConfig } from '../../src/learner/model.js';
-import { builtinTokenizerFiles } from '../../src/policy/tokenizer.js';
 import type { Policy } from '../../src/policy/types.js';
 import type { AdapterHost } from '../../src/serve/adapters.js';
 import { loadServeModel } from '../../src/serve/model.js';
@@ -22,16 +18,8 @@ import { type RunningServer, startServer } from '../../src/serve/server.js';
 import { loadTrainConfig, type TrainConfigInput } from '../../src/train/config.js';
 import { runTraining } from '../../src/train/loop.js';
 import { ConfigError } from '../../src/util/errors.js';
+import { TINY_HF_MODEL as MODEL, tinyHfTrainConfig, writeTinyHfBase } from './hf-helpers.js';
 
-const MODEL = modelConfig({
-  vocabSize: 1024,
-  dModel: 16,
-  nLayers: 1,
-  nHeads: 2,
-  nKvHeads: 1,
-  ffnHidden: 32,
-  maxSeqLen: 2048,
-});
 let root: string;
 let base: string;
 let server: RunningServer;
@@ -42,17 +30,7 @@ const loads: string[] = [];
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'lamer-cluster-train-'));
-  base = join(root, 'base');
-  const files = builtinTokenizerFiles();
-  await writeFile(join(root, 'tokenizer.json'), JSON.stringify(files.tokenizer));
-  await writeFile(join(root, 'tokenizer_config.json'), JSON.stringify(files.config));
-  await writeHfFolder(base, {
-    config: MODEL,
-    params: randomHfParams(MODEL, 2),
-    dtype: 'F32',
-    generationConfig: { eos_token_id: 0 },
-    copyFiles: [join(root, 'tokenizer.json'), join(root, 'tokenizer_config.json')],
-  });
+  base = await writeTinyHfBase(root);
   const sm = await loadServeModel({ model: `hf:${base}`, enableLora: 2, intraOpNumThreads: 1 });
   served = sm.policy;
   const host = sm.adapters!;
@@ -84,27 +62,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function config(out: string, over: TrainConfigInput = {}) {
-  return loadTrainConfig({
-    preset: 'hf-lora',
-    overrides: {
-      env: 'minesweeper',
-      seed: 1,
-      steps: 2,
-      tasksPerStep: 1,
-      attemptBudget: 6,
-      maxTurns: 2,
-      style: 'compact',
-      hf: { dir: base, lora: { rank: 2, alpha: 4 } } as TrainConfigInput['hf'],
-      ppo: { lr: 1e-2 },
-      sampling: { train: { maxTokens: 8 }, validation: { maxTokens: 8 } },
-      validation: { every: 2, tasks: 1, trialsPerTask: 2 },
-      checkpointEvery: 1,
-      out,
-      ...over,
-    },
-  });
-}
+const config = (out: string, over: TrainConfigInput = {}) => tinyHfTrainConfig(base, out, over);
 
 const quiet = { out: { write: () => true }, bars: false };
 

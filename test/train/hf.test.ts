@@ -5,75 +5,33 @@
  * folder whose logits equal the adapted model's), and full fine-tuning as an option.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as G from '../../src/learner/graph/index.js';
 import { readPeftAdapter } from '../../src/learner/hf/peft.js';
-import { randomHfParams } from '../../src/learner/hf/tiny.js';
-import { writeHfFolder } from '../../src/learner/hf/write.js';
 import { buildInferenceGraph } from '../../src/learner/inference.js';
-import { modelConfig } from '../../src/learner/model.js';
 import { createOrtSession } from '../../src/learner/session-core.js';
 import { loadTrainerCheckpoint } from '../../src/learner/trainer/index.js';
 import { readHfModel } from '../../src/policy/onnx/hf-model.js';
-import { builtinTokenizerFiles } from '../../src/policy/tokenizer.js';
-import { loadTrainConfig, type TrainConfigInput } from '../../src/train/config.js';
+import type { TrainConfigInput } from '../../src/train/config.js';
 import { exportRun } from '../../src/train/export.js';
 import { runTraining } from '../../src/train/loop.js';
+import { TINY_HF_MODEL as MODEL, tinyHfTrainConfig, writeTinyHfBase } from './hf-helpers.js';
 
-const MODEL = modelConfig({
-  vocabSize: 1024,
-  dModel: 16,
-  nLayers: 1,
-  nHeads: 2,
-  nKvHeads: 1,
-  ffnHidden: 32,
-  maxSeqLen: 2048,
-});
 let root: string;
 let base: string;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'lamer-hf-train-'));
-  base = join(root, 'base');
-  const files = builtinTokenizerFiles();
-  await writeFile(join(root, 'tokenizer.json'), JSON.stringify(files.tokenizer));
-  await writeFile(join(root, 'tokenizer_config.json'), JSON.stringify(files.config));
-  await writeHfFolder(base, {
-    config: MODEL,
-    params: randomHfParams(MODEL, 2),
-    dtype: 'F32',
-    generationConfig: { eos_token_id: 0 },
-    copyFiles: [join(root, 'tokenizer.json'), join(root, 'tokenizer_config.json')],
-  });
+  base = await writeTinyHfBase(root);
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function config(out: string, over: TrainConfigInput = {}) {
-  return loadTrainConfig({
-    preset: 'hf-lora',
-    overrides: {
-      env: 'minesweeper',
-      seed: 1,
-      steps: 2,
-      tasksPerStep: 1,
-      attemptBudget: 6,
-      maxTurns: 2,
-      style: 'compact',
-      hf: { dir: base, lora: { rank: 2, alpha: 4 } } as TrainConfigInput['hf'],
-      ppo: { lr: 1e-2 },
-      sampling: { train: { maxTokens: 8 }, validation: { maxTokens: 8 } },
-      validation: { every: 2, tasks: 1, trialsPerTask: 2 },
-      checkpointEvery: 1,
-      out,
-      ...over,
-    },
-  });
-}
+const config = (out: string, over: TrainConfigInput = {}) => tinyHfTrainConfig(base, out, over);
 
 const quiet = { out: { write: () => true }, bars: false };
 

@@ -8,7 +8,7 @@
 import type { Stepper } from './decode-loop.js';
 import { f32, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
-import type { PrefixStore } from './prefix-store.js';
+import { type PrefixStore, rowKv } from './prefix-store.js';
 import type { KvLayout, WorkerProfile } from './protocol.js';
 
 /** Rows `order` of a [rows, ...] array of `rowSize` elements per row. */
@@ -71,15 +71,7 @@ export class HfLayoutCache implements Stepper {
   }
 
   rowKv(slot: number, start: number, length: number): Float32Array[] {
-    const { kvHeads, headDim: hd } = this.L;
-    return this.kv.map((t) => {
-      const out = new Float32Array(kvHeads * length * hd);
-      for (let h = 0; h < kvHeads; h++) {
-        const at = ((slot * kvHeads + h) * this.filled + start) * hd;
-        out.set(t.subarray(at, at + length * hd), h * length * hd);
-      }
-      return out;
-    });
+    return rowKv(this.kv, this.L.kvHeads, this.L.headDim, this.filled, { slot, start, length });
   }
 
   compact(order: readonly number[]): void {

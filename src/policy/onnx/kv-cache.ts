@@ -11,7 +11,7 @@
 import type { Stepper } from './decode-loop.js';
 import { f32, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
-import type { PrefixStore } from './prefix-store.js';
+import { type PrefixStore, rowKv } from './prefix-store.js';
 import type { KvLayout, WorkerProfile } from './protocol.js';
 
 /** Slots added when the cache is full: a smaller step wastes less attention on empty slots, a larger one moves rows less often. */
@@ -86,15 +86,7 @@ export class InPlaceCache implements Stepper {
   }
 
   rowKv(slot: number, start: number, length: number): Float32Array[] {
-    const { kvHeads, headDim: hd } = this.L;
-    return this.kv.map((t) => {
-      const out = new Float32Array(kvHeads * length * hd);
-      for (let h = 0; h < kvHeads; h++) {
-        const at = ((slot * kvHeads + h) * this.cap + start) * hd;
-        out.set(t.subarray(at, at + length * hd), h * length * hd);
-      }
-      return out;
-    });
+    return rowKv(this.kv, this.L.kvHeads, this.L.headDim, this.cap, { slot, start, length });
   }
 
   compact(order: readonly number[]): void {

@@ -12,6 +12,29 @@
  * a row that reuses none is computed exactly as before.
  */
 
+/**
+ * One row's keys/values out of a cache laid out [slots, kvHeads, stride, headDim] per tensor:
+ * positions `start .. start + length` of `slot`, as [kvHeads, length, headDim] arrays (what
+ * {@link PrefixStore.add} keeps). Both decode caches (in place and HF layout) read rows this way.
+ */
+export function rowKv(
+  kv: readonly Float32Array[],
+  kvHeads: number,
+  headDim: number,
+  stride: number,
+  at: { slot: number; start: number; length: number },
+): Float32Array[] {
+  const { slot, start, length } = at;
+  return kv.map((t) => {
+    const out = new Float32Array(kvHeads * length * headDim);
+    for (let h = 0; h < kvHeads; h++) {
+      const from = ((slot * kvHeads + h) * stride + start) * headDim;
+      out.set(t.subarray(from, from + length * headDim), h * length * headDim);
+    }
+    return out;
+  });
+}
+
 export interface PrefixEntry {
   tokens: Int32Array;
   /** Per layer a key (even index) and a value (odd) tensor [kvHeads, tokens.length, headDim]. */
