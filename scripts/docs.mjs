@@ -43,6 +43,8 @@ const app = await Application.bootstrapWithPlugins({
   out: join(root, 'docs/api'),
   name: `${pkg.name} ${pkg.version}`,
   readme: 'none',
+  // No public repository URL to link sources to (a clone's origin is a local path, which TypeDoc warns about).
+  disableSources: true,
   excludePrivate: true,
   excludeProtected: true,
   excludeExternals: true,

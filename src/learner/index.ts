@@ -160,6 +160,7 @@ export {
 // Learner runtime: the Trainer (PPO / supervised steps, checkpoints, resume), token batches, output-folder checks
 export {
   type CheckpointConfig,
+  type CheckpointOptions,
   checkOutputDir,
   checkpointBytes,
   DEFAULT_TRAINER_CONFIG,

@@ -88,6 +88,7 @@ export interface TrainStats extends StepMeans {
   checkpoint?: string;
 }
 
+/** Options of {@link Trainer.checkpoint}: what to save beside the trainer's own state, and how. */
 export interface CheckpointOptions {
   /** Save this snapshot (`snapshot()`) instead of the current state. */
   at?: TrainerSnapshot;

@@ -4,6 +4,7 @@
  * and colour only on a terminal that wants it (`NO_COLOR`, `FORCE_COLOR`,
  * `TERM=dumb` honoured, as https://no-color.org asks).
  */
+import { styleText } from 'node:util';
 import Table from 'cli-table3';
 
 /** How a table is drawn. */
@@ -46,9 +47,12 @@ export function textTable(
   style: TableStyle,
 ): string {
   if (style.box) {
+    // Colour is decided here (colorEnabled), not by cli-table3's colour library, which turns itself
+    // off under a `CI` variable or without a TTY even when asked: headers bold through node:util.
+    const bold = (h: string) => (style.color ? styleText('bold', h, { validateStream: false }) : h);
     const table = new Table({
-      head: [...head],
-      style: { head: style.color ? ['bold'] : [], border: style.color ? ['grey'] : [] },
+      head: head.map(bold),
+      style: { head: [], border: [] },
       // No separator line between rows: one line per row.
       chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     });
