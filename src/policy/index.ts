@@ -77,5 +77,5 @@ export {
   readModelDir,
 } from './onnx/model-dir.js';
 export { OnnxPolicy, type OnnxPolicyOptions, type OnnxPolicyStats } from './onnx/policy.js';
-export type { DecodeProfile } from './onnx/profile.js';
+export type { DecodeProfile, WorkerPhases } from './onnx/profile.js';
 export type { PromptCodec } from './onnx/tokens.js';

@@ -12,34 +12,19 @@ import { loadTrainConfig, type TrainConfigInput } from '../../src/train/config.j
 import { readHistory } from '../../src/train/history.js';
 import { runTraining } from '../../src/train/loop.js';
 import { loadWarmStart, modelOf, warmStartKey } from '../../src/train/warmstart.js';
+import { tinyTrainInput } from '../fixtures/tiny-train.js';
 
 // One warm start for both tests: the second loads it (as `lamer train` does when it exists).
 const warmRoot = mkdtempSync(join(tmpdir(), 'lamer-warm-'));
 
 function tinyConfig(root: string, over: TrainConfigInput = {}) {
-  const base: TrainConfigInput = {
+  const base = tinyTrainInput(join(warmRoot, 'warm'), {
     env: 'minesweeper',
-    algo: 'lamer',
     seed: 3,
     steps: 2,
-    tasksPerStep: 2,
-    attemptBudget: 6,
-    maxTurns: 3,
-    ppo: { lr: 1e-2, miniBatchSize: 16, microBatchSize: 16 },
-    sampling: { train: { maxTokens: 12 }, validation: { maxTokens: 12 } },
-    validation: { every: 2, tasks: 2, trialsPerTask: 2 },
     checkpointEvery: 1,
-    model: { dModel: 16, nLayers: 1, nHeads: 2, ffnHidden: 32, maxSeqLen: 640 },
-    warmStart: {
-      dir: join(warmRoot, 'warm'),
-      tasks: 4,
-      trialsPerTask: 1,
-      steps: 4,
-      batchSize: 8,
-      evalTasks: 2,
-    },
     out: join(root, 'run'),
-  };
+  });
   return loadTrainConfig({ preset: 'quick', overrides: { ...base, ...over } });
 }
 

@@ -15,7 +15,7 @@
  */
 import type { TextTokenizer } from '../tokenizer.js';
 import type { LmEngine } from './engine.js';
-import type { DecodeProfile } from './profile.js';
+import { addPhases, type DecodeProfile } from './profile.js';
 import type { RowOutcome } from './protocol.js';
 import type { SamplerSettings } from './sampling.js';
 import { findStop } from './stops.js';
@@ -93,16 +93,7 @@ export async function generateRows(
   const p = ctx.profile;
   p.calls++;
   p.rows += requests.length;
-  p.steps += w.steps;
-  p.rowSteps += w.rowSteps;
-  p.prefillTokens += w.prefillTokens;
-  p.reusedTokens += w.reusedTokens;
-  p.prefillMs += w.prefillMs;
-  p.runMs += w.runMs;
-  p.feedMs += w.feedMs;
-  p.fetchMs += w.fetchMs;
-  p.sampleMs += w.sampleMs;
-  p.stopMs += w.stopMs;
+  addPhases(p, w);
   p.messageMs += performance.now() - start - w.workMs;
   const results = rows.map((o, i) => finish(ctx, requests[i]!.stop, o));
   p.totalMs += performance.now() - start;

@@ -14,7 +14,15 @@ export {
   readModelDir,
 } from './model-dir.js';
 export { OnnxPolicy, type OnnxPolicyOptions, type OnnxPolicyStats } from './policy.js';
-export { addProfile, type DecodeProfile, emptyProfile, profileSince } from './profile.js';
+export {
+  addPhases,
+  addProfile,
+  type DecodeProfile,
+  emptyPhases,
+  emptyProfile,
+  profileSince,
+  type WorkerPhases,
+} from './profile.js';
 export type { KvLayout, WeightTensor } from './protocol.js';
 export { contextOf, rowRequest } from './requests.js';
 export { type Sampled, type SamplerSettings, sampleToken, topKIndices } from './sampling.js';

@@ -2,12 +2,11 @@
  * Where a generation's time goes (`OnnxPolicy.stats.profile`, printed by `npm run bench:generate`):
  * wall-clock milliseconds per phase, summed over calls. Decode phases are per decode step (one token
  * for every live row); `rowSteps` counts rows × steps, so per-row costs can be told from per-step ones.
- * Type-only apart from two small pure helpers, so the worker can load it.
+ * Types and small pure helpers only, so the worker can load it.
  */
-export interface DecodeProfile {
-  /** generate calls and rows. */
-  calls: number;
-  rows: number;
+
+/** A generation's counts and worker milliseconds by phase: what one batch's worker reports and the profile sums. */
+export interface WorkerPhases {
   /** Decode steps (one token for every live row) and the sum of live rows over them. */
   steps: number;
   rowSteps: number;
@@ -26,15 +25,21 @@ export interface DecodeProfile {
   sampleMs: number;
   /** End-token, stop-string, budget and context checks. */
   stopMs: number;
+}
+
+/** The phases summed over calls, with what only the calling side sees. */
+export interface DecodeProfile extends WorkerPhases {
+  /** generate calls and rows. */
+  calls: number;
+  rows: number;
   /** Crossing threads: time the caller waited beyond the worker's own work (postMessage, queueing). */
   messageMs: number;
   /** The whole generate calls, wall clock (the rest: prompt packing, results). */
   totalMs: number;
 }
 
-export const emptyProfile = (): DecodeProfile => ({
-  calls: 0,
-  rows: 0,
+/** All phases at zero. */
+export const emptyPhases = (): WorkerPhases => ({
   steps: 0,
   rowSteps: 0,
   prefillTokens: 0,
@@ -45,6 +50,13 @@ export const emptyProfile = (): DecodeProfile => ({
   fetchMs: 0,
   sampleMs: 0,
   stopMs: 0,
+});
+
+/** An empty profile (every count and time 0). */
+export const emptyProfile = (): DecodeProfile => ({
+  calls: 0,
+  rows: 0,
+  ...emptyPhases(),
   messageMs: 0,
   totalMs: 0,
 });
@@ -52,6 +64,13 @@ export const emptyProfile = (): DecodeProfile => ({
 /** `into` += `p`, field by field. */
 export function addProfile(into: DecodeProfile, p: Readonly<DecodeProfile>): void {
   for (const k of Object.keys(into) as (keyof DecodeProfile)[]) into[k] += p[k];
+}
+
+const PHASES = Object.keys(emptyPhases()) as (keyof WorkerPhases)[];
+
+/** `into`'s phases += `p`'s (a batch's worker report into the summed profile). */
+export function addPhases(into: WorkerPhases, p: Readonly<WorkerPhases>): void {
+  for (const k of PHASES) into[k] += p[k];
 }
 
 /** `a` − `b`, field by field (the profile of the calls between two snapshots). */

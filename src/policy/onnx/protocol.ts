@@ -7,6 +7,7 @@
  * Type-only module, plus nothing the worker would have to load.
  */
 import type { SessionErrorKind, SessionSettings } from '../../learner/session-core.js';
+import type { WorkerPhases } from './profile.js';
 import type { SamplerSettings } from './sampling.js';
 
 /** What the worker needs to drive a Hugging Face-layout causal LM. */
@@ -69,18 +70,8 @@ export interface RowOutcome {
   endToken: boolean;
 }
 
-/** The worker's milliseconds on one batch, by phase (profile.ts describes them). */
-export interface WorkerProfile {
-  steps: number;
-  rowSteps: number;
-  prefillTokens: number;
-  reusedTokens: number;
-  prefillMs: number;
-  runMs: number;
-  feedMs: number;
-  fetchMs: number;
-  sampleMs: number;
-  stopMs: number;
+/** The worker's counts and milliseconds on one batch, by phase, and the whole batch's time. */
+export interface WorkerProfile extends WorkerPhases {
   /** The whole batch in the worker. */
   workMs: number;
 }

@@ -11,6 +11,7 @@ import { HfLayoutCache } from './hf-cache.js';
 import { InPlaceCache } from './kv-cache.js';
 import { WeightedSession } from './ort-run.js';
 import { PrefixStore } from './prefix-store.js';
+import { emptyPhases } from './profile.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerProfile } from './protocol.js';
 import { tailHasStop } from './stops.js';
 
@@ -35,19 +36,7 @@ async function stopFinder(): Promise<StopFinder> {
   return finder;
 }
 
-const emptyProfile = (): WorkerProfile => ({
-  steps: 0,
-  rowSteps: 0,
-  prefillTokens: 0,
-  reusedTokens: 0,
-  prefillMs: 0,
-  runMs: 0,
-  feedMs: 0,
-  fetchMs: 0,
-  sampleMs: 0,
-  stopMs: 0,
-  workMs: 0,
-});
+const emptyProfile = (): WorkerProfile => ({ ...emptyPhases(), workMs: 0 });
 
 try {
   const created = await createOrtSession(init.model, init.settings);
