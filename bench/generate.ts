@@ -20,6 +20,9 @@
  * Then a LaMer-like batch, 64 rows with prompts of PROMPT/2 to 2.5·PROMPT tokens and 8-token replies:
  * the prefill in length groups of 16 rows (the default, prefill-groups.ts) ÷ one run padded to the
  * longest prompt (`prefillGroupRows` 4096), same requests, alternating.
+ *
+ * BENCH_OPS=1 adds onnxruntime's own per-node profile of one decode step at each batch size, summed
+ * per op type (op-profile.ts): the cache at the middle of a reply (PROMPT + NEW/2 slots filled).
  */
 import { loadavg } from 'node:os';
 import Table from 'cli-table3';
@@ -27,16 +30,19 @@ import * as ort from 'onnxruntime-node';
 import * as G from '../src/learner/graph/index.js';
 import { DEFAULT_MODEL_CONFIG as C, initParams } from '../src/learner/model.js';
 import { createOrtSession } from '../src/learner/session-core.js';
+import { GROW } from '../src/policy/onnx/kv-cache.js';
 import { OnnxPolicy } from '../src/policy/onnx/policy.js';
 import { type DecodeProfile, profileSince } from '../src/policy/onnx/profile.js';
 import type { GenerationRequest } from '../src/policy/types.js';
 import { deriveSeed, Rng } from '../src/util/rng.js';
+import { decodeOpProfile, type OpProfile } from './op-profile.js';
 
 const THREADS = process.env.BENCH_THREADS === undefined ? undefined : Number(process.env.BENCH_THREADS);
 const PROMPT = Number(process.env.BENCH_PROMPT ?? 128);
 const NEW = Number(process.env.BENCH_NEW ?? 64);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const BATCHES = (process.env.BENCH_BATCHES ?? '1,16,64').split(',').map(Number);
+const OPS = process.env.BENCH_OPS === '1';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -239,3 +245,26 @@ console.log(
   `mixed prompt lengths (64 rows, ${mixedLength(0)}–${Math.max(...Array.from({ length: 64 }, (_, b) => mixedLength(b)))} tokens, 8-token replies): ` +
     `prefill in length groups of 16 ${g.toFixed(0)} ms ÷ one padded run ${one.toFixed(0)} ms = ${(g / one).toFixed(2)} (goal < 1)`,
 );
+
+if (OPS) {
+  // The cache at the middle of a reply: PROMPT + NEW/2 slots filled, capacity grown in GROW steps.
+  const filled = PROMPT + Math.floor(NEW / 2);
+  const cap = PROMPT + GROW * Math.ceil((filled - PROMPT + 1) / GROW);
+  const profiles: OpProfile[] = [];
+  for (const rows of BATCHES)
+    profiles.push(await decodeOpProfile(C, { allowSpinning: false, ...SETTINGS }, { rows, cap, filled }));
+  const last = profiles[profiles.length - 1]!;
+  const types = [...last.ops.keys()].sort((a, b) => last.ops.get(b)! - last.ops.get(a)!);
+  const shown = types.slice(0, 10);
+  const opsTable = new Table({ head: ['op type', ...BATCHES.map((b) => `batch ${b}`)] });
+  for (const op of shown) opsTable.push([op, ...profiles.map((p) => (p.ops.get(op) ?? 0).toFixed(3))]);
+  const sum = (p: OpProfile, ops: readonly string[]) => ops.reduce((t, op) => t + (p.ops.get(op) ?? 0), 0);
+  opsTable.push(['other ops', ...profiles.map((p) => sum(p, types.slice(10)).toFixed(3))]);
+  opsTable.push(['all kernels', ...profiles.map((p) => sum(p, types).toFixed(3))]);
+  opsTable.push(['whole run', ...profiles.map((p) => p.runMs.toFixed(3))]);
+  opsTable.push(['kernels per step', ...profiles.map((p) => p.nodes)]);
+  console.log(
+    `onnxruntime's per-node profile of one decode step (${cap}-slot cache, ${filled} filled), ms per step by op type (median of 20 runs; load now ${loadavg()[0]!.toFixed(1)}):`,
+  );
+  console.log(opsTable.toString());
+}

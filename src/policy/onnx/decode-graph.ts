@@ -54,7 +54,10 @@ export function buildDecodeGraph(w: ModelConfig | WeightSpec): G.GraphSpec {
     const norm = (name: string) => p[`model.layers.${i}.${name}.weight`]!;
     const xn = rmsNorm(h, norm('input_layernorm'), c.rmsNormEps);
     const qkv = attentionQkv(c, p, lora, i, xn, rot);
-    const q = G.mul(groupQueries(c, qkv.q), 1 / Math.sqrt(hd)); // [B, K, H/K, 1, hd]
+    // Scaled before the reshape: a scale next to the MatMul is fused into it (FusedMatMul alpha), and
+    // onnxruntime's one-row GEMV kernel takes alpha 1 only, so the fused scores ran the packed GEMM
+    // per (row, head): the largest per-row cost of a step (bench:generate BENCH_OPS=1).
+    const q = groupQueries(c, G.mul(qkv.q, 1 / Math.sqrt(hd))); // [B, K, H/K, 1, hd]
     const k = G.unsqueeze(qkv.k, [2]); // [B, K, 1, 1, hd]
     const v = G.unsqueeze(qkv.v, [2]); // [B, K, 1, 1, hd]
     outputs[`new.${i}.key`] = qkv.k;
