@@ -159,12 +159,13 @@ export function project(
   return y;
 }
 
-/** [B, T, n·hd] → [B, n, T, hd]. */
+/** [B, T, n·hd] → [B, n, T, hd]; one token per row ([B, n·hd], the decode step) → [B, n, 1, hd] by a reshape alone. */
 const splitHeads = (t: G.Tensor, n: number, hd: number) =>
-  G.transpose(G.reshape(t, [0, 0, n, hd]), [0, 2, 1, 3]);
+  t.rank === 2 ? G.reshape(t, [0, n, 1, hd]) : G.transpose(G.reshape(t, [0, 0, n, hd]), [0, 2, 1, 3]);
 
 /**
- * Queries [B, H, T, hd] and keys, values [B, K, T, hd] of one layer from its normed input xn [B, T, d]:
+ * Queries [B, H, T, hd] and keys, values [B, K, T, hd] of one layer from its normed input xn [B, T, d]
+ * (or [B, d], one token per row: T = 1):
  * projections, Qwen3's per-head norms, rotary positions (HF's order).
  */
 export function attentionQkv(

@@ -21,7 +21,6 @@ import {
   groupQueries,
   lmHead,
   type ModelConfig,
-  mergeHeads,
   mlpBlock,
   project,
   rmsNorm,
@@ -48,12 +47,15 @@ export function buildDecodeGraph(w: ModelConfig | WeightSpec): G.GraphSpec {
   const rot = ropeAngles(c, positionIds, 'float32'); // [B, 1, 1, hd]
   const bias = G.unsqueeze(attentionBias, [1, 2, 3]); // [B, 1, 1, 1, C]
 
-  let h = G.gather(p['model.embed_tokens.weight']!, inputIds); // [B, 1, d]
+  // Hidden states [B, d], one token per row: each projection is one Gemm (a [B, 1, d] input
+  // takes a Reshape, Shape, Concat and Reshape around it) and the heads split and merge by
+  // reshapes alone, about a third of the step's kernels fewer (bench:generate BENCH_OPS=1).
+  let h = G.gather(p['model.embed_tokens.weight']!, G.reshape(inputIds, [-1])); // [B, d]
   const outputs: Record<string, G.Tensor> = {};
   for (let i = 0; i < c.nLayers; i++) {
     const norm = (name: string) => p[`model.layers.${i}.${name}.weight`]!;
     const xn = rmsNorm(h, norm('input_layernorm'), c.rmsNormEps);
-    const qkv = attentionQkv(c, p, lora, i, xn, rot);
+    const qkv = attentionQkv(c, p, lora, i, xn, rot); // q [B, H, 1, hd], k and v [B, K, 1, hd]
     // Scaled before the reshape: a scale next to the MatMul is fused into it (FusedMatMul alpha), and
     // onnxruntime's one-row GEMV kernel takes alpha 1 only, so the fused scores ran the packed GEMM
     // per (row, head): the largest per-row cost of a step (bench:generate BENCH_OPS=1).
@@ -71,10 +73,13 @@ export function buildDecodeGraph(w: ModelConfig | WeightSpec): G.GraphSpec {
     const den = G.add(G.reduceSum(ePast, [-1], true), eNew); // [B, K, H/K, 1, 1]
     const pastValue = G.unsqueeze(past[i]!.value, [2]); // [B, K, 1, C, hd]
     const attn = G.div(G.add(G.matmul(ePast, pastValue), G.mul(eNew, v)), den); // [B, K, H/K, 1, hd]
-    h = G.add(h, project(p, lora, mergeHeads(c, attn), i, 'self_attn.o_proj'));
+    // One token per row: [B, K, H/K, 1, hd] is already o_proj's [B, H·hd] order.
+    const merged = G.reshape(attn, [0, c.nHeads * hd]); // [B, H·hd]
+    h = G.add(h, project(p, lora, merged, i, 'self_attn.o_proj'));
     h = G.add(h, mlpBlock(p, lora, i, rmsNorm(h, norm('post_attention_layernorm'), c.rmsNormEps)));
   }
-  outputs.logits = lmHead(c, p, rmsNorm(h, p['model.norm.weight']!, c.rmsNormEps)); // [B, 1, V]
+  const logits = lmHead(c, p, rmsNorm(h, p['model.norm.weight']!, c.rmsNormEps)); // [B, V]
+  outputs.logits = G.unsqueeze(logits, [1]); // [B, 1, V]
   return {
     name: 'causal_lm_decode_step',
     inputs: [
