@@ -49,7 +49,7 @@ export function buildDecodeGraph(w: ModelConfig | WeightSpec): G.GraphSpec {
 
   // Hidden states [B, d], one token per row: each projection is one Gemm (a [B, 1, d] input
   // takes a Reshape, Shape, Concat and Reshape around it) and the heads split and merge by
-  // reshapes alone, about a third of the step's kernels fewer (bench:generate BENCH_OPS=1).
+  // reshapes alone, 262 kernels a step instead of 360 for the bench model (bench:generate BENCH_OPS=1).
   let h = G.gather(p['model.embed_tokens.weight']!, G.reshape(inputIds, [-1])); // [B, d]
   const outputs: Record<string, G.Tensor> = {};
   for (let i = 0; i < c.nLayers; i++) {
