@@ -5,18 +5,25 @@
  * MineSweeper evaluation with faithful prompts (LaMer protocol, 3 attempts)
  * runs through the HTTP policy at 64 / 512 / 2048 requests in flight (the trial
  * concurrency and the policy's in-flight limit; BENCH_LEVELS to change), over
- * BENCH_TASK_FACTOR (default 2) x in-flight tasks.
+ * max(BENCH_TASK_FACTOR (default 2) x in-flight, BENCH_MIN_TASKS (default 512))
+ * tasks: with few tasks per slot the run's tail (the last trials, fewer than
+ * in-flight left) is a large part of it. One unmeasured run at the first level
+ * first, so that no level is timed while V8 still compiles the hot code (the
+ * first level's CPU per request was 2x its steady value without it).
  *
- * Prints, per level: requests/s against the ideal (in-flight / latency), our
- * CPU per request (this process's user + system time / requests: engine, env,
- * prompts, HTTP), how busy our CPU was (CPU time / wall time: near or above 1,
- * the run is CPU-bound, and the ideal cannot be reached on one event loop), and
- * the references measured in the same run: the same requests sent through the
- * HTTP policy alone (no engine), with the rollout's own prompts, and the same
- * rollout with an in-process policy that answers at once with the server's
- * replies (the engine, env and prompts alone, no HTTP). Our CPU per request in
- * the real run is more than the two alone added up on a loaded machine: every
- * reply wakes the process on its own, with cold caches.
+ * Prints, per level: requests/s against the ideal (in-flight / latency), and
+ * why it falls short (Little's law: req/s = mean in flight / mean latency): the
+ * mean number of requests in flight (below in-flight: the tail, or trials busy
+ * in our code) and the mean latency a trial saw per request (from its request
+ * to its reply; above LATENCY_MS: time a request or its reply waited for our
+ * event loop or the server's). Then our CPU per request (this process's user +
+ * system time / requests: engine, env, prompts, HTTP), how busy our CPU was (CPU
+ * time / wall time: near or above 1, the run is CPU-bound, and the ideal cannot
+ * be reached on one event loop), and the references measured in the same run:
+ * the same requests sent through the HTTP policy alone (no engine), with the
+ * rollout's own prompts, the same rollout with an in-process policy that answers
+ * at once with the server's replies (the engine, env and prompts alone, no
+ * HTTP), and the fake server's CPU per request.
  * Goals (issue 24): >= 90% of ideal where not CPU-bound; <= 0.3 ms of our CPU per request.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -34,6 +41,7 @@ import { benchReply } from './cluster-reply.js';
 const LATENCY_MS = Number(process.env.LATENCY_MS ?? 50);
 const LEVELS = (process.env.BENCH_LEVELS ?? '64,512,2048').split(',').map(Number);
 const TASK_FACTOR = Number(process.env.BENCH_TASK_FACTOR ?? 2);
+const MIN_TASKS = Number(process.env.BENCH_MIN_TASKS ?? 512);
 
 async function startServer(): Promise<{ child: ChildProcess; baseURL: string }> {
   const child = spawn(
@@ -81,6 +89,46 @@ async function measure(child: ChildProcess, run: () => Promise<number>): Promise
   return { requests, wallMs, cpuMs: cpu, serverCpuMs: s1.cpuMs - s0.cpuMs };
 }
 
+/** Requests in flight over time and the latency each request saw, through `policy`. */
+interface Timing {
+  policy: Policy;
+  /** Mean requests in flight since the first request, and mean latency (ms). */
+  read(): { inFlight: number; latencyMs: number };
+}
+
+function timed(inner: Policy): Timing {
+  let inFlight = 0;
+  let area = 0; // integral of requests in flight over time (request-ms)
+  let first = -1;
+  let last = 0;
+  let requests = 0;
+  const advance = (t: number) => {
+    area += inFlight * (t - last);
+    last = t;
+  };
+  return {
+    policy: {
+      name: inner.name,
+      maxBatch: inner.maxBatch,
+      generate: async (batch, signal) => {
+        const t0 = performance.now();
+        if (first < 0) first = last = t0;
+        advance(t0);
+        inFlight += batch.length;
+        try {
+          return await inner.generate(batch, signal);
+        } finally {
+          advance(performance.now());
+          inFlight -= batch.length;
+          requests += batch.length;
+        }
+      },
+    },
+    // Little's law over the whole run: mean latency = area / requests
+    read: () => ({ inFlight: area / (last - first), latencyMs: area / requests }),
+  };
+}
+
 /** The fake server's replies, in process and at once: the engine's own cost without HTTP. */
 function instantPolicy(): Policy {
   let n = 0;
@@ -103,6 +151,8 @@ async function main(): Promise<void> {
       'req/s',
       'ideal',
       '÷ ideal',
+      'mean in flight',
+      'mean latency ms',
       'our CPU ms/req',
       'CPU busy',
       'HTTP alone: req/s',
@@ -113,9 +163,12 @@ async function main(): Promise<void> {
     style: { head: [] },
   });
   try {
-    for (const inFlight of [8, ...LEVELS]) {
-      const warm = inFlight === 8;
-      const tasks = warm ? 16 : Math.ceil(TASK_FACTOR * inFlight);
+    // the first level once unmeasured: V8 compiles the hot code (ours, undici's, the server's)
+    for (const [run, inFlight] of [LEVELS[0]!, ...LEVELS].entries()) {
+      const warm = run === 0;
+      const tasks = warm
+        ? Math.min(256, 4 * inFlight)
+        : Math.max(Math.ceil(TASK_FACTOR * inFlight), MIN_TASKS);
       const policy = new OpenAiPolicy({ baseURL, model: 'bench', maxInFlight: inFlight });
       const rollout = (p: Policy) =>
         runRollout({
@@ -127,8 +180,9 @@ async function main(): Promise<void> {
           policy: p,
         });
       let prompts: GenerationRequest[] = [];
+      const timing = timed(policy);
       const engine = await measure(child, async () => {
-        const records = await rollout(policy);
+        const records = await rollout(timing.policy);
         const samples = records.flatMap((r) => r.samples);
         if (records.some((r) => r.failed !== undefined))
           throw new Error(`failed trials: ${records.find((r) => r.failed)?.failed}`);
@@ -150,7 +204,9 @@ async function main(): Promise<void> {
         const records = await rollout(instantPolicy());
         return records.reduce((k, r) => k + r.samples.length, 0);
       });
+      await policy.close();
       if (warm) continue;
+      const { inFlight: meanInFlight, latencyMs } = timing.read();
       const rate = (m: Measure) => (1000 * m.requests) / m.wallMs;
       const ideal = (1000 * inFlight) / LATENCY_MS;
       table.push([
@@ -159,6 +215,8 @@ async function main(): Promise<void> {
         rate(engine).toFixed(0),
         ideal.toFixed(0),
         (rate(engine) / ideal).toFixed(2),
+        meanInFlight.toFixed(1),
+        latencyMs.toFixed(1),
         (engine.cpuMs / engine.requests).toFixed(3),
         (engine.cpuMs / engine.wallMs).toFixed(2),
         rate(http).toFixed(0),
@@ -171,12 +229,12 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
   }
   console.log(
-    `bench:cluster  MineSweeper, faithful prompts, 3 attempts, server latency ${LATENCY_MS} ms, ${TASK_FACTOR} x in-flight tasks; ` +
+    `bench:cluster  MineSweeper, faithful prompts, 3 attempts, server latency ${LATENCY_MS} ms, max(${TASK_FACTOR} x in-flight, ${MIN_TASKS}) tasks; ` +
       `load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)} (${process.env.BENCH_NOTE ?? 'shared machine'})`,
   );
   console.log(table.toString());
   console.log(
-    'ideal = in-flight / latency; CPU busy = our CPU time / wall time (>= ~0.9: CPU-bound); HTTP alone = the same requests without the engine; ' +
+    'ideal = in-flight / latency; req/s = mean in flight / mean latency (the latency a trial saw: request to reply); CPU busy = our CPU time / wall time (>= ~0.9: CPU-bound); HTTP alone = the same requests without the engine; ' +
       'engine alone = the same rollout with instant in-process replies. Goals: >= 0.90 of ideal where not CPU-bound, <= 0.3 ms our CPU per request.',
   );
 }

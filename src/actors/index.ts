@@ -43,6 +43,15 @@ export {
   trialSchedule,
 } from './trial-config.js';
 export {
+  type LaneContext,
+  type LaneDoneEvent,
+  type LaneErrorEvent,
+  type LaneReport,
+  type LaneRunEvent,
+  LANE_TRIALS,
+  laneMachine,
+} from './lane.js';
+export {
   planRollout,
   type RolloutContext,
   type RolloutEvent,

@@ -10,6 +10,7 @@ import type { Policy } from '../policy/types.js';
 import type { TrialRecord, TurnSample } from '../streams/types.js';
 import { PolicyClient, type PolicyClientOptions } from './client.js';
 import { episodeMachine } from './episode.js';
+import { laneMachine } from './lane.js';
 import { reflectorMachine } from './reflector.js';
 import { type RolloutInput, rolloutMachine } from './rollout.js';
 import { generateActor, ROLLOUT_SYSTEM_ID, requestKey } from './shared.js';
@@ -72,7 +73,8 @@ export function trialWithPolicy<M extends AnyStateMachine = typeof trialMachine>
 
 /**
  * The rollout machine whose trials call `source` through one shared client,
- * which batches the requests of all in-flight trials.
+ * which batches the requests of all in-flight trials (the trial machine runs in
+ * each of the rollout's lanes).
  */
 export function rolloutWithPolicy(
   source: PolicySource,
@@ -81,7 +83,7 @@ export function rolloutWithPolicy(
   const client = toClient(source);
   const trial = trialWithPolicy(client, options.trial ?? trialMachine, options.parts);
   return rolloutMachine.provide({
-    actors: { trial: trial as typeof trialMachine },
+    actors: { lane: laneMachine.provide({ actors: { trial: trial as typeof trialMachine } }) },
     actions: { inFlightChanged: ({ context }) => client.setExpected(context.running.length) },
   });
 }

@@ -1,9 +1,12 @@
 /**
  * The rollout machine (orchestrator): for each task a group of n trials on
  * the same instance (same seed, one groupId per task), up to `concurrency`
- * trials in flight at once. Trials are spawned children (`trial` actor,
- * swappable with `provide`); their turn events are re-emitted here, and a
- * trial that crashed is recorded as failed, never dropped.
+ * trials in flight at once. The trials run in lanes (lane.ts, the `lane`
+ * actor: up to LANE_TRIALS trials each, its `trial` actor swappable with
+ * `provide` on the lane, as `rolloutWithPolicy` does), spawned once, so the
+ * machine's children are a few lanes, not one child per trial; when a trial
+ * ends its lane gets the next. The trials' turn events are re-emitted here,
+ * and a trial that crashed is recorded as failed, never dropped.
  *
  * Emits `turn`, `trial`, `task` (all n trials of a task ended, in trial
  * order) and `done`. Output: every TrialRecord in plan order (task by task,
@@ -17,8 +20,8 @@ import type { Json } from '../envs/core/types.js';
 import type { TrialRecord } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
 import type { RolloutEmitted, TurnEmitted } from './events.js';
+import { LANE_TRIALS, type LaneReport, laneMachine } from './lane.js';
 import { describeFailure, envOf, ROLLOUT_SYSTEM_ID } from './shared.js';
-import { trialMachine } from './trial.js';
 import { type TrialInput, type TrialSettings, trialSchedule } from './trial-config.js';
 
 /** One task of a rollout: its seed (the instance), optional id and params. */
@@ -65,10 +68,8 @@ export interface RolloutContext {
   taskTrials: Record<string, number[]>;
 }
 
-type ChildDone = { type: `xstate.done.actor.${string}`; actorId: string; output: TrialRecord };
-type ChildError = { type: `xstate.error.actor.${string}`; actorId: string; error: unknown };
-/** Events {@link rolloutMachine} handles: its trials' turns, and their done/error events. */
-export type RolloutEvent = TurnEmitted | ChildDone | ChildError;
+/** Events {@link rolloutMachine} handles: its trials' turns, and how each trial ended (from its lane). */
+export type RolloutEvent = TurnEmitted | LaneReport;
 
 /** The ordered trial inputs of a rollout. */
 export function planRollout(input: RolloutInput): TrialInput[] {
@@ -123,12 +124,12 @@ function failedRecord(plan: TrialInput, error: unknown): TrialRecord {
 export function collectUpdate(
   c: RolloutContext,
   i: number,
-  actorId: string,
+  trialId: string,
   record: TrialRecord,
 ): { results: (TrialRecord | null)[]; running: string[]; task: TrialRecord[] | null } {
   const results = c.results.slice();
   results[i] = record;
-  const running = c.running.filter((id) => id !== actorId);
+  const running = c.running.filter((id) => id !== trialId);
   const group = c.taskTrials[record.taskId] ?? [];
   const task = group.every((j) => results[j] !== null) ? group.map((j) => results[j]!) : null;
   return { results, running, task };
@@ -157,8 +158,9 @@ export const rolloutMachine = setup({
     events: {} as RolloutEvent,
     emitted: {} as RolloutEmitted,
   },
-  actors: { trial: trialMachine },
+  actors: { lane: laneMachine },
   actions: {
+    // on entry: the first trials, LANE_TRIALS per lane (lane k keeps the id `lane{k}` for the whole rollout)
     launch: enqueueActions(({ context: c, enqueue }) => {
       const started = trialsToStart(c, c.running);
       if (started.length === 0) return;
@@ -168,16 +170,25 @@ export const rolloutMachine = setup({
       });
       // tell the batcher the new count before the trials start asking
       enqueue('inFlightChanged');
-      for (const input of started) enqueue.spawnChild('trial', { id: input.trialId!, input });
+      for (let k = 0; k * LANE_TRIALS < started.length; k++) {
+        const input = started.slice(k * LANE_TRIALS, (k + 1) * LANE_TRIALS);
+        enqueue.spawnChild('lane', { id: `lane${k}`, input });
+      }
     }),
+    // a trial ended: store its record, give its lane the next trial (lanes stop with the rollout)
     collect: enqueueActions(({ context: c, event, enqueue }) => {
-      const e = event as ChildDone | ChildError;
-      const i = c.index[e.actorId];
+      const e = event as LaneReport;
+      const i = c.index[e.trialId];
       if (i === undefined) return;
-      const record = 'output' in e ? e.output : failedRecord(c.plan[i]!, e.error);
-      const { results, running, task } = collectUpdate(c, i, e.actorId, record);
-      enqueue.assign({ results, running });
-      enqueue.stopChild(e.actorId);
+      const record = e.type === 'lane.done' ? e.record : failedRecord(c.plan[i]!, e.error);
+      const { results, running, task } = collectUpdate(c, i, e.trialId, record);
+      const trial = c.next < c.plan.length ? c.plan[c.next]! : null;
+      if (trial === null) {
+        enqueue.assign({ results, running });
+      } else {
+        enqueue.assign({ results, running: [...running, trial.trialId!], next: c.next + 1 });
+        enqueue.sendTo(e.lane, { type: 'run', trial });
+      }
       enqueue.emit({ type: 'trial', record });
       if (task !== null) enqueue.emit({ type: 'task', taskId: record.taskId, records: task });
     }),
@@ -213,8 +224,8 @@ export const rolloutMachine = setup({
       always: { guard: 'allDone', target: 'done' },
       on: {
         turn: { actions: 'forwardTurn' },
-        'xstate.done.actor.*': { actions: ['collect', 'launch', 'inFlightChanged'] },
-        'xstate.error.actor.*': { actions: ['collect', 'launch', 'inFlightChanged'] },
+        'lane.done': { actions: ['collect', 'inFlightChanged'] },
+        'lane.error': { actions: ['collect', 'inFlightChanged'] },
       },
     },
     done: { type: 'final', entry: 'reportDone' },

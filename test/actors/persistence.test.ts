@@ -60,31 +60,35 @@ describe('persistence', () => {
     expect(client.cachedCount).toBe(0);
   });
 
-  it('a rollout persisted with trials in flight finishes with the same records', async () => {
-    const options = {
-      envId: PIT,
-      tasks: [{ seed: 1 }, { seed: 2 }, { seed: 3 }],
-      trialsPerTask: 3,
-      concurrency: 4,
-    };
-    const expected = await runRollout({ ...options, policy: randomPolicy() });
+  // 20 in flight: two lanes (lane.ts), each restored with its trials
+  it.each([4, 20])(
+    'a rollout persisted with %i trials in flight finishes with the same records',
+    async (concurrency) => {
+      const options = {
+        envId: PIT,
+        tasks: Array.from({ length: 8 }, (_, i) => ({ seed: i + 1 })),
+        trialsPerTask: 3,
+        concurrency,
+      };
+      const expected = await runRollout({ ...options, policy: randomPolicy() });
 
-    const policy = new GatedPolicy(10);
-    const client = new PolicyClient(policy);
-    const first = createRolloutActor({ ...options, policy: client }).start();
-    await settle();
-    const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
-    expect(persisted.context.running).toHaveLength(4);
-    first.stop();
+      const policy = new GatedPolicy(10);
+      const client = new PolicyClient(policy);
+      const first = createRolloutActor({ ...options, policy: client }).start();
+      await settle();
+      const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
+      expect(persisted.context.running).toHaveLength(concurrency);
+      first.stop();
 
-    const restored = createRolloutActor({ ...options, policy: client, snapshot: persisted });
-    const trialsSeen: string[] = [];
-    restored.on('trial', (e) => trialsSeen.push(e.record.trialId));
-    restored.start();
-    policy.release();
-    await finished(restored);
-    expect(restored.getSnapshot().output).toEqual(expected);
-    expect(trialsSeen.sort()).toEqual(expected.map((r) => r.trialId).sort());
-    expect(duplicates(policy.seen)).toEqual([]);
-  });
+      const restored = createRolloutActor({ ...options, policy: client, snapshot: persisted });
+      const trialsSeen: string[] = [];
+      restored.on('trial', (e) => trialsSeen.push(e.record.trialId));
+      restored.start();
+      policy.release();
+      await finished(restored);
+      expect(restored.getSnapshot().output).toEqual(expected);
+      expect(trialsSeen.sort()).toEqual(expected.map((r) => r.trialId).sort());
+      expect(duplicates(policy.seen)).toEqual([]);
+    },
+  );
 });

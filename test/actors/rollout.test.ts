@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createActor, SimulatedClock } from 'xstate';
+import { type AnyActorRef, createActor, SimulatedClock } from 'xstate';
 import { PolicyClient } from '../../src/actors/client.js';
 import type { RolloutEmitted } from '../../src/actors/events.js';
+import { LANE_TRIALS } from '../../src/actors/lane.js';
 import {
   createRolloutActor,
   type RunRolloutOptions,
@@ -60,6 +61,26 @@ describe('rollout machine', () => {
     const small = new PolicyClient(randomPolicy(), { maxBatch: 3 });
     await runRollout({ ...base, policy: small, concurrency: 8 });
     expect(Math.max(...small.stats.batchSizes)).toBe(3);
+  });
+
+  it('runs its trials in lanes: the rollout holds a few lanes, never one child per trial', async () => {
+    // 40 trials, 20 in flight: two lanes (16 + 4 trials), each given the next trial when one of its own ends
+    const tasks = Array.from({ length: 10 }, (_, i) => ({ seed: i + 1 }));
+    const options = { envId: PIT, tasks, trialsPerTask: 4, concurrency: 20 };
+    const client = new PolicyClient(randomPolicy());
+    const actor = createRolloutActor({ ...options, policy: client }).start();
+    const lanes = actor.getSnapshot().children as Record<string, AnyActorRef>;
+    expect(Object.keys(lanes)).toEqual(['lane0', 'lane1']);
+    expect(Object.keys(lanes.lane0!.getSnapshot().children)).toHaveLength(LANE_TRIALS);
+    expect(Object.keys(lanes.lane1!.getSnapshot().children)).toHaveLength(20 - LANE_TRIALS);
+    await finished(actor);
+    const records = actor.getSnapshot().output!;
+    expect(records.map((r) => r.trialId)).toEqual(
+      tasks.flatMap((t, i) => [0, 1, 2, 3].map((k) => `t${i}-s${t.seed}#${k}`)),
+    );
+    // at most `concurrency` trials asked at once, and all of them did
+    expect(Math.max(...client.stats.batchSizes)).toBe(20);
+    expect(records).toEqual(await runRollout({ ...options, policy: randomPolicy(), concurrency: 3 }));
   });
 
   it('the same seeds give identical records', async () => {
