@@ -133,6 +133,16 @@ export function rmsNorm(x: G.Tensor, w: G.Tensor, eps: number): G.Tensor {
   return G.mul(G.mul(x, G.pow(G.add(ms, eps), -0.5)), w); // [..., d]
 }
 
+/**
+ * RMSNorm written as HF does, x / sqrt(mean(x²) + eps) · w: the pattern onnxruntime fuses into one
+ * SimplifiedLayerNormalization kernel (six kernels in rmsNorm's form). For the decode step, where a
+ * kernel's fixed cost counts; its rounding differs from rmsNorm's by ~1e-7, so the train graphs keep theirs.
+ */
+export function rmsNormFusable(x: G.Tensor, w: G.Tensor, eps: number): G.Tensor {
+  const ms = G.reduceMean(G.pow(x, 2), [-1], true); // [..., 1]
+  return G.mul(G.div(x, G.sqrt(G.add(ms, eps))), w); // [..., d]
+}
+
 /** HF rotate_half convention: x*cos + cat(-x2, x1)*sin on [B, H, T, hd]. */
 export function rope(x: G.Tensor, cos: G.Tensor, sin: G.Tensor, hd: number): G.Tensor {
   const x1 = G.slice(x, [-1], [0], [hd / 2]); // [B, H, T, hd/2]

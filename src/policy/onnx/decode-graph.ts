@@ -7,7 +7,8 @@
  * new keys and values, and the worker writes them into its cache buffers in
  * place. The attention softmax runs over [past slots, the new token] without
  * concatenating them. The projections, norms and MLP are model.ts's own
- * (`attentionQkv`, `project`, `mlpBlock`); only the cache attention is here.
+ * (`attentionQkv`, `project`, `mlpBlock`; the norms in the form onnxruntime fuses, `rmsNormFusable`);
+ * only the cache attention is here.
  * A test checks the tokens equal the full graph's.
  *
  * Inputs: input_ids, position_ids [B, 1] int64; attention_bias [B, C] float (0 for a valid slot,
@@ -23,7 +24,7 @@ import {
   type ModelConfig,
   mlpBlock,
   project,
-  rmsNorm,
+  rmsNormFusable,
   ropeAngles,
 } from '../../learner/model.js';
 import { modelTensors, type WeightSpec } from '../../learner/weights.js';
@@ -49,12 +50,13 @@ export function buildDecodeGraph(w: ModelConfig | WeightSpec): G.GraphSpec {
 
   // Hidden states [B, d], one token per row: each projection is one Gemm (a [B, 1, d] input
   // takes a Reshape, Shape, Concat and Reshape around it) and the heads split and merge by
-  // reshapes alone, 262 kernels a step instead of 360 for the bench model (bench:generate BENCH_OPS=1).
+  // reshapes alone; with the fusable norms 217 kernels a step instead of 360 for the bench model
+  // (bench:generate BENCH_OPS=1).
   let h = G.gather(p['model.embed_tokens.weight']!, G.reshape(inputIds, [-1])); // [B, d]
   const outputs: Record<string, G.Tensor> = {};
   for (let i = 0; i < c.nLayers; i++) {
     const norm = (name: string) => p[`model.layers.${i}.${name}.weight`]!;
-    const xn = rmsNorm(h, norm('input_layernorm'), c.rmsNormEps);
+    const xn = rmsNormFusable(h, norm('input_layernorm'), c.rmsNormEps);
     const qkv = attentionQkv(c, p, lora, i, xn, rot); // q [B, H, 1, hd], k and v [B, K, 1, hd]
     // Scaled before the reshape: a scale next to the MatMul is fused into it (FusedMatMul alpha), and
     // onnxruntime's one-row GEMV kernel takes alpha 1 only, so the fused scores ran the packed GEMM
@@ -76,9 +78,9 @@ export function buildDecodeGraph(w: ModelConfig | WeightSpec): G.GraphSpec {
     // One token per row: [B, K, H/K, 1, hd] is already o_proj's [B, H·hd] order.
     const merged = G.reshape(attn, [0, c.nHeads * hd]); // [B, H·hd]
     h = G.add(h, project(p, lora, merged, i, 'self_attn.o_proj'));
-    h = G.add(h, mlpBlock(p, lora, i, rmsNorm(h, norm('post_attention_layernorm'), c.rmsNormEps)));
+    h = G.add(h, mlpBlock(p, lora, i, rmsNormFusable(h, norm('post_attention_layernorm'), c.rmsNormEps)));
   }
-  const logits = lmHead(c, p, rmsNorm(h, p['model.norm.weight']!, c.rmsNormEps)); // [B, V]
+  const logits = lmHead(c, p, rmsNormFusable(h, p['model.norm.weight']!, c.rmsNormEps)); // [B, V]
   outputs.logits = G.unsqueeze(logits, [1]); // [B, 1, V]
   return {
     name: 'causal_lm_decode_step',
