@@ -19,6 +19,7 @@ import { validationSeeds } from '../envs/core/seeds.js';
 import type { Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
 import type { LiveLog } from '../live/log.js';
 import { watchRollout } from '../live/rollout.js';
+import { fatalRepeatRate } from '../metrics/fatal-repeat-rate.js';
 import { formatErrorRate } from '../metrics/format-error-rate.js';
 import { invalidActionRate } from '../metrics/invalid-action-rate.js';
 import { passAtK } from '../metrics/pass-at-k.js';
@@ -229,6 +230,7 @@ export function evalMetrics(
     streams.turns$.pipe(repeatedTokenRate()),
     streams.trials$.pipe(turnsPerAttempt()),
     streams.trials$.pipe(reward()),
+    streams.trials$.pipe(fatalRepeatRate()),
   );
 }
 

@@ -10,6 +10,7 @@ export {
   type RequiredTags,
 } from './format-error-rate.js';
 export { invalidActionRate } from './invalid-action-rate.js';
+export { fatalRepeatRate } from './fatal-repeat-rate.js';
 export { type PassAtKOptions, passAtK } from './pass-at-k.js';
 // Breakdown
 export { perTaskType, type TaskTyped, taskTypeOf } from './per-task-type.js';

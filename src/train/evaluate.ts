@@ -8,6 +8,7 @@ import { from, lastValueFrom, merge, type Observable, reduce } from 'rxjs';
 import { runRollout } from '../actors/provide.js';
 import { validationSeeds } from '../envs/core/seeds.js';
 import type { Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
+import { fatalRepeatRate } from '../metrics/fatal-repeat-rate.js';
 import { invalidActionRate } from '../metrics/invalid-action-rate.js';
 import { passAtK } from '../metrics/pass-at-k.js';
 import { perTaskType } from '../metrics/per-task-type.js';
@@ -45,6 +46,12 @@ export interface RolloutSummary {
    * pick2); absent otherwise.
    */
   passByType?: Record<string, number[]>;
+  /**
+   * Later attempts that replay an action which ended an earlier attempt of the trial in a loss, over
+   * the later attempts that had one (MineSweeper: re-clicking a known mine; fatalRepeatRate). Absent
+   * in summaries written before it existed.
+   */
+  fatalRepeat?: number;
 }
 
 /** Records grouped by task (plan order kept). */
@@ -68,6 +75,7 @@ export async function summarize(records: readonly TrialRecord[], attempts: numbe
     from(groupsOf(records)).pipe(trajectoryEntropy()),
     from(records.flatMap((r) => r.samples)).pipe(invalidActionRate()),
     trials$.pipe(reward()),
+    trials$.pipe(fatalRepeatRate()),
   );
   const latest = await lastValueFrom(
     events$.pipe(reduce((acc, e) => latestByKey([e], acc), new Map<string, MetricEvent>())),
@@ -93,6 +101,7 @@ export async function summarize(records: readonly TrialRecord[], attempts: numbe
           ),
         }
       : {}),
+    fatalRepeat: value('fatal_repeat_rate'),
   };
 }
 
@@ -170,5 +179,6 @@ export function meanSummary(summaries: readonly RolloutSummary[]): RolloutSummar
           ),
         }
       : {}),
+    fatalRepeat: mean((s) => s.fatalRepeat ?? 0),
   };
 }

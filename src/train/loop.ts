@@ -201,7 +201,8 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
     });
     line(
       io,
-      `validation @ step ${step}: ${formatPass(summary, true)} entropy ${summary.entropy.toFixed(3)} invalid ${summary.invalidRate.toFixed(3)} (${seconds(Date.now() - t0)})`,
+      `validation @ step ${step}: ${formatPass(summary, true)} entropy ${summary.entropy.toFixed(3)} invalid ${summary.invalidRate.toFixed(3)}` +
+        `${c.attempts > 1 ? ` fatal repeats ${(summary.fatalRepeat ?? 0).toFixed(3)}` : ''} (${seconds(Date.now() - t0)})`,
     );
     live?.publish(
       { kind: 'validation', label: 'validation', summary },

@@ -35,6 +35,9 @@ describe('validation summary', () => {
     }
     expect(summary.entropyByAttempt[0]).toBeGreaterThan(0);
     expect(summary.entropy).toBeLessThanOrEqual(Math.log(4) + 1e-12);
+    // Random clicks re-click an earlier attempt's mine now and then: a rate over the later attempts that follow one.
+    expect(summary.fatalRepeat).toBeGreaterThanOrEqual(0);
+    expect(summary.fatalRepeat).toBeLessThan(1);
   });
 });
 
@@ -89,6 +92,7 @@ describe('meanSummary', () => {
     reflectionErrorRate: 0,
     episodeReturn: entropy,
     failedTrials: failed,
+    fatalRepeat: failed / 4,
   });
 
   it('averages the rates and entropies of evaluations under several sampling seeds, sums the trials', () => {
@@ -103,6 +107,7 @@ describe('meanSummary', () => {
       invalidRate: 0.1,
       reflectionErrorRate: 0,
       episodeReturn: 1.5,
+      fatalRepeat: 0.125,
       failedTrials: 1,
     });
     const one = summary([0.25, 0.5], 1, 0);
