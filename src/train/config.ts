@@ -174,6 +174,14 @@ export const trainConfigSchema = z.strictObject({
     enabled: z.boolean().optional(),
     /** Folder of the warm-start model (default runs/warmstart/<env>-<preset>-s<seed>). */
     dir: z.string().min(1).optional(),
+    /**
+     * What the demonstrations teach. 'lessons' (absent = this): trials of `attempts` attempts under the
+     * config's memory mode, rule-written reflections, targets acting on the lessons shown (so the model
+     * starts out using earlier attempts). 'single-attempt': one attempt per trial, no memory, no
+     * reflections, the plain solver's moves: any use of earlier attempts must come from RL's
+     * cross-episode credit (the paper's claim); one such warm start serves every memory mode and algo.
+     */
+    mode: z.enum(['lessons', 'single-attempt']).optional(),
     /** Train tasks played by the noisy expert. */
     tasks: int(1),
     /** Trials per task (different noise, so different failures and recoveries). */

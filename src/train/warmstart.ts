@@ -13,7 +13,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { registerBuiltinEnvs } from '../envs/builtin.js';
 import { getEnv, resolveParams } from '../envs/core/registry.js';
-import type { Json } from '../envs/core/types.js';
+import type { Json, MemoryMode } from '../envs/core/types.js';
 import { removeTemporaries, writeFileAtomic } from '../learner/atomic-write.js';
 import { type ModelConfig, modelConfig } from '../learner/model.js';
 import { loadTrainerCheckpoint, trainerConfig } from '../learner/trainer/index.js';
@@ -78,6 +78,16 @@ export function envOf(c: TrainConfig): { envId: string; params: Json } {
 }
 
 /**
+ * The trials the warm start's demonstrations come from: the config's attempts and memory mode
+ * (`lessons`), or one memory-less attempt (`single-attempt`).
+ */
+export function warmStartProtocol(c: TrainConfig): { attempts: number; memoryMode: MemoryMode } {
+  return c.warmStart.mode === 'single-attempt'
+    ? { attempts: 1, memoryMode: 'none' }
+    : { attempts: c.attempts, memoryMode: c.memoryMode };
+}
+
+/**
  * Hash of the env's prompts in the config's style (a play and a reflect prompt of one fixed task): a
  * model trained on other prompt wording is not reused when the prompts change.
  */
@@ -92,7 +102,7 @@ export function promptFingerprint(c: TrainConfig): string {
     attempt: 0,
     history: [],
     memory: [],
-    memoryMode: c.memoryMode,
+    memoryMode: warmStartProtocol(c).memoryMode,
   });
   const reflect = prompts.reflect({ initial, current: initial, attempt: 0, history: [] });
   return deriveSeed(0, play + reflect)
@@ -103,12 +113,15 @@ export function promptFingerprint(c: TrainConfig): string {
 /** Hash of everything the warm start of a config depends on: another setting never reuses a stale model. */
 export function warmStartKey(c: TrainConfig): string {
   const { envId, params } = envOf(c);
-  const { dir: _dir, ...w } = c.warmStart;
+  // 'lessons' is the default: written or not, the same key (and the keys made before `mode` existed).
+  const { dir: _dir, mode, ...rest } = c.warmStart;
+  const w = mode === 'single-attempt' ? { ...rest, mode } : rest;
+  const protocol = warmStartProtocol(c);
   const key = JSON.stringify({
     w,
     m: c.model,
-    a: c.attempts,
-    mm: c.memoryMode,
+    a: protocol.attempts,
+    mm: protocol.memoryMode,
     st: c.style,
     t: c.maxTurns ?? null,
     tok: tokenizerFingerprint(),
@@ -194,9 +207,10 @@ async function makeWarmStart(c: TrainConfig, io: TrainIO, hooks?: TrainHooks): P
   const w = c.warmStart;
   const model = modelOf(c);
   const key = warmStartKey(c);
+  const protocol = warmStartProtocol(c);
   line(
     io,
-    `warm start: ${envId}, noisy expert (epsilon ${w.epsilon}) on ${w.tasks} tasks × ${w.trialsPerTask} trials`,
+    `warm start: ${envId}, noisy expert (epsilon ${w.epsilon}) on ${w.tasks} tasks × ${w.trialsPerTask} trials × ${protocol.attempts} attempt(s), memory ${protocol.memoryMode}`,
   );
   const { demos, stats } = await gatherDemonstrations({
     envId,
@@ -204,8 +218,7 @@ async function makeWarmStart(c: TrainConfig, io: TrainIO, hooks?: TrainHooks): P
     tasks: w.tasks,
     trialsPerTask: w.trialsPerTask,
     epsilon: w.epsilon,
-    attempts: c.attempts,
-    memoryMode: c.memoryMode,
+    ...protocol,
     style: c.style,
     seed: c.seed,
     ...(c.maxTurns !== undefined ? { maxTurns: c.maxTurns } : {}),

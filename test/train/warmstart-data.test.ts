@@ -55,6 +55,19 @@ describe('warm-start demonstrations', () => {
     },
   );
 
+  it('single attempt without memory: play examples only, none showing an earlier attempt', async () => {
+    const { demos, stats } = await gatherDemonstrations(
+      options('minesweeper', { attempts: 1, memoryMode: 'none' }),
+    );
+    expect(stats.reflectExamples).toBe(0);
+    expect(stats.wonAt).toHaveLength(2);
+    expect(demos.length).toBeGreaterThan(0);
+    for (const d of demos) {
+      expect(d.phase).toBe('play');
+      expect(d.prompt).not.toMatch(/Trial [2-9]|lesson/);
+    }
+  });
+
   it('noise moves are played but never targets: the target is the solver move from that state', async () => {
     const noisy = await gatherDemonstrations(options('minesweeper', { epsilon: 1 }));
     const env = getEnv('minesweeper');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadTrainConfig } from '../../src/train/config.js';
-import { promptFingerprint, warmStartDir } from '../../src/train/warmstart.js';
+import { promptFingerprint, warmStartDir, warmStartProtocol } from '../../src/train/warmstart.js';
 
 describe('warm-start folder', () => {
   const config = (overrides = {}) => loadTrainConfig({ preset: 'quick', overrides });
@@ -28,5 +28,22 @@ describe('warm-start folder', () => {
 
   it('is the folder given in the config when there is one', () => {
     expect(warmStartDir(config({ warmStart: { dir: 'models/mine' } }))).toBe('models/mine');
+  });
+
+  it('single-attempt: one memory-less attempt, one folder for every memory mode and attempt count', () => {
+    const single = (o = {}) => config({ warmStart: { mode: 'single-attempt' }, ...o });
+    expect(warmStartProtocol(single())).toEqual({ attempts: 1, memoryMode: 'none' });
+    expect(warmStartProtocol(config({ memoryMode: 'history_only' }))).toEqual({
+      attempts: 3,
+      memoryMode: 'history_only',
+    });
+    const dir = warmStartDir(single());
+    expect(dir).not.toBe(warmStartDir(config()));
+    expect(warmStartDir(single({ memoryMode: 'history_only' }))).toBe(dir);
+    expect(warmStartDir(single({ attempts: 2, attemptBudget: 12 }))).toBe(dir);
+    // the lessons warm start depends on the memory mode its prompts show
+    expect(warmStartDir(config({ memoryMode: 'history_only' }))).not.toBe(warmStartDir(config()));
+    // an explicit 'lessons' is the default's folder
+    expect(warmStartDir(config({ warmStart: { mode: 'lessons' } }))).toBe(warmStartDir(config()));
   });
 });
