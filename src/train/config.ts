@@ -135,6 +135,12 @@ export const trainConfigSchema = z.strictObject({
      */
     staleness: z.union([z.literal(0), z.literal(1)]),
   }),
+  /**
+   * Threads inside one onnxruntime op, for the policy and the learner, the warm start's included
+   * (absent: onnxruntime's default, one per core). 1 on a machine shared with other jobs: a pool
+   * thread waiting for its sibling takes the time slices the other jobs need.
+   */
+  threads: int(1).optional(),
   model: modelSchema,
   /**
    * Fine-tune a Hugging Face model folder (`--model hf:DIR`: Llama, Qwen2, Qwen3 safetensors) instead of
@@ -363,3 +369,8 @@ export function trajGammaOf(c: TrainConfig, envId: string): number {
 }
 
 export { TRAIN_PRESETS };
+
+/** The onnxruntime session settings of a config (its `threads`), for the policy and the learner. */
+export function sessionSettingsOf(c: TrainConfig): { intraOpNumThreads?: number } {
+  return c.threads !== undefined ? { intraOpNumThreads: c.threads } : {};
+}

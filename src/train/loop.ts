@@ -31,7 +31,13 @@ import { trainingTokens } from '../policy/onnx/tokens.js';
 import type { Policy } from '../policy/types.js';
 import type { TurnSample } from '../streams/types.js';
 import { startClusterRollout } from './cluster-rollout.js';
-import { type TrainConfig, trainingPlan, trajGammaOf, validationOptions } from './config.js';
+import {
+  sessionSettingsOf,
+  type TrainConfig,
+  trainingPlan,
+  trajGammaOf,
+  validationOptions,
+} from './config.js';
 import { type RolloutSummary, summarize, validate, validationFloor } from './evaluate.js';
 import { type HistoryEntry, readHistoryFile, writeHistory } from './history.js';
 import { logprobShift, shiftBaseline } from './logprob-shift.js';
@@ -160,6 +166,7 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
       overlong: 'truncate-prompt',
       temperature: c.sampling.train.temperature,
       checkpoint: { dir: files.checkpoints, keepLast: c.keepCheckpoints },
+      session: sessionSettingsOf(c),
     }),
     {
       logger,

@@ -18,7 +18,7 @@ import { type HfModel, readHfModel } from '../policy/onnx/hf-model.js';
 import { OnnxPolicy } from '../policy/onnx/policy.js';
 import type { PromptCodec } from '../policy/onnx/tokens.js';
 import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
-import type { TrainConfig } from './config.js';
+import { sessionSettingsOf, type TrainConfig } from './config.js';
 import { writeHfRunInfo } from './export.js';
 import type { TrainHooks } from './phases.js';
 import type { TrainIO } from './progress.js';
@@ -69,7 +69,8 @@ async function builtin(c: TrainConfig, io: TrainIO, o: SetupOptions): Promise<Tr
     codec: { tokenizer: tok.tokenizer, chatTemplate: tok.chatTemplate! },
     ...(warm ? { initialParams: warm.params } : {}),
     warm,
-    policy: (params, version, seed) => OnnxPolicy.fromParams(model, params, version, { seed }),
+    policy: (params, version, seed) =>
+      OnnxPolicy.fromParams(model, params, version, { seed, ...sessionSettingsOf(c) }),
     saved: async () => {},
   };
 }
@@ -97,7 +98,8 @@ async function hf(
       codec,
       initialParams,
       warm: null,
-      policy: (params, version, seed) => OnnxPolicy.fromHf(m, { full: params, version, seed }),
+      policy: (params, version, seed) =>
+        OnnxPolicy.fromHf(m, { full: params, version, seed, ...sessionSettingsOf(c) }),
       saved: async () => {},
     };
   }
@@ -109,7 +111,8 @@ async function hf(
     spec: { model, frozen, lora },
     codec,
     warm: null,
-    policy: (adapters, version, seed) => OnnxPolicy.fromHf(m, { lora, adapters, version, seed }),
+    policy: (adapters, version, seed) =>
+      OnnxPolicy.fromHf(m, { lora, adapters, version, seed, ...sessionSettingsOf(c) }),
     saved: (adapters) => writePeftAdapter(join(out, 'adapter'), model, lora, adapters, c.hf.dir),
   };
 }

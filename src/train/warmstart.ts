@@ -21,7 +21,7 @@ import { OnnxPolicy } from '../policy/onnx/policy.js';
 import { builtinTokenizerFiles, loadBuiltinTokenizer } from '../policy/tokenizer.js';
 import { ConfigError } from '../util/errors.js';
 import { deriveSeed } from '../util/rng.js';
-import { type TrainConfig, validationOptions } from './config.js';
+import { sessionSettingsOf, type TrainConfig, validationOptions } from './config.js';
 import { type RolloutSummary, validate } from './evaluate.js';
 import type { TrainHooks } from './phases.js';
 import { line, seconds, type TrainIO } from './progress.js';
@@ -249,6 +249,7 @@ async function makeWarmStart(c: TrainConfig, io: TrainIO, hooks?: TrainHooks): P
     overlong: 'truncate-prompt',
     lossAgg: w.lossAgg,
     checkpoint: checkpointsOf(dir),
+    session: sessionSettingsOf(c),
   });
   const { trainer, progress } = await openWarmTrainer(config, key, dir, io);
   if (progress) line(io, `warm start: continuing ${dir} from step ${trainer.step}/${w.steps}`);
@@ -258,6 +259,7 @@ async function makeWarmStart(c: TrainConfig, io: TrainIO, hooks?: TrainHooks): P
     const losses = await trainWarmSteps(c, key, trainer, progress, steps, io, hooks);
     const policy = await OnnxPolicy.fromParams(model, trainer.params, trainer.policyVersion, {
       seed: c.seed,
+      ...sessionSettingsOf(c),
     });
     let validation: RolloutSummary;
     try {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   loadTrainConfig,
   parseTrainConfig,
+  sessionSettingsOf,
   TRAIN_PRESETS,
   trainingPlan,
   trajGammaOf,
@@ -107,6 +108,14 @@ describe('train config', () => {
     expect(() => loadTrainConfig({ file: configFile({ warmStart: { lossAgg: 'sum' } }) })).toThrow(
       /warmStart\.lossAgg: .*seq-mean-token-mean/,
     );
+  });
+
+  it('threads: onnxruntime intra-op threads for policy and learner; absent keeps onnxruntime’s default', () => {
+    expect(sessionSettingsOf(loadTrainConfig({}))).toEqual({});
+    expect(sessionSettingsOf(loadTrainConfig({ file: configFile({ threads: 1 }) }))).toEqual({
+      intraOpNumThreads: 1,
+    });
+    expect(() => loadTrainConfig({ file: configFile({ threads: 0 }) })).toThrow(/threads: .*>=1/);
   });
 
   it('unknown presets, unreadable and non-JSON files are named errors', () => {
