@@ -208,6 +208,12 @@ export const trainConfigSchema = z.strictObject({
     /** Validation tasks used to report the warm-start model's pass@k. */
     evalTasks: int(1),
   }),
+  /**
+   * After training, `lamer train` plays the warm start and the trained weights on the validation
+   * tasks, `trialsPerTask` trials each under the same `seeds` sampling seeds, and prints what RL
+   * changed with its standard error (final-eval.ts). Absent: no final evaluation.
+   */
+  finalEval: z.strictObject({ seeds: int(1), trialsPerTask: int(1) }).optional(),
   /** Output folder (default runs/train-<env>-<algo>-s<seed>). */
   out: z.string().min(1).optional(),
 });
@@ -269,6 +275,11 @@ export function parseTrainConfig(raw: unknown, source = 'config'): TrainConfig {
     throw new ConfigError(
       `invalid ${source}: warmStart.enabled: the supervised warm start is implemented for the built-in model only; ` +
         'an hf: model starts RL from its pretrained weights (set warmStart.enabled to false)',
+    );
+  if (c.finalEval && (c.hf !== undefined || c.warmStart.enabled === false))
+    throw new ConfigError(
+      `invalid ${source}: finalEval: compares the trained weights with the built-in model's warm start; ` +
+        'this run has none (an hf: model, or warmStart.enabled false): remove finalEval',
     );
   if (c.model.dModel % c.model.nHeads !== 0 || (c.model.dModel / c.model.nHeads) % 2 !== 0)
     throw new ConfigError(

@@ -53,5 +53,12 @@ export {
   validate,
   validationFloor,
 } from './evaluate.js';
+export {
+  type FinalEvaluation,
+  finalEvaluation,
+  formatFinalEvaluation,
+  type ModelEvaluation,
+  runFinalEvaluation,
+} from './final-eval.js';
 export { EVAL_SAMPLING, type EvalIO, type EvalOptions, type EvalResult, runEval } from '../cli/eval-run.js';
 export { EVAL_MODES, type EvalMode } from '../cli/eval-modes.js';

@@ -118,6 +118,14 @@ describe('train config', () => {
     expect(() => loadTrainConfig({ file: configFile({ threads: 0 }) })).toThrow(/threads: .*>=1/);
   });
 
+  it('finalEval needs a warm start to compare with', () => {
+    const finalEval = { seeds: 2, trialsPerTask: 2 };
+    expect(loadTrainConfig({ overrides: { finalEval } }).finalEval).toEqual(finalEval);
+    expect(() => loadTrainConfig({ overrides: { finalEval, warmStart: { enabled: false } } })).toThrow(
+      /finalEval: compares the trained weights with the built-in model's warm start/,
+    );
+  });
+
   it('unknown presets, unreadable and non-JSON files are named errors', () => {
     expect(() => loadTrainConfig({ preset: 'huge' })).toThrow(
       /--preset: expected one of quick, paper, hf-lora, got "huge"/,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTrainerCheckpoint } from '../../src/learner/trainer/index.js';
 import { loadTrainConfig, type TrainConfigInput } from '../../src/train/config.js';
+import { runFinalEvaluation } from '../../src/train/final-eval.js';
 import { readHistory } from '../../src/train/history.js';
 import { runTraining } from '../../src/train/loop.js';
 import { loadWarmStart, modelOf, warmStartKey } from '../../src/train/warmstart.js';
@@ -103,6 +104,24 @@ describe('lamer train (smoke)', () => {
     expect(lines.join('')).toContain('step 2/2');
     expect(lines.join('')).toMatch(/Δlogp A>0 [+-]\d/);
     expect(existsSync(join(ws.dir, 'warmstart.json'))).toBe(true);
+
+    // The paired final evaluation (finalEval): the warm start and the newest checkpoint on the same
+    // validation tasks and sampling seeds, written to final-eval.json and printed with a verdict.
+    const evalSink = sink();
+    const fe = await runFinalEvaluation(
+      tinyConfig(root, { finalEval: { seeds: 2, trialsPerTask: 1 } }),
+      result.out,
+      evalSink.io,
+    );
+    expect(fe.tasks).toBe(2);
+    expect(fe.warmStart.summary.trials).toBe(2 * 2);
+    expect(fe.trained.summary.trials).toBe(2 * 2);
+    expect(fe.change.pass).toHaveLength(3);
+    expect(JSON.parse(readFileSync(join(result.out, 'final-eval.json'), 'utf8')).seeds).toBe(2);
+    const feText = evalSink.lines.join('');
+    expect(feText).toMatch(/final evaluation \(paired\): 2 validation tasks × 1 trials × 2 sampling seeds/);
+    expect(feText).toContain('| after 2 lamer steps |');
+    expect(feText).toMatch(/RL (raised|lowered|did not change) pass@3/);
 
     // The named warm-start folder is reused by the same settings and refused under others.
     expect((await loadWarmStart(config))!.report.key).toBe(warmStartKey(config));

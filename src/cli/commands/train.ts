@@ -5,6 +5,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LIVE_PORT, livePort, parseLivePort, withLiveServer } from '../../live/cli.js';
 import { ALGOS, loadTrainConfig, PRESETS, type TrainConfigInput } from '../../train/config.js';
+import { runFinalEvaluation } from '../../train/final-eval.js';
 import { runTraining } from '../../train/loop.js';
 import { example } from './help.js';
 import { parsePositiveIntOption, parseSeedOption } from './options.js';
@@ -133,13 +134,15 @@ export function registerTrainCommand(program: Command): void {
         ...(opts.config ? { file: opts.config } : {}),
         overrides,
       });
-      await withLiveServer(livePort(opts.live), process.stdout, (liveLog) =>
-        runTraining(config, {
-          io: { out: process.stdout },
+      const io = { out: process.stdout };
+      await withLiveServer(livePort(opts.live), process.stdout, async (liveLog) => {
+        const { out } = await runTraining(config, {
+          io,
           resume: opts.resume === true,
           restart: opts.restart === true,
           ...(liveLog ? { liveLog } : {}),
-        }),
-      );
+        });
+        if (config.finalEval) await runFinalEvaluation(config, out, io);
+      });
     });
 }

@@ -1,0 +1,180 @@
+/**
+ * The paired final evaluation of a training run (`finalEval` in the config; `lamer train` runs it
+ * after the last step): the warm start and the trained weights play the same validation tasks,
+ * `trialsPerTask` trials each, under the same `seeds` sampling seeds and the algo's own protocol,
+ * next to random admissible actions (the floor). What RL changed is the per-task paired difference
+ * (trained − warm start, each task's rate over its trials and seeds), averaged over the tasks, with
+ * its standard error over the tasks: the noise of the dice and of which boards were drawn, so "2
+ * s.e." means the change would likely hold on other boards too. Training validations read one
+ * sampling seed and cannot say that (README, the paper's claim).
+ */
+import { join } from 'node:path';
+import type { Json } from '../envs/core/types.js';
+import { writeFileAtomic } from '../learner/atomic-write.js';
+import { loadTrainerCheckpoint } from '../learner/trainer/index.js';
+import { OnnxPolicy } from '../policy/onnx/policy.js';
+import type { Policy } from '../policy/types.js';
+import type { TrialRecord } from '../streams/types.js';
+import { ConfigError } from '../util/errors.js';
+import { deriveSeed } from '../util/rng.js';
+import { sessionSettingsOf, type TrainConfig, validationOptions } from './config.js';
+import { meanSummary, type RolloutSummary, validate, validationFloor } from './evaluate.js';
+import { line, seconds, type TrainIO } from './progress.js';
+import { ensureWarmStart, envOf, modelOf } from './warmstart.js';
+
+export type FinalEvalSettings = NonNullable<TrainConfig['finalEval']>;
+
+/** One model's evaluation: the summary averaged over the seeds, and each task's pass@k over its trials and seeds. */
+export interface ModelEvaluation {
+  summary: RolloutSummary;
+  /** taskId → pass@1..N of that task. */
+  byTask: Record<string, number[]>;
+}
+
+/** What `finalEvaluation` measured: the floor, the warm start and the trained weights on the same tasks and seeds, and the paired change. */
+/** What `finalEvaluation` measured: the floor, the warm start and the trained weights on the same tasks and seeds, and the paired change. */
+export interface FinalEvaluation {
+  tasks: number;
+  trialsPerTask: number;
+  seeds: number;
+  memoryMode: string;
+  floor: RolloutSummary;
+  warmStart: ModelEvaluation;
+  trained: ModelEvaluation;
+  /** Trained − warm start: per pass@k, and pass@N − pass@1; mean over tasks and its standard error. */
+  change: { pass: Array<{ mean: number; se: number }>; delta: { mean: number; se: number } };
+}
+
+/** Each task's pass@1..N: the share of its trials won within k attempts. */
+export function passByTask(records: readonly TrialRecord[], attempts: number): Record<string, number[]> {
+  const counts = new Map<string, { trials: number; won: number[] }>();
+  for (const r of records) {
+    const c = counts.get(r.taskId) ?? { trials: 0, won: new Array(attempts).fill(0) };
+    c.trials++;
+    if (r.failed === undefined && r.wonAt !== null) for (let k = r.wonAt; k < attempts; k++) c.won[k]++;
+    counts.set(r.taskId, c);
+  }
+  return Object.fromEntries([...counts].map(([id, c]) => [id, c.won.map((w) => w / c.trials)]));
+}
+
+/** Mean and standard error (sample std / √n) of a list. */
+export function meanSe(xs: readonly number[]): { mean: number; se: number } {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const se = n < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1) / n);
+  return { mean, se };
+}
+
+/** Play `policy` under `seeds` sampling seeds of the final evaluation. */
+async function evaluateModel(
+  policy: Policy,
+  c: TrainConfig,
+  env: { envId: string; params: Json },
+  s: FinalEvalSettings,
+): Promise<ModelEvaluation> {
+  const base = validationOptions(c, env.envId, env.params);
+  const summaries: RolloutSummary[] = [];
+  const records: TrialRecord[] = [];
+  for (let k = 0; k < s.seeds; k++) {
+    const run = await validate(policy, {
+      ...base,
+      trialsPerTask: s.trialsPerTask,
+      sampling: { ...base.sampling, seed: deriveSeed(c.seed, 'final-eval', k) },
+      runId: `final-eval-${k}`,
+    });
+    summaries.push(run.summary);
+    records.push(...run.records);
+  }
+  return { summary: meanSummary(summaries), byTask: passByTask(records, c.attempts) };
+}
+
+/** The paired final evaluation of warm-start and trained policies (both already loaded). */
+export async function finalEvaluation(
+  c: TrainConfig,
+  env: { envId: string; params: Json },
+  s: FinalEvalSettings,
+  policies: { warmStart: Policy; trained: Policy },
+): Promise<FinalEvaluation> {
+  const base = validationOptions(c, env.envId, env.params);
+  const floor = await validationFloor({ ...base, trialsPerTask: s.trialsPerTask });
+  const warmStart = await evaluateModel(policies.warmStart, c, env, s);
+  const trained = await evaluateModel(policies.trained, c, env, s);
+  const ids = Object.keys(warmStart.byTask);
+  const diff = (f: (p: number[]) => number) =>
+    meanSe(ids.map((id) => f(trained.byTask[id]!) - f(warmStart.byTask[id]!)));
+  const n = c.attempts;
+  return {
+    tasks: ids.length,
+    trialsPerTask: s.trialsPerTask,
+    seeds: s.seeds,
+    memoryMode: base.memoryMode,
+    floor,
+    warmStart,
+    trained,
+    change: {
+      pass: Array.from({ length: n }, (_, k) => diff((p) => p[k]!)),
+      delta: diff((p) => p[n - 1]! - p[0]!),
+    },
+  };
+}
+
+const f3 = (x: number) => x.toFixed(3);
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
+
+/** The lines `lamer train` ends with: floor, warm start, trained, what RL changed, and a verdict. */
+export function formatFinalEvaluation(e: FinalEvaluation, trainedLabel: string): string[] {
+  const n = e.warmStart.summary.pass.length;
+  const head = `| | ${Array.from({ length: n }, (_, k) => `pass@${k + 1}`).join(' | ')} | pass@${n} − pass@1 | entropy | fatal repeats |`;
+  const row = (label: string, s: RolloutSummary) =>
+    `| ${label} | ${s.pass.map(f3).join(' | ')} | ${f3(s.pass[n - 1]! - s.pass[0]!)} | ${f3(s.entropy)} | ${f3(s.fatalRepeat ?? 0)} |`;
+  const ch = e.change;
+  const last = ch.pass[n - 1]!;
+  const z = last.se > 0 ? last.mean / last.se : 0;
+  const verdict =
+    Math.abs(z) >= 2
+      ? `RL ${last.mean > 0 ? 'raised' : 'lowered'} pass@${n} by ${f3(Math.abs(last.mean))} ± ${f3(last.se)} (${Math.abs(z).toFixed(1)} standard errors over the ${e.tasks} tasks).`
+      : `RL did not change pass@${n} beyond the noise: ${signed(last.mean)} ± ${f3(last.se)} (${Math.abs(z).toFixed(1)} standard errors over the ${e.tasks} tasks).`;
+  return [
+    `final evaluation (paired): ${e.tasks} validation tasks × ${e.trialsPerTask} trials × ${e.seeds} sampling seeds, the same for both models, memory ${e.memoryMode}`,
+    head,
+    `|---|${'---|'.repeat(n + 3)}`,
+    row('random actions (floor)', e.floor),
+    row('warm start', e.warmStart.summary),
+    row(trainedLabel, e.trained.summary),
+    `| RL changed (± s.e. over tasks) | ${ch.pass.map((p) => `${signed(p.mean)} ± ${f3(p.se)}`).join(' | ')} | ${signed(ch.delta.mean)} ± ${f3(ch.delta.se)} | | |`,
+    verdict,
+  ];
+}
+
+/**
+ * `lamer train`'s last part when the config has `finalEval`: loads the warm start and the run's
+ * newest checkpoint, evaluates both (finalEvaluation), prints the table and writes
+ * `<out>/final-eval.json`.
+ */
+export async function runFinalEvaluation(c: TrainConfig, out: string, io: TrainIO): Promise<FinalEvaluation> {
+  if (!c.finalEval) throw new ConfigError('finalEval: the config has no final evaluation settings');
+  const model = modelOf(c);
+  const warm = await ensureWarmStart(c, io);
+  const trained = await loadTrainerCheckpoint(model, { dir: join(out, 'checkpoints'), every: 1 }, (m) =>
+    line(io, m),
+  );
+  if (!trained)
+    throw new ConfigError(`${out}/checkpoints has no checkpoint to evaluate: run the training first`);
+  const t0 = Date.now();
+  const options = { seed: c.seed, ...sessionSettingsOf(c) };
+  const warmPolicy = await OnnxPolicy.fromParams(model, warm.params, 0, options);
+  const trainedPolicy = await OnnxPolicy.fromParams(model, trained.snapshot.state.params, 0, options);
+  let e: FinalEvaluation;
+  try {
+    e = await finalEvaluation(c, envOf(c), c.finalEval, { warmStart: warmPolicy, trained: trainedPolicy });
+  } finally {
+    await warmPolicy.dispose();
+    await trainedPolicy.dispose();
+  }
+  await writeFileAtomic(join(out, 'final-eval.json'), `${JSON.stringify(e, null, 2)}\n`);
+  line(io, '');
+  for (const text of formatFinalEvaluation(e, `after ${trained.snapshot.step} ${c.algo} steps`))
+    line(io, text);
+  line(io, `(${seconds(Date.now() - t0)}; ${join(out, 'final-eval.json')})`);
+  return e;
+}
