@@ -33,6 +33,6 @@ export { type ContractOptions, type ContractReport, checkEnvContract } from './c
 
 // Shared helpers for env authors
 export { formatHistory, GRID_WINDOWS, type HistoryWindow } from './history.js';
-export { shownReflections } from './lessons.js';
+export { shownHistories, shownReflections } from './lessons.js';
 export { type AppliedReply, applyAction, applyReply } from './reply.js';
 export { extractBetween, type Occurrence, parseRemark, REFLECTION_MAX_CHARS, wrapAction } from './tags.js';

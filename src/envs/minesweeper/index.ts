@@ -147,7 +147,14 @@ export {
   REFLECT_WINDOW,
   RULES,
 } from './prompts.js';
-export { type Lessons, type LessonTruth, lessonAction, lessonTruth, readLessons } from './lessons.js';
+export {
+  type Lessons,
+  type LessonTruth,
+  lessonAction,
+  lessonTruth,
+  readHistories,
+  readLessons,
+} from './lessons.js';
 export { ruleReflection } from './reflection.js';
 // Rendering, parsing, prompts
 export { cellName, renderBoard, renderCompactBoard, renderState } from './render.js';

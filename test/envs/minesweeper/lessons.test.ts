@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import type { MemoryMode } from '../../../src/envs/core/types.js';
-import { lessonTruth, minesweeper, readLessons } from '../../../src/envs/minesweeper/index.js';
+import { lessonTruth, minesweeper, readHistories, readLessons } from '../../../src/envs/minesweeper/index.js';
 import {
   HIDDEN,
   type MinesweeperAction,
@@ -66,18 +66,34 @@ describe('MineSweeper lessons', () => {
     expect(solverAction(initial)).not.toEqual({ row: 4, col: 4 });
   });
 
-  it('uses only what the prompt shows: no lessons under memory modes none and history_only', () => {
-    for (const mode of ['none', 'history_only'] as const) {
-      const { action } = secondAttempt(
-        initial,
-        [
-          { row: 4, col: 4 },
-          { row: 2, col: 5 },
-        ],
-        mode,
-      );
-      expect(action).toEqual(solverAction(initial));
-    }
+  it('uses only what the prompt shows: nothing under memory mode none', () => {
+    const { action } = secondAttempt(
+      initial,
+      [
+        { row: 4, col: 4 },
+        { row: 2, col: 5 },
+      ],
+      'none',
+    );
+    expect(action).toEqual(solverAction(initial));
+  });
+
+  it('under history_only reads the history: the mine that ended attempt 1 is a known mine', () => {
+    const { history } = playFrom(initial, [
+      { row: 4, col: 4 },
+      { row: 2, col: 5 },
+    ]);
+    expect(readHistories([history], 6, 6)).toEqual({ mines: [1 * 6 + 4], safe: [3 * 6 + 3] });
+    const { action } = secondAttempt(
+      initial,
+      [
+        { row: 4, col: 4 },
+        { row: 2, col: 5 },
+      ],
+      'history_only',
+    );
+    // no replay of the history's safe cells: the solver with (2, 5) known to be a mine
+    expect(action).toEqual(solverAction(initial, { knownMines: [1 * 6 + 4] }));
   });
 
   test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 35 })], { numRuns: 60 })(
@@ -94,6 +110,9 @@ describe('MineSweeper lessons', () => {
       expect([truth.minesTrue, truth.safeTrue]).toEqual([truth.mines, truth.safe]);
       if (s0.mines.includes(target)) expect(lessons.mines).toContain(target);
       if (action !== null) expect(lessons.mines).not.toContain(cell(s0, action));
+      // The history shows the same mine: under history_only the expert never reveals it either.
+      const fromHistory = secondAttempt(s0, [click], 'history_only').action;
+      if (fromHistory !== null && s0.mines.includes(target)) expect(cell(s0, fromHistory)).not.toBe(target);
     },
   );
 });
