@@ -38,6 +38,7 @@ export {
   type WarmStart,
   type WarmStartReport,
 } from './warmstart.js';
+export { findShippedWarmStart, type ShippedReport, shipWarmStart } from './shipped.js';
 export { type ExportOptions, exportRun, HF_RUN_FILE, type HfRunInfo } from './export.js';
 export { type HistoryEntry, readHistory } from './history.js';
 export type { LogprobShift } from './logprob-shift.js';

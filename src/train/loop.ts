@@ -49,7 +49,7 @@ import { type TrainReport, writeReport } from './report.js';
 import { openRunFolder, reconcileHistory, runFiles } from './resume.js';
 import { advantageStats, rolloutTable, type StepStats, stepEntry, stepLine } from './step-report.js';
 import { stepRolloutInput, taskCountText } from './train-tasks.js';
-import { envOf, formatPass, modelOf, warmStartDir } from './warmstart.js';
+import { envOf, formatPass, modelOf } from './warmstart.js';
 
 /** Options of {@link runTraining}: where progress goes, resume, and the live log. */
 export interface TrainOptions {
@@ -333,7 +333,7 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
     params,
     plan,
     trajGamma,
-    ...(warm ? { warmStart: { dir: warmStartDir(c), ...warm.report } } : {}),
+    ...(warm ? { warmStart: { ...warm.report, dir: warm.dir } } : {}),
     model: setup.label,
     floor,
     history,

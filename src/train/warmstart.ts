@@ -5,28 +5,48 @@
  * pass@1..N on the fixed validation set with the ONNX policy (the LaMer
  * protocol), written to `<dir>/warmstart.json` (atomically, last) so the RL
  * gain is visible against it. `lamer train` calls `ensureWarmStart`, which
- * loads a finished warm start and otherwise makes one, continuing an
- * interrupted one from its newest checkpoint (warmstart-train.ts).
+ * loads a finished warm start, else one shipped with the package for the same
+ * settings (shipped.ts), and otherwise makes one, continuing an interrupted one
+ * from its newest checkpoint (warmstart-train.ts). What a warm start depends on
+ * (its key, folder and protocol) is warmstart-key.ts.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { registerBuiltinEnvs } from '../envs/builtin.js';
-import { getEnv, resolveParams } from '../envs/core/registry.js';
-import type { Json, MemoryMode } from '../envs/core/types.js';
+import type { Json } from '../envs/core/types.js';
 import { removeTemporaries, writeFileAtomic } from '../learner/atomic-write.js';
-import { type ModelConfig, modelConfig } from '../learner/model.js';
+import type { ModelConfig } from '../learner/model.js';
 import { loadTrainerCheckpoint, trainerConfig } from '../learner/trainer/index.js';
 import { OnnxPolicy } from '../policy/onnx/policy.js';
-import { builtinTokenizerFiles, loadBuiltinTokenizer } from '../policy/tokenizer.js';
+import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
 import { ConfigError } from '../util/errors.js';
-import { deriveSeed } from '../util/rng.js';
 import { sessionSettingsOf, type TrainConfig, validationOptions } from './config.js';
 import { type RolloutSummary, validate } from './evaluate.js';
 import type { TrainHooks } from './phases.js';
 import { line, seconds, type TrainIO } from './progress.js';
+import { findShippedWarmStart } from './shipped.js';
 import { type DemoStats, demoTokens, gatherDemonstrations } from './warmstart-data.js';
+import {
+  envOf,
+  modelOf,
+  tokenizerFingerprint,
+  WARMSTART_REPORT,
+  warmStartDir,
+  warmStartKey,
+  warmStartProtocol,
+} from './warmstart-key.js';
 import { openWarmTrainer, trainWarmSteps } from './warmstart-train.js';
+
+export {
+  envOf,
+  modelOf,
+  promptFingerprint,
+  tokenizerFingerprint,
+  WARMSTART_REPORT,
+  warmStartDir,
+  warmStartKey,
+  warmStartProtocol,
+} from './warmstart-key.js';
 
 /** `warmstart.json`: how the warm-start model was made (env, model, tokenizer, seed, demonstrations, losses) and how it evaluates. */
 export interface WarmStartReport {
@@ -53,94 +73,6 @@ export interface WarmStart {
   dir: string;
   params: Record<string, Float32Array>;
   report: WarmStartReport;
-}
-
-export const WARMSTART_REPORT = 'warmstart.json';
-
-/** The built-in model of a config (vocabulary size from the built-in tokenizer). */
-export function modelOf(c: TrainConfig): ModelConfig {
-  return modelConfig({ ...c.model, vocabSize: loadBuiltinTokenizer().tokenizer.vocabSize });
-}
-
-let fingerprint: string | null = null;
-
-/** Hash of the built-in tokenizer's files: a rebuilt tokenizer reorders ids, and a model trained on the old ones is useless. */
-export function tokenizerFingerprint(): string {
-  fingerprint ??= deriveSeed(0, JSON.stringify(builtinTokenizerFiles())).toString(16).padStart(8, '0');
-  return fingerprint;
-}
-
-/** Env id and params of a config. */
-export function envOf(c: TrainConfig): { envId: string; params: Json } {
-  registerBuiltinEnvs();
-  const env = getEnv(c.env);
-  return { envId: env.id, params: resolveParams(env, c.envPreset, c.envParams ?? {}) as Json };
-}
-
-/**
- * The trials the warm start's demonstrations come from: the config's attempts and memory mode
- * (`lessons`), or one memory-less attempt (`single-attempt`).
- */
-export function warmStartProtocol(c: TrainConfig): { attempts: number; memoryMode: MemoryMode } {
-  return c.warmStart.mode === 'single-attempt'
-    ? { attempts: 1, memoryMode: 'none' }
-    : { attempts: c.attempts, memoryMode: c.memoryMode };
-}
-
-/**
- * Hash of the env's prompts in the config's style (a play and a reflect prompt of one fixed task): a
- * model trained on other prompt wording is not reused when the prompts change.
- */
-export function promptFingerprint(c: TrainConfig): string {
-  const { envId, params } = envOf(c);
-  const env = getEnv(envId);
-  const initial = env.initial(1, params);
-  const prompts = env.prompts[c.style];
-  const play = prompts.play({
-    initial,
-    current: initial,
-    attempt: 0,
-    history: [],
-    memory: [],
-    memoryMode: warmStartProtocol(c).memoryMode,
-  });
-  const reflect = prompts.reflect({ initial, current: initial, attempt: 0, history: [] });
-  return deriveSeed(0, play + reflect)
-    .toString(16)
-    .padStart(8, '0');
-}
-
-/** Hash of everything the warm start of a config depends on: another setting never reuses a stale model. */
-export function warmStartKey(c: TrainConfig): string {
-  const { envId, params } = envOf(c);
-  // 'lessons' is the default: written or not, the same key (and the keys made before `mode` existed).
-  const { dir: _dir, mode, ...rest } = c.warmStart;
-  const w = mode === 'single-attempt' ? { ...rest, mode } : rest;
-  const protocol = warmStartProtocol(c);
-  const key = JSON.stringify({
-    w,
-    m: c.model,
-    a: protocol.attempts,
-    mm: protocol.memoryMode,
-    st: c.style,
-    t: c.maxTurns ?? null,
-    tok: tokenizerFingerprint(),
-    p: promptFingerprint(c),
-    env: [envId, params, c.seed],
-  });
-  return deriveSeed(0, key).toString(16).padStart(8, '0');
-}
-
-/** Where the warm start of a config lives (shared by every algo of the same env, model and seed). */
-export function warmStartDir(c: TrainConfig): string {
-  if (c.warmStart.dir) return c.warmStart.dir;
-  const { envId } = envOf(c);
-  const m = c.model;
-  return join(
-    'runs',
-    'warmstart',
-    `${envId}-${c.envPreset ?? 'default'}-d${m.dModel}x${m.nLayers}-s${c.seed}-${warmStartKey(c)}`,
-  );
 }
 
 const checkpointsOf = (dir: string) => ({ dir: join(dir, 'checkpoints'), keepLast: 1 });
@@ -299,12 +231,24 @@ async function makeWarmStart(c: TrainConfig, io: TrainIO, hooks?: TrainHooks): P
   }
 }
 
-/** The saved warm start, or a new one when there is none (an interrupted one is continued). */
+/**
+ * The warm start of a config: its saved folder (runs/warmstart/… or warmStart.dir), else the one
+ * shipped with the package when its key is the config's (only without warmStart.dir: a named folder
+ * is where the user wants it made), else a new one (an interrupted one is continued).
+ */
 export async function ensureWarmStart(c: TrainConfig, io: TrainIO, hooks?: TrainHooks): Promise<WarmStart> {
   const found = await loadWarmStart(c, io);
   if (found) {
     line(io, `warm start: ${found.dir} (validation ${formatPass(found.report.validation, true)})`);
     return found;
+  }
+  const shipped = c.warmStart.dir === undefined ? await findShippedWarmStart(c) : null;
+  if (shipped) {
+    line(
+      io,
+      `warm start: shipped with the package (${shipped.dir}; validation ${formatPass(shipped.report.validation, true)}), made by: ${shipped.report.command}`,
+    );
+    return shipped;
   }
   return makeWarmStart(c, io, hooks);
 }

@@ -4,7 +4,9 @@
 import type { Command } from 'commander';
 import { checkOutputDir } from '../../learner/trainer/preflight.js';
 import { loadTrainConfig, type TrainConfigInput } from '../../train/config.js';
-import { pretrain } from '../../train/warmstart.js';
+import { line } from '../../train/progress.js';
+import { checkShipName, shipWarmStart } from '../../train/shipped.js';
+import { loadWarmStart, pretrain } from '../../train/warmstart.js';
 import { example } from './help.js';
 import { parsePositiveIntOption } from './options.js';
 import { type CommonOptions, trainCommonOptions } from './train.js';
@@ -23,7 +25,11 @@ export function registerPretrainCommand(program: Command): void {
       '--out <dir>',
       'warm-start folder (default runs/warmstart/<env>-<envPreset>-d<width>x<layers>-s<seed>-<hash>)',
     )
-    .action(async (opts: CommonOptions) => {
+    .option(
+      '--ship <name>',
+      'in a clone: also copy the warm start into the package (src/policy/assets/warmstart/<name>/) with this command; a finished warm start of the same settings is shipped as it is',
+    )
+    .action(async (opts: CommonOptions & { ship?: string }) => {
       const overrides: TrainConfigInput = { env: opts.env, warmStart: {} };
       if (opts.seed !== undefined) overrides.seed = opts.seed;
       if (opts.steps !== undefined) overrides.warmStart!.steps = opts.steps;
@@ -36,6 +42,22 @@ export function registerPretrainCommand(program: Command): void {
       });
       // the folder is written only after minutes of data collection and training: check it first
       if (config.warmStart.dir !== undefined) await checkOutputDir(config.warmStart.dir, 0);
-      await pretrain(config, { out: process.stdout });
+      if (opts.ship !== undefined) checkShipName(opts.ship);
+      const io = { out: process.stdout };
+      const warm = (opts.ship ? await loadWarmStart(config, io) : null) ?? (await pretrain(config, io));
+      if (opts.ship) {
+        const flags: Array<[string, unknown]> = [
+          ['env', opts.env],
+          ['preset', opts.preset],
+          ['seed', opts.seed],
+          ['config', opts.config],
+          ['steps', opts.steps],
+          ['games', opts.games],
+          ['out', opts.out],
+          ['ship', opts.ship],
+        ];
+        const command = `npx lamer pretrain${flags.map(([k, v]) => (v === undefined ? '' : ` --${k} ${v}`)).join('')}`;
+        line(io, `shipped: ${await shipWarmStart(config, warm, opts.ship, command)}`);
+      }
     });
 }
