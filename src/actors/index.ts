@@ -59,6 +59,7 @@ export {
   type RolloutTask,
   rolloutMachine,
 } from './rollout.js';
+export { TurnRelay, type TurnsEvent } from './turn-relay.js';
 
 // One play / reflection turn as pure functions (shared by the machines)
 export {

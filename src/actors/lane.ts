@@ -5,8 +5,9 @@
  * id = the trial id, swappable with `provide`), tells the rollout how it ended
  * (`lane.done` with the record, or `lane.error`), and starts the next one the
  * rollout sends (`run`). Persisted with the rollout (its trials are its
- * children). A turn event that reaches the lane (a rollout without a system
- * id, whose trials report to their parent) goes on to the rollout.
+ * children). A turn event (or a batch's `turns`) that reaches the lane (a
+ * rollout without a system id, whose trials report to their parent) goes on to
+ * the rollout.
  *
  * Why lanes, not every trial a child of the rollout: XState copies a machine's
  * `children` object on every spawn and every stop (and one with a key deleted
@@ -20,6 +21,7 @@ import type { TrialRecord } from '../streams/types.js';
 import type { TurnEmitted } from './events.js';
 import { trialMachine } from './trial.js';
 import type { TrialInput } from './trial-config.js';
+import type { TurnsEvent } from './turn-relay.js';
 
 /** Most trials one lane runs at once. */
 export const LANE_TRIALS = 16;
@@ -65,7 +67,7 @@ export const laneMachine = setup({
   types: {
     input: {} as TrialInput[],
     context: {} as LaneContext,
-    events: {} as LaneRunEvent | TurnEmitted | TrialDone | TrialError,
+    events: {} as LaneRunEvent | TurnEmitted | TurnsEvent | TrialDone | TrialError,
   },
   actors: { trial: trialMachine },
   actions: {
@@ -86,6 +88,7 @@ export const laneMachine = setup({
       );
     }),
     forwardTurn: sendParent(({ event }) => event as TurnEmitted),
+    forwardTurns: sendParent(({ event }) => event as TurnsEvent),
   },
 }).createMachine({
   id: 'lane',
@@ -94,6 +97,7 @@ export const laneMachine = setup({
   on: {
     run: { actions: 'start' },
     turn: { actions: 'forwardTurn' },
+    turns: { actions: 'forwardTurns' },
     'xstate.done.actor.*': { actions: 'report' },
     'xstate.error.actor.*': { actions: 'report' },
   },

@@ -5,7 +5,13 @@
  * (a `generateActor` over a PolicyClient: batching and replay cache) at every
  * level, and `runRollout` runs a whole rollout to its records.
  */
-import { type ActorOptions, type AnyStateMachine, createActor, type Snapshot } from 'xstate';
+import {
+  type ActorOptions,
+  type AnyActorRef,
+  type AnyStateMachine,
+  createActor,
+  type Snapshot,
+} from 'xstate';
 import type { Policy } from '../policy/types.js';
 import type { TrialRecord, TurnSample } from '../streams/types.js';
 import { PolicyClient, type PolicyClientOptions } from './client.js';
@@ -13,8 +19,11 @@ import { episodeMachine } from './episode.js';
 import { laneMachine } from './lane.js';
 import { reflectorMachine } from './reflector.js';
 import { type RolloutInput, rolloutMachine } from './rollout.js';
-import { generateActor, ROLLOUT_SYSTEM_ID, requestKey } from './shared.js';
+import { generateActor, ROLLOUT_SYSTEM_ID, requestKey, turnTarget } from './shared.js';
 import { composedTrialMachine, trialMachine } from './trial.js';
+import type { TrialContext, TrialEvent } from './trial-config.js';
+import { turnOf } from './trial-setup.js';
+import { TurnRelay } from './turn-relay.js';
 
 /** A policy, or a client already wrapping one (to share its batcher and cache). */
 export type PolicySource = Policy | PolicyClient;
@@ -50,7 +59,16 @@ export function trialWithPolicy<M extends AnyStateMachine = typeof trialMachine>
   machine: M = trialMachine as unknown as M,
   parts: TrialParts = {},
 ): M {
-  const client = toClient(source);
+  return wireTrial(toClient(source), machine, parts, null);
+}
+
+/** {@link trialWithPolicy}, and with a relay our trial machines hand their turns to it (one event per batch). */
+function wireTrial<M extends AnyStateMachine>(
+  client: PolicyClient,
+  machine: M,
+  parts: TrialParts,
+  relay: TurnRelay | null,
+): M {
   const composed =
     (machine as AnyStateMachine) === trialMachine && (parts.episode || parts.reflector)
       ? (composedTrialMachine as unknown as M)
@@ -66,9 +84,35 @@ export function trialWithPolicy<M extends AnyStateMachine = typeof trialMachine>
           reflector: reflectorWithPolicy(client, parts.reflector),
         };
   // drop the trial's replay-cache entries when it ends (custom machines without `trialEnded` ignore it)
-  const trialEnded = ({ context }: { context: { samples?: TurnSample[] } }) =>
+  const forget = ({ context }: { context: { samples?: TurnSample[] } }) =>
     client.forget((context.samples ?? []).map((s) => requestKey(s, s.attempt, s.turn, s.phase)));
-  return composed.provide({ actors, actions: { trialEnded } } as never) as M;
+  const ours = composed === (trialMachine as unknown) || composed === (composedTrialMachine as unknown);
+  if (relay === null || !ours)
+    return composed.provide({ actors, actions: { trialEnded: forget } } as never) as M;
+  const actions = {
+    // a spawned trial's own `turn` emit has no listener (only the rollout holds the trial): skipped
+    emitTurn: () => {},
+    // the turn goes to the relay (one `turns` event per batch), not as its own event
+    forwardTurn: ({ context, event, self, system }: ActionArgs) => {
+      const turn = turnOf(context, event);
+      const target = turn && turnTarget(context.cfg.reportTo, self, system);
+      if (target) relay.add(target, turn.sample);
+    },
+    // the trial's turns reach the rollout before its done event
+    trialEnded: (args: ActionArgs) => {
+      relay.flush();
+      forget(args);
+    },
+  };
+  return composed.provide({ actors, actions } as never) as M;
+}
+
+/** What the two actions above read of their arguments. */
+interface ActionArgs {
+  context: TrialContext;
+  event: TrialEvent;
+  self: AnyActorRef;
+  system: { get(id: string): AnyActorRef | undefined };
 }
 
 /**
@@ -81,7 +125,8 @@ export function rolloutWithPolicy(
   options: { trial?: AnyStateMachine; parts?: TrialParts } = {},
 ): typeof rolloutMachine {
   const client = toClient(source);
-  const trial = trialWithPolicy(client, options.trial ?? trialMachine, options.parts);
+  // one relay per rollout machine: its trials' turns reach it as one event per batch
+  const trial = wireTrial(client, options.trial ?? trialMachine, options.parts ?? {}, new TurnRelay());
   return rolloutMachine.provide({
     actors: { lane: laneMachine.provide({ actors: { trial: trial as typeof trialMachine } }) },
     actions: { inFlightChanged: ({ context }) => client.setExpected(context.running.length) },

@@ -9,20 +9,22 @@
  * and a trial that crashed is recorded as failed, never dropped.
  *
  * Emits `turn`, `trial`, `task` (all n trials of a task ended, in trial
- * order) and `done`. Output: every TrialRecord in plan order (task by task,
- * trial by trial).
+ * order) and `done`. Turns arrive one per `turn` event, or a batch's in one
+ * `turns` event (`TurnRelay`, which `rolloutWithPolicy` gives its trials).
+ * Output: every TrialRecord in plan order (task by task, trial by trial).
  *
  * Named action `inFlightChanged` (default no-op) tells a batching policy
  * client how many trials are in flight (`rolloutWithPolicy` wires it).
  */
 import { emit, enqueueActions, setup } from 'xstate';
 import type { Json } from '../envs/core/types.js';
-import type { TrialRecord } from '../streams/types.js';
+import type { TrialRecord, TurnSample } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
 import type { RolloutEmitted, TurnEmitted } from './events.js';
 import { LANE_TRIALS, type LaneReport, laneMachine } from './lane.js';
 import { describeFailure, envOf, ROLLOUT_SYSTEM_ID } from './shared.js';
 import { type TrialInput, type TrialSettings, trialSchedule } from './trial-config.js';
+import type { TurnsEvent } from './turn-relay.js';
 
 /** One task of a rollout: its seed (the instance), optional id and params. */
 export interface RolloutTask {
@@ -68,8 +70,11 @@ export interface RolloutContext {
   taskTrials: Record<string, number[]>;
 }
 
-/** Events {@link rolloutMachine} handles: its trials' turns, and how each trial ended (from its lane). */
-export type RolloutEvent = TurnEmitted | LaneReport;
+/**
+ * Events {@link rolloutMachine} handles: its trials' turns (one at a time, or a batch's at once from a
+ * `TurnRelay`), and how each trial ended (from its lane).
+ */
+export type RolloutEvent = TurnEmitted | TurnsEvent | LaneReport;
 
 /** The ordered trial inputs of a rollout. */
 export function planRollout(input: RolloutInput): TrialInput[] {
@@ -193,6 +198,15 @@ export const rolloutMachine = setup({
       if (task !== null) enqueue.emit({ type: 'task', taskId: record.taskId, records: task });
     }),
     forwardTurn: emit(({ event }) => event as TurnEmitted),
+    // a batch's turns (one event from the trials' TurnRelay), re-emitted one `turn` each, in order; through
+    // the named `emitSample` (an emit created at run time inside a trial's action draws an XState warning)
+    forwardTurns: enqueueActions(({ event, enqueue }) => {
+      for (const sample of (event as TurnsEvent).samples) enqueue({ type: 'emitSample', params: { sample } });
+    }),
+    emitSample: emit((_, params: unknown) => ({
+      type: 'turn' as const,
+      sample: (params as { sample: TurnSample }).sample,
+    })),
     inFlightChanged: () => {},
     reportDone: emit({ type: 'done' as const }),
   },
@@ -224,6 +238,7 @@ export const rolloutMachine = setup({
       always: { guard: 'allDone', target: 'done' },
       on: {
         turn: { actions: 'forwardTurn' },
+        turns: { actions: 'forwardTurns' },
         'lane.done': { actions: ['collect', 'inFlightChanged'] },
         'lane.error': { actions: ['collect', 'inFlightChanged'] },
       },

@@ -28,7 +28,7 @@ import { type PlayTurn, playReply, playRequest, reflectReply, reflectRequest } f
  * The turn to report: a child's `turn` event, else the trial's own latest turn; after a crash, only
  * when the reply's turn was recorded (the env threw building the next prompt, see `applyPlay`).
  */
-function turnOf(c: TrialContext, event: { type: string }): TurnEmitted | null {
+export function turnOf(c: TrialContext, event: { type: string }): TurnEmitted | null {
   if (event.type === 'turn') return event as TurnEmitted;
   const sample = c.samples[c.samples.length - 1];
   if (c.failed === null) return { type: 'turn', sample: sample! };
@@ -61,21 +61,21 @@ export const attemptOver = (c: TrialContext): boolean =>
  * actions below call them).
  */
 export function startAttemptUpdate(c: TrialContext): Partial<TrialContext> {
+  let cfg: AttemptRun['cfg'];
   try {
-    const cfg = resolveEpisodeInput(episodeInput(c));
-    return { play: { cfg, state: cfg.initial, history: [], done: false }, request: null, tries: 0 };
+    cfg = resolveEpisodeInput(episodeInput(c));
   } catch (error) {
     return failure(error);
   }
-}
-
-export function preparePlayUpdate(c: TrialContext): Partial<TrialContext> {
-  if (attemptOver(c)) return {};
+  const play: AttemptRun = { cfg, state: cfg.initial, history: [], done: false };
+  // the attempt's first request in the same context update (none when its turn budget is 0)
+  const update: Partial<TrialContext> = { play, request: null, tries: 0 };
   try {
-    return { request: playRequest(c.play!.cfg, c.play!.state, c.play!.history) };
+    update.request = nextRequest(play);
   } catch (error) {
-    return failure(error);
+    update.failed = describeFailure(error);
   }
+  return update;
 }
 
 export function applyPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<TrialContext> {
@@ -182,9 +182,8 @@ export const trialSetup = setup({
   },
   actors: { episode: episodeMachine, reflector: reflectorMachine, generate: missingPolicy },
   actions: {
+    // the attempt's settings and its first request (unless it is over at once: `attemptOver` ends it)
     startAttempt: assign(({ context }) => startAttemptUpdate(context)),
-    // the next turn's request, unless the attempt is over (then `attemptOver` ends it)
-    preparePlay: assign(({ context }) => preparePlayUpdate(context)),
     // apply the reply and build the next turn's request in ONE context update (each assign clones the
     // context and the snapshot: one clone per turn instead of two)
     applyPlay: assign(({ context, event }) => applyPlayUpdate(context, event as ReplyEvent)),

@@ -27,11 +27,12 @@
  *   composition custom trial machines follow (examples/custom-trial.ts).
  * An env that throws ends the trial `failed` with the turns played so far.
  *
- * In `playing`, `preparePlay` builds an attempt's first request and `applyPlay`
- * applies each reply AND builds the next request (one context update per turn).
+ * In `playing`, `startAttempt` sets up an attempt and builds its first request,
+ * and `applyPlay` applies each reply AND builds the next request (one context
+ * update per turn).
  *
  * Named implementations: actors `generate`, `episode`, `reflector`; actions
- * `startAttempt`, `preparePlay`, `applyPlay`, `endAttempt`, `prepareReflection`,
+ * `startAttempt`, `applyPlay`, `endAttempt`, `prepareReflection`,
  * `applyReflection`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
  * `recordAttempt`, `recordReflection`, `crash`, `finish`, `emitTurn`,
  * `forwardTurn`, `reportTrial`, `trialEnded`; guards `finished`, `playNext`,
@@ -60,7 +61,7 @@ export const trialMachine = trialSetup.createMachine({
   states: {
     next,
     playing: {
-      entry: ['startAttempt', 'preparePlay', 'ask'],
+      entry: ['startAttempt', 'ask'],
       always: { guard: 'attemptOver', target: 'next', actions: 'endAttempt' },
       on: {
         // one microstep per turn: apply the reply and build the next request, report the turn, ask

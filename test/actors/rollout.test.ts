@@ -189,6 +189,28 @@ describe('rollout machine', () => {
     }
   });
 
+  it('its trials hand their turns over as one event per batch, not one per turn', async () => {
+    const client = new PolicyClient(randomPolicy());
+    const received: string[] = [];
+    const actor = createActor(rolloutWithPolicy(client), {
+      input: base,
+      inspect: (e) => {
+        if (e.type === '@xstate.event' && e.actorRef === actor && e.event.type.startsWith('turn'))
+          received.push(e.event.type);
+      },
+    });
+    let turns = 0;
+    actor.on('turn', () => turns++);
+    actor.start();
+    await finished(actor);
+    const records = actor.getSnapshot().output!;
+    expect(turns).toBe(records.reduce((n, r) => n + r.samples.length, 0));
+    expect(received).not.toContain('turn');
+    // at most one per batch of replies, plus one per trial that ended (it flushes its turns first)
+    expect(received.length).toBeLessThanOrEqual(client.stats.batches + records.length);
+    expect(received.length).toBeLessThan(turns / 2);
+  });
+
   it('an empty task list finishes at once with no records', async () => {
     const { records, events } = await collect({ envId: PIT, tasks: [], policy: randomPolicy() });
     expect(records).toEqual([]);

@@ -1,0 +1,51 @@
+/**
+ * Turn samples from a rollout's trials to the rollout, one event per batch.
+ *
+ * The trials of a rollout play in lock-step (the policy client answers a whole batch at once), so the
+ * replies of one batch reach their trials in one run of microtasks. Instead of one `turn` event per
+ * reply into the rollout machine (a rollout macrostep per turn: a third of the engine's own cost per
+ * turn, bench:engine), each trial's `forwardTurn` hands its sample to the rollout's relay, which sends
+ * the rollout ONE `turns` event with every sample collected when that run of microtasks is over; the
+ * rollout re-emits them as `turn` events in the same order. A trial that ends flushes the relay first
+ * (its `trialEnded` action), so its turns still reach the rollout's listeners before its `trial` event.
+ */
+import type { AnyActorRef } from 'xstate';
+import type { TurnSample } from '../streams/types.js';
+
+/** The event a {@link TurnRelay} sends: the turns of one batch, in the order their trials played them. */
+export interface TurnsEvent {
+  type: 'turns';
+  samples: TurnSample[];
+}
+
+/** Collects turn samples for one target actor and sends them as one {@link TurnsEvent} per batch. */
+export class TurnRelay {
+  private samples: TurnSample[] = [];
+  private target: AnyActorRef | undefined;
+  private queued = false;
+  private readonly flushLater = (): void => {
+    this.queued = false;
+    this.flush();
+  };
+
+  /** Queue `sample` for `target` (sent when the current microtasks are over, or at the next `flush`). */
+  add(target: AnyActorRef, sample: TurnSample): void {
+    if (this.target !== target) {
+      this.flush(); // a sample for another target: what was queued goes to its own first
+      this.target = target;
+    }
+    this.samples.push(sample);
+    if (!this.queued) {
+      this.queued = true;
+      queueMicrotask(this.flushLater);
+    }
+  }
+
+  /** Send what is queued now. */
+  flush(): void {
+    if (this.samples.length === 0 || this.target === undefined) return;
+    const samples = this.samples;
+    this.samples = [];
+    this.target.send({ type: 'turns', samples } satisfies TurnsEvent);
+  }
+}
