@@ -53,15 +53,15 @@ const app = await Application.bootstrapWithPlugins({
   requiredToBeDocumented: ['Enum', 'Variable', 'Function', 'Class', 'Interface', 'TypeAlias'],
   validation: { notExported: true, invalidLink: true, notDocumented: true },
   // Types the API mentions that a user never names: zod schemas behind `z.infer` types (the
-  // inferred type is the documented API), XState's child done/error events, ALFWorld's static
+  // inferred type is the documented API), XState's child done/error events (a lane's trials), ALFWorld's static
   // game data (reached through `AlfWorldState.game`), and the learner's graph IR and weight
   // plumbing (src/learner/graph, weights.ts: what the graph builders take and return, internal).
   intentionallyNotExported: [
     'paramsSchema',
     'layoutSchema',
     'alfworldParamsSchema',
-    'ChildDone',
-    'ChildError',
+    'TrialDone',
+    'TrialError',
     'Game',
     'Tensor',
     'GraphSpec',
