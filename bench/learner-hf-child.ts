@@ -4,7 +4,7 @@
  * as memory-mapped external weights, then clip + AdamW on the adapters), on the batch the bench wrote.
  * Prints one JSON line: step times (ms) and peak RSS (bytes).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as G from '../src/learner/graph/index.js';
 import { modelConfigFromHf } from '../src/learner/hf/config.js';
 import { externalWeights, readHfCheckpoint } from '../src/learner/hf/weights.js';
@@ -14,6 +14,7 @@ import { OnnxSession } from '../src/learner/session.js';
 import type { TensorValue } from '../src/learner/session-core.js';
 import { initTrainState, optimizerFeeds } from '../src/learner/train-state.js';
 import { buildApplyGraph, buildGradGraph, trainGraphConfig, trainNames } from '../src/learner/train-step.js';
+import { TRAINER_SESSION_DEFAULTS } from '../src/learner/trainer/index.js';
 
 interface Job {
   dir: string;
@@ -23,6 +24,7 @@ interface Job {
   warmup: number;
   rank: number;
   prepack: boolean;
+  memPattern: boolean;
 }
 
 const job = JSON.parse(process.argv[2]!) as Job;
@@ -42,14 +44,26 @@ const cfg = trainGraphConfig({
   lora,
   window: true,
 });
+// The Trainer's session settings (TRAINER_SESSION_DEFAULTS); the bench's env can turn onnxruntime's defaults back on.
 const settings = {
+  ...TRAINER_SESSION_DEFAULTS,
   intraOpNumThreads: job.threads,
   interOpNumThreads: 1,
   externalDataDir: weights.dir,
-  prepack: job.prepack,
+  ...(job.prepack ? { prepack: true } : {}),
+  ...(job.memPattern ? { memPattern: true } : {}),
 };
+/** Resident memory now, split into anonymous (arena, heap) and file-backed (the mapped base), and the peak (Linux). */
+function memory(): string {
+  if (!existsSync('/proc/self/status')) return '';
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const mib = (key: string) =>
+    Math.round(Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+  return `RSS ${mib('VmRSS')} MiB (anonymous ${mib('RssAnon')}, file-backed ${mib('RssFile')}), peak ${mib('VmHWM')} MiB`;
+}
 const grad = await OnnxSession.create(G.compileGraph(buildGradGraph(cfg)), settings);
 const apply = await OnnxSession.create(G.compileGraph(buildApplyGraph(cfg)), settings);
+process.stderr.write(`  ours: sessions open, ${memory()}\n`);
 
 const B = batch.input_ids.length;
 const T = batch.input_ids[0]!.length;
@@ -95,10 +109,10 @@ for (let i = 0; i < job.warmup + job.steps; i++) {
     step: state.step + 1,
   };
   if (i >= job.warmup) times.push(performance.now() - t0);
-  if (i === 0)
-    process.stderr.write(
-      `  ours: first step ${(performance.now() - t0).toFixed(0)} ms (loss ${(out.loss!.data as Float32Array)[0]})\n`,
-    );
+  const loss = i === 0 ? ` (loss ${(out.loss!.data as Float32Array)[0]})` : '';
+  process.stderr.write(
+    `  ours: step ${i + 1} ${(performance.now() - t0).toFixed(0)} ms${loss}, ${memory()}\n`,
+  );
 }
 await grad.dispose();
 await apply.dispose();

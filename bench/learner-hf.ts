@@ -12,8 +12,10 @@
  *   as inputs, the frozen base mapped from the files), 128-token prompts, 32 new tokens.
  *
  * Env: BENCH_THREADS (default: all cores), BENCH_STEPS (3), BENCH_WARMUP (1), BENCH_DIR (where
- * the folder is written, default the OS temp folder; reused when present), BENCH_PREPACK (1: let
- * onnxruntime pre-pack the frozen weights, a packed copy per session; default 0: share the mapped file).
+ * the folder is written, default the OS temp folder; reused when present). Our step runs with the
+ * Trainer's session settings (TRAINER_SESSION_DEFAULTS); BENCH_PREPACK=1 lets onnxruntime pre-pack the
+ * frozen weights (a packed copy per session), BENCH_MEM_PATTERN=1 turns its memory pattern back on
+ * (the 11 GiB peak of the first measurement). Our child prints its RSS after each step on stderr.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -59,6 +61,7 @@ const THREADS = Number(process.env.BENCH_THREADS ?? availableParallelism());
 const STEPS = Number(process.env.BENCH_STEPS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const PREPACK = process.env.BENCH_PREPACK === '1';
+const MEM_PATTERN = process.env.BENCH_MEM_PATTERN === '1';
 const [B, T, RESP, RANK] = [4, 512, 128, 16];
 const APT = 'apt-get install -y python3-torch libopenblas0-pthread';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -177,11 +180,12 @@ export async function benchHfShape(name: string): Promise<void> {
     warmup: WARMUP,
     rank: RANK,
     prepack: PREPACK,
+    memPattern: MEM_PATTERN,
   };
   console.log(
     `${name}: ${(paramCount(c) / 1e6).toFixed(1)}M parameters (${hfConfig(c).architectures}), random float32 weights in ${dir}; ` +
       `LoRA rank ${RANK} on all 7 projections; batch ${B}×${T}, PPO on the last ${RESP} tokens of each row; ` +
-      `${THREADS} thread(s); pre-packing ${PREPACK ? 'on' : 'off'}; load average before ${loadavg()
+      `${THREADS} thread(s); pre-packing ${PREPACK ? 'on' : 'off'}, memory pattern ${MEM_PATTERN ? 'on' : 'off'}; load average before ${loadavg()
         .map((x) => x.toFixed(1))
         .join(' ')}`,
   );

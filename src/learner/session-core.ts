@@ -60,6 +60,14 @@ export interface SessionSettings {
    * backward layouts). false keeps only the one shared, memory-mapped copy of external weights.
    */
   prepack?: boolean;
+  /**
+   * onnxruntime's memory pattern (its default, true): after a run, the run's intermediate tensors are
+   * planned into one block that the next run with the same input shapes allocates whole. The CPU arena
+   * never returns the first run's chunks, so the block comes on top of them: a session whose run is
+   * mostly activations (a train step) holds about twice its activations. false allocates tensor by
+   * tensor from the arena, which reuses its chunks.
+   */
+  memPattern?: boolean;
 }
 
 /** Element types a tensor may carry between threads; `data` must match `type` as in onnxruntime. */
@@ -105,8 +113,10 @@ export function checkSettings(settings: SessionSettings): string | null {
     if (n !== undefined && (!Number.isInteger(n) || n < 0))
       return `${name} must be an integer ≥ 0, got ${n}.`;
   }
-  if (settings.allowSpinning !== undefined && typeof settings.allowSpinning !== 'boolean')
-    return `allowSpinning must be true or false, got ${String(settings.allowSpinning)}.`;
+  for (const name of ['allowSpinning', 'prepack', 'memPattern'] as const) {
+    const v = settings[name];
+    if (v !== undefined && typeof v !== 'boolean') return `${name} must be true or false, got ${String(v)}.`;
+  }
   if (level !== undefined && !['disabled', 'basic', 'extended', 'all'].includes(level)) {
     return `graphOptimizationLevel must be disabled, basic, extended or all, got "${String(level)}".`;
   }
@@ -124,6 +134,7 @@ function ortOptions(
   };
   if (settings.intraOpNumThreads !== undefined) options.intraOpNumThreads = settings.intraOpNumThreads;
   if (settings.interOpNumThreads !== undefined) options.interOpNumThreads = settings.interOpNumThreads;
+  if (settings.memPattern !== undefined) options.enableMemPattern = settings.memPattern;
   const session: Record<string, string | Record<string, string>> = {};
   if (settings.externalDataDir !== undefined)
     session.model_external_initializers_file_folder_path = settings.externalDataDir;

@@ -71,6 +71,9 @@ describe('OnnxSession (in-thread)', () => {
     await expect(OnnxSession.create(tinyModel(), { intraOpNumThreads: -1 })).rejects.toMatchObject({
       kind: 'config',
     });
+    const badPattern = OnnxSession.create(tinyModel(), { memPattern: 'no' as unknown as boolean });
+    await expect(badPattern).rejects.toThrow(/memPattern must be true or false, got no/);
+    await expect(badPattern).rejects.toMatchObject({ kind: 'config' });
     await expect(OnnxSession.create(new Uint8Array([1, 2, 3]))).rejects.toBeInstanceOf(SessionError);
     expect(EXECUTION_PROVIDERS).toEqual(['cpu', 'cuda', 'webgpu']);
   });

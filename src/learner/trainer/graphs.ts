@@ -8,7 +8,7 @@ import * as G from '../graph/index.js';
 import { buildLogprobGraph } from '../inference.js';
 import type { PpoLossConfig } from '../loss.js';
 import { type InferenceRunner, OnnxSession, WorkerSession } from '../session.js';
-import type { TensorValue } from '../session-core.js';
+import type { SessionSettings, TensorValue } from '../session-core.js';
 import { applyUpdate, optimizerFeeds, type TrainState } from '../train-state.js';
 import { buildApplyGraph, buildGradGraph, trainGraphConfig, trainNames } from '../train-step.js';
 import { trainableShapes, weightSettings } from '../weights.js';
@@ -21,6 +21,17 @@ export interface GradResult {
   /** Scalar outputs (loss, pg_loss, entropy, clipfrac, approx_kl, ...). */
   stats: Record<string, number>;
 }
+
+/**
+ * What the trainer's sessions start from (`TrainerConfig.session` overrides it), measured on a LoRA
+ * step at SmolLM2-135M's shape (docs/experiments.md): peak RSS 11.0 GiB with onnxruntime's defaults.
+ */
+export const TRAINER_SESSION_DEFAULTS: SessionSettings = {
+  // The pattern's block comes on top of the arena's chunks from the first run: 2× the activations (11.0 → 6.1 GiB).
+  memPattern: false,
+  // A packed copy of every frozen weight per session (two layouts in a gradient graph: +1.1 GiB), and the step was not faster.
+  prepack: false,
+};
 
 const f32 = (data: Float32Array, dims: readonly number[]): TensorValue => ({ type: 'float32', dims, data });
 
@@ -39,7 +50,12 @@ export class TrainerGraphs {
     let s = this.sessions.get(key);
     if (!s) {
       const bytes = G.compileGraph(build());
-      const options = { ...this.config.session, ...weightSettings(this.config), logger: this.logger };
+      const options = {
+        ...TRAINER_SESSION_DEFAULTS,
+        ...this.config.session,
+        ...weightSettings(this.config),
+        logger: this.logger,
+      };
       s = this.config.worker ? WorkerSession.create(bytes, options) : OnnxSession.create(bytes, options);
       this.sessions.set(key, s);
       // A session that failed to open is retried on the next call, not cached as failed.

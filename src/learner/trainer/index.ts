@@ -20,7 +20,7 @@ export {
   type TrainerConfigInput,
   trainerConfig,
 } from './config.js';
-export { type GradResult, type LossKind, TrainerGraphs } from './graphs.js';
+export { type GradResult, type LossKind, TRAINER_SESSION_DEFAULTS, TrainerGraphs } from './graphs.js';
 export {
   loadTrainerCheckpoint,
   MODEL_CONFIG_FIELD,
