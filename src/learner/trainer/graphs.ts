@@ -27,7 +27,7 @@ export interface GradResult {
  * step at SmolLM2-135M's shape (docs/experiments.md): peak RSS 11.0 GiB with onnxruntime's defaults.
  */
 export const TRAINER_SESSION_DEFAULTS: SessionSettings = {
-  // The pattern's block comes on top of the arena's chunks from the first run: 2× the activations (11.0 → 6.1 GiB).
+  // The pattern's block comes on top of the arena's chunks from the first run: 2× the activations (11.0 → 6.0 GiB).
   memPattern: false,
   // A packed copy of every frozen weight per session (two layouts in a gradient graph: +1.1 GiB), and the step was not faster.
   prepack: false,
