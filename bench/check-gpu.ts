@@ -1,7 +1,7 @@
 /**
  * `npm run check:gpu [-- --shape NAME]`: on a machine with a GPU, runs a LoRA train step and a
  * generation step of a Hugging Face model at a real shape (default smollm2-135m, random weights)
- * with onnxruntime's CUDA provider (when installed: README, "GPU") or else WebGPU, and the same on
+ * with onnxruntime's CUDA provider (when installed: README, "Install notes") or else WebGPU, and the same on
  * CPU; prints the largest difference of the loss, gradients and logits between them and the
  * speedup. Without a usable GPU provider it says why and exits 0 (nothing to check).
  *
@@ -16,6 +16,7 @@ import { externalWeights, readHfCheckpoint } from '../src/learner/hf/weights.js'
 import { buildInferenceGraph } from '../src/learner/inference.js';
 import { loraConfig } from '../src/learner/lora.js';
 import { DEFAULT_LOSS_CONFIG } from '../src/learner/loss.js';
+import { checkProvider } from '../src/learner/provider-check.js';
 import { createOrtSession, type ExecutionProvider, type Feeds, runOrt } from '../src/learner/session-core.js';
 import { initTrainState, optimizerFeeds } from '../src/learner/train-state.js';
 import { buildGradGraph, trainGraphConfig } from '../src/learner/train-step.js';
@@ -31,20 +32,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** The first GPU provider that opens a session (CUDA, then WebGPU), or why none did. */
 async function gpuProvider(): Promise<{ provider: ExecutionProvider } | { why: string[] }> {
-  const x = G.input('x', 'float32', [2, 2]);
-  const bytes = G.compileGraph({ inputs: [x], outputs: { y: G.matmul(x, x) } });
   const why: string[] = [];
   for (const provider of ['cuda', 'webgpu'] as const) {
     try {
-      const { session } = await createOrtSession(bytes, {
-        provider,
-        fallbackToCpu: false,
-        logSeverityLevel: 4,
-      });
-      await session.release();
+      await checkProvider(provider);
       return { provider };
     } catch (error) {
-      why.push(`${provider}: ${(error as Error).message.split('\n')[0]}`);
+      // the reason only: the install hint follows once, below
+      why.push(`${provider}: ${(error as Error).message.split('\n')[0]!.split('. To use it, ')[0]}`);
     }
   }
   return { why };
@@ -73,7 +68,7 @@ const found = forced ? { provider: forced } : await gpuProvider();
 if ('why' in found) {
   console.log(
     'check:gpu: no GPU execution provider opens a session on this machine, so there is nothing to compare ' +
-      `(${found.why.join('; ')}). On a GPU machine install the CUDA provider (README, "GPU") and run it again.`,
+      `(${found.why.join('; ')}). On a GPU machine install the CUDA provider (README, "Install notes") and run it again.`,
   );
 } else {
   const { provider } = found;

@@ -129,12 +129,14 @@ export {
   WorkerSession,
   type WorkerSessionOptions,
 } from './session.js';
+export { checkProvider } from './provider-check.js';
 export {
   EXECUTION_PROVIDERS,
   type ExecutionProvider,
   type Feeds,
   type GraphOptimizationLevel,
   type Outputs,
+  ProviderUnavailableError,
   SessionError,
   type SessionErrorKind,
   type SessionSettings,

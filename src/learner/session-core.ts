@@ -6,6 +6,9 @@
  */
 import * as ort from 'onnxruntime-node';
 import { LamerError } from '../util/errors.js';
+import { EXECUTION_PROVIDERS, type ExecutionProvider, providerInstallHint } from './providers.js';
+
+export { EXECUTION_PROVIDERS, type ExecutionProvider };
 
 /** Which step of a session failed (see {@link SessionError}). */
 export type SessionErrorKind = 'config' | 'provider' | 'create' | 'run' | 'worker-died' | 'disposed';
@@ -21,10 +24,23 @@ export class SessionError extends LamerError {
   }
 }
 
-/** onnxruntime execution provider a session asks for. */
-export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
-/** Every {@link ExecutionProvider}, for validating user input. */
-export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'webgpu'];
+/**
+ * The execution provider asked for cannot start on this machine (not installed, or no GPU) and falling
+ * back to CPU was not allowed; the message says how to install it.
+ */
+export class ProviderUnavailableError extends SessionError {
+  constructor(
+    readonly provider: Exclude<ExecutionProvider, 'cpu'>,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `execution provider "${provider}" is not available (${reason}). To use it, ${providerInstallHint(provider)}; or choose provider "cpu".`,
+      'provider',
+      options,
+    );
+  }
+}
 
 /** onnxruntime's graph optimisation level. */
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
@@ -89,11 +105,6 @@ export interface CreatedSession {
   /** Human-readable warnings (e.g. the fallback to CPU); also passed to the caller's logger. */
   warnings: string[];
 }
-
-const INSTALL_HINT: Record<Exclude<ExecutionProvider, 'cpu'>, string> = {
-  cuda: 'install the CUDA provider with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (needs CUDA 12.x and cuDNN 9.x)',
-  webgpu: 'the WebGPU provider needs a real GPU with a Vulkan driver (software Vulkan does not work)',
-};
 
 /** The problem with `settings`, or null when they are valid. */
 export function checkSettings(settings: SessionSettings): string | null {
@@ -170,12 +181,11 @@ export async function createOrtSession(
       const session = await ort.InferenceSession.create(model as Uint8Array, ortOptions(settings, provider));
       return { session, provider, warnings };
     } catch (error) {
-      const reason = `execution provider "${provider}" is not available (${firstLine(error)})`;
-      if (settings.fallbackToCpu === false) {
-        const message = `${reason}. To use it, ${INSTALL_HINT[provider]}; or choose provider "cpu".`;
-        throw new SessionError(message, 'provider', { cause: error });
-      }
-      warnings.push(`${reason}; falling back to "cpu". To use ${provider}, ${INSTALL_HINT[provider]}.`);
+      if (settings.fallbackToCpu === false)
+        throw new ProviderUnavailableError(provider, firstLine(error), { cause: error });
+      warnings.push(
+        `execution provider "${provider}" is not available (${firstLine(error)}); falling back to "cpu". To use ${provider}, ${providerInstallHint(provider)}.`,
+      );
     }
   }
   try {

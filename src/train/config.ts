@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Json } from '../envs/core/types.js';
 import { LORA_TARGETS } from '../learner/lora.js';
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../learner/providers.js';
 import { ConfigError, ParseError } from '../util/errors.js';
 import { deriveSeed } from '../util/rng.js';
 import type { ValidationOptions } from './evaluate.js';
@@ -141,6 +142,11 @@ export const trainConfigSchema = z.strictObject({
    * thread waiting for its sibling takes the time slices the other jobs need.
    */
   threads: int(1).optional(),
+  /**
+   * onnxruntime execution provider of every session of the run (the rollout policy's and the trainer's;
+   * absent: cpu). A GPU provider that cannot start is an error before any work, never a silent CPU run.
+   */
+  provider: z.enum(EXECUTION_PROVIDERS).optional(),
   model: modelSchema,
   /**
    * Fine-tune a Hugging Face model folder (`--model hf:DIR`: Llama, Qwen2, Qwen3 safetensors) instead of
@@ -381,7 +387,17 @@ export function trajGammaOf(c: TrainConfig, envId: string): number {
 
 export { TRAIN_PRESETS };
 
-/** The onnxruntime session settings of a config (its `threads`), for the policy and the learner. */
-export function sessionSettingsOf(c: TrainConfig): { intraOpNumThreads?: number } {
-  return c.threads !== undefined ? { intraOpNumThreads: c.threads } : {};
+/** The onnxruntime session settings of a config (`threads`, `provider`), for the policy and the learner. */
+export function sessionSettingsOf(c: TrainConfig): {
+  intraOpNumThreads?: number;
+  provider?: ExecutionProvider;
+  fallbackToCpu?: false;
+} {
+  return {
+    ...(c.threads !== undefined ? { intraOpNumThreads: c.threads } : {}),
+    // a GPU asked for and missing fails the session (ProviderUnavailableError) instead of running on CPU
+    ...(c.provider !== undefined && c.provider !== 'cpu'
+      ? { provider: c.provider, fallbackToCpu: false }
+      : {}),
+  };
 }

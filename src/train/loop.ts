@@ -16,6 +16,7 @@ import { runRollout } from '../actors/provide.js';
 import { planRollout } from '../actors/rollout.js';
 import { checkpointDirName } from '../learner/checkpoint-dirs.js';
 import { computeAdvantages } from '../learner/credit/index.js';
+import { checkProvider } from '../learner/provider-check.js';
 import {
   checkOutputDir,
   checkpointBytes,
@@ -104,6 +105,8 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
   // Unwritable or full output folders fail here, before the warm start and the first step.
   // (An hf: model's size is known once its folder is read; the trainer checks the space again then.)
   await checkOutputDir(out, c.hf ? 0 : checkpointBytes(modelOf(c)) * (c.keepCheckpoints + 1));
+  // A GPU provider that is not installed fails here (ProviderUnavailableError: how to install it).
+  if (c.provider !== undefined) await checkProvider(c.provider);
   const files = runFiles(out);
   const mode = { resume: options.resume === true, restart: options.restart === true };
   const hooks = options.hooks;

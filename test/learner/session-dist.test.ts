@@ -11,6 +11,7 @@ const repo = resolve(import.meta.dirname, '../..');
 const files = [
   'learner/session.ts',
   'learner/session-core.ts',
+  'learner/providers.ts',
   'learner/session-worker.ts',
   'learner/spawn-worker.ts',
   'util/errors.ts',

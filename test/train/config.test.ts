@@ -118,6 +118,20 @@ describe('train config', () => {
     expect(() => loadTrainConfig({ file: configFile({ threads: 0 }) })).toThrow(/threads: .*>=1/);
   });
 
+  it('provider: a GPU provider reaches every session with no fallback to CPU; cpu and absent change nothing', () => {
+    expect(sessionSettingsOf(loadTrainConfig({ file: configFile({ provider: 'cpu' }) }))).toEqual({});
+    expect(
+      sessionSettingsOf(loadTrainConfig({ file: configFile({ provider: 'webgpu', threads: 2 }) })),
+    ).toEqual({
+      intraOpNumThreads: 2,
+      provider: 'webgpu',
+      fallbackToCpu: false,
+    });
+    expect(() => loadTrainConfig({ file: configFile({ provider: 'tpu' }) })).toThrow(
+      /provider: .*"cpu"\|"cuda"\|"webgpu"/,
+    );
+  });
+
   it('finalEval needs a warm start to compare with', () => {
     const finalEval = { seeds: 2, trialsPerTask: 2 };
     expect(loadTrainConfig({ overrides: { finalEval } }).finalEval).toEqual(finalEval);

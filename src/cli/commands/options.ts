@@ -2,7 +2,8 @@
  * Shared option parsers for the CLI (commander hands us strings).
  */
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { EXECUTION_PROVIDERS } from '../../learner/providers.js';
 import { ConfigError } from '../../util/errors.js';
 
 export function parseIntOption(value: string): number {
@@ -54,4 +55,12 @@ export function parseSetOptions(pairs: string[]): Record<string, unknown> {
     out[pair.slice(0, eq)] = value;
   }
   return out;
+}
+
+/**
+ * `--provider <p>`: the onnxruntime execution provider (cpu, cuda, webgpu), one rule for every command
+ * that runs a model (`serve`, `train`); commander refuses any other value with the list.
+ */
+export function providerOption(description = 'onnxruntime execution provider'): Option {
+  return new Option('--provider <p>', description).choices(EXECUTION_PROVIDERS);
 }

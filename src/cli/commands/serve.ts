@@ -4,11 +4,17 @@
  * Runs until SIGINT/SIGTERM.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { ExecutionProvider } from '../../learner/session-core.js';
+import type { ExecutionProvider } from '../../learner/providers.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../serve/limits.js';
 import { ConfigError } from '../../util/errors.js';
 import { example } from './help.js';
-import { parseIntOption, parsePositiveIntOption, parseSeedOption, parseThreadsOption } from './options.js';
+import {
+  parseIntOption,
+  parsePositiveIntOption,
+  parseSeedOption,
+  parseThreadsOption,
+  providerOption,
+} from './options.js';
 
 interface ServeCliOptions {
   model?: string;
@@ -26,9 +32,6 @@ interface ServeCliOptions {
   provider: ExecutionProvider;
   threads?: number;
 }
-
-/** As session-core's EXECUTION_PROVIDERS; listed here so `lamer --help` does not load onnxruntime. */
-const PROVIDERS: ExecutionProvider[] = ['cpu', 'cuda', 'webgpu'];
 
 function portOption(value: string): number {
   const n = parseIntOption(value);
@@ -112,9 +115,7 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--name <id>', 'model id clients send (default: the directory name, or lamer-builtin)')
     .option('--max-batch <n>', 'largest batch per generation', parsePositiveIntOption, 64)
-    .addOption(
-      new Option('--provider <p>', 'onnxruntime execution provider').choices(PROVIDERS).default('cpu'),
-    )
+    .addOption(providerOption().default('cpu'))
     .option(
       '--threads <n>',
       'onnxruntime threads per op, at most 4 per core (default: one per core)',

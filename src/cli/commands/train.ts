@@ -3,12 +3,13 @@
  * file, which overrides the preset.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { ExecutionProvider } from '../../learner/providers.js';
 import { DEFAULT_LIVE_PORT, livePort, parseLivePort, withLiveServer } from '../../live/cli.js';
 import { ALGOS, loadTrainConfig, PRESETS, type TrainConfigInput } from '../../train/config.js';
 import { runFinalEvaluation } from '../../train/final-eval.js';
 import { runTraining } from '../../train/loop.js';
 import { example } from './help.js';
-import { parsePositiveIntOption, parseSeedOption } from './options.js';
+import { parsePositiveIntOption, parseSeedOption, providerOption } from './options.js';
 
 export interface CommonOptions {
   env: string;
@@ -44,6 +45,7 @@ type TrainCliOptions = CommonOptions & {
   fullFinetune?: boolean;
   rollout?: string;
   rolloutDir?: string;
+  provider?: ExecutionProvider;
 };
 
 /** `--model hf:DIR` with `--lora R` / `--full-finetune` as the config's `hf` field. */
@@ -93,6 +95,11 @@ export function registerTrainCommand(program: Command): void {
       '--rollout-dir <dir>',
       "with --rollout, the run's adapters folder (<out>/adapters) as the servers see it (default: its path here)",
     )
+    .addOption(
+      providerOption(
+        'onnxruntime execution provider of the rollout policy and the trainer (default cpu; config `provider`): cuda or webgpu must be installed (README, "Install notes")',
+      ),
+    )
     .addOption(new Option('--algo <algo>', 'algorithm').choices([...ALGOS]).default('lamer'))
     .addHelpText(
       'after',
@@ -125,6 +132,7 @@ export function registerTrainCommand(program: Command): void {
         };
       else if (opts.rolloutDir !== undefined)
         throw new InvalidArgumentError('--rollout-dir applies to --rollout');
+      if (opts.provider !== undefined) overrides.provider = opts.provider;
       if (opts.seed !== undefined) overrides.seed = opts.seed;
       if (opts.steps !== undefined) overrides.steps = opts.steps;
       if (opts.out !== undefined) overrides.out = opts.out;
