@@ -85,11 +85,15 @@ const ENVS: Record<string, BenchEnv> = {
   // prompts): 12 steps instead of 20, a 2000-step warm start (at 600 steps it read pass@1 0.008 against the
   // text-only expert's 0.84: too early to imitate it), 32 validation tasks. Compact prompts reach
   // ~540 tokens with two lessons and rule reflections ~80: 100-token replies, 1024 positions.
+  // lr 1e-4, not the preset's 3e-4: at 3e-4 this warm start's first update moved approx-KL 0.033 and
+  // lowered even the winning replies' log-probs (-0.50 nats), and 3 steps took validation pass@3 from
+  // 0.219 to 0.031; at 1e-4 KL 0.004 and pass@3 0.258 (docs/experiments.md, ALFWorld bench:paper).
   alfworld: {
     harder: 'ood',
     split: true,
     config: {
       steps: 12,
+      ppo: { lr: 1e-4 },
       model: { maxSeqLen: 1024 },
       sampling: { train: { maxTokens: 100 }, validation: { maxTokens: 100 } },
       validation: { every: 12, tasks: 32 },
@@ -399,7 +403,7 @@ for (const env of envs) floors[env] = await floorOf(env);
 
 const command = `npm run bench:paper -- ${process.argv.slice(2).join(' ')}`.trim();
 const md = [
-  `Command: \`${command}\` (preset paper${values.config ? ` under ${values.config}` : ''}${values.steps ? `, ${values.steps} steps` : ''}; evaluation: the ${benchConfig({}).validation.tasks} validation tasks × ${evalTrials} trials, temperature 0.7, top-p 0.8, top-k 20, ${evalSeeds > 1 ? `${evalSeeds} sampling seeds of its own, averaged` : 'a sampling seed of its own'})`,
+  `Command: \`${command}\` (preset paper${values.config ? ` under ${values.config}` : ''}${values.steps ? `, ${values.steps} steps` : ''}; evaluation: the ${benchConfig({ env: envs[0] }).validation.tasks} validation tasks × ${evalTrials} trials, temperature 0.7, top-p 0.8, top-k 20, ${evalSeeds > 1 ? `${evalSeeds} sampling seeds of its own, averaged` : 'a sampling seed of its own'})`,
   '',
   table(results, floors),
   '',
