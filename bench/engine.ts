@@ -7,8 +7,10 @@
  *   policy child, batching client, a turn listener attached) with an instant
  *   scripted policy (random admissible actions, rule reflections), minus a
  *   plain loop over the same env functions and policy playing the same trials
- *   (same keys, so the same seeded replies; both keep their samples). What is
- *   left is the engine's own work: actors, events, snapshots, batching.
+ *   (same keys, so the same seeded replies; both keep their samples), with as
+ *   many in flight and their requests batched lock-step as the engine does
+ *   (bench/engine-plain.ts). What is left is the engine's own work: actors,
+ *   events, snapshots, the replay cache, turn events.
  * - Model µs per turn: the main job's rollouts with the built-in model
  *   (MineSweeper, quick preset: a training step's rollout, and the fixed
  *   validation set at concurrency 64, the most batched and so cheapest per
@@ -29,126 +31,23 @@
  */
 import Table from 'cli-table3';
 import { runRollout } from '../src/actors/provide.js';
-import { makeRequest, requestKey } from '../src/actors/shared.js';
 import { BUILTIN_ENVS, registerBuiltinEnvs } from '../src/envs/builtin.js';
 import { validationSeeds } from '../src/envs/core/seeds.js';
-import type { AnyEnvDefinition, AttemptMemory, HistoryRecord, Json } from '../src/envs/core/types.js';
+import type { AnyEnvDefinition, Json } from '../src/envs/core/types.js';
 import { initParams } from '../src/learner/model.js';
 import { OnnxPolicy } from '../src/policy/onnx/policy.js';
 import { randomPolicy } from '../src/policy/scripted.js';
 import type { Policy } from '../src/policy/types.js';
-import type { TurnSample } from '../src/streams/types.js';
 import { loadTrainConfig, trainingPlan, validationOptions } from '../src/train/config.js';
 import { validate } from '../src/train/evaluate.js';
 import { stepRolloutInput } from '../src/train/train-tasks.js';
 import { envOf, loadWarmStart, modelOf } from '../src/train/warmstart.js';
+import { ATTEMPTS, CONCURRENCY, plainRun, STYLE } from './engine-plain.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const TASKS = Number(process.env.BENCH_TASKS ?? 128);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
-const ATTEMPTS = 3;
-/** The built-in model's prompt style (the comparison is with its rollout). */
-const STYLE = 'compact' as const;
 const GOAL = 0.01;
-
-/** One trial played by hand: the work the machines do, without them. Returns its turn samples. */
-async function plainTrial(env: AnyEnvDefinition, params: Json, seed: number, index: number, policy: Policy) {
-  const taskId = `t${index}-s${seed}`;
-  const owner = { taskId, groupId: taskId, trialId: `${taskId}#0` };
-  const initial = env.initial(seed, params);
-  const taskType = env.taskType ? env.taskType(initial) : env.id;
-  const base = { ...owner, policyVersion: 0, envId: env.id, taskType };
-  const memory: AttemptMemory[] = [];
-  const samples: TurnSample[] = [];
-  let final = initial;
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (attempt > 0) {
-      const last = memory[memory.length - 1]!;
-      const ctx = { initial, current: final, attempt: last.attempt, history: last.history };
-      const prompt = env.prompts[STYLE].reflect(ctx);
-      const key = requestKey(owner, last.attempt, last.history.length, 'reflect');
-      const oracle = {
-        envId: env.id,
-        phase: 'reflect' as const,
-        state: final,
-        reflect: { initial, attempt: last.attempt, history: last.history },
-      };
-      const [gen] = await policy.generate([makeRequest(key, prompt, {}, seed, oracle)]);
-      const parsed = env.parseReflection(gen!.text);
-      last.reflection = parsed.kind === 'reflection' ? parsed.text : '';
-      samples.push({
-        ...base,
-        attempt: attempt - 1,
-        turn: last.history.length,
-        phase: 'reflect',
-        prompt,
-        response: gen!.text,
-        reward: 0,
-        valid: parsed.kind === 'reflection',
-        done: false,
-        won: false,
-        anchor: 'reflection',
-      });
-    }
-    let state = initial;
-    const history: HistoryRecord[] = [];
-    let won = false;
-    let done = false;
-    while (!done && history.length < env.maxTurns) {
-      const prompt = env.prompts[STYLE].play({
-        initial,
-        current: state,
-        attempt,
-        history,
-        memory,
-        memoryMode: 'reflection_only',
-      });
-      const key = requestKey(owner, attempt, history.length, 'play');
-      const [gen] = await policy.generate([
-        makeRequest(key, prompt, {}, seed, { envId: env.id, phase: 'play', state }),
-      ]);
-      const p = env.project(gen!.text);
-      const r = p.kind === 'action' ? env.step(state, p.action) : env.stepInvalid(state);
-      const action = env.describeAction(p.kind === 'action' ? p.action : null);
-      history.push({ action, observation: env.observe(r.state), reward: r.reward, done: r.done, won: r.won });
-      samples.push({
-        ...base,
-        attempt,
-        turn: history.length - 1,
-        phase: 'play',
-        prompt,
-        response: gen!.text,
-        reward: r.reward,
-        valid: p.kind === 'action',
-        done: r.done,
-        won: r.won,
-        anchor: env.anchor(state),
-        action,
-      });
-      state = r.state;
-      done = r.done;
-      won = r.won;
-    }
-    final = state;
-    memory.push({ attempt, history, reflection: '' });
-    if (won) break;
-  }
-  return samples;
-}
-
-async function plainRun(
-  env: AnyEnvDefinition,
-  params: Json,
-  seeds: number[],
-  policy: Policy,
-): Promise<number> {
-  let turns = 0;
-  // Keep every trial's samples until the run ends, as runRollout must (they are its output).
-  const kept: TurnSample[][] = [];
-  for (let i = 0; i < seeds.length; i++) kept.push(await plainTrial(env, params, seeds[i]!, i, policy));
-  for (const samples of kept) turns += samples.length;
-  return turns;
-}
 
 async function engineRun(
   env: AnyEnvDefinition,
@@ -161,6 +60,7 @@ async function engineRun(
     envId: env.id,
     params,
     tasks: seeds.map((seed) => ({ seed })),
+    concurrency: CONCURRENCY,
     trial: { attempts: ATTEMPTS, memoryMode: 'reflection_only', style: STYLE },
     policy,
     attach: (actor) => {

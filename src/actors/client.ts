@@ -54,9 +54,13 @@ interface Waiter {
 
 interface Entry {
   request: GenerationRequest;
-  waiters: Set<Waiter>;
+  /** Usually one (an array: a Set per request was a measurable share of a turn's allocations). */
+  waiters: Waiter[];
   sent: boolean;
 }
+
+/** A request asked with {@link PolicyClient.ask}: give it to `cancel` to withdraw it. Opaque. */
+export type AskHandle = object;
 
 /**
  * Sits between the machines and a {@link Policy}: batches the requests of
@@ -125,19 +129,55 @@ export class PolicyClient {
     }
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<Generation>((resolve, reject) => {
-      let entry = this.inflight.get(request.key);
-      if (entry) {
-        this.stats.replayed++;
-      } else {
-        entry = { request, waiters: new Set(), sent: false };
-        this.inflight.set(request.key, entry);
-        this.pending.push(entry);
-      }
-      const waiter: Waiter = { resolve, reject, entry, signal };
-      entry.waiters.add(waiter);
+      const waiter = this.enqueue(request, resolve, reject, signal);
       if (signal) this.watch(signal, waiter);
-      this.queueFlush();
     });
+  }
+
+  /**
+   * {@link submit} without a Promise or an AbortSignal, for the policy actor (`generateActor`): `resolve`
+   * or `reject` is called later (never during this call), once; `cancel(handle, reason)` withdraws the
+   * request as aborting `submit`'s signal does. Why: a Promise, its reactions and an AbortController
+   * with its listener per trial were a measurable part of the engine's own cost per turn (bench:engine).
+   */
+  ask(request: GenerationRequest, resolve: (g: Generation) => void, reject: (e: unknown) => void): AskHandle {
+    const cached = this.cache.get(request.key);
+    if (cached === undefined) return this.enqueue(request, resolve, reject, undefined);
+    this.stats.replayed++;
+    const waiter: Waiter = {
+      resolve,
+      reject,
+      entry: { request, waiters: [], sent: true },
+      signal: undefined,
+    };
+    queueMicrotask(() => resolve(cached));
+    return waiter;
+  }
+
+  /** Withdraw a request asked with {@link ask} (rejected with `reason`); nothing once it was answered. */
+  cancel(handle: AskHandle, reason: unknown): void {
+    this.withdraw(handle as Waiter, reason);
+  }
+
+  /** A waiter for `request`: joins the call in flight for its key, else queues a new one. */
+  private enqueue(
+    request: GenerationRequest,
+    resolve: (g: Generation) => void,
+    reject: (e: unknown) => void,
+    signal: AbortSignal | undefined,
+  ): Waiter {
+    let entry = this.inflight.get(request.key);
+    if (entry) {
+      this.stats.replayed++;
+    } else {
+      entry = { request, waiters: [], sent: false };
+      this.inflight.set(request.key, entry);
+      this.pending.push(entry);
+    }
+    const waiter: Waiter = { resolve, reject, entry, signal };
+    entry.waiters.push(waiter);
+    this.queueFlush();
+    return waiter;
   }
 
   /** Withdraw `waiter` when `signal` aborts (a long-lived signal, e.g. one per episode, gets one listener). */
@@ -150,7 +190,7 @@ export class PolicyClient {
       signal.addEventListener(
         'abort',
         () => {
-          for (const w of waiters) this.withdraw(w, signal);
+          for (const w of waiters) this.withdraw(w, abortReason(signal));
           waiters.clear();
         },
         { once: true },
@@ -164,11 +204,14 @@ export class PolicyClient {
     if (waiter.signal) this.bySignal.get(waiter.signal)?.delete(waiter);
   }
 
-  private withdraw(waiter: Waiter, signal: AbortSignal): void {
+  private withdraw(waiter: Waiter, reason: unknown): void {
     const { entry } = waiter;
-    if (!entry.waiters.delete(waiter)) return;
-    waiter.reject(abortReason(signal));
-    if (entry.waiters.size === 0 && !entry.sent) {
+    const i = entry.waiters.indexOf(waiter);
+    if (i === -1) return; // answered already
+    entry.waiters.splice(i, 1);
+    this.unwatch(waiter);
+    waiter.reject(reason);
+    if (entry.waiters.length === 0 && !entry.sent) {
       this.inflight.delete(entry.request.key);
       const i = this.pending.indexOf(entry);
       if (i !== -1) this.pending.splice(i, 1);
@@ -223,7 +266,9 @@ export class PolicyClient {
               });
         for (const e of batch) {
           this.inflight.delete(e.request.key);
-          for (const w of e.waiters) {
+          const { waiters } = e;
+          e.waiters = [];
+          for (const w of waiters) {
             this.unwatch(w);
             w.reject(failure);
           }
@@ -238,7 +283,9 @@ export class PolicyClient {
       this.cache.set(entry.request.key, generation);
       if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     }
-    for (const w of entry.waiters) {
+    const { waiters } = entry;
+    entry.waiters = [];
+    for (const w of waiters) {
       this.unwatch(w);
       w.resolve(generation);
     }

@@ -85,7 +85,7 @@ export {
 } from './schedule.js';
 
 // Policy client: batching and replay cache
-export { PolicyClient, type PolicyClientOptions, type PolicyClientStats } from './client.js';
+export { type AskHandle, PolicyClient, type PolicyClientOptions, type PolicyClientStats } from './client.js';
 
 // Wiring a policy in, running a rollout
 export {
@@ -105,6 +105,7 @@ export {
 // The policy actor (one child per trial, episode or reflection) and its events
 export {
   type AskEvent,
+  type DirectPolicyCall,
   generateActor,
   missingPolicy,
   type PolicyActorLogic,

@@ -13,9 +13,12 @@
  * boundary. One request at a time: a reply to anything but the request
  * pending now is dropped.
  *
- * The actor owns one AbortController for its lifetime, aborted when it stops
- * (its machine ended or was stopped), which withdraws the request in flight
- * from the client. Its snapshot holds the pending request (plain JSON), so a
+ * A `PolicyCall` actor owns one AbortController for its lifetime, aborted when
+ * it stops (its machine ended or was stopped), which withdraws the request in
+ * flight. Over a PolicyClient (`generateActor`) the actor uses the client's
+ * callback form instead (`ask`, withdrawn with `cancel` when it stops): no
+ * Promise per call and no AbortController per actor, a measurable part of
+ * the engine's own cost per turn and per trial (bench:engine). Its snapshot holds the pending request (plain JSON), so a
  * persisted machine restored mid-call re-asks that request when it starts;
  * through the same PolicyClient the call is replayed from the cache or joins
  * the original one, never sent twice.
@@ -55,6 +58,15 @@ export type PolicyReply = ReplyEvent | ReplyErrorEvent;
 /** One policy call: a request and an abort signal in, a generation out. */
 export type PolicyCall = (request: GenerationRequest, signal: AbortSignal) => Promise<Generation>;
 
+/**
+ * A policy call by callbacks, withdrawn by `cancel` instead of an AbortSignal: what a PolicyClient offers
+ * (`ask` / `cancel`); `generateActor` uses it (no Promise per call, no AbortController per actor).
+ */
+export interface DirectPolicyCall {
+  ask(request: GenerationRequest, resolve: (g: Generation) => void, reject: (e: unknown) => void): object;
+  cancel(handle: object, reason: unknown): void;
+}
+
 /** Persisted snapshot of a policy actor: the request still pending, if any (re-asked on restore). */
 export type PolicyActorSnapshot = Snapshot<undefined> & {
   /** The request asked and not answered yet (re-asked on restore). */
@@ -65,51 +77,74 @@ type Scope = ActorScope<PolicyActorSnapshot, AskEvent>;
 /** The XState actor logic of a policy actor ({@link policyActor}); accepts `ask` events. */
 export type PolicyActorLogic = ActorLogic<PolicyActorSnapshot, AskEvent, unknown>;
 
+// written field by field: `{ ...snapshot, pending }` is a slow literal on V8 11.3 (trial-config.ts)
+const snapshotOf = (
+  status: 'active' | 'stopped',
+  pending: GenerationRequest | null,
+): PolicyActorSnapshot => ({
+  status,
+  output: undefined,
+  error: undefined,
+  pending,
+});
+
 const STOP = 'xstate.stop';
 /** One reason for every stop (an Error per stop would capture a stack trace each time). */
 const STOPPED = new PolicyError('policy request aborted: its machine stopped');
 
-/** A policy actor calling `call` for each request it is asked (`name` names the policy in errors). */
-export function policyActor(call: PolicyCall, name = 'policy'): PolicyActorLogic {
-  const controllers = new WeakMap<AnyActorRef, AbortController>();
+/**
+ * A policy actor calling `call` for each request it is asked (`name` names the policy in errors): a
+ * {@link PolicyCall}, or a {@link DirectPolicyCall} (a PolicyClient).
+ */
+export function policyActor(call: PolicyCall | DirectPolicyCall, name = 'policy'): PolicyActorLogic {
+  // per actor: the AbortController of a PolicyCall, or the handle of a DirectPolicyCall's open request
+  const open = new WeakMap<AnyActorRef, AbortController | object>();
 
   const settle = (self: Scope['self'], key: string, reply: PolicyReply): void => {
     const snapshot = self.getSnapshot();
-    if (snapshot.status !== 'active' || snapshot.pending?.key !== key) return;
+    // `open` loses the actor first thing when it stops (a withdrawn call may be rejected at once)
+    if (!open.has(self) || snapshot.status !== 'active' || snapshot.pending?.key !== key) return;
     // cleared in place, not by a self-sent event (a mailbox round per call): nothing observes this
     // snapshot change, and a snapshot persisted from now on has no call to re-ask
     snapshot.pending = null;
     (self as AnyActorRef)._parent?.send(reply);
   };
 
+  const answer = (self: Scope['self'], key: string, generation: Generation): void =>
+    settle(
+      self,
+      key,
+      generation.finishReason === 'error'
+        ? {
+            type: 'reply.error',
+            key,
+            error: generation.error ?? new PolicyError(`${name} returned an error generation for ${key}`),
+          }
+        : { type: 'reply', key, generation },
+    );
+
   const submit = (request: GenerationRequest, { self }: Scope): void => {
-    let controller = controllers.get(self);
+    const { key } = request;
+    const fail = (error: unknown) => settle(self, key, { type: 'reply.error', key, error });
+    if (typeof call !== 'function') {
+      open.set(
+        self,
+        call.ask(request, (generation) => answer(self, key, generation), fail),
+      );
+      return;
+    }
+    let controller = open.get(self) as AbortController | undefined;
     if (!controller) {
       controller = new AbortController();
-      controllers.set(self, controller);
+      open.set(self, controller);
     }
-    const { key } = request;
     let pending: Promise<Generation>;
     try {
       pending = call(request, controller.signal);
     } catch (error) {
       pending = Promise.reject(error);
     }
-    pending.then(
-      (generation) =>
-        settle(
-          self,
-          key,
-          generation.finishReason === 'error'
-            ? {
-                type: 'reply.error',
-                key,
-                error: generation.error ?? new PolicyError(`${name} returned an error generation for ${key}`),
-              }
-            : { type: 'reply', key, generation },
-        ),
-      (error: unknown) => settle(self, key, { type: 'reply.error', key, error }),
-    );
+    pending.then((generation) => answer(self, key, generation), fail);
   };
 
   return {
@@ -120,14 +155,18 @@ export function policyActor(call: PolicyCall, name = 'policy'): PolicyActorLogic
         case 'ask': {
           const { request } = event as AskEvent;
           submit(request, scope);
-          // written field by field: `{ ...snapshot, pending }` is a slow literal on V8 11.3 (trial-config.ts)
-          return { status: 'active', output: undefined, error: undefined, pending: request };
+          return snapshotOf('active', request);
         }
-        case STOP:
+        case STOP: {
           // nothing to withdraw when no call is pending
-          if (snapshot.pending) controllers.get(scope.self)?.abort(STOPPED);
-          controllers.delete(scope.self);
-          return { status: 'stopped', output: undefined, error: undefined, pending: null };
+          const handle = open.get(scope.self);
+          open.delete(scope.self);
+          if (snapshot.pending && handle) {
+            if (typeof call !== 'function') call.cancel(handle, STOPPED);
+            else (handle as AbortController).abort(STOPPED);
+          }
+          return snapshotOf('stopped', null);
+        }
         default:
           return snapshot;
       }
@@ -135,7 +174,7 @@ export function policyActor(call: PolicyCall, name = 'policy'): PolicyActorLogic
     start: (snapshot, scope) => {
       if (snapshot.status === 'active' && snapshot.pending) submit(snapshot.pending, scope);
     },
-    getInitialSnapshot: () => ({ status: 'active', output: undefined, error: undefined, pending: null }),
+    getInitialSnapshot: () => snapshotOf('active', null),
     getPersistedSnapshot: (snapshot) => snapshot,
     restoreSnapshot: (persisted) => persisted as PolicyActorSnapshot,
   };
@@ -143,7 +182,7 @@ export function policyActor(call: PolicyCall, name = 'policy'): PolicyActorLogic
 
 /** The `generate` actor over a policy client (batching, replay cache). */
 export function generateActor(client: PolicyClient): PolicyActorLogic {
-  return policyActor((request, signal) => client.submit(request, signal), `policy ${client.policyName}`);
+  return policyActor(client, `policy ${client.policyName}`);
 }
 
 /** Default `generate` implementation: every call fails with a message saying how to provide a policy. */

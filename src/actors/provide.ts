@@ -10,6 +10,7 @@ import {
   type AnyActorRef,
   type AnyStateMachine,
   createActor,
+  enqueueActions,
   type Snapshot,
 } from 'xstate';
 import type { Policy } from '../policy/types.js';
@@ -90,19 +91,19 @@ function wireTrial<M extends AnyStateMachine>(
   if (relay === null || !ours)
     return composed.provide({ actors, actions: { trialEnded: forget } } as never) as M;
   const actions = {
-    // a spawned trial's own `turn` emit has no listener (only the rollout holds the trial): skipped
+    // a spawned trial's own `turn` and `trial` emits have no listener (only the rollout holds the trial):
+    // skipped (the rollout emits both)
     emitTurn: () => {},
+    reportTrial: () => {},
     // the turn goes to the relay (one `turns` event per batch), not as its own event
     forwardTurn: ({ context, event, self, system }: ActionArgs) => {
       const turn = turnOf(context, event);
       const target = turn && turnTarget(context.cfg.reportTo, self, system);
       if (target) relay.add(target, turn.sample);
     },
-    // the trial's turns reach the rollout before its done event
-    trialEnded: (args: ActionArgs) => {
-      relay.flush();
-      forget(args);
-    },
+    // the trial's turns still queued reach the rollout's listeners first: it drains the relay as it
+    // handles the trial's end (`drainTurns`), not with one more event here
+    trialEnded: forget,
   };
   return composed.provide({ actors, actions } as never) as M;
 }
@@ -126,10 +127,16 @@ export function rolloutWithPolicy(
 ): typeof rolloutMachine {
   const client = toClient(source);
   // one relay per rollout machine: its trials' turns reach it as one event per batch
-  const trial = wireTrial(client, options.trial ?? trialMachine, options.parts ?? {}, new TurnRelay());
+  const relay = new TurnRelay();
+  const trial = wireTrial(client, options.trial ?? trialMachine, options.parts ?? {}, relay);
   return rolloutMachine.provide({
     actors: { lane: laneMachine.provide({ actors: { trial: trial as typeof trialMachine } }) },
-    actions: { inFlightChanged: ({ context }) => client.setExpected(context.running.length) },
+    actions: {
+      inFlightChanged: ({ context }) => client.setExpected(context.running.length),
+      drainTurns: enqueueActions(({ self, enqueue }) => {
+        for (const sample of relay.take(self)) enqueue({ type: 'emitSample', params: { sample } });
+      }),
+    },
   });
 }
 

@@ -13,8 +13,9 @@
  * `turns` event (`TurnRelay`, which `rolloutWithPolicy` gives its trials).
  * Output: every TrialRecord in plan order (task by task, trial by trial).
  *
- * Named action `inFlightChanged` (default no-op) tells a batching policy
- * client how many trials are in flight (`rolloutWithPolicy` wires it).
+ * Named actions (default no-op, `rolloutWithPolicy` wires them): `inFlightChanged`
+ * tells a batching policy client how many trials are in flight; `drainTurns`
+ * emits the turns its trials' `TurnRelay` still holds when a trial ends.
  */
 import { emit, enqueueActions, setup } from 'xstate';
 import type { Json } from '../envs/core/types.js';
@@ -208,6 +209,8 @@ export const rolloutMachine = setup({
       sample: (params as { sample: TurnSample }).sample,
     })),
     inFlightChanged: () => {},
+    // a trial ended: emit its (and its batch's) turns still queued in a `TurnRelay` first (default: none)
+    drainTurns: () => {},
     reportDone: emit({ type: 'done' as const }),
   },
   guards: {
@@ -239,8 +242,8 @@ export const rolloutMachine = setup({
       on: {
         turn: { actions: 'forwardTurn' },
         turns: { actions: 'forwardTurns' },
-        'lane.done': { actions: ['collect', 'inFlightChanged'] },
-        'lane.error': { actions: ['collect', 'inFlightChanged'] },
+        'lane.done': { actions: ['drainTurns', 'collect', 'inFlightChanged'] },
+        'lane.error': { actions: ['drainTurns', 'collect', 'inFlightChanged'] },
       },
     },
     done: { type: 'final', entry: 'reportDone' },

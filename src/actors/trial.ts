@@ -57,7 +57,8 @@ export const trialMachine = trialSetup.createMachine({
   context: initialContext,
   // the policy child lives as long as the trial (one actor, not one per attempt or call)
   invoke: { id: 'policy', src: 'generate' },
-  initial: 'next',
+  // a schedule starts with a play step (validateSchedule): straight to it, not through `next`
+  initial: 'playing',
   states: {
     next,
     playing: {

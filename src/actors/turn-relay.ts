@@ -6,8 +6,9 @@
  * reply into the rollout machine (a rollout macrostep per turn: a third of the engine's own cost per
  * turn, bench:engine), each trial's `forwardTurn` hands its sample to the rollout's relay, which sends
  * the rollout ONE `turns` event with every sample collected when that run of microtasks is over; the
- * rollout re-emits them as `turn` events in the same order. A trial that ends flushes the relay first
- * (its `trialEnded` action), so its turns still reach the rollout's listeners before its `trial` event.
+ * rollout re-emits them as `turn` events in the same order. When a trial ends, the rollout takes what is
+ * queued as it handles that end (its `drainTurns` action, before the trial's `trial` event), so the
+ * trial's turns still reach the rollout's listeners first, without one more event per trial.
  */
 import type { AnyActorRef } from 'xstate';
 import type { TurnSample } from '../streams/types.js';
@@ -39,6 +40,19 @@ export class TurnRelay {
       this.queued = true;
       queueMicrotask(this.flushLater);
     }
+  }
+
+  /**
+   * Take what is queued for `rollout` or one of its children (its lanes, the target when the rollout
+   * has no system id); nothing when it is queued for another actor. The rollout emits these itself as
+   * it handles a trial's end (`drainTurns`), instead of receiving them as one more event.
+   */
+  take(rollout: AnyActorRef): TurnSample[] {
+    const target = this.target;
+    if (this.samples.length === 0 || (target !== rollout && target?._parent !== rollout)) return [];
+    const samples = this.samples;
+    this.samples = [];
+    return samples;
   }
 
   /** Send what is queued now. */

@@ -76,6 +76,41 @@ describe('PolicyClient', () => {
     expect(policy.seen).toEqual(['b', 'c']);
   });
 
+  it("ask / cancel (the policy actor's path): answers later by callback, replays, withdraws like an abort", async () => {
+    const policy = new ManualPolicy();
+    const client = new PolicyClient(policy);
+    client.setExpected(2);
+    const got: string[] = [];
+    const a = client.ask(
+      req('a'),
+      (g) => got.push(`a:${g.text}`),
+      (e) => got.push(`a!${String(e)}`),
+    );
+    client.ask(
+      req('b'),
+      (g) => got.push(`b:${g.text}`),
+      (e) => got.push(`b!${String(e)}`),
+    );
+    client.cancel(a, 'stopped'); // not sent yet: withdrawn, rejected, and the batch no longer waits for it
+    client.setExpected(1);
+    await settle();
+    expect(policy.seen).toEqual(['b']);
+    policy.reply('B');
+    await settle();
+    client.cancel(a, 'again'); // answered or withdrawn already: nothing
+    const replay = client.ask(
+      req('b'),
+      (g) => got.push(`b again:${g.text}`),
+      () => {},
+    );
+    expect(got).toEqual(['a!stopped', 'b:B']); // a replay is answered later too, never during ask
+    await settle();
+    expect(got).toEqual(['a!stopped', 'b:B', 'b again:B']);
+    client.cancel(replay, 'late');
+    expect(policy.seen).toEqual(['b']);
+    expect(client.stats.replayed).toBe(1);
+  });
+
   it('rejects every waiter of a failed batch and does not cache the failure', async () => {
     const policy = new ManualPolicy();
     const client = new PolicyClient(policy);

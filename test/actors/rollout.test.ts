@@ -206,8 +206,9 @@ describe('rollout machine', () => {
     const records = actor.getSnapshot().output!;
     expect(turns).toBe(records.reduce((n, r) => n + r.samples.length, 0));
     expect(received).not.toContain('turn');
-    // at most one per batch of replies, plus one per trial that ended (it flushes its turns first)
-    expect(received.length).toBeLessThanOrEqual(client.stats.batches + records.length);
+    // at most one per batch of replies (the turns still queued when a trial ends are emitted by the
+    // rollout as it handles that end, not sent as one more event)
+    expect(received.length).toBeLessThanOrEqual(client.stats.batches);
     expect(received.length).toBeLessThan(turns / 2);
   });
 
