@@ -63,7 +63,9 @@ export type PolicyCall = (request: GenerationRequest, signal: AbortSignal) => Pr
  * (`ask` / `cancel`); `generateActor` uses it (no Promise per call, no AbortController per actor).
  */
 export interface DirectPolicyCall {
+  /** Ask for `request`'s generation: `resolve` or `reject` is called later, once; returns a handle for `cancel`. */
   ask(request: GenerationRequest, resolve: (g: Generation) => void, reject: (e: unknown) => void): object;
+  /** Withdraw the request of `handle` (its `reject` gets `reason`); nothing once it was answered. */
   cancel(handle: object, reason: unknown): void;
 }
 
