@@ -9,13 +9,15 @@
  *   (bench/learner_torch_hf.py), each in its own process: median step time and peak RSS of both,
  *   and the ratios (goal: ≤ 1.0× PyTorch's time, memory no more than PyTorch's);
  * - generation tokens/s at batch 1 and 16 with the ONNX policy on the same folder (LoRA adapters
- *   as inputs, the frozen base mapped from the files), 128-token prompts, 32 new tokens.
+ *   as inputs, the frozen base mapped from the files), 128-token prompts, 32 new tokens, in its own
+ *   process (learner-gen-child.ts) with its peak RSS.
  *
  * Env: BENCH_THREADS (default: all cores), BENCH_STEPS (3), BENCH_WARMUP (1), BENCH_DIR (where
  * the folder is written, default the OS temp folder; reused when present). Our step runs with the
  * Trainer's session settings (TRAINER_SESSION_DEFAULTS); BENCH_PREPACK=1 lets onnxruntime pre-pack the
  * frozen weights (a packed copy per session), BENCH_MEM_PATTERN=1 turns its memory pattern back on
  * (the 11 GiB peak of the first measurement). Our child prints its RSS after each step on stderr.
+ * BENCH_GEN_SESSION (JSON, e.g. '{"prepack":false}') sets the generation sessions' memory settings.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,10 +26,7 @@ import { join } from 'node:path';
 import Table from 'cli-table3';
 import { randomHfParams } from '../src/learner/hf/tiny.js';
 import { writeHfFolder } from '../src/learner/hf/write.js';
-import { loraConfig } from '../src/learner/lora.js';
 import { hfConfig, type ModelConfig, modelConfig, paramCount } from '../src/learner/model.js';
-import { readHfModel } from '../src/policy/onnx/hf-model.js';
-import { OnnxPolicy } from '../src/policy/onnx/policy.js';
 import { builtinTokenizerFiles } from '../src/policy/tokenizer.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -62,6 +61,11 @@ const STEPS = Number(process.env.BENCH_STEPS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const PREPACK = process.env.BENCH_PREPACK === '1';
 const MEM_PATTERN = process.env.BENCH_MEM_PATTERN === '1';
+/** Session settings of the generation part over the policy's own, e.g. '{"prepack":false}' (BENCH_GEN_SESSION). */
+const GEN_SESSION = JSON.parse(process.env.BENCH_GEN_SESSION ?? '{}') as {
+  prepack?: boolean;
+  memPattern?: boolean;
+};
 const [B, T, RESP, RANK] = [4, 512, 128, 16];
 const APT = 'apt-get install -y python3-torch libopenblas0-pthread';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -146,26 +150,15 @@ function torch(job: object): Side {
   return { ms: median(r.step_ms), rss: r.peak_rss, extra: `PyTorch ${r.torch}` };
 }
 
-async function generation(dir: string): Promise<[number, number][]> {
-  const m = await readHfModel(dir);
-  const policy = await OnnxPolicy.fromHf(m, { lora: loraConfig({ rank: RANK }), intraOpNumThreads: THREADS });
-  const rng = Rng.seeded(3);
-  const out: [number, number][] = [];
-  for (const batch of [1, 16]) {
-    const requests = Array.from({ length: batch }, (_, i) => ({
-      key: `b${batch}-${i}`,
-      messages: [],
-      promptTokens: Array.from({ length: 128 }, () => rng.int(0, m.tokenizer.tokenizer.vocabSize - 1)),
-      sampling: { temperature: 1, maxTokens: 32, seed: i },
-    }));
-    await policy.generate(requests.slice(0, 1)); // warm-up
-    const t0 = performance.now();
-    const gens = await policy.generate(requests);
-    const tokens = gens.reduce((n, g) => n + g.responseTokens!.length, 0);
-    out.push([batch, tokens / ((performance.now() - t0) / 1000)]);
-  }
-  await policy.dispose();
-  return out;
+/** The generation part in its own process (learner-gen-child.ts), so its peak RSS is its own. */
+function generation(dir: string): { tps: [number, number][]; peak_rss: number } {
+  const job = { dir, threads: THREADS, rank: RANK, session: GEN_SESSION };
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'learner-gen-child.ts'), JSON.stringify(job)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 2 ** 24 },
+  );
+  return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
 export async function benchHfShape(name: string): Promise<void> {
@@ -201,9 +194,10 @@ export async function benchHfShape(name: string): Promise<void> {
       `ratio ours ÷ PyTorch: time ${(us.ms / them.ms).toFixed(2)} (goal ≤ 1.0: ${us.ms <= them.ms ? 'met' : 'NOT met'}), ` +
         `peak memory ${(us.rss / them.rss).toFixed(2)} (goal ≤ 1.0: ${us.rss <= them.rss ? 'met' : 'NOT met'})`,
     );
-  const gen = await generation(dir);
+  const gen = generation(dir);
   console.log(
-    `generation (LoRA adapters in the graph, 128-token prompts, 32 new tokens): ${gen.map(([b, tps]) => `batch ${b}: ${tps.toFixed(1)} tokens/s`).join(', ')}`,
+    `generation (LoRA adapters in the graph, 128-token prompts, 32 new tokens; sessions ${JSON.stringify(GEN_SESSION)} over the policy's): ` +
+      `${gen.tps.map(([b, tps]) => `batch ${b}: ${tps.toFixed(1)} tokens/s`).join(', ')}; peak RSS ${mib(gen.peak_rss)}`,
   );
   console.log(
     `load average after ${loadavg()
