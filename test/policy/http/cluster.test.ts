@@ -87,4 +87,22 @@ describe('OpenAiPolicy on a cluster', () => {
     // the preflight names a replica that is down
     await expect(policy.checkModel()).rejects.toThrow(/cannot reach http:\/\/127\.0\.0\.1:\d+\/v1\/models/);
   });
+
+  it('hands a burst of replies to their callers one per event-loop turn, so their next requests leave at once', async () => {
+    const server = await slowServer();
+    const policy = new OpenAiPolicy({ baseURL: server.baseURL, model: 'tiny', env: {} });
+    await policy.generate(requests(16, 'warm')); // 16 keep-alive connections, then reused
+    let turn = 0;
+    let ticking = true;
+    const tick = () => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    // 16 trials asking at once: the server answers them together, 20 ms later
+    const turns = await Promise.all(requests(16, 't').map((r) => policy.generate([r]).then(() => turn)));
+    ticking = false;
+    expect(new Set(turns).size).toBe(16);
+    await policy.close();
+  });
 });
