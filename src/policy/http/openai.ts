@@ -249,7 +249,9 @@ export class OpenAiPolicy implements Policy {
     { model, version }: Target,
     signal: AbortSignal | undefined,
   ): Promise<Generation> {
-    const body = JSON.stringify(chatCompletionBody(request, this.wire, model));
+    // bytes, not the JSON string: the string (two-byte, since the faithful prompts hold a dash) would
+    // live as long as the request, and every young-generation GC meanwhile copied it
+    const body = Buffer.from(JSON.stringify(chatCompletionBody(request, this.wire, model)));
     let rng: Rng | undefined; // the backoff jitter's, made on the first retry
     const tries = this.retry.maxRetries + 1;
     for (let retry = 0; ; retry++) {
@@ -287,7 +289,7 @@ export class OpenAiPolicy implements Policy {
    * undici's: no reply headers, or no body data, for `timeoutMs` (a chat completion that is not
    * streamed sends its headers when it is done).
    */
-  private async once(replica: Replica, body: string, signal: AbortSignal | undefined): Promise<Generation> {
+  private async once(replica: Replica, body: Buffer, signal: AbortSignal | undefined): Promise<Generation> {
     const url = replica.url;
     let status: number;
     let retryAfter: string | undefined;
@@ -428,7 +430,7 @@ export class OpenAiPolicy implements Policy {
       messages: [{ role: 'user', content: 'Say OK.' }],
       sampling: { maxTokens: 1, temperature: 0 },
     };
-    const body = JSON.stringify(chatCompletionBody(probe, this.wire, this.target.model));
+    const body = Buffer.from(JSON.stringify(chatCompletionBody(probe, this.wire, this.target.model)));
     await Promise.all(
       this.replicas.replicas.map(async (r) => {
         try {

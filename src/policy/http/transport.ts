@@ -25,7 +25,7 @@ export interface ExchangeInit {
   path: string;
   /** Header names and values, alternating (undici takes a flat list without copying it into an object). */
   headers: string[];
-  body: string;
+  body: Buffer;
   signal: AbortSignal | undefined;
   /** No reply headers, or no body data, for this long: UND_ERR_HEADERS_TIMEOUT / UND_ERR_BODY_TIMEOUT. */
   timeoutMs: number;
