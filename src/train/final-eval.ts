@@ -32,7 +32,6 @@ export interface ModelEvaluation {
 }
 
 /** What `finalEvaluation` measured: the floor, the warm start and the trained weights on the same tasks and seeds, and the paired change. */
-/** What `finalEvaluation` measured: the floor, the warm start and the trained weights on the same tasks and seeds, and the paired change. */
 export interface FinalEvaluation {
   tasks: number;
   trialsPerTask: number;
