@@ -17,6 +17,7 @@ import { registerBuiltinEnvs } from '../envs/builtin.js';
 import { getEnv, resolveParams } from '../envs/core/registry.js';
 import { validationSeeds } from '../envs/core/seeds.js';
 import type { Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
+import type { ExecutionProvider } from '../learner/providers.js';
 import type { LiveLog } from '../live/log.js';
 import { watchRollout } from '../live/rollout.js';
 import { fatalRepeatRate } from '../metrics/fatal-repeat-rate.js';
@@ -41,7 +42,7 @@ import { checkOutputFile } from '../util/output-path.js';
 import { type EvalMode, modeSettings, withPromptSuffix } from './eval-modes.js';
 import { evalSummary } from './eval-summary.js';
 import { EvalWatch, PolicyNotWorkingError } from './eval-watch.js';
-import { createPolicy } from './policy-spec.js';
+import { createPolicy, parsePolicySpec } from './policy-spec.js';
 
 /** What `lamer eval` runs: env and params, policy spec, tasks, attempts, memory mode, seed of the task set, protocol mode, budgets, retries, output path. */
 export interface EvalOptions {
@@ -73,6 +74,8 @@ export interface EvalOptions {
   maxTokens?: number;
   /** Policy server requests in flight at once (default: `concurrency`, itself 64 by default). */
   maxInFlight?: number;
+  /** onnxruntime execution provider of an `hf:` or `onnx:` policy (default cpu); a GPU one is checked before any work. */
+  provider?: ExecutionProvider;
   /** Per-try timeout of a policy server request, in seconds (default 120). */
   timeoutS?: number;
   /** Retries of a failed policy server request (429, 5xx, timeouts, dropped connections; default 5). */
@@ -273,6 +276,16 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
     onBroken: (error) => abort.abort(error),
     ...(io.now ? { now: io.now } : {}),
   });
+  if (options.provider !== undefined && options.provider !== 'cpu') {
+    const { kind } = parsePolicySpec(options.policy.trim());
+    if (kind !== 'hf' && kind !== 'onnx')
+      throw new ConfigError(
+        `--provider ${options.provider}: only hf:DIR and onnx:DIR policies run on onnxruntime; "${options.policy}" does not. Drop --provider.`,
+      );
+    // a missing GPU provider fails here in one line, before the model is read
+    const { checkProvider } = await import('../learner/provider-check.js');
+    await checkProvider(options.provider);
+  }
   const created = await createPolicy(options.policy, {
     envId: env.id,
     seed: options.seed,
@@ -281,6 +294,7 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
     ...(options.timeoutS !== undefined ? { timeoutMs: options.timeoutS * 1000 } : {}),
     ...(options.retries !== undefined ? { retries: options.retries } : {}),
     onRetry: (notice) => watch.retry(notice),
+    ...(options.provider !== undefined ? { provider: options.provider } : {}),
   });
   // a server that is down, or does not serve the model, fails here in one line instead of in every trial
   await created.preflight?.();

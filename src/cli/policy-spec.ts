@@ -6,6 +6,7 @@
  * factory under their prefix with `registerPolicyKind`, and every command that
  * takes `--policy` accepts them at once.
  */
+import { type ExecutionProvider, strictProviderSettings } from '../learner/providers.js';
 import { OpenAiPolicy, type RetryNotice } from '../policy/http/openai.js';
 import { parseOpenAiSpec } from '../policy/http/spec.js';
 import { expertPolicy, randomPolicy } from '../policy/scripted.js';
@@ -26,6 +27,8 @@ export interface PolicyContext {
   retries?: number;
   /** Remote policies: told before each retry (the CLI prints a line). */
   onRetry?: (notice: RetryNotice) => void;
+  /** Local models (`hf:`, `onnx:`): onnxruntime execution provider; a GPU one never falls back to CPU. */
+  provider?: ExecutionProvider;
 }
 
 export interface PolicyKind {
@@ -118,7 +121,10 @@ registerPolicyKind('hf', {
   create: async (argument, context) => {
     const { OnnxPolicy } = await import('../policy/onnx/policy.js');
     const { readHfModel } = await import('../policy/onnx/hf-model.js');
-    return OnnxPolicy.fromHf(await readHfModel(argument!), { seed: context.seed });
+    return OnnxPolicy.fromHf(await readHfModel(argument!), {
+      seed: context.seed,
+      ...strictProviderSettings(context.provider),
+    });
   },
 });
 
@@ -129,6 +135,6 @@ registerPolicyKind('onnx', {
   // Loaded on use, so commands that never run a local model do not load onnxruntime.
   create: async (argument, context) => {
     const { OnnxPolicy } = await import('../policy/onnx/policy.js');
-    return OnnxPolicy.load(argument!, { seed: context.seed });
+    return OnnxPolicy.load(argument!, { seed: context.seed, ...strictProviderSettings(context.provider) });
   },
 });

@@ -17,6 +17,17 @@ const INSTALL_HINT: Record<Exclude<ExecutionProvider, 'cpu'>, string> = {
   webgpu: 'the WebGPU provider needs a real GPU with a Vulkan driver (software Vulkan does not work)',
 };
 
+/**
+ * Session settings for a provider a user asked for: a GPU provider never falls back to CPU (a missing
+ * one fails with how to install it); `cpu` or none is onnxruntime's default and adds nothing.
+ */
+export function strictProviderSettings(provider: ExecutionProvider | undefined): {
+  provider?: ExecutionProvider;
+  fallbackToCpu?: false;
+} {
+  return provider !== undefined && provider !== 'cpu' ? { provider, fallbackToCpu: false } : {};
+}
+
 /** How to make a GPU provider available, as a clause that follows "To use it, ". */
 export function providerInstallHint(provider: Exclude<ExecutionProvider, 'cpu'>): string {
   return INSTALL_HINT[provider];

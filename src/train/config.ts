@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Json } from '../envs/core/types.js';
 import { LORA_TARGETS } from '../learner/lora.js';
-import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../learner/providers.js';
+import { EXECUTION_PROVIDERS, type ExecutionProvider, strictProviderSettings } from '../learner/providers.js';
 import { ConfigError, ParseError } from '../util/errors.js';
 import { deriveSeed } from '../util/rng.js';
 import type { ValidationOptions } from './evaluate.js';
@@ -396,8 +396,6 @@ export function sessionSettingsOf(c: TrainConfig): {
   return {
     ...(c.threads !== undefined ? { intraOpNumThreads: c.threads } : {}),
     // a GPU asked for and missing fails the session (ProviderUnavailableError) instead of running on CPU
-    ...(c.provider !== undefined && c.provider !== 'cpu'
-      ? { provider: c.provider, fallbackToCpu: false }
-      : {}),
+    ...strictProviderSettings(c.provider),
   };
 }

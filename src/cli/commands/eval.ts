@@ -6,12 +6,19 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_VALIDATION_SEED } from '../../envs/core/seeds.js';
 import type { MemoryMode, PromptStyle } from '../../envs/core/types.js';
+import type { ExecutionProvider } from '../../learner/providers.js';
 import { DEFAULT_LIVE_PORT, livePort, parseLivePort, withLiveServer } from '../../live/cli.js';
 import { EVAL_MODES, type EvalMode } from '../eval-modes.js';
 import { runEval } from '../eval-run.js';
 import { policyKinds } from '../policy-spec.js';
 import { example } from './help.js';
-import { parseIntOption, parsePositiveIntOption, parseSeedOption, parseSetOptions } from './options.js';
+import {
+  parseIntOption,
+  parsePositiveIntOption,
+  parseSeedOption,
+  parseSetOptions,
+  providerOption,
+} from './options.js';
 
 interface EvalCliOptions {
   env: string;
@@ -34,6 +41,7 @@ interface EvalCliOptions {
   maxTokens?: number;
   timeout?: number;
   maxInFlight?: number;
+  provider?: ExecutionProvider;
   retries?: number;
   maxFailed?: number;
   json?: boolean;
@@ -91,6 +99,7 @@ export function registerEvalCommand(program: Command): void {
         .default('lamer'),
     )
     .option('--max-tokens <n>', 'token budget per reply (default 1024)', parsePositiveIntOption)
+    .addOption(providerOption('onnxruntime execution provider of an hf: or onnx: policy (default cpu)'))
     .option(
       '--timeout <s>',
       'seconds a policy server request may take, per try (default 120)',
@@ -148,6 +157,7 @@ export function registerEvalCommand(program: Command): void {
             ...(opts.timeout !== undefined ? { timeoutS: opts.timeout } : {}),
             ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
             ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}),
+            ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
             ...(opts.maxFailed !== undefined ? { maxFailed: opts.maxFailed } : {}),
             ...(opts.json ? { report: 'json' as const } : {}),
           },
