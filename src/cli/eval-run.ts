@@ -42,7 +42,7 @@ import { checkOutputFile } from '../util/output-path.js';
 import { type EvalMode, modeSettings, withPromptSuffix } from './eval-modes.js';
 import { evalSummary } from './eval-summary.js';
 import { EvalWatch, PolicyNotWorkingError } from './eval-watch.js';
-import { createPolicy, parsePolicySpec } from './policy-spec.js';
+import { createPolicy, onnxruntimeKinds, parsePolicySpec } from './policy-spec.js';
 
 /** What `lamer eval` runs: env and params, policy spec, tasks, attempts, memory mode, seed of the task set, protocol mode, budgets, retries, output path. */
 export interface EvalOptions {
@@ -277,10 +277,10 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
     ...(io.now ? { now: io.now } : {}),
   });
   if (options.provider !== undefined && options.provider !== 'cpu') {
-    const { kind } = parsePolicySpec(options.policy.trim());
-    if (kind !== 'hf' && kind !== 'onnx')
+    const local = onnxruntimeKinds();
+    if (!local.includes(parsePolicySpec(options.policy.trim()).kind))
       throw new ConfigError(
-        `--provider ${options.provider}: only hf:DIR and onnx:DIR policies run on onnxruntime; "${options.policy}" does not. Drop --provider.`,
+        `--provider ${options.provider}: only ${local.map((k) => `${k}:DIR`).join(' and ')} policies run on onnxruntime; "${options.policy}" does not. Drop --provider.`,
       );
     // a missing GPU provider fails here in one line, before the model is read
     const { checkProvider } = await import('../learner/provider-check.js');

@@ -36,6 +36,8 @@ export interface PolicyKind {
   usage: string;
   /** Whether the part after `:` is required, optional or not allowed. */
   argument: 'required' | 'optional' | 'none';
+  /** A local model folder run by onnxruntime (`PolicyContext.provider` applies); default false. */
+  onnxruntime?: boolean;
   create(argument: string | undefined, context: PolicyContext): Policy | Promise<Policy>;
 }
 
@@ -52,6 +54,11 @@ export function registerPolicyKind(prefix: string, kind: PolicyKind): void {
 /** The usage lines of every registered kind. */
 export function policyKinds(): string[] {
   return [...kinds.values()].map((k) => k.usage);
+}
+
+/** The prefixes of the kinds that run a local model on onnxruntime (`--provider` applies to them). */
+export function onnxruntimeKinds(): string[] {
+  return [...kinds].filter(([, k]) => k.onnxruntime).map(([prefix]) => prefix);
 }
 
 /** Split `name:argument` (the argument may itself contain `:`, as URLs do). */
@@ -118,6 +125,7 @@ registerPolicyKind('openai', {
 registerPolicyKind('hf', {
   usage: 'hf:DIR (a Hugging Face model folder: Llama, Qwen2 or Qwen3 with safetensors and a chat template)',
   argument: 'required',
+  onnxruntime: true,
   create: async (argument, context) => {
     const { OnnxPolicy } = await import('../policy/onnx/policy.js');
     const { readHfModel } = await import('../policy/onnx/hf-model.js');
@@ -132,6 +140,7 @@ registerPolicyKind('onnx', {
   usage:
     'onnx:DIR (a local LLM in the Hugging Face ONNX export layout, e.g. a lamer export or optimum-cli output)',
   argument: 'required',
+  onnxruntime: true,
   // Loaded on use, so commands that never run a local model do not load onnxruntime.
   create: async (argument, context) => {
     const { OnnxPolicy } = await import('../policy/onnx/policy.js');
