@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { Json } from '../envs/core/types.js';
 import { removeTemporaries, writeFileAtomic } from '../learner/atomic-write.js';
 import type { ModelConfig } from '../learner/model.js';
+import { checkProvider } from '../learner/provider-check.js';
 import { loadTrainerCheckpoint, trainerConfig } from '../learner/trainer/index.js';
 import { OnnxPolicy } from '../policy/onnx/policy.js';
 import { loadBuiltinTokenizer } from '../policy/tokenizer.js';
@@ -124,6 +125,8 @@ export async function loadWarmStart(c: TrainConfig, io?: TrainIO): Promise<WarmS
 /** `lamer pretrain`: make the warm start (continuing an interrupted one); a finished one in the same folder is an error. */
 export async function pretrain(c: TrainConfig, io: TrainIO, hooks?: TrainHooks): Promise<WarmStart> {
   const dir = warmStartDir(c);
+  // A GPU provider that is not installed fails here, before minutes of data collection (as lamer train).
+  if (c.provider !== undefined) await checkProvider(c.provider);
   if (await loadWarmStart(c, io))
     throw new ConfigError(
       `${dir} already holds a warm start (lamer train reuses it); delete the folder to make a new one, or choose another (pretrain --out, config warmStart.dir)`,

@@ -2,13 +2,14 @@
  * `lamer pretrain`: make the warm-start model (src/train/warmstart.ts).
  */
 import type { Command } from 'commander';
+import type { ExecutionProvider } from '../../learner/providers.js';
 import { checkOutputDir } from '../../learner/trainer/preflight.js';
 import { loadTrainConfig, type TrainConfigInput } from '../../train/config.js';
 import { line } from '../../train/progress.js';
 import { checkShipName, shipWarmStart } from '../../train/shipped.js';
 import { loadWarmStart, pretrain } from '../../train/warmstart.js';
 import { example } from './help.js';
-import { parsePositiveIntOption } from './options.js';
+import { parsePositiveIntOption, providerOption } from './options.js';
 import { type CommonOptions, trainCommonOptions } from './train.js';
 
 export function registerPretrainCommand(program: Command): void {
@@ -25,12 +26,18 @@ export function registerPretrainCommand(program: Command): void {
       '--out <dir>',
       'warm-start folder (default runs/warmstart/<env>-<envPreset>-d<width>x<layers>-s<seed>-<hash>)',
     )
+    .addOption(
+      providerOption(
+        'onnxruntime execution provider of the warm start\'s trainer and validation policy (default cpu; config `provider`): cuda or webgpu must be installed (README, "Install notes")',
+      ),
+    )
     .option(
       '--ship <name>',
       'in a clone: also copy the warm start into the package (src/policy/assets/warmstart/<name>/) with this command; a finished warm start of the same settings is shipped as it is',
     )
-    .action(async (opts: CommonOptions & { ship?: string }) => {
+    .action(async (opts: CommonOptions & { ship?: string; provider?: ExecutionProvider }) => {
       const overrides: TrainConfigInput = { env: opts.env, warmStart: {} };
+      if (opts.provider !== undefined) overrides.provider = opts.provider;
       if (opts.seed !== undefined) overrides.seed = opts.seed;
       if (opts.steps !== undefined) overrides.warmStart!.steps = opts.steps;
       if (opts.out !== undefined) overrides.warmStart!.dir = opts.out;
