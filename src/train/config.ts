@@ -100,6 +100,11 @@ export const trainConfigSchema = z.strictObject({
     miniBatchSize: int(1),
     microBatchSize: int(1),
     /**
+     * Memory budget of one micro-batch in MiB of estimated activations (the trainer's `microBatchMiB`,
+     * default 3072): long sequences train in fewer rows than microBatchSize at a time, the same gradient.
+     */
+    microBatchMiB: z.number().gt(0).optional(),
+    /**
      * A batch that is not a multiple of miniBatchSize: 'copy' pads it with its first samples again
      * (reference adjust_batch; absent = 'copy'), 'partial' trains the last mini-batch as it is. With
      * miniBatchSize above the batch (one update per step), 'copy' would train some samples 3 times

@@ -163,6 +163,7 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
       lr: { kind: 'constant', lr: c.ppo.lr },
       miniBatchSize: c.ppo.miniBatchSize,
       microBatchSize: c.ppo.microBatchSize,
+      ...(c.ppo.microBatchMiB !== undefined ? { microBatchMiB: c.ppo.microBatchMiB } : {}),
       ...(c.ppo.lastMiniBatch ? { lastMiniBatch: c.ppo.lastMiniBatch } : {}),
       staleness: c.ppo.staleness,
       lossAgg: c.ppo.lossAgg,

@@ -49,6 +49,14 @@ export interface TrainerConfig {
    * gradient up to the order of the float sum, more padding: `npm run bench:step` compares them).
    */
   readonly microBatches: 'by-length' | 'in-order';
+  /**
+   * Memory budget of one micro-batch, in MiB of estimated activations (`activationBytes`: grows with
+   * rows × (T + T²·heads) per layer): a micro-batch takes rows (at most `microBatchSize`) while its
+   * estimate stays within it, so long prompts train in fewer rows at a time; a row over it by itself
+   * trains alone. Also bounds the log-prob passes. Same gradient whatever the split. The built-in
+   * model's estimates are far below the default; a 135M model at 1.2k tokens needs ~3.6 GiB per row.
+   */
+  readonly microBatchMiB: number;
   /** Samples per log-prob recomputation call (grouped by length). */
   readonly logprobBatchSize: number;
   /** Seeded shuffle of the samples before splitting into mini-batches (reference: no shuffle). */
@@ -94,6 +102,7 @@ export const DEFAULT_TRAINER_CONFIG: Omit<TrainerConfig, 'model'> = {
   miniBatchSize: 64,
   microBatchSize: 16,
   microBatches: 'by-length',
+  microBatchMiB: 3072,
   logprobBatchSize: 32,
   shuffle: false,
   lastMiniBatch: 'copy',
@@ -156,6 +165,7 @@ const schema = z.strictObject({
   miniBatchSize: positiveInt,
   microBatchSize: positiveInt,
   microBatches: z.enum(['by-length', 'in-order']),
+  microBatchMiB: z.number().gt(0),
   logprobBatchSize: positiveInt,
   shuffle: z.boolean(),
   lastMiniBatch: z.enum(['copy', 'partial']),

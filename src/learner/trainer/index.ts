@@ -21,6 +21,7 @@ export {
   trainerConfig,
 } from './config.js';
 export { type GradResult, type LossKind, TRAINER_SESSION_DEFAULTS, TrainerGraphs } from './graphs.js';
+export { activationBytes, budgetedMicroBatches } from './memory.js';
 export {
   loadTrainerCheckpoint,
   MODEL_CONFIG_FIELD,

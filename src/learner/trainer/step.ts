@@ -7,9 +7,10 @@
  * _optimizer_step) and the step goes on.
  */
 import { lrAt, type TrainState } from '../train-state.js';
-import { chunks, lengthChunks, padSequences, type TrainSequence } from './batch.js';
+import { padSequences, type TrainSequence } from './batch.js';
 import type { TrainerConfig } from './config.js';
 import type { LossKind, TrainerGraphs } from './graphs.js';
+import { budgetedMicroBatches } from './memory.js';
 
 /** Means over the applied updates of the step (NaN when none was applied). */
 export interface StepMeans {
@@ -93,10 +94,8 @@ export async function runStep(
     let grads: Record<string, Float32Array> | undefined;
     const stats: Record<string, number> = {};
     const denominator = seqMean ? mini.length : Math.max(miniTokens, 1);
-    const micros =
-      config.microBatches === 'by-length'
-        ? lengthChunks(mini, config.microBatchSize)
-        : chunks(mini, config.microBatchSize);
+    const { model, microBatchSize, microBatchMiB, microBatches } = config;
+    const micros = budgetedMicroBatches(mini, model, microBatchSize, microBatchMiB, microBatches);
     for (const micro of micros) {
       const { feeds } = padSequences(micro, { advantages: ppo, oldLogprobs: ppo, refLogprobs, seqMean });
       const r = await graphs.grad(kind, state.params, feeds, denominator);

@@ -17,7 +17,6 @@ import type { CreditedBatch } from '../credit/index.js';
 import { initTrainState, type TrainState } from '../train-state.js';
 import { trainableShapes } from '../weights.js';
 import {
-  lengthChunks,
   padSequences,
   planMiniBatches,
   recordedTokens,
@@ -30,6 +29,7 @@ import {
 } from './batch.js';
 import { type TrainerConfig, trainerConfig } from './config.js';
 import { type LossKind, TrainerGraphs } from './graphs.js';
+import { budgetedMicroBatches } from './memory.js';
 import {
   loadTrainerCheckpoint,
   saveTrainerCheckpoint,
@@ -292,7 +292,8 @@ export class Trainer {
     params: Readonly<Record<string, Float32Array>>,
     key: 'oldLogprobs' | 'refLogprobs',
   ): Promise<void> {
-    for (const part of lengthChunks(seqs, this.config.logprobBatchSize)) {
+    const { model, logprobBatchSize, microBatchMiB } = this.config;
+    for (const part of budgetedMicroBatches(seqs, model, logprobBatchSize, microBatchMiB)) {
       const { feeds } = padSequences(part);
       const lp = await this.graphs.logprobs(params, feeds);
       responseLogprobs(part, lp).forEach((l, j) => {
