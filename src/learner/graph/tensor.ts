@@ -37,6 +37,7 @@ export const OP_NAMES = [
   'Where',
   'MatMul',
   'Linear',
+  'Attention',
   'Transpose',
   'Reshape',
   'ReshapeLike',
