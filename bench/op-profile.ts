@@ -68,6 +68,7 @@ export async function decodeOpProfile(
         Float32Array.from({ length: B * cap }, (_, i) => (i % cap < filled ? 0 : -1e9)),
         [B, cap],
       ),
+      inv_temperature: new ort.Tensor('float64', new Float64Array(B).fill(1), [B, 1]),
     };
     for (let i = 0; i < c.nLayers; i++)
       for (const kind of ['key', 'value'])
@@ -80,8 +81,20 @@ export async function decodeOpProfile(
     const shapes = paramShapes(c);
     for (const name of session.inputNames)
       if (params[name] !== undefined) feeds[name] = new ort.Tensor('float32', params[name], shapes[name]!);
+    // Outputs into buffers kept from run to run, as the policy's cache does (kv-cache.ts).
+    const fetches: Record<string, ort.Tensor> = {
+      logits: new ort.Tensor('float32', new Float32Array(B * c.vocabSize), [B, 1, c.vocabSize]),
+      weights: new ort.Tensor('float64', new Float64Array(B * c.vocabSize), [B, c.vocabSize]),
+    };
+    for (let i = 0; i < c.nLayers; i++)
+      for (const kind of ['key', 'value'])
+        fetches[`new.${i}.${kind}`] = new ort.Tensor(
+          'float32',
+          new Float32Array(B * c.nKvHeads * c.headDim),
+          [B, c.nKvHeads, 1, c.headDim],
+        );
     const warmup = 3;
-    for (let r = 0; r < warmup + runs; r++) await session.run(feeds);
+    for (let r = 0; r < warmup + runs; r++) await session.run(feeds, fetches);
     session.endProfiling();
     await session.release();
     const file = readdirSync(dir).find((f) => f.endsWith('.json'));

@@ -11,10 +11,17 @@
  * only the cache attention is here.
  * A test checks the tokens equal the full graph's.
  *
+ * The step also computes each row's sampling weights for the untruncated draw (sampling.ts
+ * `drawWeighted`): exp(logits / T − max / T) in float64, as the worker computed them with `Math.exp`
+ * (the same float64 products and differences; onnxruntime's vectorised exp and V8's differ by at most
+ * an ulp, ~2e-16 relative, so a draw changes only when its uniform falls that close to a boundary).
+ * That exp over the vocabulary was ~13 µs a row in JavaScript, a fifth of a rollout step's time.
+ *
  * Inputs: input_ids, position_ids [B, 1] int64; attention_bias [B, C] float (0 for a valid slot,
  * -1e9 for padding and empty ones: added to the scores as it is);
- * past_key_values.{i}.key|value [B, K, C, hd]; the weights by name.
- * Outputs: logits [B, 1, V]; new.{i}.key|value [B, K, 1, hd].
+ * past_key_values.{i}.key|value [B, K, C, hd]; inv_temperature [B, 1] float64 (1 / T; any finite
+ * value for rows that do not draw untruncated); the weights by name.
+ * Outputs: logits [B, 1, V]; weights [B, V] float64; new.{i}.key|value [B, K, 1, hd].
  */
 import * as G from '../../learner/graph/index.js';
 import {
@@ -40,6 +47,7 @@ export function buildDecodeGraph(w: ModelConfig | WeightSpec): G.GraphSpec {
   const inputIds = G.input('input_ids', 'int64', ['batch', 1]);
   const positionIds = G.input('position_ids', 'int64', ['batch', 1]);
   const attentionBias = G.input('attention_bias', 'float32', ['batch', 'cap']);
+  const invTemperature = G.input('inv_temperature', 'float64', ['batch', 1]);
   const kv = ['batch', c.nKvHeads, 'cap', hd];
   const past = Array.from({ length: c.nLayers }, (_, i) => ({
     key: G.input(`past_key_values.${i}.key`, 'float32', kv),
@@ -82,15 +90,23 @@ export function buildDecodeGraph(w: ModelConfig | WeightSpec): G.GraphSpec {
   }
   const logits = lmHead(c, p, rmsNormFusable(h, p['model.norm.weight']!, c.rmsNormEps)); // [B, V]
   outputs.logits = G.unsqueeze(logits, [1]); // [B, 1, V]
+  outputs.weights = untruncatedWeights(logits, invTemperature);
   return {
     name: 'causal_lm_decode_step',
     inputs: [
       inputIds,
       positionIds,
       attentionBias,
+      invTemperature,
       ...past.flatMap((x) => [x.key, x.value]),
       ...Object.values(tensors.inputs),
     ],
     outputs,
   };
+}
+
+/** exp(logits · inv − max · inv) per row in float64 (sampling.ts `sampleUntruncated`'s weights): [B, V]. */
+function untruncatedWeights(logits: G.Tensor, inv: G.Tensor): G.Tensor {
+  const top = G.mul(G.cast(G.reduceMax(logits, [-1], true), 'float64'), inv); // [B, 1]
+  return G.exp(G.sub(G.mul(G.cast(logits, 'float64'), inv), top));
 }

@@ -14,7 +14,14 @@ import { Rng } from '../../util/rng.js';
 import type { PrefillStats, PromptBatch } from './prefill.js';
 import type { PrefixStore } from './prefix-store.js';
 import type { RowOutcome, RowSpec, WorkerProfile } from './protocol.js';
-import { sampleToken } from './sampling.js';
+import { drawWeighted, isUntruncated, sampleToken } from './sampling.js';
+
+/** A decode step's outputs: logits [rows, vocab], and the untruncated draw's weights [rows, vocab] when the step computes them. */
+export interface StepOutput {
+  logits: Float32Array;
+  /** exp(logits / T − max / T) per row with the row's `invTemperature` (sampling.ts `drawWeighted`), or null. */
+  weights: Float64Array | null;
+}
 
 /** A KV cache and the runs over it (kv-cache.ts: fixed capacity written in place; hf-cache.ts: the HF layout). */
 export interface Stepper {
@@ -30,8 +37,11 @@ export interface Stepper {
    * least `order.length` (holes filled from the tail, so moves never overwrite a row still to move).
    */
   compact(order: readonly number[]): void;
-  /** One token per cache row ([rows] ids and positions); returns their logits [rows, vocab]. */
-  step(tokens: BigInt64Array, positions: BigInt64Array): Promise<Float32Array>;
+  /**
+   * One token per cache row ([rows] ids and positions, and 1 / T of each row's sampler); returns their
+   * logits, and the untruncated draw's weights if the step computes them (the built-in decode graph).
+   */
+  step(tokens: BigInt64Array, positions: BigInt64Array, invTemperature: Float64Array): Promise<StepOutput>;
   /** Drop the batch (buffers may be kept for the next one). */
   release(): void;
 }
@@ -100,7 +110,11 @@ export async function decodeBatch(
   let t0 = performance.now();
   const prompts = b.rows.map((r) => r.promptIds);
   const seq = Math.max(...prompts.map((p) => p.length));
-  let logits = await stepper.prefill({ prompts, padId: b.padId }, store, prof);
+  const untruncated = b.rows.map((r) => isUntruncated(r.sampler, V));
+  let out: StepOutput = {
+    logits: await stepper.prefill({ prompts, padId: b.padId }, store, prof),
+    weights: null,
+  };
   prof.prefillMs += performance.now() - t0;
   let slots = rows.map((_, i) => i); // batch row of each cache row
   /** Keep a row that left in the store: its prompt and the reply tokens fed so far (`steps`). */
@@ -121,7 +135,10 @@ export async function decodeBatch(
           row.out = { tokens: row.tokens, logprobs: row.logprobs, finishReason: 'abort', endToken: false };
           continue;
         }
-        const s = sampleToken(logits.subarray(j * V, (j + 1) * V), row.spec.sampler, row.rng);
+        const s =
+          out.weights !== null && untruncated[slots[j]!]
+            ? drawWeighted(out.weights.subarray(j * V, (j + 1) * V), row.rng)
+            : sampleToken(out.logits.subarray(j * V, (j + 1) * V), row.spec.sampler, row.rng);
         row.tokens.push(s.id);
         row.logprobs.push(s.logprob);
         const t = performance.now();
@@ -147,13 +164,15 @@ export async function decodeBatch(
       }
       const tokens = new BigInt64Array(n);
       const positions = new BigInt64Array(n);
+      const inv = new Float64Array(n);
       for (let j = 0; j < n; j++) {
         const row = rows[slots[j]!]!;
         tokens[j] = BigInt(row.tokens[row.tokens.length - 1]!);
         positions[j] = BigInt(row.spec.promptIds.length + row.tokens.length - 1);
+        inv[j] = untruncated[slots[j]!] ? 1 / row.spec.sampler.temperature : 1;
       }
       prof.feedMs += performance.now() - t0;
-      logits = await stepper.step(tokens, positions);
+      out = await stepper.step(tokens, positions, inv);
       prof.steps++;
       prof.rowSteps += n;
     }

@@ -5,7 +5,7 @@
  * leave by copying the kept rows. Any export runs this way; the built-in model has the in-place
  * path (kv-cache.ts), which does not copy the cache per step.
  */
-import type { Stepper } from './decode-loop.js';
+import type { StepOutput, Stepper } from './decode-loop.js';
 import { f32, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
 import { type PrefixStore, rowKv } from './prefix-store.js';
@@ -83,7 +83,7 @@ export class HfLayoutCache implements Stepper {
     this.prof.feedMs += performance.now() - t0;
   }
 
-  async step(tokens: BigInt64Array, positions: BigInt64Array): Promise<Float32Array> {
+  async step(tokens: BigInt64Array, positions: BigInt64Array): Promise<StepOutput> {
     const L = this.L;
     const n = this.rows;
     const t0 = performance.now();
@@ -117,7 +117,7 @@ export class HfLayoutCache implements Stepper {
       for (let r = 0; r < n; r++)
         last.set(all.subarray((r * steps + steps - 1) * V, (r * steps + steps) * V), r * V);
     this.prof.fetchMs += performance.now() - t1;
-    return last;
+    return { logits: last, weights: null };
   }
 
   release(): void {

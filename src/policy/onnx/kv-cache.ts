@@ -3,13 +3,15 @@
  * value buffer laid out [rows, kvHeads, capacity, headDim] with the prompts left-padded to one
  * width, so every row writes its next token into the same slot. A decode step feeds the buffers
  * as they are (views of their running rows: no copy), the graph returns only the new keys and
- * values, and they are written into their slot here. Finished rows leave by compaction (one row
+ * values, and they are written into their slot here. Its outputs (logits, the untruncated draw's
+ * weights, the new keys and values) go into buffers kept from step to step (preallocated fetches):
+ * a new 512 kB float64 output per step at batch 64 cost more than computing it. Finished rows leave by compaction (one row
  * copied per finished row); the capacity grows by GROW slots when full (each row moved once, in
  * the same buffer when it is large enough). The buffers are kept from batch to batch and reused.
  * An additive attention bias [rows, capacity] (0 valid, -1e9 padding and empty slots) goes along.
  */
-import type { Stepper } from './decode-loop.js';
-import { f32, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
+import type { StepOutput, Stepper } from './decode-loop.js';
+import { f32, f64, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
 import { type PrefixStore, rowKv } from './prefix-store.js';
 import type { KvLayout, WorkerProfile } from './protocol.js';
@@ -23,6 +25,48 @@ function room(buf: Float32Array, n: number): Float32Array {
   return buf.length >= n ? buf : new Float32Array(Math.ceil(n * 1.25));
 }
 
+/** A decode step's outputs, written by onnxruntime into these buffers (kept from step to step): views of their first rows. */
+class StepOutputs {
+  private logits = new Float32Array(0);
+  private weights = new Float64Array(0);
+  private fresh: Float32Array[];
+
+  constructor(private readonly L: KvLayout) {
+    this.fresh = Array.from({ length: 2 * L.nLayers }, () => new Float32Array(0));
+  }
+
+  /** Preallocated fetches for `n` rows. */
+  fetches(n: number): OrtFeeds {
+    const { vocabSize: V, kvHeads: K, headDim: hd } = this.L;
+    if (this.logits.length < n * V) {
+      this.logits = new Float32Array(n * V);
+      this.weights = new Float64Array(n * V);
+    }
+    const out: OrtFeeds = {
+      logits: f32(this.logits.subarray(0, n * V), [n, 1, V]),
+      weights: f64(this.weights.subarray(0, n * V), [n, V]),
+    };
+    this.fresh = this.fresh.map((t, j) => {
+      const buf = room(t, n * K * hd);
+      out[freshName(j)] = f32(buf.subarray(0, n * K * hd), [n, K, 1, hd]);
+      return buf;
+    });
+    return out;
+  }
+
+  /** The new keys (even j) and values (odd j) of the last step, [rows, kvHeads, headDim] each. */
+  kv(j: number): Float32Array {
+    return this.fresh[j]!;
+  }
+
+  read(n: number): StepOutput {
+    const V = this.L.vocabSize;
+    return { logits: this.logits.subarray(0, n * V), weights: this.weights.subarray(0, n * V) };
+  }
+}
+
+const freshName = (j: number) => `new.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`;
+
 export class InPlaceCache implements Stepper {
   private kv: Float32Array[];
   private bias: Float32Array = new Float32Array(0);
@@ -30,6 +74,7 @@ export class InPlaceCache implements Stepper {
   private cap = 0;
   /** Slots filled in every row (left padding included). */
   private filled = 0;
+  private readonly outputs: StepOutputs;
 
   constructor(
     private readonly prefillSession: WeightedSession,
@@ -38,6 +83,7 @@ export class InPlaceCache implements Stepper {
     private readonly prof: WorkerProfile,
   ) {
     this.kv = Array.from({ length: 2 * L.nLayers }, () => new Float32Array(0));
+    this.outputs = new StepOutputs(L);
   }
 
   /** Floats of one (row, head) block. */
@@ -133,7 +179,11 @@ export class InPlaceCache implements Stepper {
     this.cap = cap;
   }
 
-  async step(tokens: BigInt64Array, positions: BigInt64Array): Promise<Float32Array> {
+  async step(
+    tokens: BigInt64Array,
+    positions: BigInt64Array,
+    invTemperature: Float64Array,
+  ): Promise<StepOutput> {
     const L = this.L;
     const hd = L.headDim;
     const n = this.rows;
@@ -144,18 +194,20 @@ export class InPlaceCache implements Stepper {
       input_ids: i64(tokens, [n, 1]),
       position_ids: i64(positions, [n, 1]),
       attention_bias: f32(this.bias.subarray(0, n * cap), [n, cap]),
+      inv_temperature: f64(invTemperature, [n, 1]),
     };
     const kvDims = [n, L.kvHeads, cap, hd];
     for (let j = 0; j < this.kv.length; j++) {
       const name = `past_key_values.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`;
       feeds[name] = f32(this.kv[j]!.subarray(0, n * L.kvHeads * cap * hd), kvDims);
     }
+    const fetches = this.outputs.fetches(n);
     this.prof.feedMs += performance.now() - t0;
-    const out = await this.decodeSession.run(feeds, this.prof);
+    await this.decodeSession.run(feeds, this.prof, fetches);
     t0 = performance.now();
     const slot = this.filled * hd;
     for (let j = 0; j < this.kv.length; j++) {
-      const fresh = out[`new.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`]!.data as Float32Array;
+      const fresh = this.outputs.kv(j);
       const t = this.kv[j]!;
       for (let k = 0; k < n * L.kvHeads; k++) {
         const at = k * cap * hd + slot;
@@ -165,7 +217,7 @@ export class InPlaceCache implements Stepper {
     for (let r = 0; r < n; r++) this.bias[r * cap + this.filled] = 0;
     this.filled++;
     this.prof.fetchMs += performance.now() - t0;
-    return out.logits!.data as Float32Array;
+    return this.outputs.read(n);
   }
 
   release(): void {

@@ -11,6 +11,7 @@ export type OrtFeeds = Record<string, ort.Tensor>;
 
 export const f32 = (data: Float32Array, dims: readonly number[]) => new ort.Tensor('float32', data, dims);
 export const i64 = (data: BigInt64Array, dims: readonly number[]) => new ort.Tensor('int64', data, dims);
+export const f64 = (data: Float64Array, dims: readonly number[]) => new ort.Tensor('float64', data, dims);
 
 /** A session and the weight tensors it takes as inputs. */
 export class WeightedSession {
@@ -27,11 +28,19 @@ export class WeightedSession {
     }
   }
 
-  /** Run with `feeds` and the weights; the run's wall time goes to `prof.runMs` when given. */
-  async run(feeds: OrtFeeds, prof?: WorkerProfile): Promise<ort.InferenceSession.OnnxValueMapType> {
+  /**
+   * Run with `feeds` and the weights; the run's wall time goes to `prof.runMs` when given. `fetches`:
+   * preallocated output tensors, which onnxruntime fills in place (no new buffer per run); outputs not
+   * named there come back in new buffers.
+   */
+  async run(
+    feeds: OrtFeeds,
+    prof?: WorkerProfile,
+    fetches?: OrtFeeds,
+  ): Promise<ort.InferenceSession.OnnxValueMapType> {
     Object.assign(feeds, this.weights);
     const t0 = performance.now();
-    const out = await this.session.run(feeds);
+    const out = await (fetches ? this.session.run(feeds, fetches) : this.session.run(feeds));
     if (prof) prof.runMs += performance.now() - t0;
     return out;
   }

@@ -62,21 +62,28 @@ export function topKIndices(values: Float32Array, k: number): number[] {
 /** Scratch for the untruncated draw's weights, reused across calls (one allocation per vocabulary size). */
 let scratch = new Float64Array(0);
 
-/** softmax(logits / T) over the whole vocabulary, drawn in id order (no top-k / top-p: nothing to sort). */
-function sampleUntruncated(logits: Float32Array, inv: number, rng: Rng): Sampled {
-  let top = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < logits.length; i++) if (logits[i]! > top) top = logits[i]!;
-  top *= inv;
-  if (scratch.length < logits.length) scratch = new Float64Array(logits.length);
-  const weights = scratch;
+/**
+ * Whether `s` draws from softmax(logits / T) over the whole vocabulary of `vocab` ids (no greedy, no
+ * top-k, no top-p): the draw that {@link drawWeighted} makes from the weights exp(logits / T − max / T).
+ */
+export function isUntruncated(s: SamplerSettings, vocab: number): boolean {
+  if (s.temperature <= 0 || s.topK === 1) return false;
+  const k = s.topK > 0 ? Math.min(s.topK, vocab) : vocab;
+  return k === vocab && s.topP >= 1;
+}
+
+/**
+ * The untruncated draw from a row's weights w_i = exp(logits_i / T − max / T) (float64): one uniform,
+ * then the vocabulary walked in id order until the uniform's share of Σ w is spent; the log-prob is
+ * log(w / Σ w). The decode graph computes these weights for every row (decode-graph.ts), the draw
+ * here is the same either way.
+ */
+export function drawWeighted(weights: Float64Array, rng: Rng): Sampled {
   let z = 0;
-  for (let i = 0; i < logits.length; i++) {
-    weights[i] = Math.exp(logits[i]! * inv - top);
-    z += weights[i]!;
-  }
+  for (let i = 0; i < weights.length; i++) z += weights[i]!;
   let u = rng.float() * z;
   let pick = -1;
-  for (let i = 0; i < logits.length; i++) {
+  for (let i = 0; i < weights.length; i++) {
     if (weights[i]! === 0) continue;
     pick = i; // the last token with mass, should rounding leave u ≥ 0 to the end
     u -= weights[i]!;
@@ -85,14 +92,25 @@ function sampleUntruncated(logits: Float32Array, inv: number, rng: Rng): Sampled
   return { id: pick, logprob: Math.log(weights[pick]! / z) };
 }
 
+/** softmax(logits / T) over the whole vocabulary, drawn in id order (no top-k / top-p: nothing to sort). */
+function sampleUntruncated(logits: Float32Array, inv: number, rng: Rng): Sampled {
+  let top = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < logits.length; i++) if (logits[i]! > top) top = logits[i]!;
+  top *= inv;
+  if (scratch.length < logits.length) scratch = new Float64Array(logits.length);
+  const weights = scratch.subarray(0, logits.length);
+  for (let i = 0; i < logits.length; i++) weights[i] = Math.exp(logits[i]! * inv - top);
+  return drawWeighted(weights, rng);
+}
+
 /** Draw the next token from one row of logits. */
 export function sampleToken(logits: Float32Array, s: SamplerSettings, rng: Rng): Sampled {
   if (s.temperature <= 0 || s.topK === 1) {
     rng.float(); // one draw per token whatever the settings, so later tokens' draws do not shift
     return { id: argmax(logits), logprob: 0 };
   }
+  if (isUntruncated(s, logits.length)) return sampleUntruncated(logits, 1 / s.temperature, rng);
   const k = s.topK > 0 ? Math.min(s.topK, logits.length) : logits.length;
-  if (k === logits.length && s.topP >= 1) return sampleUntruncated(logits, 1 / s.temperature, rng);
   const order = topKIndices(logits, k); // candidates, most likely first
   const inv = 1 / s.temperature;
   const top = logits[order[0]!]! * inv;

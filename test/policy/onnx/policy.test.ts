@@ -196,13 +196,15 @@ describe('OnnxPolicy on a tiny exported model', () => {
   it('sampled replies are the seeded per-row draws (sampleToken, one draw per token) from full recomputation', async () => {
     // The draw order of the path before the decode loop moved into the worker: row i draws from its own
     // generator seeded with its seed, one uniform per token, whatever the batch and its finished rows do.
+    // Untruncated rows draw from the decode graph's weights (drawWeighted), the others from the logits.
     const samplers = [
       { temperature: 1, topP: 1, topK: 0 },
       { temperature: 0.7, topP: 0.8, topK: 20 },
+      { temperature: 0.6, topP: 1, topK: 0 },
     ];
     const requests = Array.from({ length: 6 }, (_, i) =>
       req(`s${i}`, `sample row ${i}: ${'flag '.repeat(i * 3)}`, {
-        ...samplers[i % 2]!,
+        ...samplers[i % 3]!,
         maxTokens: 4 + 3 * i,
         seed: 100 + i,
       }),
@@ -211,7 +213,7 @@ describe('OnnxPolicy on a tiny exported model', () => {
     for (const [i, g] of gens.entries()) {
       const rng = Rng.seeded(100 + i);
       const expected = await byRecompute(g.promptTokens!, g.responseTokens!.length, (logits) => {
-        return sampleToken(logits, samplers[i % 2]!, rng).id;
+        return sampleToken(logits, samplers[i % 3]!, rng).id;
       });
       expect(g.responseTokens, `row ${i}`).toEqual(expected);
     }

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { sampleToken, topKIndices } from '../../../src/policy/onnx/sampling.js';
+import { drawWeighted, isUntruncated, sampleToken, topKIndices } from '../../../src/policy/onnx/sampling.js';
 import { Rng } from '../../../src/util/rng.js';
 
 describe('sampleToken', () => {
@@ -64,6 +64,32 @@ describe('sampleToken', () => {
       expect(sampleToken(logits, { temperature: 1, topK: 0, topP: 1 }, Rng.seeded(seed))).toEqual(s);
     },
   );
+
+  test.prop([
+    fc.array(fc.float({ min: -30, max: 30, noNaN: true }), { minLength: 1, maxLength: 64 }),
+    fc.double({ min: 0.1, max: 3, noNaN: true }),
+    fc.integer(),
+  ])(
+    "drawWeighted on the weights exp(l / T - max / T) is the untruncated sampleToken's draw (the decode graph's path)",
+    (values, T, seed) => {
+      const logits = Float32Array.from(values);
+      const s = { temperature: T, topK: 0, topP: 1 };
+      expect(isUntruncated(s, logits.length)).toBe(true);
+      const inv = 1 / T;
+      const top = Math.max(...logits) * inv;
+      const weights = Float64Array.from(logits, (l) => Math.exp(l * inv - top));
+      expect(drawWeighted(weights, Rng.seeded(seed))).toEqual(sampleToken(logits, s, Rng.seeded(seed)));
+    },
+  );
+
+  it('isUntruncated: only a draw over the whole vocabulary at a positive temperature', () => {
+    expect(isUntruncated({ temperature: 1, topK: 0, topP: 1 }, 8)).toBe(true);
+    expect(isUntruncated({ temperature: 1, topK: 8, topP: 1 }, 8)).toBe(true); // top-k of the whole vocabulary
+    expect(isUntruncated({ temperature: 1, topK: 7, topP: 1 }, 8)).toBe(false);
+    expect(isUntruncated({ temperature: 1, topK: 0, topP: 0.9 }, 8)).toBe(false);
+    expect(isUntruncated({ temperature: 0, topK: 0, topP: 1 }, 8)).toBe(false);
+    expect(isUntruncated({ temperature: 1, topK: 1, topP: 1 }, 8)).toBe(false);
+  });
 
   it('greedy is a point mass (log-prob 0) on the argmax', () => {
     const s = sampleToken(new Float32Array([0.1, 3, 2]), { temperature: 0, topK: 0, topP: 1 }, Rng.seeded(3));
