@@ -29,10 +29,11 @@ export {
   reflectorMachine,
   resolveReflectorInput,
 } from './reflector.js';
-export { composedTrialMachine, trialMachine } from './trial.js';
+export { composedTrialMachine, servedTrialMachine, trialMachine } from './trial.js';
 export {
   type AttemptRun,
   type LastAttempt,
+  type ResumeEvent,
   type RetryEvent,
   resolveTrialInput,
   type TrialConfig,
@@ -60,6 +61,14 @@ export {
   rolloutMachine,
 } from './rollout.js';
 export { TurnRelay, type TurnsEvent } from './turn-relay.js';
+// A rollout's default trials served by its PolicyClient (no policy child per trial)
+export {
+  type AskArgs,
+  type PolicyPortLogic,
+  type PolicyPortSnapshot,
+  policyPort,
+  ServedPolicy,
+} from './served.js';
 
 // One play / reflection turn as pure functions (shared by the machines)
 export {

@@ -15,10 +15,15 @@
  * O(N): 18% and 23% of the engine's CPU at 512 and 2048 in flight
  * (bench:cluster's engine alone, `--cpu-prof`). A lane's children are at most
  * LANE_TRIALS, and the rollout's are the lanes, spawned once and stopped once.
+ *
+ * Each lane also invokes one `policyPort` (served.ts; id `policy`, never a trial id: those hold a `#`):
+ * when the rollout serves its trials' policy calls itself (`rolloutWithPolicy`), the port withdraws the
+ * lane's open requests when it stops and has restored trials ask theirs again.
  */
 import { enqueueActions, sendParent, setup } from 'xstate';
 import type { TrialRecord } from '../streams/types.js';
 import type { TurnEmitted } from './events.js';
+import { policyPort } from './served.js';
 import { trialMachine } from './trial.js';
 import type { TrialInput } from './trial-config.js';
 import type { TurnsEvent } from './turn-relay.js';
@@ -69,7 +74,8 @@ export const laneMachine = setup({
     context: {} as LaneContext,
     events: {} as LaneRunEvent | TurnEmitted | TurnsEvent | TrialDone | TrialError,
   },
-  actors: { trial: trialMachine },
+  // `policyPort`: one per lane, for trials its rollout serves (served.ts); by default it does nothing
+  actors: { trial: trialMachine, policyPort: policyPort(null) },
   actions: {
     startFirst: enqueueActions(({ context, enqueue }) => {
       for (const input of context.first) enqueue.spawnChild('trial', { id: input.trialId!, input });
@@ -93,6 +99,8 @@ export const laneMachine = setup({
 }).createMachine({
   id: 'lane',
   context: ({ input }) => ({ first: input }),
+  // spawned after the entry's trials; a restored lane starts it after them, so they get `resume` started
+  invoke: { id: 'policy', src: 'policyPort' },
   entry: 'startFirst',
   on: {
     run: { actions: 'start' },

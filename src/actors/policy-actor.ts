@@ -92,7 +92,21 @@ const snapshotOf = (
 
 const STOP = 'xstate.stop';
 /** One reason for every stop (an Error per stop would capture a stack trace each time). */
-const STOPPED = new PolicyError('policy request aborted: its machine stopped');
+export const STOPPED = new PolicyError('policy request aborted: its machine stopped');
+
+/**
+ * The event a machine gets for `key`'s generation: `reply`, or `reply.error` for a generation with
+ * `finishReason: 'error'` (`name` names the policy in the error when the generation carries none).
+ */
+export function replyOf(name: string, key: string, generation: Generation): PolicyReply {
+  return generation.finishReason === 'error'
+    ? {
+        type: 'reply.error',
+        key,
+        error: generation.error ?? new PolicyError(`${name} returned an error generation for ${key}`),
+      }
+    : { type: 'reply', key, generation };
+}
 
 /**
  * A policy actor calling `call` for each request it is asked (`name` names the policy in errors): a
@@ -113,17 +127,7 @@ export function policyActor(call: PolicyCall | DirectPolicyCall, name = 'policy'
   };
 
   const answer = (self: Scope['self'], key: string, generation: Generation): void =>
-    settle(
-      self,
-      key,
-      generation.finishReason === 'error'
-        ? {
-            type: 'reply.error',
-            key,
-            error: generation.error ?? new PolicyError(`${name} returned an error generation for ${key}`),
-          }
-        : { type: 'reply', key, generation },
-    );
+    settle(self, key, replyOf(name, key, generation));
 
   const submit = (request: GenerationRequest, { self }: Scope): void => {
     const { key } = request;

@@ -20,8 +20,9 @@ import { episodeMachine } from './episode.js';
 import { laneMachine } from './lane.js';
 import { reflectorMachine } from './reflector.js';
 import { type RolloutInput, rolloutMachine } from './rollout.js';
+import { ServedPolicy } from './served.js';
 import { generateActor, ROLLOUT_SYSTEM_ID, requestKey, turnTarget } from './shared.js';
-import { composedTrialMachine, trialMachine } from './trial.js';
+import { composedTrialMachine, servedTrialMachine, trialMachine } from './trial.js';
 import type { TrialContext, TrialEvent } from './trial-config.js';
 import { turnOf } from './trial-setup.js';
 import { TurnRelay } from './turn-relay.js';
@@ -63,12 +64,21 @@ export function trialWithPolicy<M extends AnyStateMachine = typeof trialMachine>
   return wireTrial(toClient(source), machine, parts, null);
 }
 
-/** {@link trialWithPolicy}, and with a relay our trial machines hand their turns to it (one event per batch). */
+/** What a rollout gives the trials it runs: the relay of their turns, and its service of their policy calls. */
+interface RolloutWiring {
+  relay: TurnRelay;
+  served: ServedPolicy;
+}
+
+/**
+ * {@link trialWithPolicy}; in a rollout (`wiring`) our trial machines hand their turns to its relay (one
+ * event per batch), and our default trial runs as `servedTrialMachine`, its calls served by the rollout.
+ */
 function wireTrial<M extends AnyStateMachine>(
   client: PolicyClient,
   machine: M,
   parts: TrialParts,
-  relay: TurnRelay | null,
+  wiring: RolloutWiring | null,
 ): M {
   const composed =
     (machine as AnyStateMachine) === trialMachine && (parts.episode || parts.reflector)
@@ -88,8 +98,9 @@ function wireTrial<M extends AnyStateMachine>(
   const forget = ({ context }: { context: { samples?: TurnSample[] } }) =>
     client.forget((context.samples ?? []).map((s) => requestKey(s, s.attempt, s.turn, s.phase)));
   const ours = composed === (trialMachine as unknown) || composed === (composedTrialMachine as unknown);
-  if (relay === null || !ours)
+  if (wiring === null || !ours)
     return composed.provide({ actors, actions: { trialEnded: forget } } as never) as M;
+  const { relay, served } = wiring;
   const actions = {
     // a spawned trial's own `turn` and `trial` emits have no listener (only the rollout holds the trial):
     // skipped (the rollout emits both)
@@ -105,6 +116,9 @@ function wireTrial<M extends AnyStateMachine>(
     // handles the trial's end (`drainTurns`), not with one more event here
     trialEnded: forget,
   };
+  // our default trial without its policy child: the rollout's client answers it (served.ts)
+  if (composed === (trialMachine as unknown))
+    return servedTrialMachine.provide({ actions: { ...actions, ask: served.ask } } as never) as unknown as M;
   return composed.provide({ actors, actions } as never) as M;
 }
 
@@ -126,11 +140,20 @@ export function rolloutWithPolicy(
   options: { trial?: AnyStateMachine; parts?: TrialParts } = {},
 ): typeof rolloutMachine {
   const client = toClient(source);
-  // one relay per rollout machine: its trials' turns reach it as one event per batch
-  const relay = new TurnRelay();
-  const trial = wireTrial(client, options.trial ?? trialMachine, options.parts ?? {}, relay);
+  // one relay per rollout machine: its trials' turns reach it as one event per batch; and one service
+  // of its default trials' policy calls (no policy child per trial)
+  const wiring: RolloutWiring = { relay: new TurnRelay(), served: new ServedPolicy(client) };
+  const { relay } = wiring;
+  const trial = wireTrial(client, options.trial ?? trialMachine, options.parts ?? {}, wiring);
+  // the lanes' port serves only our default trial (others have their own policy children)
+  const lane =
+    (options.trial ?? trialMachine) === trialMachine && !options.parts?.episode && !options.parts?.reflector
+      ? laneMachine.provide({
+          actors: { trial: trial as typeof trialMachine, policyPort: wiring.served.port },
+        })
+      : laneMachine.provide({ actors: { trial: trial as typeof trialMachine } });
   return rolloutMachine.provide({
-    actors: { lane: laneMachine.provide({ actors: { trial: trial as typeof trialMachine } }) },
+    actors: { lane },
     actions: {
       inFlightChanged: ({ context }) => client.setExpected(context.running.length),
       drainTurns: enqueueActions(({ self, enqueue }) => {

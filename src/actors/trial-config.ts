@@ -98,7 +98,7 @@ export interface TrialContext {
   play: AttemptRun | null;
   /** The reflection being asked in the trial's own states. */
   reflect: ReflectorConfig | null;
-  /** The policy request in progress (the `policy` child's pending call). */
+  /** The policy request in progress (asked of the `policy` child, or of the rollout's client). */
   request: GenerationRequest | null;
   /** Failed tries of that request. */
   tries: number;
@@ -117,8 +117,13 @@ export interface RetryEvent {
   type: 'retry';
 }
 
-/** Events a trial machine handles: its children's turns, policy replies, and delayed retries. */
-export type TrialEvent = TurnEmitted | PolicyReply | RetryEvent;
+/** Ask the pending policy request again (a restored trial that its rollout serves, served.ts). */
+export interface ResumeEvent {
+  type: 'resume';
+}
+
+/** Events a trial machine handles: its children's turns, policy replies, delayed retries, and `resume`. */
+export type TrialEvent = TurnEmitted | PolicyReply | RetryEvent | ResumeEvent;
 
 /** The schedule of trial settings: the given one, or the reference schedule; validated. */
 export function trialSchedule(settings: TrialSettings): { memoryMode: MemoryMode; schedule: ScheduleStep[] } {

@@ -13,7 +13,7 @@
  * reference bug §12.7). The env's prompts do the wording; this machine passes
  * the attempt index, the attempt's own history and the memory.
  *
- * Two machines from one `setup` (trial-setup.ts: same context, record and named implementations):
+ * Three machines from one `setup` (trial-setup.ts: same context, record and named implementations):
  * - `trialMachine` (the default) plays its attempts and reflections in its
  *   own states `playing` / `reflecting`, through ONE policy child for the
  *   whole trial (`policy`, from the named actor `generate`), with the turn
@@ -22,6 +22,9 @@
  *   (a delayed `retry`, delay `retryDelay`), then the trial ends `failed`.
  *   Starting an episode and a reflector actor per attempt cost more than the
  *   turns of a short attempt (bench:engine), hence this form.
+ * - `servedTrialMachine`: the same states without the policy child; the
+ *   rollout that runs it provides `ask` (served.ts: its PolicyClient answers
+ *   the trial directly). `rolloutWithPolicy` runs it in place of `trialMachine`.
  * - `composedTrialMachine` invokes the `episode` and `reflector` machines per
  *   step (swap them with `provide`, or `trialWithPolicy(..., parts)`): the
  *   composition custom trial machines follow (examples/custom-trial.ts).
@@ -51,6 +54,43 @@ const next = {
 
 const done = { type: 'final', entry: ['finish', 'reportTrial', 'trialEnded'] } as const;
 
+/**
+ * The default trial's states: attempts and reflections played in its own states. A reply is one
+ * microstep; `resume` (sent to a restored trial served by its rollout, see served.ts) asks the
+ * pending request again.
+ */
+const ownStates = {
+  next,
+  playing: {
+    entry: ['startAttempt', 'ask'],
+    always: { guard: 'attemptOver', target: 'next', actions: 'endAttempt' },
+    on: {
+      // one microstep per turn: apply the reply and build the next request, report the turn, ask
+      reply: { actions: ['applyPlay', 'emitTurn', 'forwardTurn', 'ask'] },
+      'reply.error': [
+        { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
+        { actions: ['noteFailure', 'failCall'] },
+      ],
+      retry: { actions: 'ask' },
+      resume: { actions: 'ask' },
+    },
+  },
+  reflecting: {
+    entry: ['prepareReflection', 'ask'],
+    always: { guard: 'crashed', target: 'next' },
+    on: {
+      reply: { target: 'next', actions: ['applyReflection', 'emitTurn', 'forwardTurn'] },
+      'reply.error': [
+        { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
+        { target: 'next', actions: ['noteFailure', 'failCall'] },
+      ],
+      retry: { actions: 'ask' },
+      resume: { actions: 'ask' },
+    },
+  },
+  done,
+} as const;
+
 /** The default trial: attempts and reflections played in its own states through one policy child. */
 export const trialMachine = trialSetup.createMachine({
   id: 'trial',
@@ -59,35 +99,21 @@ export const trialMachine = trialSetup.createMachine({
   invoke: { id: 'policy', src: 'generate' },
   // a schedule starts with a play step (validateSchedule): straight to it, not through `next`
   initial: 'playing',
-  states: {
-    next,
-    playing: {
-      entry: ['startAttempt', 'ask'],
-      always: { guard: 'attemptOver', target: 'next', actions: 'endAttempt' },
-      on: {
-        // one microstep per turn: apply the reply and build the next request, report the turn, ask
-        reply: { actions: ['applyPlay', 'emitTurn', 'forwardTurn', 'ask'] },
-        'reply.error': [
-          { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
-          { actions: ['noteFailure', 'failCall'] },
-        ],
-        retry: { actions: 'ask' },
-      },
-    },
-    reflecting: {
-      entry: ['prepareReflection', 'ask'],
-      always: { guard: 'crashed', target: 'next' },
-      on: {
-        reply: { target: 'next', actions: ['applyReflection', 'emitTurn', 'forwardTurn'] },
-        'reply.error': [
-          { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
-          { target: 'next', actions: ['noteFailure', 'failCall'] },
-        ],
-        retry: { actions: 'ask' },
-      },
-    },
-    done,
-  },
+  states: ownStates,
+  output: ({ context }) => context.record!,
+});
+
+/**
+ * The default trial without a policy child: the same states, its `ask` action provided by the rollout
+ * that runs it (`rolloutWithPolicy`, served.ts), which calls the rollout's PolicyClient and sends the
+ * reply to the trial. Why: the child was a second actor per trial and a second event per turn, the
+ * largest share of the engine's own cost after XState's per-event work (bench:engine).
+ */
+export const servedTrialMachine = trialSetup.createMachine({
+  id: 'trial',
+  context: initialContext,
+  initial: 'playing',
+  states: ownStates,
   output: ({ context }) => context.record!,
 });
 

@@ -71,8 +71,15 @@ describe('rollout machine', () => {
     const actor = createRolloutActor({ ...options, policy: client }).start();
     const lanes = actor.getSnapshot().children as Record<string, AnyActorRef>;
     expect(Object.keys(lanes)).toEqual(['lane0', 'lane1']);
-    expect(Object.keys(lanes.lane0!.getSnapshot().children)).toHaveLength(LANE_TRIALS);
-    expect(Object.keys(lanes.lane1!.getSnapshot().children)).toHaveLength(20 - LANE_TRIALS);
+    // each lane: its trials and one policy port (served.ts); the trials have no policy child of their own
+    const trialsOf = (lane: AnyActorRef) => {
+      const children = lane.getSnapshot().children as Record<string, AnyActorRef>;
+      expect(Object.keys(children)).toContain('policy');
+      return Object.entries(children).filter(([id]) => id !== 'policy');
+    };
+    expect(trialsOf(lanes.lane0!)).toHaveLength(LANE_TRIALS);
+    expect(trialsOf(lanes.lane1!)).toHaveLength(20 - LANE_TRIALS);
+    for (const [, trial] of trialsOf(lanes.lane0!)) expect(trial.getSnapshot().children).toEqual({});
     await finished(actor);
     const records = actor.getSnapshot().output!;
     expect(records.map((r) => r.trialId)).toEqual(

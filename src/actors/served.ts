@@ -1,0 +1,132 @@
+/**
+ * A rollout's trials served by its PolicyClient directly, without a policy child per trial.
+ *
+ * `rolloutWithPolicy` runs `servedTrialMachine` (trial.ts: the default trial's states without the
+ * `policy` child) and provides its `ask` action from a {@link ServedPolicy}: the action hands the
+ * trial's pending request to the client's callback form (`ask`), and the answer comes back to the
+ * trial as the same `reply` / `reply.error` event the policy child sends (`replyOf`). One request is
+ * open per trial; an answer to anything but the trial's open request is dropped, as the child drops it.
+ *
+ * What the child also did, done here once per lane instead of once per trial: each lane invokes one
+ * `policyPort` actor ({@link ServedPolicy.port}). When the lane stops (its rollout was stopped), the
+ * port withdraws the open requests of the lane's trials (`cancel`, as a stopped child does). When the
+ * lane is restored from a persisted snapshot, the port sends each of its trials `resume`, and a trial
+ * waiting for a reply asks its pending request (`context.request`, part of its snapshot) again; through
+ * the same PolicyClient it is replayed from the cache or joins the call in flight, never sent twice.
+ *
+ * Why: the child was a second XState actor per trial (constructed, started, stopped) and a second
+ * event per turn (the trial's `ask` to it): ~13 µs a trial and ~2 µs a turn of the engine's own cost
+ * (bench:engine), for a relay of one call whose request the trial already holds.
+ */
+import type { ActorLogic, AnyActorRef, EventObject, Snapshot } from 'xstate';
+import type { PolicyClient } from './client.js';
+import { type PolicyReply, replyOf, STOPPED } from './policy-actor.js';
+import type { TrialContext } from './trial-config.js';
+
+/** A trial's request asked and not answered yet. */
+interface OpenRequest {
+  key: string;
+  handle: object;
+}
+
+/** Snapshot of a lane's policy port: `restored` when it came from a persisted snapshot (not persisted). */
+export type PolicyPortSnapshot = Snapshot<undefined> & { restored: boolean };
+
+/** The XState logic of a lane's `policyPort` actor. */
+export type PolicyPortLogic = ActorLogic<PolicyPortSnapshot, EventObject, unknown>;
+
+const portSnapshot = (status: 'active' | 'stopped', restored: boolean): PolicyPortSnapshot => ({
+  status,
+  output: undefined,
+  error: undefined,
+  restored,
+});
+
+/** What the `ask` action of a served trial reads of its arguments (XState passes the action's arguments). */
+export interface AskArgs {
+  context: Pick<TrialContext, 'request' | 'failed'>;
+  self: AnyActorRef;
+}
+
+/**
+ * The policy calls of one rollout's served trials: their `ask` action ({@link ask}) and their lanes'
+ * `policyPort` logic ({@link port}), over the rollout's PolicyClient.
+ */
+export class ServedPolicy {
+  /** The open request of each trial that has one. */
+  private readonly open = new Map<AnyActorRef, OpenRequest>();
+  private readonly name: string;
+
+  constructor(private readonly client: PolicyClient) {
+    this.name = `policy ${client.policyName}`;
+  }
+
+  /** Requests asked and not answered yet (over every trial of the rollout). */
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  /**
+   * The trial's `ask` action: ask the client for `context.request`, unless that request is open already
+   * (a `retry` or `resume` of a call in flight); a trial asking another request withdraws its open one.
+   */
+  readonly ask = ({ context, self }: AskArgs): void => {
+    const { request } = context;
+    if (request === null || context.failed !== null) return;
+    const { key } = request;
+    const before = this.open.get(self);
+    if (before?.key === key) return;
+    const handle = this.client.ask(
+      request,
+      (generation) => this.settle(self, key, replyOf(this.name, key, generation)),
+      (error) => this.settle(self, key, { type: 'reply.error', key, error }),
+    );
+    this.open.set(self, { key, handle });
+    // its answer is dropped (no longer the open request)
+    if (before) this.client.cancel(before.handle, STOPPED);
+  };
+
+  private settle(trial: AnyActorRef, key: string, reply: PolicyReply): void {
+    if (this.open.get(trial)?.key !== key) return;
+    this.open.delete(trial);
+    trial.send(reply);
+  }
+
+  /** Withdraw the open requests of the trials of `lane` (it stopped: its rollout was stopped). */
+  withdrawLane(lane: AnyActorRef | undefined): void {
+    for (const [trial, open] of this.open) {
+      if (trial._parent !== lane) continue;
+      this.open.delete(trial);
+      this.client.cancel(open.handle, STOPPED);
+    }
+  }
+
+  /** The `policyPort` logic of this rollout's lanes (see the module comment). */
+  readonly port: PolicyPortLogic = policyPort(this);
+}
+
+/**
+ * A lane's `policyPort` logic: over a {@link ServedPolicy}, it withdraws the lane's open requests when the
+ * lane stops and sends the lane's trials `resume` when the lane was restored; with `null` (a lane whose
+ * trials have their own policy children) it does nothing.
+ */
+export function policyPort(served: ServedPolicy | null): PolicyPortLogic {
+  return {
+    config: served,
+    transition: (snapshot, event, { self }) => {
+      if (event.type !== 'xstate.stop' || snapshot.status !== 'active') return snapshot;
+      served?.withdrawLane(self._parent);
+      return portSnapshot('stopped', false);
+    },
+    start: (snapshot, { self }) => {
+      if (served === null || !snapshot.restored) return;
+      const lane = self._parent as AnyActorRef;
+      const children = lane.getSnapshot().children as Record<string, AnyActorRef>;
+      for (const child of Object.values(children)) if (child !== self) child.send({ type: 'resume' });
+    },
+    getInitialSnapshot: () => portSnapshot('active', false),
+    getPersistedSnapshot: (snapshot) => portSnapshot(snapshot.status as 'active', false),
+    restoreSnapshot: (persisted) =>
+      portSnapshot((persisted as PolicyPortSnapshot).status as 'active' | 'stopped', true),
+  };
+}

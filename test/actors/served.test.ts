@@ -1,0 +1,62 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AnyStateMachine } from 'xstate';
+import { PolicyClient } from '../../src/actors/client.js';
+import { createRolloutActor, runRollout, trialWithPolicy } from '../../src/actors/provide.js';
+import { randomPolicy } from '../../src/policy/scripted.js';
+import { ManualPolicy, PIT, registerPitCorridor, settle } from './helpers.js';
+
+beforeAll(registerPitCorridor);
+
+const options = { envId: PIT, tasks: [1, 2, 3].map((seed) => ({ seed })), trialsPerTask: 2, concurrency: 4 };
+
+describe('trials served by their rollout (no policy child per trial)', () => {
+  it('a rollout stopped before its requests went out withdraws them: the policy never sees them', async () => {
+    const policy = new ManualPolicy();
+    const client = new PolicyClient(policy);
+    const actor = createRolloutActor({ ...options, policy: client }).start();
+    // the four trials asked; the batch goes out once the current synchronous work is over
+    expect(client.pendingCount).toBe(4);
+    actor.stop();
+    expect(client.pendingCount).toBe(0);
+    await settle();
+    expect(policy.seen).toEqual([]);
+  });
+
+  it('a stopped rollout drops the answers of requests already sent', async () => {
+    const policy = new ManualPolicy();
+    const client = new PolicyClient(policy);
+    const actor = createRolloutActor({ ...options, policy: client });
+    const turns: string[] = [];
+    actor.on('turn', (e) => turns.push(e.sample.trialId));
+    actor.start();
+    await settle();
+    expect(policy.batches).toHaveLength(1);
+    actor.stop();
+    policy.reply('<action>left</action>');
+    await settle();
+    expect(turns).toEqual([]);
+    expect(client.pendingCount).toBe(0);
+  });
+
+  it('gives the records and turns of trials with their own policy child', async () => {
+    const play = async (trialMachine?: AnyStateMachine) => {
+      const turns: string[] = [];
+      const records = await runRollout({
+        ...options,
+        policy: randomPolicy(),
+        ...(trialMachine ? { trialMachine } : {}),
+        attach: (a) => {
+          a.on('turn', (e) =>
+            turns.push(`${e.sample.trialId}/${e.sample.attempt}/${e.sample.turn}/${e.sample.phase}`),
+          );
+        },
+      });
+      return { records, turns };
+    };
+    const served = await play();
+    // a trial machine of the user's: the default trial over its own policy child
+    const ownChild = await play(trialWithPolicy(randomPolicy()));
+    expect(served.records.reduce((n, r) => n + r.samples.length, 0)).toBeGreaterThan(6);
+    expect(served).toEqual(ownChild);
+  });
+});
