@@ -9,8 +9,8 @@
  * tokens/s at batch 64 ÷ at batch 16.
  *
  * Then, for the same runs, where the time goes (the policy's `stats.profile`, profile.ts): the prefill
- * per call, and per decode step onnxruntime's run, building its inputs, reading its outputs, sampling,
- * stop checks and the time spent crossing threads. The load average is printed: other jobs share the cores.
+ * per call, and per decode step onnxruntime's run, building its inputs, reading its outputs, keeping
+ * finished rows in the prefix store, sampling, stop checks and the time spent crossing threads. The load average is printed: other jobs share the cores.
  *
  * Env: BENCH_THREADS (default: onnxruntime's, one per core), BENCH_PROMPT
  * (prompt tokens, default 128), BENCH_NEW (tokens per reply, default 64),
@@ -137,7 +137,7 @@ const table = new Table({
   head: ['batch', 'tokens', 'ms', 'tokens/s', 'GFLOP/s', 'roofline GFLOP/s', '÷ roofline'],
 });
 const rates: number[] = [];
-const PHASES = ['runMs', 'feedMs', 'fetchMs', 'sampleMs', 'stopMs', 'messageMs'] as const;
+const PHASES = ['runMs', 'feedMs', 'fetchMs', 'keepMs', 'sampleMs', 'stopMs', 'messageMs'] as const;
 const profileTable = new Table({
   head: [
     'batch',
@@ -148,6 +148,7 @@ const profileTable = new Table({
     'onnxruntime run',
     'feeds',
     'fetches',
+    'prefix store',
     'sampling',
     'stop checks',
     'messages',

@@ -155,6 +155,9 @@ export async function decodeBatch(
           if (running[k] === j) k++;
           else keep(j, steps);
         }
+        const t = performance.now();
+        prof.keepMs += t - t0;
+        t0 = t;
       }
       if (n === 0) break;
       if (n < slots.length) {

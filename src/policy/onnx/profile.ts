@@ -21,6 +21,8 @@ export interface WorkerPhases {
   feedMs: number;
   /** Reading a decode run's outputs: new keys/values written into the cache, logits out. */
   fetchMs: number;
+  /** Finished rows' keys/values copied into the prefix store (prefix-store.ts), the last step's rows included. */
+  keepMs: number;
   /** Drawing the next token of every live row (sampling.ts). */
   sampleMs: number;
   /** End-token, stop-string, budget and context checks. */
@@ -48,6 +50,7 @@ export const emptyPhases = (): WorkerPhases => ({
   runMs: 0,
   feedMs: 0,
   fetchMs: 0,
+  keepMs: 0,
   sampleMs: 0,
   stopMs: 0,
 });
