@@ -63,22 +63,32 @@ export function neighbours(rows: number, cols: number, index: number): number[] 
   return out;
 }
 
-/** The true content of every cell: `*` for mines, `.` for 0, `1`–`8` otherwise. */
+/**
+ * The true content of every cell: `*` for mines, `.` for 0, `1`–`8` otherwise. Counts each cell's
+ * mines in place (no `neighbours` array per cell: every reveal computes this, and those arrays were
+ * most of an env step's allocations).
+ */
 export function solution(rows: number, cols: number, mines: readonly number[]): string[] {
   const isMine = new Uint8Array(rows * cols);
   for (const m of mines) isMine[m] = 1;
-  const out: string[] = [];
-  for (let i = 0; i < rows * cols; i++) {
-    if (isMine[i]) {
-      out.push(MINE);
-      continue;
+  const out: string[] = new Array(rows * cols);
+  for (let r = 0, i = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++, i++) {
+      if (isMine[i]) {
+        out[i] = MINE;
+        continue;
+      }
+      let n = 0;
+      for (let rr = Math.max(0, r - 1); rr <= Math.min(rows - 1, r + 1); rr++) {
+        for (let cc = Math.max(0, c - 1); cc <= Math.min(cols - 1, c + 1); cc++) n += isMine[rr * cols + cc]!;
+      }
+      out[i] = n === 0 ? BLANK : DIGITS[n]!;
     }
-    let n = 0;
-    for (const j of neighbours(rows, cols, i)) n += isMine[j]!;
-    out.push(n === 0 ? BLANK : String(n));
   }
   return out;
 }
+
+const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8'];
 
 /**
  * Reveal `index` on `board` (a character array, changed in place) with the

@@ -46,7 +46,8 @@ export function chatCompletionBody(
   else if (options.logprobs) body.logprobs = true;
   if (options.enableThinking !== undefined)
     body.chat_template_kwargs = { enable_thinking: options.enableThinking };
-  return { ...body, ...options.extraBody };
+  // in place, not `{ ...body, ...extraBody }` (a second object per request): same keys, same order
+  return options.extraBody === undefined ? body : Object.assign(body, options.extraBody);
 }
 
 const ids = z.array(z.number().int().nonnegative()).nullable().optional();

@@ -183,6 +183,19 @@ describe('rules: properties', () => {
     },
   );
 
+  test.prop([seeds, sizes], { numRuns: 200 })(
+    'solution: a mine is *, every other cell counts the mines among its neighbours (. for none)',
+    (seed, size) => {
+      const { rows, cols, mines } = generateBoard(seed, size);
+      const truth = solution(rows, cols, mines);
+      expect(truth).toHaveLength(rows * cols);
+      truth.forEach((cell, i) => {
+        const n = neighbours(rows, cols, i).filter((j) => mines.includes(j)).length;
+        expect(cell).toBe(mines.includes(i) ? MINE : n === 0 ? '.' : String(n));
+      });
+    },
+  );
+
   test.prop([seeds, sizes, clicks], { numRuns: 200 })(
     'play: mines stay, numbers equal adjacent mines, open cells stay open, won iff all safe cells are open',
     (seed, size, moves) => {
