@@ -90,9 +90,19 @@ export function memoryBlock(
 /** All memory blocks (reference `parse_reflection`): a lone newline on the first attempt or without memory. */
 export function memoryBlocks(attempt: number, memory: readonly AttemptMemory[], mode: MemoryMode): string {
   if (mode === 'none' || attempt === 0 || memory.length === 0) return '\n';
-  return memory
-    .map((m) => memoryBlock(mode, m.attempt + 1, formatHistory(m.history, PAST_WINDOW), m.reflection))
-    .join('');
+  return (
+    memory
+      // reflection_only shows no past history: not formatted (a string per attempt per turn, unused)
+      .map((m) =>
+        memoryBlock(
+          mode,
+          m.attempt + 1,
+          mode === 'reflection_only' ? '' : formatHistory(m.history, PAST_WINDOW),
+          m.reflection,
+        ),
+      )
+      .join('')
+  );
 }
 
 /** The current attempt's block (reference `parse_current_trajectory`). */

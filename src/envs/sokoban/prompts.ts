@@ -45,16 +45,19 @@ export function memoryBlocks(attempt: number, memory: readonly AttemptMemory[], 
   return memory
     .slice(0, attempt)
     .map((m, j) => {
-      const past = formatHistory(m.history, PAST_WINDOW);
+      // formatted only where shown (reflection_only shows no past history)
       if (mode === 'history_and_reflection') {
         return fill(PAST_TRAJECTORY_AND_REFLECTION_TEMPLATE, {
           traj_idx: j + 1,
-          past_trajectory: past,
+          past_trajectory: formatHistory(m.history, PAST_WINDOW),
           reflection: m.reflection,
         });
       }
       if (mode === 'history_only')
-        return fill(HISTORY_ONLY_TEMPLATE, { traj_idx: j + 1, past_trajectory: past });
+        return fill(HISTORY_ONLY_TEMPLATE, {
+          traj_idx: j + 1,
+          past_trajectory: formatHistory(m.history, PAST_WINDOW),
+        });
       return fill(REFLECTION_ONLY_TEMPLATE, { traj_idx: j + 1, reflection: m.reflection });
     })
     .join('');
