@@ -19,9 +19,20 @@ export function renderBoard(board: string, rows: number, cols: number): string {
   return lines.join('\n');
 }
 
-/** The observation of a state, e.g. `Row 1: ? ? 1 .` … */
+/** Rendered states (a state is never changed: a step returns a new one). */
+const rendered = new WeakMap<MinesweeperState, string>();
+
+/**
+ * The observation of a state, e.g. `Row 1: ? ? 1 .` … Remembered per state object: every play and
+ * reflect prompt of a trial shows its initial board (the same object), so it is rendered once.
+ */
 export function renderState(state: MinesweeperState): string {
-  return renderBoard(state.board, state.rows, state.cols);
+  let text = rendered.get(state);
+  if (text === undefined) {
+    text = renderBoard(state.board, state.rows, state.cols);
+    rendered.set(state, text);
+  }
+  return text;
 }
 
 /** `(r, c)` of a 0-based cell index, 1-indexed as the prompts write cells. */
