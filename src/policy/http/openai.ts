@@ -2,46 +2,29 @@
  * A Policy backed by any OpenAI-compatible chat-completions server (vLLM,
  * Ollama, llama.cpp server, SGLang, OpenAI). undici (keep-alive pooled connections); p-limit for
  * the concurrency cap; seeded exponential backoff on 429, 5xx, timeouts and
- * dropped connections; named errors on everything else.
+ * dropped connections; named errors on everything else. Here: the requests in flight, retries and
+ * replicas, adapters; one try and its outcome in attempt.ts, the checks before a run in checks.ts,
+ * the replies' hand-off one per event-loop turn in handoff.ts, the wire format in wire.ts.
  */
 import { setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { ConfigError } from '../../util/errors.js';
 import { deriveSeed, Rng } from '../../util/rng.js';
 import type { Generation, GenerationRequest, Policy } from '../types.js';
-import {
-  HttpNotFoundError,
-  HttpPolicyError,
-  HttpReplyFormatError,
-  HttpRetriesExhaustedError,
-  HttpTokensMissingError,
-  RetryableHttpError,
-} from './errors.js';
+import { attempt, type HttpContext } from './attempt.js';
+import { checkReplica, checkTokens, probeReplica, TOKEN_PROBE } from './checks.js';
+import { type HttpPolicyError, HttpRetriesExhaustedError, RetryableHttpError } from './errors.js';
+import { TurnHandOff } from './handoff.js';
 import { type AdminTarget, loadAdapter, unloadAdapter } from './lora.js';
 import type { OpenAiPolicyOptions } from './options.js';
 
 export type { OpenAiPolicyOptions, RetryNotice } from './options.js';
 
-import { type Replica, ReplicaSet } from './replicas.js';
-import {
-  DEFAULT_RETRY,
-  droppedConnectionCode,
-  parseRetryAfter,
-  type RetrySettings,
-  retryDelayMs,
-  sleep,
-} from './retry.js';
+import { ReplicaSet } from './replicas.js';
+import { DEFAULT_RETRY, type RetrySettings, retryDelayMs, sleep } from './retry.js';
 import { statusError } from './status.js';
-import { exchange, ReplyTooLargeError } from './transport.js';
-import {
-  chatCompletionBody,
-  messageOf,
-  parseChatCompletion,
-  servedModels,
-  serverMessage,
-  type WireOptions,
-} from './wire.js';
+import { chatCompletionBody, type WireOptions } from './wire.js';
 
 /** The model or LoRA adapter requests name, and the policy version its replies carry (undefined: none). */
 interface Target {
@@ -72,12 +55,12 @@ export class OpenAiPolicy implements Policy {
   private readonly dispatcher: Dispatcher;
   /** Whether `dispatcher` is this policy's own (closed by `close`). */
   private readonly ownDispatcher: boolean;
-  /** Headers of every completion request and of GET /models (built once: the key never changes). */
+  /** Headers of every completion request and of the adapter calls (built once: the key never changes). */
   private readonly headers: Record<string, string>;
-  /** `headers` as undici's flat list (the hot path's form). */
-  private readonly headerList: string[];
-  private readonly getHeaders: Record<string, string>;
-  private readonly maxReplyBytes: number;
+  /** What a try and the checks need (attempt.ts, checks.ts). */
+  private readonly http: HttpContext;
+  /** Replies go back to their callers one per event-loop turn (handoff.ts). */
+  private readonly handOff = new TurnHandOff();
   /** The model or LoRA adapter requests name, and the policy version its replies carry (`useAdapter`). */
   private target: Target;
 
@@ -97,7 +80,7 @@ export class OpenAiPolicy implements Policy {
       throw new ConfigError('model name is empty; pass the name the server serves');
     this.name = `openai:${base}#${options.model}`;
     this.replicas = new ReplicaSet(bases, {
-      probe: (r) => this.probe(r),
+      probe: (r) => probeReplica(this.http, r),
       ...(options.now ? { now: options.now } : {}),
     });
     this.apiKeyEnv = options.apiKeyEnv ?? 'OPENAI_API_KEY';
@@ -125,9 +108,18 @@ export class OpenAiPolicy implements Policy {
     const auth: Record<string, string> =
       this.apiKey === undefined ? {} : { authorization: `Bearer ${this.apiKey}` };
     this.headers = { 'content-type': 'application/json', accept: 'application/json', ...auth };
-    this.headerList = Object.entries(this.headers).flat();
-    this.getHeaders = { accept: 'application/json', ...auth };
-    this.maxReplyBytes = options.maxReplyBytes ?? 64 * 2 ** 20;
+    this.http = {
+      name: this.name,
+      model: options.model,
+      dispatcher: this.dispatcher,
+      headers: Object.entries(this.headers).flat(),
+      getHeaders: { accept: 'application/json', ...auth },
+      timeoutMs: this.timeoutMs,
+      maxReplyBytes: options.maxReplyBytes ?? 64 * 2 ** 20,
+      tokens: this.wire.tokens ?? false,
+      redact: (text) => this.redact(text),
+      statusError: (status, message) => this.statusError(status, message),
+    };
     this.target = { model: options.model, version: undefined };
   }
 
@@ -192,7 +184,7 @@ export class OpenAiPolicy implements Policy {
       );
     if (signal === undefined) {
       const out = await answer(undefined);
-      await this.handOff();
+      await this.handOff.next();
       return out;
     }
     // one listener on the caller's signal per call, however many requests and tries it covers
@@ -204,45 +196,13 @@ export class OpenAiPolicy implements Policy {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const out = await answer(batch.signal);
-      await this.handOff();
+      await this.handOff.next();
       signal.throwIfAborted();
       return out;
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
   }
-
-  /**
-   * Resolves on a later event-loop turn, one caller per turn. Why: undici writes a request that
-   * reuses an idle keep-alive socket only in the check phase of the turn it was made in (after
-   * every reply read in that turn's poll phase was handled: GHSA-35p6-xmwp-9g52). Handed all at
-   * once, a burst of B replies made each of their trials' next requests wait for all B trials'
-   * turns (B x our CPU per reply: 22 ms on average at 64 in flight, bench:cluster), and the
-   * requests, written together, came back together, so the bursts never broke up. One reply per
-   * turn, each next request leaves one trial's turn later.
-   */
-  private handOff(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.waiting.push(resolve);
-      if (!this.pumping) {
-        this.pumping = true;
-        setImmediate(this.pump);
-      }
-    });
-  }
-
-  private readonly waiting: (() => void)[] = [];
-  private waitingHead = 0;
-  private pumping = false;
-  private readonly pump = (): void => {
-    const next = this.waiting[this.waitingHead++]!;
-    if (this.waitingHead === this.waiting.length) {
-      this.waiting.length = 0;
-      this.waitingHead = 0;
-      this.pumping = false;
-    } else setImmediate(this.pump);
-    next();
-  };
 
   private async complete(
     request: GenerationRequest,
@@ -258,7 +218,7 @@ export class OpenAiPolicy implements Policy {
       signal?.throwIfAborted();
       const replica = this.replicas.pick();
       try {
-        const generation = await this.once(replica, body, signal);
+        const generation = await attempt(this.http, replica, body, signal);
         this.replicas.answered(replica);
         if (version !== undefined) generation.policyVersion = version;
         return generation;
@@ -285,80 +245,6 @@ export class OpenAiPolicy implements Policy {
   }
 
   /**
-   * One try: POST, read the whole body (at most maxReplyBytes), classify the outcome. The timeout is
-   * undici's: no reply headers, or no body data, for `timeoutMs` (a chat completion that is not
-   * streamed sends its headers when it is done).
-   */
-  private async once(replica: Replica, body: Buffer, signal: AbortSignal | undefined): Promise<Generation> {
-    const url = replica.url;
-    let status: number;
-    let retryAfter: string | undefined;
-    let text: string;
-    try {
-      ({ status, retryAfter, text } = await exchange(this.dispatcher, {
-        origin: replica.origin,
-        path: replica.path,
-        headers: this.headerList,
-        body,
-        signal,
-        timeoutMs: this.timeoutMs,
-        maxBytes: this.maxReplyBytes,
-      }));
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      if (error instanceof ReplyTooLargeError) {
-        throw new HttpReplyFormatError(
-          `${this.name}: the reply body is over ${this.maxReplyBytes} bytes; the server ignored max_tokens? (maxReplyBytes raises the bound)`,
-        );
-      }
-      const code = (error as { code?: unknown }).code;
-      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-        throw new RetryableHttpError(`no complete reply within ${this.timeoutMs} ms from ${url}`);
-      }
-      const dropped = droppedConnectionCode(error);
-      if (dropped !== null) {
-        throw new RetryableHttpError(
-          `connection to ${url} dropped or refused (${dropped})`,
-          undefined,
-          undefined,
-          {
-            cause: error,
-          },
-        );
-      }
-      throw new HttpPolicyError(`${this.name}: request failed: ${this.redact(messageOf(error))}`, undefined, {
-        cause: error,
-      });
-    }
-    if (status >= 200 && status < 300) {
-      const parsed = parseChatCompletion(text, this.wire.tokens);
-      if ('error' in parsed) {
-        if (parsed.tokens) {
-          throw new HttpTokensMissingError(
-            `${this.name}: ${this.redact(parsed.error)}. Training needs the sampled token ids: serve with vLLM ` +
-              '(logprobs + return_tokens_as_token_ids) or lamer serve',
-            status,
-          );
-        }
-        throw new HttpReplyFormatError(
-          `${this.name}: ${this.redact(parsed.error)}; is ${url} an OpenAI-compatible chat endpoint?`,
-          status,
-        );
-      }
-      return parsed.generation;
-    }
-    const message = this.redact(serverMessage(text));
-    if (status === 429 || status >= 500) {
-      throw new RetryableHttpError(
-        `server answered ${status}: ${message}`,
-        status,
-        parseRetryAfter(retryAfter ?? null, Date.now()),
-      );
-    }
-    throw this.statusError(status, message);
-  }
-
-  /**
    * Check before a long run that the server is up and serves this model
    * (`GET {baseURL}/models`); throws HttpNotFoundError naming the served models,
    * HttpPolicyError when the server cannot be reached. One try, no retries: call
@@ -366,88 +252,24 @@ export class OpenAiPolicy implements Policy {
    * the server lists one (`lamer serve` does).
    */
   async checkModel(signal?: AbortSignal, timeoutMs = this.timeoutMs): Promise<void> {
-    await Promise.all(this.replicas.replicas.map((r) => this.checkReplica(r.base, signal, timeoutMs)));
+    const styles = await Promise.all(
+      this.replicas.replicas.map((r) => checkReplica(this.http, r.base, signal, timeoutMs)),
+    );
+    for (const style of styles) if (style !== undefined) this.promptStyle = style;
   }
 
-  private async checkReplica(
-    base: string,
-    signal: AbortSignal | undefined,
-    timeoutMs: number,
-  ): Promise<void> {
-    const url = `${base}/models`;
-    let status: number;
-    let text: string;
-    try {
-      const response = await request(url, {
-        dispatcher: this.dispatcher,
-        headers: this.getHeaders,
-        signal: signal ?? AbortSignal.timeout(timeoutMs),
-      });
-      status = response.statusCode;
-      text = await response.body.text();
-    } catch (error) {
-      throw new HttpPolicyError(
-        `${this.name}: cannot reach ${url} (${this.redact(messageOf(error))}): is the server running, and is the URL right?`,
-        undefined,
-        { cause: error },
-      );
-    }
-    if (status < 200 || status >= 300) throw this.statusError(status, this.redact(serverMessage(text)));
-    const models = servedModels(text);
-    if (models === null) return;
-    const card = models.find((m) => m.id === this.options.model);
-    if (card === undefined) {
-      throw new HttpNotFoundError(
-        `${this.name}: the server does not serve "${this.options.model}"; it serves: ${models.map((m) => m.id).join(', ') || '(nothing)'}`,
-        404,
-      );
-    }
-    if (card.promptStyle !== undefined) this.promptStyle = card.promptStyle;
-  }
-
-  /** Whether a replica that was down answers `GET {base}/models` again. */
-  private async probe(r: Replica): Promise<boolean> {
-    const response = await request(`${r.base}/models`, {
-      dispatcher: this.dispatcher,
-      headers: this.getHeaders,
-      signal: AbortSignal.timeout(Math.min(this.timeoutMs, 10_000)),
-    });
-    await response.body.dump();
-    return response.statusCode >= 200 && response.statusCode < 300;
-  }
-
-  /** Before a run: `checkModel` with a timeout of at most 30 s (a fast, clear failure when the server is down). */
+  /**
+   * Before a run: `checkModel` with a timeout of at most 30 s (a fast, clear failure when the server
+   * is down); in token mode, a one-token request to every replica must come back with its token id
+   * (else HttpTokensMissingError).
+   */
   async preflight(): Promise<void> {
     const timeoutMs = Math.min(this.timeoutMs, 30_000);
     await this.checkModel(undefined, timeoutMs);
-    if (this.wire.tokens) await this.checkTokens(timeoutMs);
-  }
-
-  /** Token mode: a one-token request to every replica must come back with its token id (else HttpTokensMissingError). */
-  private async checkTokens(timeoutMs: number): Promise<void> {
-    const probe: GenerationRequest = {
-      key: 'preflight/tokens',
-      messages: [{ role: 'user', content: 'Say OK.' }],
-      sampling: { maxTokens: 1, temperature: 0 },
-    };
-    const body = Buffer.from(JSON.stringify(chatCompletionBody(probe, this.wire, this.target.model)));
-    await Promise.all(
-      this.replicas.replicas.map(async (r) => {
-        try {
-          await this.once(r, body, AbortSignal.timeout(timeoutMs));
-        } catch (error) {
-          if (error instanceof HttpPolicyError && !(error instanceof RetryableHttpError)) throw error;
-          const why = error instanceof HttpPolicyError ? error.message : `no reply within ${timeoutMs} ms`;
-          throw new HttpPolicyError(
-            `${this.name}: the token check request to ${r.url} failed: ${why}`,
-            undefined,
-            {
-              cause: error,
-            },
-          );
-        }
-      }),
-    );
+    if (this.wire.tokens) {
+      const body = Buffer.from(JSON.stringify(chatCompletionBody(TOKEN_PROBE, this.wire, this.target.model)));
+      await checkTokens(this.http, this.replicas.replicas, body, timeoutMs);
+    }
   }
 
   private statusError(status: number, message: string): HttpPolicyError {
