@@ -14,7 +14,7 @@
  * - Model µs per turn: the main job's rollouts with the built-in model
  *   (MineSweeper, quick preset: a training step's rollout, and the fixed
  *   validation set at concurrency 64, the most batched and so cheapest per
- *   turn), at the main job's warm start when runs/ has it, else untrained with
+ *   turn), at the main job's warm start (runs/ or the one shipped with the package), else untrained with
  *   replies cut short (a lower bound of a model turn; see `modelCost`).
  * - Both also in CPU time (`process.cpuUsage`, every thread of the process): on the shared machine
  *   wall time holds the time other jobs had the cores (the engine, one JS thread, waited ~3-4x its
@@ -40,6 +40,7 @@ import { randomPolicy } from '../src/policy/scripted.js';
 import type { Policy } from '../src/policy/types.js';
 import { loadTrainConfig, trainingPlan, validationOptions } from '../src/train/config.js';
 import { validate } from '../src/train/evaluate.js';
+import { findShippedWarmStart } from '../src/train/shipped.js';
 import { stepRolloutInput } from '../src/train/train-tasks.js';
 import { envOf, loadWarmStart, modelOf } from '../src/train/warmstart.js';
 import { ATTEMPTS, CONCURRENCY, plainRun, STYLE } from './engine-plain.js';
@@ -138,7 +139,7 @@ interface ModelCost {
 
 /**
  * µs per turn of the built-in model in a training step's rollout and in validation: the main job's warm
- * start when runs/ has it; else the same model untrained with every reply cut at SHORT tokens, shorter than
+ * start (runs/, else the one shipped with the package); else the same model untrained with every reply cut at SHORT tokens, shorter than
  * the warm start's replies (a play reply is ~4 tokens, a reflection tens), so a turn costs less than a real
  * one and the share printed is an upper bound.
  */
@@ -147,13 +148,17 @@ async function modelCost(): Promise<{
   weights: string;
   rows: ModelCost[];
 }> {
-  let c = loadTrainConfig({ preset: 'quick', overrides: { env: 'minesweeper' } });
-  const warm = process.env.BENCH_UNTRAINED ? null : await loadWarmStart(c);
+  // the rollout this bench has always timed (the main job's size until it moved to 16 tasks a step)
+  const size = { env: 'minesweeper', tasksPerStep: 2, attemptBudget: 12 };
+  let c = loadTrainConfig({ preset: 'quick', overrides: size });
+  const warm = process.env.BENCH_UNTRAINED
+    ? null
+    : ((await loadWarmStart(c)) ?? (await findShippedWarmStart(c)));
   if (!warm) {
     const short = { maxTokens: SHORT };
     c = loadTrainConfig({
       preset: 'quick',
-      overrides: { env: 'minesweeper', sampling: { train: short, validation: short } },
+      overrides: { ...size, sampling: { train: short, validation: short } },
     });
   }
   const weights = warm

@@ -222,9 +222,13 @@ export const trainConfigSchema = z.strictObject({
   /**
    * After training, `lamer train` plays the warm start and the trained weights on the validation
    * tasks, `trialsPerTask` trials each under the same `seeds` sampling seeds, and prints what RL
-   * changed with its standard error (final-eval.ts). Absent: no final evaluation.
+   * changed with its standard error (final-eval.ts). Absent or null (how a config file turns off the
+   * quick preset's): no final evaluation.
    */
-  finalEval: z.strictObject({ seeds: int(1), trialsPerTask: int(1) }).optional(),
+  finalEval: z
+    .strictObject({ seeds: int(1), trialsPerTask: int(1) })
+    .nullable()
+    .optional(),
   /** Output folder (default runs/train-<env>-<algo>-s<seed>). */
   out: z.string().min(1).optional(),
 });
@@ -290,7 +294,7 @@ export function parseTrainConfig(raw: unknown, source = 'config'): TrainConfig {
   if (c.finalEval && (c.hf !== undefined || c.warmStart.enabled === false))
     throw new ConfigError(
       `invalid ${source}: finalEval: compares the trained weights with the built-in model's warm start; ` +
-        'this run has none (an hf: model, or warmStart.enabled false): remove finalEval',
+        'this run has none (an hf: model, or warmStart.enabled false): set finalEval to null',
     );
   if (c.model.dModel % c.model.nHeads !== 0 || (c.model.dModel / c.model.nHeads) % 2 !== 0)
     throw new ConfigError(

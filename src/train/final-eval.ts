@@ -13,12 +13,13 @@ import type { Json } from '../envs/core/types.js';
 import { writeFileAtomic } from '../learner/atomic-write.js';
 import { loadTrainerCheckpoint } from '../learner/trainer/index.js';
 import { OnnxPolicy } from '../policy/onnx/policy.js';
+import { randomPolicy } from '../policy/scripted.js';
 import type { Policy } from '../policy/types.js';
 import type { TrialRecord } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
 import { deriveSeed } from '../util/rng.js';
 import { sessionSettingsOf, type TrainConfig, validationOptions } from './config.js';
-import { meanSummary, type RolloutSummary, validate, validationFloor } from './evaluate.js';
+import { meanSummary, type RolloutSummary, validate } from './evaluate.js';
 import { line, seconds, type TrainIO } from './progress.js';
 import { ensureWarmStart, envOf, modelOf } from './warmstart.js';
 
@@ -29,6 +30,10 @@ export interface ModelEvaluation {
   summary: RolloutSummary;
   /** taskId → pass@1..N of that task. */
   byTask: Record<string, number[]>;
+  /** pass@1..N: the mean over the tasks of each task's rate, and its standard error over the tasks. */
+  pass: Array<{ mean: number; se: number }>;
+  /** pass@N − pass@1, the same way. */
+  delta: { mean: number; se: number };
 }
 
 /** What `finalEvaluation` measured: the floor, the warm start and the trained weights on the same tasks and seeds, and the paired change. */
@@ -37,7 +42,8 @@ export interface FinalEvaluation {
   trialsPerTask: number;
   seeds: number;
   memoryMode: string;
-  floor: RolloutSummary;
+  /** Random admissible actions (the floor) under the same tasks and seeds. */
+  floor: ModelEvaluation;
   warmStart: ModelEvaluation;
   trained: ModelEvaluation;
   /** Trained − warm start: per pass@k, and pass@N − pass@1; mean over tasks and its standard error. */
@@ -84,7 +90,12 @@ async function evaluateModel(
     summaries.push(run.summary);
     records.push(...run.records);
   }
-  return { summary: meanSummary(summaries), byTask: passByTask(records, c.attempts) };
+  const byTask = passByTask(records, c.attempts);
+  const rates = Object.values(byTask);
+  const n = c.attempts;
+  const pass = Array.from({ length: n }, (_, k) => meanSe(rates.map((p) => p[k]!)));
+  const delta = meanSe(rates.map((p) => p[n - 1]! - p[0]!));
+  return { summary: meanSummary(summaries), byTask, pass, delta };
 }
 
 /** The paired final evaluation of warm-start and trained policies (both already loaded). */
@@ -95,7 +106,7 @@ export async function finalEvaluation(
   policies: { warmStart: Policy; trained: Policy },
 ): Promise<FinalEvaluation> {
   const base = validationOptions(c, env.envId, env.params);
-  const floor = await validationFloor({ ...base, trialsPerTask: s.trialsPerTask });
+  const floor = await evaluateModel(randomPolicy(), c, env, s);
   const warmStart = await evaluateModel(policies.warmStart, c, env, s);
   const trained = await evaluateModel(policies.trained, c, env, s);
   const ids = Object.keys(warmStart.byTask);
@@ -119,13 +130,18 @@ export async function finalEvaluation(
 
 const f3 = (x: number) => x.toFixed(3);
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
+const withSe = (m: { mean: number; se: number }, sign = false) =>
+  `${sign ? signed(m.mean) : f3(m.mean)} ± ${f3(m.se)}`;
 
-/** The lines `lamer train` ends with: floor, warm start, trained, what RL changed, and a verdict. */
+/**
+ * The lines `lamer train` ends with: the floor, the warm start and the trained weights side by side
+ * (pass@k ± its standard error over the tasks), what RL changed (paired, ± s.e.), and a verdict.
+ */
 export function formatFinalEvaluation(e: FinalEvaluation, trainedLabel: string): string[] {
   const n = e.warmStart.summary.pass.length;
   const head = `| | ${Array.from({ length: n }, (_, k) => `pass@${k + 1}`).join(' | ')} | pass@${n} − pass@1 | entropy | fatal repeats |`;
-  const row = (label: string, s: RolloutSummary) =>
-    `| ${label} | ${s.pass.map(f3).join(' | ')} | ${f3(s.pass[n - 1]! - s.pass[0]!)} | ${f3(s.entropy)} | ${f3(s.fatalRepeat ?? 0)} |`;
+  const row = (label: string, m: ModelEvaluation) =>
+    `| ${label} | ${m.pass.map((p) => withSe(p)).join(' | ')} | ${withSe(m.delta)} | ${f3(m.summary.entropy)} | ${f3(m.summary.fatalRepeat ?? 0)} |`;
   const ch = e.change;
   const last = ch.pass[n - 1]!;
   const z = last.se > 0 ? last.mean / last.se : 0;
@@ -134,13 +150,13 @@ export function formatFinalEvaluation(e: FinalEvaluation, trainedLabel: string):
       ? `RL ${last.mean > 0 ? 'raised' : 'lowered'} pass@${n} by ${f3(Math.abs(last.mean))} ± ${f3(last.se)} (${Math.abs(z).toFixed(1)} standard errors over the ${e.tasks} tasks).`
       : `RL did not change pass@${n} beyond the noise: ${signed(last.mean)} ± ${f3(last.se)} (${Math.abs(z).toFixed(1)} standard errors over the ${e.tasks} tasks).`;
   return [
-    `final evaluation (paired): ${e.tasks} validation tasks × ${e.trialsPerTask} trials × ${e.seeds} sampling seeds, the same for both models, memory ${e.memoryMode}`,
+    `final evaluation (paired): ${e.tasks} validation tasks × ${e.trialsPerTask} trials × ${e.seeds} sampling seeds, the same for every row, memory ${e.memoryMode}; ± is the standard error over the tasks`,
     head,
     `|---|${'---|'.repeat(n + 3)}`,
     row('random actions (floor)', e.floor),
-    row('warm start', e.warmStart.summary),
-    row(trainedLabel, e.trained.summary),
-    `| RL changed (± s.e. over tasks) | ${ch.pass.map((p) => `${signed(p.mean)} ± ${f3(p.se)}`).join(' | ')} | ${signed(ch.delta.mean)} ± ${f3(ch.delta.se)} | | |`,
+    row('warm start', e.warmStart),
+    row(trainedLabel, e.trained),
+    `| RL changed (trained − warm start, paired) | ${ch.pass.map((p) => withSe(p, true)).join(' | ')} | ${withSe(ch.delta, true)} | | |`,
     verdict,
   ];
 }

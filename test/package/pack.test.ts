@@ -112,6 +112,18 @@ describe('the packed package', () => {
     for (const env of out.envs) expect(env.observation, env.id).toBeGreaterThan(0);
   });
 
+  it('ships the main job’s warm start, found for the default config (lamer train --env minesweeper)', () => {
+    const script =
+      "import { findShippedWarmStart, loadTrainConfig } from 'lamer-ts/train';\n" +
+      "const found = await findShippedWarmStart(loadTrainConfig({ overrides: { env: 'minesweeper' } }));\n" +
+      'console.log(JSON.stringify({ dir: found?.dir, command: found?.report.command, params: Object.keys(found?.params ?? {}).length }));\n';
+    writeFileSync(join(dir, 'shipped.mjs'), script);
+    const out = JSON.parse(run(process.execPath, ['shipped.mjs']).trim().split('\n').at(-1)!);
+    expect(out.dir).toBe(join(installed, 'dist/policy/assets/warmstart/minesweeper-s0'));
+    expect(out.command).toBe('npx lamer pretrain --env minesweeper --ship minesweeper-s0');
+    expect(out.params).toBeGreaterThan(0);
+  });
+
   it('runs the installed lamer command', () => {
     const help = run(join(dir, 'node_modules/.bin/lamer'), ['--help']);
     expect(help).toMatch(/Usage: lamer/);

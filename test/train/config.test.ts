@@ -136,8 +136,11 @@ describe('train config', () => {
     const finalEval = { seeds: 2, trialsPerTask: 2 };
     expect(loadTrainConfig({ overrides: { finalEval } }).finalEval).toEqual(finalEval);
     expect(() => loadTrainConfig({ overrides: { finalEval, warmStart: { enabled: false } } })).toThrow(
-      /finalEval: compares the trained weights with the built-in model's warm start/,
+      /finalEval: compares the trained weights with the built-in model's warm start.*set finalEval to null/,
     );
+    // null (a config file's way to drop the quick preset's) turns it off, and then no warm start is fine
+    const off = { finalEval: null, warmStart: { enabled: false } };
+    expect(loadTrainConfig({ file: configFile(off) }).finalEval).toBeNull();
   });
 
   it('unknown presets, unreadable and non-JSON files are named errors', () => {

@@ -42,6 +42,13 @@ describe('final evaluation', () => {
     expect(e.warmStart.summary.trials).toBe(6 * 2 * 2);
     expect(e.trained.summary.pass).toEqual(e.warmStart.summary.pass);
     for (const p of e.change.pass) expect(p).toEqual({ mean: 0, se: 0 });
+    // the floor plays the same tasks under the same seeds; each row's pass@k is the mean of its tasks' rates
+    expect(e.floor.summary.trials).toBe(6 * 2 * 2);
+    expect(Object.keys(e.floor.byTask).sort()).toEqual(Object.keys(e.warmStart.byTask).sort());
+    for (const [k, p] of e.warmStart.pass.entries()) {
+      expect(p.mean).toBeCloseTo(e.warmStart.summary.pass[k]!, 10);
+      expect(p.se).toBeGreaterThanOrEqual(0);
+    }
     expect(formatFinalEvaluation(e, 'after 0 lamer steps').at(-1)).toMatch(
       /did not change pass@3 beyond the noise/,
     );
@@ -60,14 +67,20 @@ describe('final evaluation', () => {
       failedTrials: 0,
       fatalRepeat: 0.1,
     };
+    const m = (p: number[], se: number) => ({
+      summary: s,
+      byTask: {},
+      pass: p.map((mean) => ({ mean, se })),
+      delta: { mean: p[2]! - p[0]!, se },
+    });
     const e: FinalEvaluation = {
       tasks: 64,
       trialsPerTask: 4,
       seeds: 2,
       memoryMode: 'history_only',
-      floor: s,
-      warmStart: { summary: s, byTask: {} },
-      trained: { summary: s, byTask: {} },
+      floor: m([0.1, 0.15, 0.2], 0.01),
+      warmStart: m([0.2, 0.3, 0.4], 0.02),
+      trained: m([0.21, 0.32, 0.45], 0.03),
       change: {
         pass: [
           { mean: 0.01, se: 0.01 },
@@ -80,7 +93,13 @@ describe('final evaluation', () => {
     const lines = formatFinalEvaluation(e, 'after 40 lamer steps');
     expect(lines.at(-1)).toBe('RL raised pass@3 by 0.050 ± 0.020 (2.5 standard errors over the 64 tasks).');
     expect(lines.at(-2)).toContain(
-      '| RL changed (± s.e. over tasks) | +0.010 ± 0.010 | +0.020 ± 0.010 | +0.050 ± 0.020 | +0.040 ± 0.020 |',
+      '| RL changed (trained − warm start, paired) | +0.010 ± 0.010 | +0.020 ± 0.010 | +0.050 ± 0.020 | +0.040 ± 0.020 |',
     );
+    // the three models side by side, each pass@k with its standard error
+    expect(lines.slice(3, 6).map((l) => l.split(' | ').slice(0, 4).join(' | '))).toEqual([
+      '| random actions (floor) | 0.100 ± 0.010 | 0.150 ± 0.010 | 0.200 ± 0.010',
+      '| warm start | 0.200 ± 0.020 | 0.300 ± 0.020 | 0.400 ± 0.020',
+      '| after 40 lamer steps | 0.210 ± 0.030 | 0.320 ± 0.030 | 0.450 ± 0.030',
+    ]);
   });
 });
