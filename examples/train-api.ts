@@ -11,7 +11,8 @@
  * steps, and writes history.jsonl, checkpoints and report.json/html under
  * `out`. The overrides below shrink everything so the example runs in under a
  * minute on a laptop; it checks the plumbing, it does not learn much. Drop
- * them (keep `env`) for the README's main job, ~5 minutes on 2 cores.
+ * them (keep `env`) for the README's main job's training, ~7 minutes on 2 cores (its final
+ * evaluation is `lamer train`'s, `runFinalEvaluation`).
  */
 import { loadTrainConfig, runTraining } from 'lamer-ts';
 

@@ -26,10 +26,11 @@ describe('stepTaskSeeds', () => {
 
   it('a pool smaller than a step is a config error naming the field', () => {
     expect(() =>
-      loadTrainConfig({ preset: 'quick', overrides: { env: 'minesweeper', taskPool: 1 } }),
+      loadTrainConfig({ preset: 'quick', overrides: { env: 'minesweeper', tasksPerStep: 2, taskPool: 1 } }),
     ).toThrow(/taskPool: expected at least tasksPerStep \(2\)/);
     expect(
-      loadTrainConfig({ preset: 'quick', overrides: { env: 'minesweeper', taskPool: 2 } }).taskPool,
+      loadTrainConfig({ preset: 'quick', overrides: { env: 'minesweeper', tasksPerStep: 2, taskPool: 2 } })
+        .taskPool,
     ).toBe(2);
   });
 });
