@@ -20,7 +20,7 @@
  * when the rollout serves its trials' policy calls itself (`rolloutWithPolicy`), the port withdraws the
  * lane's open requests when it stops and has restored trials ask theirs again.
  */
-import { enqueueActions, sendParent, setup } from 'xstate';
+import { enqueueActions, sendParent, setup, spawnChild, stopChild } from 'xstate';
 import type { TrialRecord } from '../streams/types.js';
 import type { TurnEmitted } from './events.js';
 import { policyPort } from './served.js';
@@ -80,18 +80,17 @@ export const laneMachine = setup({
     startFirst: enqueueActions(({ context, enqueue }) => {
       for (const input of context.first) enqueue.spawnChild('trial', { id: input.trialId!, input });
     }),
-    start: enqueueActions(({ event, enqueue }) => {
-      const { trial } = event as LaneRunEvent;
-      enqueue.spawnChild('trial', { id: trial.trialId!, input: trial });
+    // per trial: plain action objects, not `enqueueActions` (which builds its `enqueue` helpers per call)
+    start: spawnChild('trial', {
+      id: ({ event }) => (event as LaneRunEvent).trial.trialId!,
+      input: ({ event }) => (event as LaneRunEvent).trial,
     }),
-    report: enqueueActions(({ event, enqueue, self }) => {
+    stopTrial: stopChild(({ event }) => (event as TrialDone | TrialError).actorId),
+    report: sendParent(({ event, self }) => {
       const e = event as TrialDone | TrialError;
-      enqueue.stopChild(e.actorId);
-      enqueue.sendParent(
-        'output' in e
-          ? { type: 'lane.done', lane: self.id, trialId: e.actorId, record: e.output }
-          : { type: 'lane.error', lane: self.id, trialId: e.actorId, error: e.error },
-      );
+      return 'output' in e
+        ? { type: 'lane.done', lane: self.id, trialId: e.actorId, record: e.output }
+        : { type: 'lane.error', lane: self.id, trialId: e.actorId, error: e.error };
     }),
     forwardTurn: sendParent(({ event }) => event as TurnEmitted),
     forwardTurns: sendParent(({ event }) => event as TurnsEvent),
@@ -106,7 +105,7 @@ export const laneMachine = setup({
     run: { actions: 'start' },
     turn: { actions: 'forwardTurn' },
     turns: { actions: 'forwardTurns' },
-    'xstate.done.actor.*': { actions: 'report' },
-    'xstate.error.actor.*': { actions: 'report' },
+    'xstate.done.actor.*': { actions: ['stopTrial', 'report'] },
+    'xstate.error.actor.*': { actions: ['stopTrial', 'report'] },
   },
 });

@@ -95,8 +95,10 @@ function wireTrial<M extends AnyStateMachine>(
           reflector: reflectorWithPolicy(client, parts.reflector),
         };
   // drop the trial's replay-cache entries when it ends (custom machines without `trialEnded` ignore it)
+  const sampleKeys = (samples: TurnSample[] = []) =>
+    samples.map((s) => requestKey(s, s.attempt, s.turn, s.phase));
   const forget = ({ context }: { context: { samples?: TurnSample[] } }) =>
-    client.forget((context.samples ?? []).map((s) => requestKey(s, s.attempt, s.turn, s.phase)));
+    client.forget(sampleKeys(context.samples));
   const ours = composed === (trialMachine as unknown) || composed === (composedTrialMachine as unknown);
   if (wiring === null || !ours)
     return composed.provide({ actors, actions: { trialEnded: forget } } as never) as M;
@@ -117,8 +119,13 @@ function wireTrial<M extends AnyStateMachine>(
     trialEnded: forget,
   };
   // our default trial without its policy child: the rollout's client answers it (served.ts)
-  if (composed === (trialMachine as unknown))
-    return servedTrialMachine.provide({ actions: { ...actions, ask: served.ask } } as never) as unknown as M;
+  if (composed === (trialMachine as unknown)) {
+    const ended = ({ context, self }: ActionArgs) =>
+      served.ended(self, context.samples.length, () => sampleKeys(context.samples));
+    return servedTrialMachine.provide({
+      actions: { ...actions, ask: served.ask, trialEnded: ended },
+    } as never) as unknown as M;
+  }
   return composed.provide({ actors, actions } as never) as M;
 }
 

@@ -6,6 +6,8 @@
  * trial's pending request to the client's callback form (`ask`), and the answer comes back to the
  * trial as the same `reply` / `reply.error` event the policy child sends (`replyOf`). One request is
  * open per trial; an answer to anything but the trial's open request is dropped, as the child drops it.
+ * It keeps the keys it answered per trial, so the trial's end drops them from the client's replay
+ * cache without building them again from its samples (`ended`).
  *
  * What the child also did, done here once per lane instead of once per trial: each lane invokes one
  * `policyPort` actor ({@link ServedPolicy.port}). When the lane stops (its rollout was stopped), the
@@ -23,10 +25,13 @@ import type { PolicyClient } from './client.js';
 import { type PolicyReply, replyOf, STOPPED } from './policy-actor.js';
 import type { TrialContext } from './trial-config.js';
 
-/** A trial's request asked and not answered yet. */
-interface OpenRequest {
-  key: string;
-  handle: object;
+/** What a served trial has asked: its open request, and the keys answered through this service. */
+interface TrialCalls {
+  /** Key of the request asked and not answered yet (null: none open). */
+  key: string | null;
+  handle: object | null;
+  /** Keys answered (their generations sit in the client's replay cache until the trial ends). */
+  answered: string[];
 }
 
 /** Snapshot of a lane's policy port: `restored` when it came from a persisted snapshot (not persisted). */
@@ -53,17 +58,12 @@ export interface AskArgs {
  * `policyPort` logic ({@link port}), over the rollout's PolicyClient.
  */
 export class ServedPolicy {
-  /** The open request of each trial that has one. */
-  private readonly open = new Map<AnyActorRef, OpenRequest>();
+  /** The calls of each trial that asked (until it ends). */
+  private readonly trials = new Map<AnyActorRef, TrialCalls>();
   private readonly name: string;
 
   constructor(private readonly client: PolicyClient) {
     this.name = `policy ${client.policyName}`;
-  }
-
-  /** Requests asked and not answered yet (over every trial of the rollout). */
-  get openCount(): number {
-    return this.open.size;
   }
 
   /**
@@ -74,30 +74,50 @@ export class ServedPolicy {
     const { request } = context;
     if (request === null || context.failed !== null) return;
     const { key } = request;
-    const before = this.open.get(self);
-    if (before?.key === key) return;
-    const handle = this.client.ask(
+    let calls = this.trials.get(self);
+    if (calls === undefined) {
+      calls = { key: null, handle: null, answered: [] };
+      this.trials.set(self, calls);
+    } else if (calls.key === key) return;
+    const before = calls.handle;
+    const t = calls;
+    t.key = key;
+    t.handle = this.client.ask(
       request,
-      (generation) => this.settle(self, key, replyOf(this.name, key, generation)),
-      (error) => this.settle(self, key, { type: 'reply.error', key, error }),
+      (generation) => this.settle(self, t, key, replyOf(this.name, key, generation)),
+      (error) => this.settle(self, t, key, { type: 'reply.error', key, error }),
     );
-    this.open.set(self, { key, handle });
     // its answer is dropped (no longer the open request)
-    if (before) this.client.cancel(before.handle, STOPPED);
+    if (before) this.client.cancel(before, STOPPED);
   };
 
-  private settle(trial: AnyActorRef, key: string, reply: PolicyReply): void {
-    if (this.open.get(trial)?.key !== key) return;
-    this.open.delete(trial);
+  private settle(trial: AnyActorRef, calls: TrialCalls, key: string, reply: PolicyReply): void {
+    if (calls.key !== key) return;
+    calls.key = null;
+    calls.handle = null;
+    if (reply.type === 'reply') calls.answered.push(key);
     trial.send(reply);
+  }
+
+  /**
+   * The trial ended: drop its answered generations from the client's replay cache (so a later run that
+   * reuses its task and trial ids asks again). `sampleKeys` gives the keys of its samples, used when this
+   * service did not answer every one (a trial restored from a snapshot played some turns before).
+   */
+  ended(trial: AnyActorRef, samples: number, sampleKeys: () => string[]): void {
+    const calls = this.trials.get(trial);
+    this.trials.delete(trial);
+    this.client.forget(
+      calls !== undefined && calls.answered.length === samples ? calls.answered : sampleKeys(),
+    );
   }
 
   /** Withdraw the open requests of the trials of `lane` (it stopped: its rollout was stopped). */
   withdrawLane(lane: AnyActorRef | undefined): void {
-    for (const [trial, open] of this.open) {
+    for (const [trial, calls] of this.trials) {
       if (trial._parent !== lane) continue;
-      this.open.delete(trial);
-      this.client.cancel(open.handle, STOPPED);
+      this.trials.delete(trial);
+      if (calls.handle !== null) this.client.cancel(calls.handle, STOPPED);
     }
   }
 

@@ -89,6 +89,8 @@ describe('persistence', () => {
       expect(restored.getSnapshot().output).toEqual(expected);
       expect(trialsSeen.sort()).toEqual(expected.map((r) => r.trialId).sort());
       expect(duplicates(policy.seen)).toEqual([]);
+      // every trial's replies left the replay cache when it ended, those answered before the snapshot too
+      expect(client.cachedCount).toBe(0);
     },
   );
 });
