@@ -243,8 +243,8 @@ export function forward(c: ModelConfig, p: Params, x: ForwardInputs): ForwardOut
     }
     present.push({ key: k, value: v });
     const q = G.mul(groupQueries(c, qkv.q), 1 / Math.sqrt(c.headDim)); // [B, K, H/K, T, hd]
-    // softmax(q kᵀ + bias) v with scores [B, K, H/K, T, S]; one op, whose gradient recomputes the softmax
-    const attn = G.attention(q, G.unsqueeze(k, [2]), G.unsqueeze(v, [2]), bias); // [B, K, H/K, T, hd]
+    const scores = G.add(G.matmul(q, G.transposeLast(G.unsqueeze(k, [2]))), bias); // [B, K, H/K, T, S]
+    const attn = G.matmul(G.softmax(scores, -1), G.unsqueeze(v, [2])); // [B, K, H/K, T, hd]
     h = G.add(h, project(p, x.lora, mergeHeads(c, attn), i, 'self_attn.o_proj')); // [B, T, d]
     h = G.add(h, mlpBlock(p, x.lora, i, rmsNorm(h, norm('post_attention_layernorm'), c.rmsNormEps))); // [B, T, d]
   }

@@ -94,8 +94,8 @@ const QUICK: TrainConfig = {
  * examples use 1e-5..5e-5). Rank 16, alpha 32 on all seven projections. One update per step over the
  * whole batch (`lastMiniBatch: partial`), micro-batches of up to 4 sequences (512-token replies) within
  * the trainer's 3 GiB activation budget (`ppo.microBatchMiB`): at the faithful prompts' 1–2k tokens a
- * 135M model's row alone is 1.9–4 GiB of activations, so such rows train one at a time and 700-token
- * ones two at a time, which keeps a step within a 24 GB machine (docs/experiments.md). The budget is
+ * 135M model's row alone is 2.7–8.4 GiB of activations, so such rows train one at a time (rows of up
+ * to ~650 tokens two at a time), which keeps a step within a 24 GB machine (docs/experiments.md). The budget is
  * small (2 tasks × 6 attempts a step, 16 validation tasks × 2 trials) because a 135M-parameter model
  * generates slowly on a 2-core CPU (README: a step's measured cost).
  */

@@ -119,32 +119,6 @@ function linearRule(x: readonly Tensor[]): Typed {
   return { dtype: d, shape: [...a.shape.slice(0, -1), w.shape[0]!] };
 }
 
-/**
- * softmax(q kᵀ + bias) v over the last two axes: q [..., T, d], k [..., S, d], v [..., S, e], bias
- * broadcastable to the scores [..., T, S]; batch dims broadcast. Output [..., T, e].
- */
-function attentionRule(x: readonly Tensor[]): Typed {
-  arity('Attention', x, 4);
-  const [q, k, v, bias] = x as [Tensor, Tensor, Tensor, Tensor];
-  const d = sameDtype('Attention', x);
-  need('Attention', q, isFloat, 'float');
-  if (q.rank < 2 || k.rank < 2 || v.rank < 2 || bias.rank < 2)
-    throw new GraphError('Attention: q, k, v and bias must have rank >= 2');
-  const [T, S] = [q.shape[q.rank - 2]!, k.shape[k.rank - 2]!];
-  if (q.shape[q.rank - 1] !== k.shape[k.rank - 1])
-    throw new GraphError(
-      `Attention: query and key widths differ in ${shapeStr(q.shape)}, ${shapeStr(k.shape)}`,
-    );
-  if (v.shape[v.rank - 2] !== S)
-    throw new GraphError(
-      `Attention: keys ${shapeStr(k.shape)} and values ${shapeStr(v.shape)} differ in length`,
-    );
-  const lead = broadcastShapes(q.shape.slice(0, -2), k.shape.slice(0, -2), 'Attention');
-  broadcastShapes([...lead, T, S], bias.shape, 'Attention');
-  const batch = broadcastShapes(lead, v.shape.slice(0, -2), 'Attention');
-  return { dtype: d, shape: [...batch, T, v.shape[v.rank - 1]!] };
-}
-
 export const inferRules: Record<OpName, Infer> = {
   Input: (_x, a) => {
     throw new GraphError(`Input '${a.name}' carries its own type`);
@@ -201,7 +175,6 @@ export const inferRules: Record<OpName, Infer> = {
   },
   MatMul: matmul,
   Linear: linearRule,
-  Attention: attentionRule,
   Transpose: (x, a) => {
     arity('Transpose', x, 1);
     const perm = a.perm ?? [];

@@ -115,14 +115,6 @@ export const onnxRules: Record<Exclude<OpName, 'Input' | 'Const'>, Emit> = {
     const lead = c.op('Shape', [ins[0]!], [int('start', 0), int('end', -1)]);
     c.node('Reshape', [y, c.op('Concat', [lead, c.ints([n])], [int('axis', 0)])], [out]);
   },
-  // The forward as four ONNX ops; the probabilities live only until the last MatMul.
-  Attention: (c, t, ins, out) => {
-    const perm = [...Array(t.inputs[1]!.rank).keys()];
-    perm.splice(-2, 2, perm.length - 1, perm.length - 2);
-    const kT = c.op('Transpose', [ins[1]!], [{ name: 'perm', kind: 'ints', value: perm }]);
-    const scores = c.op('Add', [c.op('MatMul', [ins[0]!, kT]), ins[3]!]);
-    c.node('MatMul', [c.op('Softmax', [scores], [int('axis', -1)]), ins[2]!], [out]);
-  },
   Transpose: (c, t, ins, out) =>
     c.node('Transpose', ins, [out], [{ name: 'perm', kind: 'ints', value: t.attrs.perm! }]),
   Reshape: (c, t, ins, out) => c.node('Reshape', [ins[0]!, c.ints(t.attrs.target!)], [out]),

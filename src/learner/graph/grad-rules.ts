@@ -93,17 +93,6 @@ export const gradRules: Partial<Record<OpName, GradRule>> = {
     const gw = G.matmul(G.transposeLast(G.reshape(g, [-1, n])), G.reshape(x, [-1, k])); // [out, in]
     return [G.matmul(g, w), gw];
   },
-  // Recomputes the probabilities P from q and k (nothing [T, S]-sized is kept from the forward), and
-  // transposed, Pᵀ = softmax over S of k qᵀ + biasᵀ: not the forward's nodes, which onnxruntime's
-  // common-subexpression elimination would merge back (and so keep every layer's P alive). With
-  // dP = g vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)) and rowsum(dP ⊙ P) = rowsum(g ⊙ y).
-  Attention: (y, g) => {
-    const [q, k, v, bias] = y.inputs as [Tensor, Tensor, Tensor, Tensor];
-    const pT = G.softmax(G.add(G.matmul(k, G.transposeLast(q)), G.transposeLast(bias)), -2); // [.., S, T]
-    const delta = G.transposeLast(G.reduceSum(G.mul(g, y), [-1], true)); // [.., 1, T]
-    const dsT = G.mul(pT, G.sub(G.matmul(v, G.transposeLast(g)), delta)); // [.., S, T]
-    return [G.matmul(G.transposeLast(dsT), k), G.matmul(dsT, q), G.matmul(pT, g), G.transposeLast(dsT)];
-  },
   Transpose: (y, g) => {
     const perm = y.attrs.perm!;
     const inv = perm.map((_, i) => perm.indexOf(i));

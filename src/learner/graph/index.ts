@@ -6,7 +6,6 @@ export { GraphError, MissingGradientRuleError } from './errors.js';
 export { type GradRule, gradRules } from './grad-rules.js';
 export {
   add,
-  attention,
   and,
   cast,
   clip,

@@ -120,13 +120,6 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
 export const matmul = (a: Tensor, b: Tensor) => node('MatMul', [a, b]);
 /** nn.Linear: x [..., in] @ w^T for a weight w [out, in] (ONNX Gemm with transB: no transposed copy of w). */
 export const linear = (x: Tensor, w: Tensor) => node('Linear', [x, w]);
-/**
- * softmax(q kᵀ + bias) v, attention over the last two axes (q [..., T, d], k [..., S, d], v [..., S, e],
- * an additive bias broadcastable to [..., T, S]). One op so that its gradient recomputes the softmax
- * from q and k instead of keeping the [..., T, S] probabilities of every layer until the backward.
- */
-export const attention = (q: Tensor, k: Tensor, v: Tensor, bias: Tensor) =>
-  node('Attention', [q, k, v, bias]);
 export const transpose = (x: Tensor, perm: readonly number[]) => node('Transpose', [x], { perm });
 /** Swap the last two axes. */
 export function transposeLast(x: Tensor): Tensor {

@@ -37,7 +37,6 @@ export const OP_NAMES = [
   'Where',
   'MatMul',
   'Linear',
-  'Attention',
   'Transpose',
   'Reshape',
   'ReshapeLike',

@@ -54,7 +54,7 @@ export interface TrainerConfig {
    * rows × (T + T²·heads) per layer): a micro-batch takes rows (at most `microBatchSize`) while its
    * estimate stays within it, so long prompts train in fewer rows at a time; a row over it by itself
    * trains alone. Also bounds the log-prob passes. Same gradient whatever the split. The built-in
-   * model's estimates are far below the default; a 135M model at 1.2k tokens needs ~2.3 GiB per row.
+   * model's estimates are far below the default; a 135M model at 1.2k tokens needs ~3.6 GiB per row.
    */
   readonly microBatchMiB: number;
   /** Samples per log-prob recomputation call (grouped by length). */

@@ -1,12 +1,11 @@
 /**
  * Memory-budgeted micro-batches. A gradient pass keeps, per row and layer, activations that grow with
- * the row's length T (projections, norms, the MLP), and while the backward works on a layer's
- * attention it holds a few [heads, T, T] tensors (the `Attention` op recomputes the softmax there
- * instead of keeping every layer's). At the faithful prompts' 1–2k tokens one row of a 135M-parameter
- * model holds 2–4 GiB, so a fixed row count per micro-batch (the reference's 16, the `hf-lora`
- * preset's 4) does not say how much memory a micro-batch takes; a budget on the estimated bytes does.
- * Splitting a micro-batch changes nothing else: every micro-batch's loss and statistics are divided by
- * the whole mini-batch's token count, so their sum is the same gradient.
+ * the row's length T (projections, norms, the MLP) and the attention's softmax, which grows with T²
+ * (heads × T × T floats: the graph's attention is not fused). At 1.2k-token prompts one row of a
+ * 135M-parameter model already holds ~3.6 GiB, so a fixed row count per micro-batch (the reference's 16,
+ * the `hf-lora` preset's 4) does not say how much memory a micro-batch takes; a budget on the
+ * estimated bytes does. Splitting a micro-batch changes nothing else: every micro-batch's loss and
+ * statistics are divided by the whole mini-batch's token count, so their sum is the same gradient.
  */
 import type { ModelConfig } from '../model.js';
 import { chunks, lengthChunks, type TrainSequence } from './batch.js';
@@ -15,16 +14,16 @@ const MIB = 1024 * 1024;
 
 /**
  * Estimated activation bytes of one gradient pass over `rows` sequences padded to `seqLen` tokens
- * (float32): (12·dModel + 6·ffnHidden) floats per token and layer, plus 3·nHeads floats per
- * (query, key) pair for the one layer whose attention the backward is working on. Fitted to the 135M
- * LoRA gradient graph (one row of 1.0k / 2.0k tokens grew the process's anonymous memory by
- * 1.94 / 4.07 GiB, estimated 1.90 / 4.01; docs/experiments.md). The forward-only log-prob pass holds
- * less (nothing is kept for a backward), so the same bound is safe for it.
+ * (float32): per layer, (8·dModel + 4·ffnHidden) floats per token and 1.5·nHeads floats per
+ * (query, key) pair (the saved softmax, plus the backward's share of the layer it works on). Fitted to
+ * the 135M LoRA gradient graph: one row of 1.0k / 1.2k / 1.4k tokens grew the process's anonymous
+ * memory by 2.73 / 3.58 / 4.65 GiB, estimated 2.71 / 3.61 / 4.64 (docs/experiments.md). The forward-only
+ * log-prob pass holds less (one layer's softmax at a time), so the same bound is safe for it.
  */
 export function activationBytes(model: ModelConfig, rows: number, seqLen: number): number {
-  const perToken = model.nLayers * (12 * model.dModel + 6 * model.ffnHidden);
-  const perPair = 3 * model.nHeads;
-  return 4 * rows * seqLen * (perToken + seqLen * perPair);
+  const perToken = 8 * model.dModel + 4 * model.ffnHidden;
+  const perPair = 1.5 * model.nHeads;
+  return 4 * rows * model.nLayers * seqLen * (perToken + seqLen * perPair);
 }
 
 /**

@@ -105,25 +105,6 @@ const cases: Record<string, GradCase> = {
     ],
     build: ([a, b]) => G.matmul(a!, b!),
   },
-  Attention: {
-    shapes: [
-      [2, 3, 4],
-      [2, 5, 4],
-      [2, 5, 3],
-      [3, 5],
-    ],
-    build: ([q, k, v, bias]) => G.attention(q!, k!, v!, bias!),
-  },
-  // the model's layout: grouped queries over shared keys/values, a mask bias broadcast over heads
-  'Attention grouped (broadcast keys, values, bias)': {
-    shapes: [
-      [1, 2, 2, 3, 4],
-      [1, 2, 1, 4, 4],
-      [1, 2, 1, 4, 2],
-      [1, 1, 1, 3, 4],
-    ],
-    build: ([q, k, v, bias]) => G.attention(q!, k!, v!, bias!),
-  },
   Transpose: { shapes: [[2, 3, 4]], build: ([x]) => G.transpose(x!, [2, 0, 1]) },
   Reshape: { shapes: [[2, 3, 4]], build: ([x]) => G.reshape(x!, [0, -1]) },
   ReshapeLike: {

@@ -26,7 +26,7 @@ describe('activationBytes', () => {
     expect(activationBytes(model, 1, 200)).toBeGreaterThan(2 * activationBytes(model, 1, 100));
   });
 
-  it('at the SmolLM2-135M shape, one 1.2k-token row is ~2.3 GiB (fitted to the measurement)', () => {
+  it('at the SmolLM2-135M shape, one 1.2k-token row is ~3.6 GiB (fitted to the measurement)', () => {
     const smol = modelConfig({
       vocabSize: 49152,
       dModel: 576,
@@ -35,7 +35,7 @@ describe('activationBytes', () => {
       nKvHeads: 3,
       ffnHidden: 1536,
     });
-    expect(activationBytes(smol, 1, 1200) / 2 ** 30).toBeCloseTo(2.31, 1);
+    expect(activationBytes(smol, 1, 1200) / 2 ** 30).toBeCloseTo(3.61, 1);
   });
 });
 
