@@ -92,7 +92,10 @@ describe('final evaluation', () => {
     };
     const lines = formatFinalEvaluation(e, 'after 40 lamer steps');
     expect(lines.at(-1)).toBe('RL raised pass@3 by 0.050 ± 0.020 (2.5 standard errors over the 64 tasks).');
-    expect(lines.at(-2)).toContain(
+    expect(lines.at(-2)).toBe(
+      'RL did not change pass@1 beyond the noise: +0.010 ± 0.010 (1.0 standard errors over the 64 tasks).',
+    );
+    expect(lines.at(-3)).toContain(
       '| RL changed (trained − warm start, paired) | +0.010 ± 0.010 | +0.020 ± 0.010 | +0.050 ± 0.020 | +0.040 ± 0.020 |',
     );
     // the three models side by side, each pass@k with its standard error
