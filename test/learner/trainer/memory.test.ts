@@ -4,6 +4,7 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { SHAPES } from '../../../bench/learner-hf.js';
 import { modelConfig } from '../../../src/learner/model.js';
 import {
   activationBytes,
@@ -27,14 +28,7 @@ describe('activationBytes', () => {
   });
 
   it('at the SmolLM2-135M shape, one 1.2k-token row is ~3.6 GiB (fitted to the measurement)', () => {
-    const smol = modelConfig({
-      vocabSize: 49152,
-      dModel: 576,
-      nLayers: 30,
-      nHeads: 9,
-      nKvHeads: 3,
-      ffnHidden: 1536,
-    });
+    const smol = SHAPES['smollm2-135m'];
     expect(activationBytes(smol, 1, 1200) / 2 ** 30).toBeCloseTo(3.61, 1);
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { OpenAiPolicy } from '../../../src/policy/http/openai.js';
 import type { GenerationRequest } from '../../../src/policy/types.js';
 import { type ScriptedServer, startScriptedServer } from './scripted-server.js';
+import { turnsOf } from './turns.js';
 
 const servers: ScriptedServer[] = [];
 afterAll(async () => {
@@ -92,16 +93,10 @@ describe('OpenAiPolicy on a cluster', () => {
     const server = await slowServer();
     const policy = new OpenAiPolicy({ baseURL: server.baseURL, model: 'tiny', env: {} });
     await policy.generate(requests(16, 'warm')); // 16 keep-alive connections, then reused
-    let turn = 0;
-    let ticking = true;
-    const tick = () => {
-      turn++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
     // 16 trials asking at once: the server answers them together, 20 ms later
-    const turns = await Promise.all(requests(16, 't').map((r) => policy.generate([r]).then(() => turn)));
-    ticking = false;
+    const turns = await turnsOf((turn) =>
+      requests(16, 't').map((r) => policy.generate([r]).then(() => turn())),
+    );
     expect(new Set(turns).size).toBe(16);
     await policy.close();
   });

@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TurnHandOff } from '../../../src/policy/http/handoff.js';
-
-/** The event-loop turn (counted by a setImmediate ticker) at which each promise resolved. */
-async function turnsOf(start: (count: () => number) => Promise<number>[]): Promise<number[]> {
-  let turn = 0;
-  let ticking = true;
-  const tick = () => {
-    turn++;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
-  const turns = await Promise.all(start(() => turn));
-  ticking = false;
-  return turns;
-}
+import { turnsOf } from './turns.js';
 
 describe('TurnHandOff', () => {
   it('resumes callers one per event-loop turn, in the order they asked, never in the turn they asked in', async () => {
