@@ -80,20 +80,20 @@ function wireTrial<M extends AnyStateMachine>(
   parts: TrialParts,
   wiring: RolloutWiring | null,
 ): M {
+  const plain = isDefaultTrial(machine, parts);
   const composed =
-    (machine as AnyStateMachine) === trialMachine && (parts.episode || parts.reflector)
+    (machine as AnyStateMachine) === trialMachine && !plain
       ? (composedTrialMachine as unknown as M)
       : machine;
   // our default trial calls the policy itself; others may invoke `episode` / `reflector`
   // (built only then: each `provide` constructs a machine, per rollout)
-  const actors =
-    composed === (trialMachine as unknown)
-      ? { generate: generateActor(client) }
-      : {
-          generate: generateActor(client),
-          episode: episodeWithPolicy(client, parts.episode),
-          reflector: reflectorWithPolicy(client, parts.reflector),
-        };
+  const actors = plain
+    ? { generate: generateActor(client) }
+    : {
+        generate: generateActor(client),
+        episode: episodeWithPolicy(client, parts.episode),
+        reflector: reflectorWithPolicy(client, parts.reflector),
+      };
   // drop the trial's replay-cache entries when it ends (custom machines without `trialEnded` ignore it)
   const sampleKeys = (samples: TurnSample[] = []) =>
     samples.map((s) => requestKey(s, s.attempt, s.turn, s.phase));
@@ -119,7 +119,7 @@ function wireTrial<M extends AnyStateMachine>(
     trialEnded: forget,
   };
   // our default trial without its policy child: the rollout's client answers it (served.ts)
-  if (composed === (trialMachine as unknown)) {
+  if (plain) {
     const ended = ({ context, self }: ActionArgs) =>
       served.ended(self, context.samples.length, () => sampleKeys(context.samples));
     return servedTrialMachine.provide({
@@ -127,6 +127,11 @@ function wireTrial<M extends AnyStateMachine>(
     } as never) as unknown as M;
   }
   return composed.provide({ actors, actions } as never) as M;
+}
+
+/** Our default trial with no episode or reflector swapped in: the one a rollout serves without a policy child. */
+function isDefaultTrial(machine: AnyStateMachine, parts: TrialParts): boolean {
+  return machine === trialMachine && !parts.episode && !parts.reflector;
 }
 
 /** What the two actions above read of their arguments. */
@@ -151,14 +156,12 @@ export function rolloutWithPolicy(
   // of its default trials' policy calls (no policy child per trial)
   const wiring: RolloutWiring = { relay: new TurnRelay(), served: new ServedPolicy(client) };
   const { relay } = wiring;
-  const trial = wireTrial(client, options.trial ?? trialMachine, options.parts ?? {}, wiring);
+  const machine = options.trial ?? trialMachine;
+  const parts = options.parts ?? {};
+  const trial = wireTrial(client, machine, parts, wiring) as typeof trialMachine;
   // the lanes' port serves only our default trial (others have their own policy children)
-  const lane =
-    (options.trial ?? trialMachine) === trialMachine && !options.parts?.episode && !options.parts?.reflector
-      ? laneMachine.provide({
-          actors: { trial: trial as typeof trialMachine, policyPort: wiring.served.port },
-        })
-      : laneMachine.provide({ actors: { trial: trial as typeof trialMachine } });
+  const port = isDefaultTrial(machine, parts) ? { policyPort: wiring.served.port } : {};
+  const lane = laneMachine.provide({ actors: { trial, ...port } });
   return rolloutMachine.provide({
     actors: { lane },
     actions: {
