@@ -8,6 +8,12 @@
  * decode matmuls, attention included), its ratio to the roofline's GFLOP/s, and
  * tokens/s at batch 64 ÷ at batch 16.
  *
+ * A decode step's attention reads the whole cache for two flops per float: it runs at memory speed,
+ * not at the matmul roofline. So each batch size also gets a bound (generate-bounds.ts): the call's
+ * matmul flops but the decode attention's at the roofline, plus the decode attention's cache bytes
+ * (valid slots, float32) at a memory roofline measured likewise (onnxruntime reading a cache larger
+ * than the L3 with the attention's own kernel). `÷ bound` is that bound's time over the call's.
+ *
  * Then, for the same runs, where the time goes (the policy's `stats.profile`, profile.ts): the prefill
  * per call, and per decode step onnxruntime's run, building its inputs, reading its outputs, keeping
  * finished rows in the prefix store, sampling, stop checks and the time spent crossing threads. The load average is printed: other jobs share the cores.
@@ -22,19 +28,18 @@
  * longest prompt (`prefillGroupRows` 4096), same requests, alternating.
  *
  * BENCH_OPS=1 adds onnxruntime's own per-node profile of one decode step at each batch size, summed
- * per op type (op-profile.ts): the cache at the middle of a reply (PROMPT + NEW/2 slots filled).
+ * per op type (op-profile.ts): the cache at the middle of a reply (PROMPT + NEW/2 slots filled), and
+ * the GB/s at which its MatMuls (the cache attention) read the cache.
  */
 import { loadavg } from 'node:os';
 import Table from 'cli-table3';
-import * as ort from 'onnxruntime-node';
-import * as G from '../src/learner/graph/index.js';
 import { DEFAULT_MODEL_CONFIG as C, initParams } from '../src/learner/model.js';
-import { createOrtSession } from '../src/learner/session-core.js';
 import { GROW } from '../src/policy/onnx/kv-cache.js';
 import { OnnxPolicy } from '../src/policy/onnx/policy.js';
 import { type DecodeProfile, profileSince } from '../src/policy/onnx/profile.js';
 import type { GenerationRequest } from '../src/policy/types.js';
-import { deriveSeed, Rng } from '../src/util/rng.js';
+import { deriveSeed } from '../src/util/rng.js';
+import { bandwidthProbe, rooflineProbe, rowBound, rowFlops } from './generate-bounds.js';
 import { decodeOpProfile, type OpProfile } from './op-profile.js';
 
 const THREADS = process.env.BENCH_THREADS === undefined ? undefined : Number(process.env.BENCH_THREADS);
@@ -46,62 +51,11 @@ const OPS = process.env.BENCH_OPS === '1';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** The policy's session settings (spinning as the policy: off unless BENCH_SPIN=1), for the roofline too. */
+/** The policy's session settings (spinning as the policy: off unless BENCH_SPIN=1), for the rooflines too. */
 const SETTINGS = {
   ...(THREADS === undefined ? {} : { intraOpNumThreads: THREADS }),
   ...(process.env.BENCH_SPIN === undefined ? {} : { allowSpinning: process.env.BENCH_SPIN === '1' }),
 };
-
-/**
- * Large-matmul roofline: GFLOP/s of a square N×N @ N×N float32 MatMul in onnxruntime, with the
- * policy's session settings. Measured again before each batch size (median of 5), so a ratio
- * compares runs made under the same load.
- */
-async function rooflineSession(n = 1536): Promise<() => Promise<number>> {
-  const a = G.input('a', 'float32', [n, n]);
-  const b = G.input('b', 'float32', [n, n]);
-  const { session } = await createOrtSession(
-    G.compileGraph({ inputs: [a, b], outputs: { c: G.matmul(a, b) } }),
-    {
-      allowSpinning: false,
-      ...SETTINGS,
-    },
-  );
-  const rng = Rng.seeded(1);
-  const data = () => Float32Array.from({ length: n * n }, () => rng.float());
-  const feeds = {
-    a: new ort.Tensor('float32', data(), [n, n]),
-    b: new ort.Tensor('float32', data(), [n, n]),
-  };
-  await session.run(feeds);
-  return async () => {
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      await session.run(feeds);
-      times.push(performance.now() - t0);
-    }
-    return (2 * n ** 3) / (median(times) * 1e6);
-  };
-}
-
-/** Matmul FLOPs of running one token at context length `ctx` (tokens before it + itself); `head`: its logits too. */
-function tokenFlops(ctx: number, head = true): number {
-  const { dModel: d, ffnHidden: F, nLayers: L, vocabSize: V } = C;
-  const weights = L * (4 * d * d + 3 * d * F) + (head ? V * d : 0); // projections, SwiGLU, LM head
-  return 2 * weights + L * 4 * d * ctx; // + attention scores and mixing
-}
-
-/**
- * FLOPs of a row: prefill of `prompt` tokens (the policy's prefill takes the last position's logits
- * only), then `generated - 1` decode steps (the last token is not fed).
- */
-function rowFlops(prompt: number, generated: number): number {
-  let f = 0;
-  for (let t = 1; t <= prompt; t++) f += tokenFlops(t, t === prompt);
-  for (let k = 1; k < generated; k++) f += tokenFlops(prompt + k);
-  return f;
-}
 
 /** B prompts of exactly `length(b)` tokens (after the chat template; default PROMPT), different per row. */
 function prompts(
@@ -131,10 +85,22 @@ function prompts(
 }
 
 const loadBefore = loadavg()[0]!;
-const roofline = await rooflineSession();
+const roofline = await rooflineProbe(SETTINGS);
+const bandwidth = await bandwidthProbe(SETTINGS);
 const policy = await OnnxPolicy.fromParams(C, initParams(C, 0), 0, SETTINGS);
 const table = new Table({
-  head: ['batch', 'tokens', 'ms', 'tokens/s', 'GFLOP/s', 'roofline GFLOP/s', '÷ roofline'],
+  head: [
+    'batch',
+    'tokens',
+    'ms',
+    'tokens/s',
+    'GFLOP/s',
+    'roofline GFLOP/s',
+    '÷ roofline',
+    'memory GB/s',
+    'bound ms',
+    '÷ bound',
+  ],
 });
 const rates: number[] = [];
 const PHASES = ['runMs', 'feedMs', 'fetchMs', 'keepMs', 'sampleMs', 'stopMs', 'messageMs'] as const;
@@ -174,8 +140,9 @@ function profileRow(batch: number, p: DecodeProfile): (string | number)[] {
 for (const batch of BATCHES) {
   await policy.generate(prompts(policy, Math.min(batch, 4), -1)); // warm-up
   const peak = await roofline();
+  const gbs = await bandwidth();
   // Each run draws other seeds (an early end token shortens some rows); the row of the median tokens/s is shown.
-  const runs: { ms: number; tokens: number; flops: number; profile: DecodeProfile }[] = [];
+  const runs: { ms: number; tokens: number; flops: number; boundMs: number; profile: DecodeProfile }[] = [];
   for (let r = 0; r < RUNS; r++) {
     const requests = prompts(policy, batch, r);
     const before = { ...policy.stats.profile };
@@ -183,11 +150,15 @@ for (const batch of BATCHES) {
     const gens = await policy.generate(requests);
     const ms = performance.now() - t0;
     const tokens = gens.reduce((n, g) => n + g.responseTokens!.length, 0);
-    const flops = gens.reduce((f, g) => f + rowFlops(g.promptTokens!.length, g.responseTokens!.length), 0);
-    runs.push({ ms, tokens, flops, profile: profileSince(policy.stats.profile, before) });
+    const flops = gens.reduce((f, g) => f + rowFlops(C, g.promptTokens!.length, g.responseTokens!.length), 0);
+    const bound = gens
+      .map((g) => rowBound(C, g.promptTokens!.length, g.responseTokens!.length))
+      .reduce((a, b) => ({ flops: a.flops + b.flops, bytes: a.bytes + b.bytes }));
+    const boundMs = bound.flops / (peak * 1e6) + bound.bytes / (gbs * 1e6);
+    runs.push({ ms, tokens, flops, boundMs, profile: profileSince(policy.stats.profile, before) });
   }
   runs.sort((a, b) => a.tokens / a.ms - b.tokens / b.ms);
-  const { ms, tokens, flops, profile } = runs[Math.floor(runs.length / 2)]!;
+  const { ms, tokens, flops, boundMs, profile } = runs[Math.floor(runs.length / 2)]!;
   profileTable.push(profileRow(batch, profile));
   const gflops = flops / (ms * 1e6);
   rates.push(tokens / (ms / 1000));
@@ -199,6 +170,9 @@ for (const batch of BATCHES) {
     gflops.toFixed(2),
     peak.toFixed(1),
     `${((100 * gflops) / peak).toFixed(1)}%`,
+    gbs.toFixed(1),
+    boundMs.toFixed(0),
+    `${((100 * boundMs) / ms).toFixed(1)}%`,
   ]);
 }
 await policy.dispose();
@@ -228,14 +202,16 @@ console.log(
   `load average (1 min, other jobs on the machine count too): ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
 );
 console.log(
-  `roofline: onnxruntime 1536×1536 @ 1536×1536 float32 MatMul with the policy's session settings, measured before each batch size`,
+  `roofline: onnxruntime 1536×1536 @ 1536×1536 float32 MatMul with the policy's session settings, measured before each batch size; ` +
+    `memory: a 64 MiB float32 cache read by the decode attention's batched one-row MatMul, likewise`,
 );
 console.log(table.toString());
 const at = (b: number) => rates[BATCHES.indexOf(b)];
 if (at(16) !== undefined && at(64) !== undefined)
   console.log(`tokens/s at batch 64 ÷ at batch 16: ${(at(64)! / at(16)!).toFixed(2)} (goal ≥ 1.5)`);
 console.log(
-  'tokens/s counts generated tokens over the whole call (prefill included); GFLOP/s counts prefill and decode matmuls.',
+  'tokens/s counts generated tokens over the whole call (prefill included); GFLOP/s counts prefill and decode matmuls; ' +
+    "bound: those matmuls at the roofline but the decode attention's, which reads the cache (valid slots) at the memory GB/s.",
 );
 console.log(
   'where the time goes (the same runs): the prefill in ms per call, then each decode step in ms (one token for every live row)',
@@ -264,6 +240,15 @@ if (OPS) {
   opsTable.push(['all kernels', ...profiles.map((p) => sum(p, types).toFixed(3))]);
   opsTable.push(['whole run', ...profiles.map((p) => p.runMs.toFixed(3))]);
   opsTable.push(['kernels per step', ...profiles.map((p) => p.nodes)]);
+  // The decode graph's MatMuls are its cache attention (the projections are Gemms): each reads the
+  // whole capacity of one layer's keys or values.
+  opsTable.push([
+    'cache read by the MatMuls, GB/s',
+    ...BATCHES.map((rows, i) => {
+      const ms = sum(profiles[i]!, ['MatMul', 'FusedMatMul']);
+      return ((2 * C.nLayers * rows * C.nKvHeads * cap * C.headDim * 4) / (ms * 1e6)).toFixed(1);
+    }),
+  ]);
   console.log(
     `onnxruntime's per-node profile of one decode step (${cap}-slot cache, ${filled} filled), ms per step by op type (median of 20 runs; load now ${loadavg()[0]!.toFixed(1)}):`,
   );
