@@ -30,7 +30,20 @@
  * `--eval-seeds N` (default 1) plays every final evaluation under N sampling seeds and averages
  * them (`meanSummary`; the random floor keeps one): one seed's dice move pass@1 of a 64 × 8
  * evaluation by ~±0.02. `--seed-list 3` runs those seeds instead of 1..N (a seed added to a bench
- * whose other seeds ran elsewhere; the table then covers the listed seeds only).
+ * whose other seeds ran elsewhere; the table then covers the listed seeds only); `--seed-list 0,1,2`
+ * includes seed 0, whose warm start the package ships for the `quick` preset's settings.
+ *
+ * A seed's warm start is `<warm-starts>/<env>/warmstart-sN` when that folder exists, else the one
+ * shipped with the package when its key is the run's (so the main job's recipe at seed 0 starts from
+ * the main job's warm start), else one made in that folder.
+ *
+ * A config with `finalEval` (the main job's paired final evaluation, e.g. `examples/paper-main-job.json`)
+ * is scored by it instead of the bench's own evaluation: each run ends with `lamer train`'s final
+ * evaluation (`final-eval.json`: floor, warm start and trained weights on the same tasks and sampling
+ * seeds, `finalEval.seeds` of them, which depend on the training seed only), the table's columns come
+ * from it (--eval-trials and --eval-seeds then apply to the harder preset's zero-shot column only;
+ * the floor row is the final evaluations' floor), and a paired table follows (paper-paired.ts): floor, warm start,
+ * LaMer and GiGPO task by task, the paired differences with standard errors, and the issue's goal.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -49,10 +62,13 @@ import {
   validationOptions,
 } from '../src/train/config.js';
 import { meanSummary, type RolloutSummary, validate, validationFloor } from '../src/train/evaluate.js';
+import { type FinalEvaluation, runFinalEvaluation } from '../src/train/final-eval.js';
 import { runTraining } from '../src/train/loop.js';
 import type { TrainReport } from '../src/train/report.js';
-import { envOf, loadWarmStart, modelOf } from '../src/train/warmstart.js';
+import { findShippedWarmStart } from '../src/train/shipped.js';
+import { ensureWarmStart, envOf, modelOf } from '../src/train/warmstart.js';
 import { deriveSeed } from '../src/util/rng.js';
+import { type PairedSeed, pairedReport } from './paper-paired.js';
 
 const { values } = parseArgs({
   options: {
@@ -112,8 +128,8 @@ if (!(Number.isInteger(seeds) && seeds >= 1))
 const seedList = values['seed-list']
   ? values['seed-list'].split(',').map((x) => Number(x.trim()))
   : Array.from({ length: seeds }, (_, i) => i + 1);
-if (!seedList.every((s) => Number.isInteger(s) && s >= 1))
-  throw new Error(`--seed-list: expected integers >= 1 separated by commas, got "${values['seed-list']}"`);
+if (!seedList.every((s) => Number.isInteger(s) && s >= 0))
+  throw new Error(`--seed-list: expected integers >= 0 separated by commas, got "${values['seed-list']}"`);
 const root = values.out!;
 const warmRoot = values['warm-starts'] ?? root;
 /** The paper preset, the env's own settings, `--config FILE`, then `overrides`. */
@@ -151,6 +167,8 @@ interface RunResult {
   beforeRl: RolloutSummary;
   /** The training run's own first and last validation (4 trials per task, one fixed sampling seed). */
   trainingValidation: { first: RolloutSummary; last: RolloutSummary };
+  /** A config with `finalEval`: the run's paired final evaluation (`final` and `beforeRl` come from it). */
+  finalEval?: FinalEvaluation;
 }
 
 const io = { out: process.stdout, bars: false };
@@ -170,7 +188,7 @@ function evalOptions(c: TrainConfig, trials: number, preset?: string, k = 0) {
   };
 }
 
-type Evaluation = Pick<RunResult, 'final' | 'harder' | 'beforeRl' | 'harderBeforeRl'>;
+type Evaluation = Pick<RunResult, 'final' | 'harder' | 'beforeRl' | 'harderBeforeRl' | 'finalEval'>;
 
 /** Warm start and trained weights in the final evaluation; cached in <out>/bench-eval.json. */
 async function evaluateRun(c: TrainConfig, out: string): Promise<Evaluation> {
@@ -185,8 +203,8 @@ async function evaluateRun(c: TrainConfig, out: string): Promise<Evaluation> {
     console.log(m),
   );
   if (!trained) throw new Error(`${out} has no checkpoint to evaluate`);
-  const warm = await loadWarmStart(c);
-  if (!warm) throw new Error(`${c.warmStart.dir} has no warm start to evaluate`);
+  // the run's own (a named folder or the shipped one): it exists, since the run trained from it
+  const warm = await ensureWarmStart(c, io);
   const play = async (weights: Record<string, Float32Array>, trials: number, preset?: string) => {
     const policy = await OnnxPolicy.fromParams(model, weights, 0, { seed: c.seed });
     try {
@@ -203,28 +221,33 @@ async function evaluateRun(c: TrainConfig, out: string): Promise<Evaluation> {
     `evaluating ${out} and its warm start: ${c.validation.tasks} tasks × ${evalTrials} trials × ${evalSeeds} sampling seed(s)`,
   );
   const bench = ENVS[c.env]!;
+  const finalEval = c.finalEval ? await runFinalEvaluation(c, out, io) : undefined;
   const evaluation: Evaluation = {
-    final: await play(params, evalTrials),
+    final: finalEval ? finalEval.trained.summary : await play(params, evalTrials),
     // zero-shot, a secondary column: the validation's trials per task keep the bench's time down
     harder: await play(params, bench.split ? evalTrials : c.validation.trialsPerTask, bench.harder),
-    beforeRl: await play(warm.params, evalTrials),
+    beforeRl: finalEval ? finalEval.warmStart.summary : await play(warm.params, evalTrials),
     ...(bench.split ? { harderBeforeRl: await play(warm.params, evalTrials, bench.harder) } : {}),
+    ...(finalEval ? { finalEval } : {}),
   };
   await writeFileAtomic(cachePath, `${JSON.stringify({ key, evaluation })}\n`);
   return evaluation;
 }
 
+/**
+ * A seed's warm-start folder: `<warm-starts>/<env>/warmstart-sN` when it exists, else none when the
+ * package ships one for these settings (the run then starts from it), else that folder (made there).
+ */
+async function warmStartOf(base: Record<string, unknown>): Promise<{ warmStart?: { dir: string } }> {
+  const dir = join(warmRoot, String(base.env), `warmstart-s${base.seed}`);
+  if (!existsSync(dir) && (await findShippedWarmStart(benchConfig(base)))) return {};
+  return { warmStart: { dir } };
+}
+
 async function runOne(env: string, algo: Algo, seed: number): Promise<RunResult> {
   const out = join(root, env, `${algo}-s${seed}`);
-  const overrides = {
-    env,
-    algo,
-    seed,
-    out,
-    warmStart: { dir: join(warmRoot, env, `warmstart-s${seed}`) },
-    ...(values.steps ? { steps: Number(values.steps) } : {}),
-  };
-  const c = benchConfig(overrides);
+  const base = { env, algo, seed, out, ...(values.steps ? { steps: Number(values.steps) } : {}) };
+  const c = benchConfig({ ...base, ...(await warmStartOf(base)) });
   const reportPath = join(out, 'report.json');
   let report: TrainReport;
   if (existsSync(reportPath)) {
@@ -395,21 +418,42 @@ function targets(results: RunResult[], floors: Record<string, Floor>): string[] 
   return out;
 }
 
+/** The seeds whose LaMer and GiGPO runs both have a paired final evaluation. */
+function pairedSeeds(rs: RunResult[]): PairedSeed[] {
+  return seedList.flatMap((seed) => {
+    const [lamer, gigpo] = ALGOS.map((a) => rs.find((r) => r.seed === seed && r.algo === a)?.finalEval);
+    return lamer && gigpo ? [{ seed, lamer, gigpo }] : [];
+  });
+}
+
 const results: RunResult[] = [];
 for (const env of envs)
   for (const seed of seedList) for (const algo of ALGOS) results.push(await runOne(env, algo, seed));
 const floors: Record<string, Floor> = {};
-for (const env of envs) floors[env] = await floorOf(env);
+for (const env of envs) {
+  floors[env] = await floorOf(env);
+  // scored by the final evaluations: their floor (the same tasks and sampling seeds as the runs)
+  const own = results.filter((r) => r.env === env && r.finalEval).map((r) => r.finalEval!.floor.summary);
+  if (own.length > 0) floors[env] = { ...floors[env]!, final: meanSummary(own) };
+}
 
 const command = `npm run bench:paper -- ${process.argv.slice(2).join(' ')}`.trim();
+const shown = benchConfig({ env: envs[0] });
+const scoring = shown.finalEval
+  ? `each run's paired final evaluation (finalEval): the ${shown.validation.tasks} validation tasks × ${shown.finalEval.trialsPerTask} trials × ${shown.finalEval.seeds} sampling seeds of the training seed, temperature 0.7, top-p 0.8, top-k 20`
+  : `the ${shown.validation.tasks} validation tasks × ${evalTrials} trials, temperature 0.7, top-p 0.8, top-k 20, ${evalSeeds > 1 ? `${evalSeeds} sampling seeds of its own, averaged` : 'a sampling seed of its own'}`;
 const md = [
-  `Command: \`${command}\` (preset paper${values.config ? ` under ${values.config}` : ''}${values.steps ? `, ${values.steps} steps` : ''}; evaluation: the ${benchConfig({ env: envs[0] }).validation.tasks} validation tasks × ${evalTrials} trials, temperature 0.7, top-p 0.8, top-k 20, ${evalSeeds > 1 ? `${evalSeeds} sampling seeds of its own, averaged` : 'a sampling seed of its own'})`,
+  `Command: \`${command}\` (preset paper${values.config ? ` under ${values.config}` : ''}${values.steps ? `, ${values.steps} steps` : ''}; evaluation: ${scoring})`,
   '',
   table(results, floors),
   '',
   ...(envs.some((e) => ENVS[e]!.split) ? [typeTable(results, floors), ''] : []),
   ...targets(results, floors),
   '',
+  ...envs.flatMap((env) => {
+    const paired = pairedSeeds(results.filter((r) => r.env === env));
+    return paired.length > 0 ? [`${env}:`, '', ...pairedReport(paired), ''] : [];
+  }),
 ].join('\n');
 await mkdir(root, { recursive: true });
 const base = values.env === 'all' ? 'results' : `results-${values.env}`;
