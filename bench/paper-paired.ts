@@ -57,10 +57,10 @@ export function pairedReport(seeds: PairedSeed[]): string[] {
   const mean = (name: string, f: (m: ModelEvaluation) => number) =>
     seeds.reduce((t, s) => t + f(models[name]!(s)), 0) / seeds.length;
   const cell = (x: { mean: number; se: number; seSeeds: number }, sign: boolean) =>
-    `${sign ? signed(x.mean) : f3(x.mean)} ± ${f3(x.se)} (${f3(x.seSeeds)})`;
+    `${sign ? signed(x.mean) : f3(x.mean)} ± ${f3(x.se)}${seeds.length > 1 ? ` (${f3(x.seSeeds)})` : ''}`;
   const fe = seeds[0]!.lamer;
   const rows = [
-    `Paired final evaluation (each run's \`final-eval.json\`): ${fe.tasks} validation tasks × ${fe.trialsPerTask} trials × ${fe.seeds} sampling seeds per training seed, training seeds ${seeds.map((s) => s.seed).join(', ')}; every row on the same tasks and sampling seeds. ± s.e. over the tasks (each task averaged over the seeds), in brackets the s.e. over the training seeds.`,
+    `Paired final evaluation (each run's \`final-eval.json\`): ${fe.tasks} validation tasks × ${fe.trialsPerTask} trials × ${fe.seeds} sampling seeds per training seed, training seeds ${seeds.map((s) => s.seed).join(', ')}; every row on the same tasks and sampling seeds. ± s.e. over the tasks (each task averaged over the seeds)${seeds.length > 1 ? ', in brackets the s.e. over the training seeds' : ''}.`,
     '',
     `| model | ${stats.map(([h]) => h).join(' | ')} | entropy | fatal repeats |`,
     `|---|${'---|'.repeat(stats.length + 2)}`,

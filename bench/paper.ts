@@ -217,8 +217,11 @@ async function evaluateRun(c: TrainConfig, out: string): Promise<Evaluation> {
     }
   };
   const params = trained.snapshot.state.params;
+  const [trials, seedsOf] = c.finalEval
+    ? [c.finalEval.trialsPerTask, c.finalEval.seeds]
+    : [evalTrials, evalSeeds];
   console.log(
-    `evaluating ${out} and its warm start: ${c.validation.tasks} tasks × ${evalTrials} trials × ${evalSeeds} sampling seed(s)`,
+    `evaluating ${out} and its warm start: ${c.validation.tasks} tasks × ${trials} trials × ${seedsOf} sampling seed(s)`,
   );
   const bench = ENVS[c.env]!;
   const finalEval = c.finalEval ? await runFinalEvaluation(c, out, io) : undefined;

@@ -11,6 +11,7 @@ import {
   trajGammaOf,
   validationMemory,
 } from '../../src/train/config.js';
+import { warmStartKey } from '../../src/train/warmstart-key.js';
 import { ConfigError, ParseError } from '../../src/util/errors.js';
 
 function configFile(value: unknown): string {
@@ -187,5 +188,21 @@ describe('train config', () => {
     }
     expect(trainingPlan(lamer!)).toMatchObject({ trialsPerTask: 8, attempts: 3 });
     expect(trainingPlan(gigpo!)).toMatchObject({ trialsPerTask: 24, attempts: 1 });
+  });
+
+  it("bench:paper's main-job recipe (examples/paper-main-job.json) is the quick preset with 6 final-evaluation seeds", () => {
+    for (const algo of ['lamer', 'gigpo'] as const) {
+      const bench = loadTrainConfig({
+        preset: 'paper',
+        file: 'examples/paper-main-job.json',
+        overrides: { env: 'minesweeper', algo },
+      });
+      const quick = loadTrainConfig({ preset: 'quick', overrides: { env: 'minesweeper', algo } });
+      const { finalEval, threads, ...rest } = bench;
+      const { finalEval: _quickEval, ...quickRest } = quick;
+      expect(rest).toEqual(quickRest);
+      expect([finalEval, threads]).toEqual([{ seeds: 6, trialsPerTask: 4 }, 1]);
+      expect(warmStartKey(bench)).toBe(warmStartKey(quick)); // the shipped warm start serves seed 0
+    }
   });
 });
