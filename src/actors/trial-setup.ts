@@ -61,6 +61,8 @@ export const attemptOver = (c: TrialContext): boolean =>
  * actions below call them).
  */
 export function startAttemptUpdate(c: TrialContext): Partial<TrialContext> {
+  // a reflection whose reply could not be applied goes on to `playing` failed: nothing to start
+  if (c.failed !== null) return {};
   let cfg: AttemptRun['cfg'];
   try {
     cfg = resolveEpisodeInput(episodeInput(c));
@@ -172,6 +174,23 @@ export const finished = (c: TrialContext): boolean =>
   c.failed !== null || c.wonAt !== null || c.step >= c.cfg.schedule.length;
 export const playNext = (c: TrialContext): boolean => c.cfg.schedule[c.step]!.phase === 'play';
 
+/** The context `endAttempt` leaves: where the default trial goes after an attempt is read on it. */
+const afterAttempt = (c: TrialContext): TrialContext => Object.assign({}, c, endAttemptUpdate(c));
+/** An attempt is over and the trial ends with it (the `next` state's `finished`, after `endAttempt`). */
+export const attemptEnds = (c: TrialContext): boolean => attemptOver(c) && finished(afterAttempt(c));
+/** An attempt is over and a play step follows it (the `next` state's `playNext`, after `endAttempt`). */
+export const attemptThenPlay = (c: TrialContext): boolean => {
+  if (!attemptOver(c)) return false;
+  const after = afterAttempt(c);
+  return !finished(after) && playNext(after);
+};
+/**
+ * The step after the reflection being asked is a play step (else the trial ends: a reflect step is
+ * followed by a play step or nothing, validateSchedule; the reflection cannot be a win).
+ */
+export const playAfterReflection = (c: TrialContext): boolean =>
+  c.step + 1 < c.cfg.schedule.length && c.cfg.schedule[c.step + 1]!.phase === 'play';
+
 export const trialSetup = setup({
   types: {
     input: {} as TrialInput,
@@ -246,6 +265,9 @@ export const trialSetup = setup({
     finished: ({ context }) => finished(context),
     playNext: ({ context }) => playNext(context),
     attemptOver: ({ context }) => attemptOver(context),
+    attemptEnds: ({ context }) => attemptEnds(context),
+    attemptThenPlay: ({ context }) => attemptThenPlay(context),
+    playAfterReflection: ({ context }) => playAfterReflection(context),
     crashed: ({ context: c }) => c.failed !== null,
     canRetry,
   },

@@ -39,11 +39,13 @@
  * `applyReflection`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
  * `recordAttempt`, `recordReflection`, `crash`, `finish`, `emitTurn`,
  * `forwardTurn`, `reportTrial`, `trialEnded`; guards `finished`, `playNext`,
- * `attemptOver`, `crashed`, `canRetry`; delay `retryDelay`.
+ * `attemptOver`, `attemptEnds`, `attemptThenPlay`, `playAfterReflection`, `crashed`, `canRetry`;
+ * delay `retryDelay`.
  */
 import { episodeInput, reflectorInput } from './trial-config.js';
 import { initialContext, trialSetup } from './trial-setup.js';
 
+/** The composed trial's step chooser (a transient state; the default trial decides as a step ends). */
 const next = {
   always: [
     { guard: 'finished', target: 'done' },
@@ -58,12 +60,23 @@ const done = { type: 'final', entry: ['finish', 'reportTrial', 'trialEnded'] } a
  * The default trial's states: attempts and reflections played in its own states. A reply is one
  * microstep; `resume` (sent to a restored trial served by its rollout, see served.ts) asks the
  * pending request again.
+ *
+ * A step's end goes straight to the next step, not through `next` (the composed trial's chooser):
+ * an attempt that is over picks it with `next`'s guards read on the context `endAttempt` leaves
+ * (`attemptEnds` / `attemptThenPlay`, trial-setup.ts), and a reflection's reply goes on to play
+ * (or the end) as the schedule says: a reflect step is always followed by a play step or the end
+ * (validateSchedule); a reply that cannot be applied fails the trial, and `playing` leaves a failed
+ * trial as it is and ends it. Why: `next` cost two microsteps per step boundary (bench:engine), and
+ * MineSweeper's short attempts have many. The record, turns and snapshots at rest are the same.
  */
 const ownStates = {
-  next,
   playing: {
     entry: ['startAttempt', 'ask'],
-    always: { guard: 'attemptOver', target: 'next', actions: 'endAttempt' },
+    always: [
+      { guard: 'attemptEnds', target: 'done', actions: 'endAttempt' },
+      { guard: 'attemptThenPlay', target: 'playing', reenter: true, actions: 'endAttempt' },
+      { guard: 'attemptOver', target: 'reflecting', actions: 'endAttempt' },
+    ],
     on: {
       // one microstep per turn: apply the reply and build the next request, report the turn, ask
       reply: { actions: ['applyPlay', 'emitTurn', 'forwardTurn', 'ask'] },
@@ -77,12 +90,19 @@ const ownStates = {
   },
   reflecting: {
     entry: ['prepareReflection', 'ask'],
-    always: { guard: 'crashed', target: 'next' },
+    always: { guard: 'crashed', target: 'done' },
     on: {
-      reply: { target: 'next', actions: ['applyReflection', 'emitTurn', 'forwardTurn'] },
+      reply: [
+        {
+          guard: 'playAfterReflection',
+          target: 'playing',
+          actions: ['applyReflection', 'emitTurn', 'forwardTurn'],
+        },
+        { target: 'done', actions: ['applyReflection', 'emitTurn', 'forwardTurn'] },
+      ],
       'reply.error': [
         { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
-        { target: 'next', actions: ['noteFailure', 'failCall'] },
+        { target: 'done', actions: ['noteFailure', 'failCall'] },
       ],
       retry: { actions: 'ask' },
       resume: { actions: 'ask' },

@@ -7,8 +7,9 @@ import type { TrialInput } from '../../src/actors/trial-config.js';
 import { registerEnv, unregisterEnv } from '../../src/envs/core/registry.js';
 import type { MemoryMode } from '../../src/envs/core/types.js';
 import { randomPolicy } from '../../src/policy/scripted.js';
+import type { GenerationRequest } from '../../src/policy/types.js';
 import type { TurnSample } from '../../src/streams/types.js';
-import { pitCorridorEnv } from '../fixtures/pit-corridor-env.js';
+import { act, pitCorridorEnv, remark } from '../fixtures/pit-corridor-env.js';
 import { finished, PIT, registerPitCorridor } from './helpers.js';
 
 beforeAll(registerPitCorridor);
@@ -130,6 +131,58 @@ describe('default trial: an env that throws', () => {
       expect(turns).toEqual(record.samples);
     } finally {
       unregisterEnv('Brittle3-v0');
+    }
+  });
+
+  it('ends the trial failed when a reflection reply cannot be applied, as the composed trial and a rollout do', async () => {
+    // the default trial goes from a reflection's reply straight on to play (trial.ts): a reply that
+    // cannot be applied must still end the trial there, failed, with the turns played before it
+    registerEnv({
+      ...pitCorridorEnv,
+      id: 'Brittle4-v0',
+      aliases: [],
+      parseReflection: () => {
+        throw new Error('reflection boom');
+      },
+    });
+    try {
+      const policy = {
+        name: 'left',
+        generate: async (requests: GenerationRequest[]) =>
+          requests.map((r) => ({
+            text: r.key.endsWith('/reflect') ? remark('x') : act('left'),
+            finishReason: 'stop' as const,
+          })),
+      };
+      // seed 4: the pit is on the left, two steps away
+      const input = { envId: 'Brittle4-v0', seed: 4, attempts: 3, maxTurns: 2 };
+      const own = await play(trialWithPolicy(policy), input);
+      const composed = await play(trialWithPolicy(policy, composedTrialMachine), input);
+      expect(own.snapshot.value).toBe('done');
+      const record = own.snapshot.output!;
+      expect(record.failed).toMatch(/reflection boom/);
+      expect(record.samples.map((s) => `${s.phase}${s.attempt}.${s.turn}`)).toEqual(['play0.0', 'play0.1']);
+      expect(own.turns).toEqual(record.samples);
+      expect(JSON.stringify(composed.snapshot.output)).toBe(JSON.stringify(record));
+      // and no attempt was started after the failed reflection: the context is the composed trial's
+      const progress = ({ step, attempt, memory, last }: typeof own.snapshot.context) => ({
+        step,
+        attempt,
+        memory,
+        last,
+      });
+      expect(progress(own.snapshot.context)).toEqual(progress(composed.snapshot.context));
+      expect(own.snapshot.context.step).toBe(1);
+      const [served] = await runRollout({
+        envId: 'Brittle4-v0',
+        tasks: [{ seed: 4 }],
+        trial: { attempts: 3, maxTurns: 2 },
+        policy,
+      });
+      expect(served!.failed).toBe(record.failed);
+      expect(served!.samples.map((s) => s.response)).toEqual(record.samples.map((s) => s.response));
+    } finally {
+      unregisterEnv('Brittle4-v0');
     }
   });
 });
