@@ -103,29 +103,26 @@ function wireTrial<M extends AnyStateMachine>(
   if (wiring === null || !ours)
     return composed.provide({ actors, actions: { trialEnded: forget } } as never) as M;
   const { relay, served } = wiring;
-  const actions = {
-    // a spawned trial's own `turn` and `trial` emits have no listener (only the rollout holds the trial):
-    // skipped (the rollout emits both)
-    emitTurn: () => {},
-    reportTrial: () => {},
-    // the turn goes to the relay (one `turns` event per batch), not as its own event
-    forwardTurn: ({ context, event, self, system }: ActionArgs) => {
-      const turn = turnOf(context, event);
-      const target = turn && turnTarget(context.cfg.reportTo, self, system);
-      if (target) relay.add(target, turn.sample);
-    },
-    // the trial's turns still queued reach the rollout's listeners first: it drains the relay as it
-    // handles the trial's end (`drainTurns`), not with one more event here
-    trialEnded: forget,
+  // the turn goes to the relay (one `turns` event per batch), not as its own event; the trial's turns
+  // still queued reach the rollout's listeners first: it drains the relay as it handles the trial's end
+  // (`drainTurns`), not with one more event here
+  const forwardTurn = ({ context, event, self, system }: ActionArgs) => {
+    const turn = turnOf(context, event);
+    const target = turn && turnTarget(context.cfg.reportTo, self, system);
+    if (target) relay.add(target, turn.sample);
   };
-  // our default trial without its policy child: the rollout's client answers it (served.ts)
+  // our default trial without its policy child: the rollout's client answers it (served.ts); its states
+  // have no `emitTurn` / `reportTrial` (servedTrialMachine: nothing can listen to a spawned trial's emits)
   if (plain) {
     const ended = ({ context, self }: ActionArgs) =>
       served.ended(self, context.samples.length, () => sampleKeys(context.samples));
     return servedTrialMachine.provide({
-      actions: { ...actions, ask: served.ask, trialEnded: ended },
+      actions: { forwardTurn, ask: served.ask, trialEnded: ended },
     } as never) as unknown as M;
   }
+  // a spawned trial's own `turn` and `trial` emits have no listener (only the rollout holds the trial):
+  // skipped (the rollout emits both)
+  const actions = { emitTurn: () => {}, reportTrial: () => {}, forwardTurn, trialEnded: forget };
   return composed.provide({ actors, actions } as never) as M;
 }
 

@@ -22,8 +22,9 @@
  *   (a delayed `retry`, delay `retryDelay`), then the trial ends `failed`.
  *   Starting an episode and a reflector actor per attempt cost more than the
  *   turns of a short attempt (bench:engine), hence this form.
- * - `servedTrialMachine`: the same states without the policy child; the
- *   rollout that runs it provides `ask` (served.ts: its PolicyClient answers
+ * - `servedTrialMachine`: the same states without the policy child and without
+ *   its own `turn` / `trial` emits (only its rollout holds it: it forwards them);
+ *   the rollout that runs it provides `ask` (served.ts: its PolicyClient answers
  *   the trial directly). `rolloutWithPolicy` runs it in place of `trialMachine`.
  * - `composedTrialMachine` invokes the `episode` and `reflector` machines per
  *   step (swap them with `provide`, or `trialWithPolicy(..., parts)`): the
@@ -56,6 +57,18 @@ const next = {
 
 const done = { type: 'final', entry: ['finish', 'reportTrial', 'trialEnded'] } as const;
 
+/** How the default trial reports a turn and its end: emitted to its own listeners and forwarded. */
+const REPORTED = { turn: ['emitTurn', 'forwardTurn'], done } as const;
+/**
+ * How a served trial reports them (servedTrialMachine): only the rollout holds it, so nothing can
+ * listen to its own `turn` and `trial` emits (the rollout emits both); forwarded only. Until
+ * 2026-12-07 they were there, provided as no-ops: two actions a turn instead of one.
+ */
+const FORWARDED = {
+  turn: ['forwardTurn'],
+  done: { type: 'final', entry: ['finish', 'trialEnded'] },
+} as const;
+
 /**
  * The default trial's states: attempts and reflections played in its own states. A reply is one
  * microstep; `resume` (sent to a restored trial served by its rollout, see served.ts) asks the
@@ -69,47 +82,48 @@ const done = { type: 'final', entry: ['finish', 'reportTrial', 'trialEnded'] } a
  * trial as it is and ends it. Why: `next` cost two microsteps per step boundary (bench:engine), and
  * MineSweeper's short attempts have many. The record, turns and snapshots at rest are the same.
  */
-const ownStates = {
-  playing: {
-    entry: ['startAttempt', 'ask'],
-    always: [
-      { guard: 'attemptEnds', target: 'done', actions: 'endAttempt' },
-      { guard: 'attemptThenPlay', target: 'playing', reenter: true, actions: 'endAttempt' },
-      { guard: 'attemptOver', target: 'reflecting', actions: 'endAttempt' },
-    ],
-    on: {
-      // one microstep per turn: apply the reply and build the next request, report the turn, ask
-      reply: { actions: ['applyPlay', 'emitTurn', 'forwardTurn', 'ask'] },
-      'reply.error': [
-        { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
-        { actions: ['noteFailure', 'failCall'] },
+const ownStates = (report: typeof REPORTED | typeof FORWARDED) =>
+  ({
+    playing: {
+      entry: ['startAttempt', 'ask'],
+      always: [
+        { guard: 'attemptEnds', target: 'done', actions: 'endAttempt' },
+        { guard: 'attemptThenPlay', target: 'playing', reenter: true, actions: 'endAttempt' },
+        { guard: 'attemptOver', target: 'reflecting', actions: 'endAttempt' },
       ],
-      retry: { actions: 'ask' },
-      resume: { actions: 'ask' },
+      on: {
+        // one microstep per turn: apply the reply and build the next request, report the turn, ask
+        reply: { actions: ['applyPlay', ...report.turn, 'ask'] },
+        'reply.error': [
+          { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
+          { actions: ['noteFailure', 'failCall'] },
+        ],
+        retry: { actions: 'ask' },
+        resume: { actions: 'ask' },
+      },
     },
-  },
-  reflecting: {
-    entry: ['prepareReflection', 'ask'],
-    always: { guard: 'crashed', target: 'done' },
-    on: {
-      reply: [
-        {
-          guard: 'playAfterReflection',
-          target: 'playing',
-          actions: ['applyReflection', 'emitTurn', 'forwardTurn'],
-        },
-        { target: 'done', actions: ['applyReflection', 'emitTurn', 'forwardTurn'] },
-      ],
-      'reply.error': [
-        { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
-        { target: 'done', actions: ['noteFailure', 'failCall'] },
-      ],
-      retry: { actions: 'ask' },
-      resume: { actions: 'ask' },
+    reflecting: {
+      entry: ['prepareReflection', 'ask'],
+      always: { guard: 'crashed', target: 'done' },
+      on: {
+        reply: [
+          {
+            guard: 'playAfterReflection',
+            target: 'playing',
+            actions: ['applyReflection', ...report.turn],
+          },
+          { target: 'done', actions: ['applyReflection', ...report.turn] },
+        ],
+        'reply.error': [
+          { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
+          { target: 'done', actions: ['noteFailure', 'failCall'] },
+        ],
+        retry: { actions: 'ask' },
+        resume: { actions: 'ask' },
+      },
     },
-  },
-  done,
-} as const;
+    done: report.done,
+  }) as const;
 
 /** The default trial: attempts and reflections played in its own states through one policy child. */
 export const trialMachine = trialSetup.createMachine({
@@ -119,7 +133,7 @@ export const trialMachine = trialSetup.createMachine({
   invoke: { id: 'policy', src: 'generate' },
   // a schedule starts with a play step (validateSchedule): straight to it, not through `next`
   initial: 'playing',
-  states: ownStates,
+  states: ownStates(REPORTED),
   output: ({ context }) => context.record!,
 });
 
@@ -127,13 +141,14 @@ export const trialMachine = trialSetup.createMachine({
  * The default trial without a policy child: the same states, its `ask` action provided by the rollout
  * that runs it (`rolloutWithPolicy`, served.ts), which calls the rollout's PolicyClient and sends the
  * reply to the trial. Why: the child was a second actor per trial and a second event per turn, the
- * largest share of the engine's own cost after XState's per-event work (bench:engine).
+ * largest share of the engine's own cost after XState's per-event work (bench:engine). It reports a
+ * turn and its end by `forwardTurn` only (FORWARDED above): a spawned trial's emits have no listener.
  */
 export const servedTrialMachine = trialSetup.createMachine({
   id: 'trial',
   context: initialContext,
   initial: 'playing',
-  states: ownStates,
+  states: ownStates(FORWARDED),
   output: ({ context }) => context.record!,
 });
 
