@@ -67,10 +67,12 @@ export {
 
 // Policies: the contract, scripted, OpenAI-compatible HTTP, local ONNX
 export {
+  type AnsweredRequest,
   type ChatMessage,
   expertPolicy,
   type Generation,
   type GenerationRequest,
+  type JoinRequests,
   OnnxPolicy,
   OpenAiPolicy,
   type OpenAiPolicyOptions,

@@ -8,6 +8,10 @@
  * expected count (a trial or episode run on its own) requests go out as soon
  * as the current synchronous work ends (those submitted together, together). A trial waiting out a retry backoff still counts as in flight, so
  * the batch waits for it (lock-step, as the reference runs its trials).
+ * A policy with `generateContinuous` (the ONNX policy) gets one continuous batch
+ * at a time instead, started on the same condition: each request is answered
+ * when its row ends, and the requests pending once that answer's synchronous
+ * work is over join the running batch (client-continuous.ts).
  *
  * Idempotency (choice: the cache lives here, not in machine context): a
  * request key already answered is served from the cache, and a key already
@@ -24,6 +28,10 @@
  */
 import { PolicyError } from '../policy/errors.js';
 import type { Generation, GenerationRequest, Policy } from '../policy/types.js';
+import { ContinuousBatch } from './client-continuous.js';
+import { boundReply } from './reply-bound.js';
+
+export { boundReply, REPLY_CHARS_PER_TOKEN, replyCharBound } from './reply-bound.js';
 
 /** Batching and replay-cache limits of a {@link PolicyClient}. */
 export interface PolicyClientOptions {
@@ -45,14 +53,16 @@ export interface PolicyClientStats {
   batchSizes: number[];
 }
 
-interface Waiter {
+/** One caller waiting for an entry's answer. */
+export interface Waiter {
   resolve: (g: Generation) => void;
   reject: (e: unknown) => void;
   entry: Entry;
   signal: AbortSignal | undefined;
 }
 
-interface Entry {
+/** A request of the client: its waiters, and whether it went to the policy. */
+export interface Entry {
   request: GenerationRequest;
   /** Usually one (an array: a Set per request was a measurable share of a turn's allocations). */
   waiters: Waiter[];
@@ -79,6 +89,8 @@ export class PolicyClient {
   /** Open waiters per abort signal: one 'abort' listener per signal, however many requests it guards. */
   private readonly bySignal = new WeakMap<AbortSignal, Set<Waiter>>();
   private flushQueued = false;
+  /** The continuous batch running (policies with `generateContinuous`): one at a time. */
+  private running: ContinuousBatch | null = null;
 
   constructor(
     readonly policy: Policy,
@@ -233,6 +245,18 @@ export class PolicyClient {
   }
 
   private maybeFlush(): void {
+    if (this.running !== null) {
+      this.running.offer(this.pending, this.maxBatch);
+      return; // requests wait for the running batch's next exchange
+    }
+    if (this.policy.generateContinuous !== undefined) {
+      if (
+        this.pending.length > 0 &&
+        this.pending.length >= Math.min(this.maxBatch, Math.max(1, this.expected))
+      )
+        this.sendContinuous(this.pending.splice(0, this.maxBatch));
+      return;
+    }
     while (
       this.pending.length > 0 &&
       (this.pending.length >= this.maxBatch || this.pending.length >= Math.max(1, this.expected))
@@ -257,23 +281,45 @@ export class PolicyClient {
         }
         for (let i = 0; i < batch.length; i++) this.settle(batch[i]!, generations[i]!);
       })
-      .catch((error: unknown) => {
-        const failure =
-          error instanceof PolicyError
-            ? error
-            : new PolicyError(`policy ${this.policy.name} failed on a batch of ${batch.length}`, {
-                cause: error,
-              });
-        for (const e of batch) {
-          this.inflight.delete(e.request.key);
-          const { waiters } = e;
-          e.waiters = [];
-          for (const w of waiters) {
-            this.unwatch(w);
-            w.reject(failure);
-          }
-        }
-      });
+      .catch((error: unknown) => this.fail(batch, error));
+  }
+
+  /** A continuous batch from `first` (client-continuous.ts); the pending requests join it at its exchanges. */
+  private sendContinuous(first: Entry[]): void {
+    this.stats.batches++;
+    this.running = new ContinuousBatch(
+      {
+        policy: this.policy,
+        stats: this.stats,
+        settle: (entry, generation) => this.settle(entry, generation),
+        fail: (entries, error) => this.fail(entries, error),
+        queueFlush: () => this.queueFlush(),
+        ended: () => {
+          this.running = null;
+          this.queueFlush();
+        },
+      },
+      first,
+    );
+  }
+
+  /** Every waiter of `batch` rejected with a PolicyError (`error`, or one with it as the cause). */
+  private fail(batch: Entry[], error: unknown): void {
+    const failure =
+      error instanceof PolicyError
+        ? error
+        : new PolicyError(`policy ${this.policy.name} failed on a batch of ${batch.length}`, {
+            cause: error,
+          });
+    for (const e of batch) {
+      this.inflight.delete(e.request.key);
+      const { waiters } = e;
+      e.waiters = [];
+      for (const w of waiters) {
+        this.unwatch(w);
+        w.reject(failure);
+      }
+    }
   }
 
   private settle(entry: Entry, answer: Generation): void {
@@ -290,32 +336,6 @@ export class PolicyClient {
       w.resolve(generation);
     }
   }
-}
-
-/**
- * Characters a reply may have per token of its budget. No tokenizer has tokens this long on
- * average, so only a server that ignored `max_tokens` (or sends garbage) goes over; its reply is cut
- * there and marked, instead of filling the prompts and logs after it (a 50 MB reply repeated in every
- * later prompt made one trial record too long for a JavaScript string, and the log writer threw).
- */
-export const REPLY_CHARS_PER_TOKEN = 64;
-
-/** Most characters a reply to a request with this token budget keeps (budget unknown: 4096 tokens). */
-export function replyCharBound(maxTokens: number | undefined): number {
-  return REPLY_CHARS_PER_TOKEN * (maxTokens ?? 4096);
-}
-
-/** The generation with its text cut to `replyCharBound` (and marked with `cutFrom`), or itself. */
-export function boundReply(generation: Generation, maxTokens: number | undefined): Generation {
-  const bound = replyCharBound(maxTokens);
-  if (generation.text.length <= bound) return generation;
-  // token ids and log-probs describe the whole reply, not the cut text: dropped
-  const { responseTokens: _ids, logprobs: _lp, ...rest } = generation;
-  return Object.assign(rest, {
-    text: generation.text.slice(0, bound),
-    finishReason: 'length' as const,
-    cutFrom: generation.text.length,
-  });
 }
 
 function abortReason(signal: AbortSignal): unknown {

@@ -1,9 +1,11 @@
 // Contract (types)
 export type {
+  AnsweredRequest,
   ChatMessage,
   Generation,
   GenerationOracle,
   GenerationRequest,
+  JoinRequests,
   Policy,
   SamplingSettings,
 } from './types.js';

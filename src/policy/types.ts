@@ -86,6 +86,20 @@ export interface Generation {
   cutFrom?: number;
 }
 
+/** A reply of a continuous batch ({@link Policy.generateContinuous}): the request it answers and its generation. */
+export interface AnsweredRequest {
+  request: GenerationRequest;
+  generation: Generation;
+}
+
+/**
+ * The caller's side of a continuous batch ({@link Policy.generateContinuous}), called whenever rows end:
+ * their replies, and whether the batch takes new rows now (`open`; false while other work waits for the
+ * policy, e.g. new weights: the batch then runs out). Resolves to the requests that join the batch at
+ * its next step (none: the batch runs on, and ends when no row is left).
+ */
+export type JoinRequests = (answered: AnsweredRequest[], open: boolean) => Promise<GenerationRequest[]>;
+
 /**
  * What the engine calls for replies: `generate` answers a batch of requests,
  * one generation each, in order. Implement it to plug in any model.
@@ -114,4 +128,14 @@ export interface Policy {
    * (or `signal` aborted).
    */
   generate(requests: GenerationRequest[], signal?: AbortSignal): Promise<Generation[]>;
+  /**
+   * Continuous batching, for policies that can add rows to a running batch (the ONNX policy with its
+   * in-place cache): `requests` start a batch; whenever rows end, their replies go to `join` at once,
+   * and the requests it resolves to join the running batch at its next step. Which rows step together
+   * depends only on where rows end (the batch waits for `join`), never on timing. Resolves when no row
+   * is left; every request, joined ones included, was answered through `join` (a request that failed
+   * alone with `finishReason: 'error'`). Rejects when the batch failed (the requests not answered yet
+   * got no reply). A PolicyClient uses it when present; `generate` stays the contract.
+   */
+  generateContinuous?(requests: GenerationRequest[], join: JoinRequests): Promise<void>;
 }

@@ -9,11 +9,16 @@
  * Finished rows leave the batch by compaction: the last running rows move into their slots (one
  * row's cache copied per finished row, not the whole cache), so the cache's running rows stay a
  * prefix that the next step feeds as it is.
+ *
+ * A continuous batch (`join`): rows that end are handed back at the step they end, and the rows the
+ * main thread sends in answer (the next turns of the trials just answered) are prefilled after the
+ * running rows and step with them; the main thread answers every such exchange before the batch
+ * steps again, so which rows step together is fixed by the rows' own ends, never by timing.
  */
 import { Rng } from '../../util/rng.js';
 import type { PrefillStats, PromptBatch } from './prefill.js';
 import type { PrefixStore } from './prefix-store.js';
-import type { RowOutcome, RowSpec, WorkerProfile } from './protocol.js';
+import type { FinishedRow, JoiningRows, RowOutcome, RowSpec, WorkerProfile } from './protocol.js';
 import { drawWeighted, isUntruncated, sampleToken } from './sampling.js';
 
 /** A decode step's outputs: logits [rows, vocab], and the untruncated draw's weights [rows, vocab] when the step computes them. */
@@ -27,11 +32,20 @@ export interface StepOutput {
 export interface Stepper {
   /**
    * Prompt pass (prefill.ts; prompts left-padded to the longest, reusing `store`'s prefixes); returns
-   * the last position's logits [batch, vocab]; cache row i = batch row i.
+   * the last position's logits [batch, vocab]. The prompts become cache rows after the running ones
+   * (cache row `running + i` = batch row i); `live`, the longest running row (prompt and tokens fed),
+   * is given when rows are running: only a cache with `joins` takes new rows then.
    */
-  prefill(batch: PromptBatch, store: PrefixStore | null, stats: PrefillStats): Promise<Float32Array>;
-  /** Copies of cache row `slot`'s keys/values over slots [start, start + length): [kvHeads, length, headDim] each. */
-  rowKv(slot: number, start: number, length: number): Float32Array[];
+  prefill(
+    batch: PromptBatch,
+    store: PrefixStore | null,
+    stats: PrefillStats,
+    live?: number,
+  ): Promise<Float32Array>;
+  /** Whether rows can join a running batch (`prefill` with rows running): the in-place cache. */
+  readonly joins: boolean;
+  /** Copies of cache row `slot`'s last `length` keys/values before the next write: [kvHeads, length, headDim] each. */
+  rowKv(slot: number, length: number): Float32Array[];
   /**
    * Keep `order.length` rows: new row i is old row `order[i]`, where every `order[i]` is i or at
    * least `order.length` (holes filled from the tail, so moves never overwrite a row still to move).
@@ -59,14 +73,37 @@ export interface BatchSpec {
 /** Does the decoded tail of `tokens` contain one of `stops`? (Loaded only when a row has stop strings.) */
 export type StopFinder = (tokens: readonly number[], stops: readonly string[], window: number) => boolean;
 
+/** A continuous batch's exchange: the rows that ended at a step → the rows that join (JOIN_DELAY steps later). */
+export type Join = (finished: FinishedRow[]) => Promise<JoiningRows>;
+
+/**
+ * Decode steps between an exchange and its rows joining: the running rows take this many steps while
+ * the main thread answers (its env steps and prompts overlap the worker's runs on another core). A
+ * fixed count, so which rows step together never depends on which thread was faster.
+ */
+export const JOIN_DELAY = 1;
+
+/**
+ * Exchanges' rows join together once they answered this many rows (or the oldest waited ADMIT_WAIT
+ * steps, or no row runs): a prompt pass costs ~1 ms of fixed work, as much as a 90-token row's own,
+ * and the main thread gets more steps to answer. Counted in rows answered, known when the exchange is
+ * sent (a trial answered asks its next turn or ends), so the decision never waits for the answer.
+ */
+export const ADMIT_ROWS = 8;
+export const ADMIT_WAIT = 4;
+
 interface Row {
   spec: RowSpec;
   rng: Rng;
+  untruncated: boolean;
   /** Longest stop string, in UTF-16 units (0: none). */
   stopWindow: number;
   tokens: number[];
   logprobs: number[];
   out: RowOutcome | null;
+  /** Its withdrawal flag: `aborted[flag]`. */
+  aborted: Int32Array;
+  flag: number;
 }
 
 /** After a row's new token: its outcome if it ended, else null. */
@@ -85,86 +122,132 @@ function check(row: Row, token: number, b: BatchSpec, ends: ReadonlySet<number>,
   return null;
 }
 
+/** Keys/values of a row in the cache: its prompt and the tokens fed (every sampled token but the last). */
+const cached = (row: Row) => row.spec.promptIds.length + row.tokens.length - 1;
+
 /**
- * Generate every row of `b` to its end. `stops` must be given when a row has stop strings. Rows
- * that end leave their prompt and reply keys/values in `store` for later prompts that repeat them.
- * Adds the phases it times to `prof` (the stepper adds its runs, feeds and fetches).
+ * Generate every row of `b` to its end. `stops()` must give the stop finder when a row has stop
+ * strings. Rows that end leave their prompt and reply keys/values in `store` for later prompts that
+ * repeat them. Adds the phases it times to `prof` (the stepper adds its runs, feeds and fetches).
+ *
+ * With `join` (a continuous batch, stepper.joins): at every step where rows end, they go to `join` at
+ * once, the running rows step on, and the rows it answers with are prefilled into the cache beside
+ * the running ones (JOIN_DELAY, ADMIT_ROWS, ADMIT_WAIT say when), taking their first token before the
+ * next step; the batch ends when no row runs and no answer is outstanding. Where rows join depends
+ * only on where rows ended, never on time. Returns the outcomes of rows not given to `join` (all of
+ * them without it, none with it).
  */
 export async function decodeBatch(
   stepper: Stepper,
   b: BatchSpec,
-  stops: StopFinder | null,
+  stops: () => StopFinder | null,
   prof: WorkerProfile,
   store: PrefixStore | null,
+  join: Join | null = null,
 ): Promise<RowOutcome[]> {
-  const rows: Row[] = b.rows.map((spec) => ({
-    spec,
-    rng: Rng.seeded(spec.seed),
-    stopWindow: Math.max(0, ...spec.stop.map((s) => s.length)),
-    tokens: [],
-    logprobs: [],
-    out: null,
-  }));
   const ends = new Set(b.endIds);
   const V = b.vocabSize;
-  let t0 = performance.now();
-  const prompts = b.rows.map((r) => r.promptIds);
-  const seq = Math.max(...prompts.map((p) => p.length));
-  const untruncated = b.rows.map((r) => isUntruncated(r.sampler, V));
-  let out: StepOutput = {
-    logits: await stepper.prefill({ prompts, padId: b.padId }, store, prof),
-    weights: null,
+  const rows: Row[] = [];
+  let slots: number[] = []; // row of each cache row
+  /** The prompt pass of joining rows (the first ones too): their logits; they become the last cache rows. */
+  const admit = async (joining: readonly JoiningRows[]): Promise<Float32Array> => {
+    const t0 = performance.now();
+    const live = slots.reduce((m, r) => Math.max(m, cached(rows[r]!)), 0);
+    const specs: RowSpec[] = [];
+    for (const { rows: joined, aborted } of joining)
+      for (const [i, spec] of joined.entries()) {
+        specs.push(spec);
+        slots.push(rows.length);
+        rows.push({
+          spec,
+          rng: Rng.seeded(spec.seed),
+          untruncated: isUntruncated(spec.sampler, V),
+          stopWindow: Math.max(0, ...spec.stop.map((x) => x.length)),
+          tokens: [],
+          logprobs: [],
+          out: null,
+          aborted,
+          flag: i,
+        });
+      }
+    const batch = { prompts: specs.map((r) => r.promptIds), padId: b.padId };
+    const logits = await stepper.prefill(batch, store, prof, live);
+    prof.prefillMs += performance.now() - t0;
+    return logits;
   };
-  prof.prefillMs += performance.now() - t0;
-  let slots = rows.map((_, i) => i); // batch row of each cache row
-  /** Keep a row that left in the store: its prompt and the reply tokens fed so far (`steps`). */
-  const keep = (j: number, steps: number) => {
-    const row = rows[slots[j]!]!;
-    const length = row.spec.promptIds.length + steps;
-    const tokens = Int32Array.from(row.spec.promptIds.concat(row.tokens).slice(0, length));
-    store!.add(tokens, stepper.rowKv(j, seq - row.spec.promptIds.length, length));
-  };
+  let out: StepOutput = { logits: await admit([{ rows: [...b.rows], aborted: b.aborted }]), weights: null };
+  let from = 0; // cache rows [from, slots.length) draw from `out` (their row j - from)
+  let steps = 0;
+  /** Exchanges sent and not yet admitted, oldest first, with the decode steps run when each was sent. */
+  const exchanges: { at: number; answered: number; joining: Promise<JoiningRows> }[] = [];
   try {
-    for (let steps = 0; ; steps++) {
-      t0 = performance.now();
+    for (;;) {
+      let t0 = performance.now();
       let stopMs = 0;
-      const running: number[] = []; // cache rows still running
-      for (let j = 0; j < slots.length; j++) {
+      const ended: number[] = []; // cache rows
+      const finder = stops();
+      for (let j = from; j < slots.length; j++) {
         const row = rows[slots[j]!]!;
-        if (Atomics.load(b.aborted, slots[j]!) === 1) {
+        if (Atomics.load(row.aborted, row.flag) === 1) {
           row.out = { tokens: row.tokens, logprobs: row.logprobs, finishReason: 'abort', endToken: false };
+          ended.push(j);
           continue;
         }
+        const k = j - from;
         const s =
-          out.weights !== null && untruncated[slots[j]!]
-            ? drawWeighted(out.weights.subarray(j * V, (j + 1) * V), row.rng)
-            : sampleToken(out.logits.subarray(j * V, (j + 1) * V), row.spec.sampler, row.rng);
+          out.weights !== null && row.untruncated
+            ? drawWeighted(out.weights.subarray(k * V, (k + 1) * V), row.rng)
+            : sampleToken(out.logits.subarray(k * V, (k + 1) * V), row.spec.sampler, row.rng);
         row.tokens.push(s.id);
         row.logprobs.push(s.logprob);
         const t = performance.now();
-        row.out = check(row, s.id, b, ends, stops);
+        row.out = check(row, s.id, b, ends, finder);
         stopMs += performance.now() - t;
-        if (row.out === null) running.push(j);
+        if (row.out !== null) ended.push(j);
       }
       prof.sampleMs += performance.now() - t0 - stopMs;
       prof.stopMs += stopMs;
       t0 = performance.now();
-      const n = running.length;
-      if (store !== null && n < slots.length) {
-        for (let j = 0, k = 0; j < slots.length; j++) {
-          if (running[k] === j) k++;
-          else keep(j, steps);
+      if (ended.length > 0) {
+        if (store !== null) {
+          for (const j of ended) {
+            const row = rows[slots[j]!]!;
+            const tokens = Int32Array.from(row.spec.promptIds.concat(row.tokens).slice(0, cached(row)));
+            store.add(tokens, stepper.rowKv(j, tokens.length));
+          }
+          const t = performance.now();
+          prof.keepMs += t - t0;
+          t0 = t;
         }
-        const t = performance.now();
-        prof.keepMs += t - t0;
-        t0 = t;
-      }
-      if (n === 0) break;
-      if (n < slots.length) {
+        const running: number[] = [];
+        for (let j = 0; j < slots.length; j++) if (rows[slots[j]!]!.out === null) running.push(j);
+        const finished = ended.map((j) => ({ row: slots[j]!, outcome: rows[slots[j]!]!.out! }));
         const order = compactionOrder(running, slots.length);
-        stepper.compact(order);
+        stepper.compact(order); // times itself (feeds)
         slots = order.map((j) => slots[j]!);
+        if (join !== null) exchanges.push({ at: steps, answered: finished.length, joining: join(finished) });
+        t0 = performance.now();
       }
+      // the answers of JOIN_DELAY steps ago and before bring their rows in one prompt pass, once they
+      // answered ADMIT_ROWS rows, the oldest waited ADMIT_WAIT steps, or no row runs (then all of them)
+      const ready =
+        slots.length === 0 ? exchanges.length : exchanges.findIndex((e) => e.at + JOIN_DELAY > steps);
+      const due = exchanges.slice(0, ready === -1 ? exchanges.length : ready);
+      const answered = due.reduce((k, e) => k + e.answered, 0);
+      if (
+        due.length > 0 &&
+        (slots.length === 0 || answered >= ADMIT_ROWS || due[0]!.at + ADMIT_WAIT <= steps)
+      ) {
+        exchanges.splice(0, due.length);
+        const t = performance.now();
+        const joining = (await Promise.all(due.map((e) => e.joining))).filter((j) => j.rows.length > 0);
+        prof.joinMs += performance.now() - t;
+        from = slots.length;
+        if (joining.length > 0) out = { logits: await admit(joining), weights: null };
+        continue;
+      }
+      const n = slots.length;
+      if (n === 0) break;
       const tokens = new BigInt64Array(n);
       const positions = new BigInt64Array(n);
       const inv = new Float64Array(n);
@@ -172,17 +255,19 @@ export async function decodeBatch(
         const row = rows[slots[j]!]!;
         tokens[j] = BigInt(row.tokens[row.tokens.length - 1]!);
         positions[j] = BigInt(row.spec.promptIds.length + row.tokens.length - 1);
-        inv[j] = untruncated[slots[j]!] ? 1 / row.spec.sampler.temperature : 1;
+        inv[j] = row.untruncated ? 1 / row.spec.sampler.temperature : 1;
       }
       prof.feedMs += performance.now() - t0;
       out = await stepper.step(tokens, positions, inv);
+      from = 0;
+      steps++;
       prof.steps++;
       prof.rowSteps += n;
     }
   } finally {
     stepper.release();
   }
-  return rows.map((r) => r.out!);
+  return join === null ? rows.map((r) => r.out!) : [];
 }
 
 /**

@@ -10,7 +10,9 @@ import type { Worker } from 'node:worker_threads';
 import { SessionError, type SessionSettings } from '../../learner/session-core.js';
 import { spawnWorker } from '../../learner/spawn-worker.js';
 import type {
+  FinishedRow,
   FromWorker,
+  JoiningRows,
   KvLayout,
   ReadyMessage,
   RowOutcome,
@@ -39,6 +41,11 @@ type Request = ToWorker extends infer T ? (T extends { id: number } ? Omit<T, 'i
 
 export class LmEngine {
   private readonly pending = new Map<number, Pending>();
+  /** The exchange of each continuous batch running, by message id. */
+  private readonly exchanges = new Map<
+    number,
+    (seq: number, finished: FinishedRow[], profile: WorkerProfile) => void
+  >();
   private nextId = 0;
   private dead: SessionError | null = null;
   private disposing: Promise<void> | null = null;
@@ -101,6 +108,10 @@ export class LmEngine {
   get outputNames(): readonly string[] {
     return this.ready.outputNames;
   }
+  /** Whether the worker runs continuous batches ({@link generateContinuous}): the in-place cache. */
+  get continuous(): boolean {
+    return this.ready.continuous;
+  }
 
   private call(message: Request): Promise<FromWorker> {
     if (this.dead) return Promise.reject(this.dead);
@@ -139,11 +150,63 @@ export class LmEngine {
     return { rows: reply.rows, profile: reply.profile };
   }
 
+  /**
+   * A continuous batch (decode-loop.ts `join`): like {@link generate}, but at each step where rows end
+   * the worker hands them to `exchange` (with the batch's profile so far) and waits for the rows it resolves to, which join the batch
+   * at its next step (their flags in their own `aborted`). Resolves when no row is left; every row's
+   * outcome went to `exchange`. When `exchange` rejects, no row joins and the batch runs out, then
+   * rejects with that error.
+   */
+  async generateContinuous(
+    rows: RowSpec[],
+    endIds: number[],
+    padId: number,
+    maxPositions: number | null,
+    aborted: Int32Array,
+    exchange: (finished: FinishedRow[], profile: WorkerProfile) => Promise<JoiningRows>,
+  ): Promise<GeneratedBatch> {
+    let failure: { error: unknown } | null = null;
+    const id = this.nextId;
+    this.exchanges.set(id, (seq, finished, profile) => {
+      const none: JoiningRows = { rows: [], aborted: new Int32Array(0) };
+      const answer = failure
+        ? Promise.resolve(none)
+        : exchange(finished, profile).catch((error: unknown) => {
+            failure = { error };
+            return none;
+          });
+      void answer.then((joining) => {
+        this.worker.postMessage({ type: 'join', id, seq, ...joining } satisfies ToWorker);
+      });
+    });
+    try {
+      const reply = await this.call({
+        type: 'generate',
+        rows,
+        endIds,
+        padId,
+        maxPositions,
+        aborted,
+        continuous: true,
+      });
+      if (reply.type !== 'generated') throw new SessionError(`expected rows, got "${reply.type}"`, 'run');
+      if (failure !== null) throw (failure as { error: unknown }).error;
+      return { rows: reply.rows, profile: reply.profile };
+    } finally {
+      this.exchanges.delete(id);
+    }
+  }
+
   private onMessage(m: FromWorker): void {
     if (!('id' in m)) return;
+    if (m.type === 'finished') {
+      this.exchanges.get(m.id)?.(m.seq, m.rows, m.profile);
+      return;
+    }
     const p = this.pending.get(m.id);
     this.pending.delete(m.id);
-    if (this.pending.size === 0) this.worker.unref();
+    // (dispose keeps it referenced until the worker is gone: a continuous batch can end after dispose began)
+    if (this.pending.size === 0 && this.disposing === null) this.worker.unref();
     if (m.type === 'error') p?.reject(new SessionError(`onnxruntime run failed: ${m.message}`, 'run'));
     else p?.resolve(m);
   }

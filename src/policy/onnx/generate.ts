@@ -16,7 +16,7 @@
 import type { TextTokenizer } from '../tokenizer.js';
 import type { LmEngine } from './engine.js';
 import { addPhases, type DecodeProfile } from './profile.js';
-import type { RowOutcome } from './protocol.js';
+import type { RowOutcome, RowSpec, WorkerProfile } from './protocol.js';
 import type { SamplerSettings } from './sampling.js';
 import { findStop } from './stops.js';
 
@@ -61,19 +61,19 @@ function finish(ctx: GenerateContext, stop: readonly string[], o: RowOutcome): R
   return { tokens: o.tokens, logprobs: o.logprobs, text, finishReason: o.finishReason };
 }
 
-/** Generate replies for a batch of prompts (one generation at a time per engine). */
-export async function generateRows(
-  ctx: GenerateContext,
-  requests: readonly RowRequest[],
-): Promise<RowResult[]> {
-  const start = performance.now();
-  const specs = requests.map((r) => ({
-    promptIds: [...r.promptIds],
-    sampler: r.sampler,
-    maxTokens: r.maxTokens,
-    stop: [...r.stop],
-    seed: r.seed,
-  }));
+const specOf = (r: RowRequest): RowSpec => ({
+  promptIds: [...r.promptIds],
+  sampler: r.sampler,
+  maxTokens: r.maxTokens,
+  stop: [...r.stop],
+  seed: r.seed,
+});
+
+/**
+ * Withdrawal flags of `requests` in shared memory (flag i set when request i's signal aborts), and a
+ * function that removes the listener of request i (all with no argument).
+ */
+function abortFlags(requests: readonly RowRequest[]): { aborted: Int32Array; unlisten(i?: number): void } {
   const aborted = new Int32Array(new SharedArrayBuffer(4 * requests.length));
   const listeners = requests.map((r, i) => {
     const withdraw = () => Atomics.store(aborted, i, 1);
@@ -81,21 +81,110 @@ export async function generateRows(
     else r.signal?.addEventListener('abort', withdraw, { once: true });
     return withdraw;
   });
+  const unlisten = (i: number) => requests[i]!.signal?.removeEventListener('abort', listeners[i]!);
+  return {
+    aborted,
+    unlisten: (i) => {
+      if (i !== undefined) unlisten(i);
+      else for (let k = 0; k < requests.length; k++) unlisten(k);
+    },
+  };
+}
+
+/** The worker's phases of a batch into the context's profile (the part after `before`, a report of the same batch). */
+function profiled(
+  ctx: GenerateContext,
+  rows: number,
+  w: WorkerProfile,
+  start: number,
+  before?: WorkerProfile,
+): void {
+  const p = ctx.profile;
+  p.rows += rows;
+  const d = { ...w };
+  if (before === undefined) p.calls++;
+  else for (const k of Object.keys(d) as (keyof WorkerProfile)[]) d[k] -= before[k];
+  addPhases(p, d);
+  p.messageMs += performance.now() - start - d.workMs - d.joinMs;
+}
+
+/** Generate replies for a batch of prompts (one generation at a time per engine). */
+export async function generateRows(
+  ctx: GenerateContext,
+  requests: readonly RowRequest[],
+): Promise<RowResult[]> {
+  const start = performance.now();
+  const flags = abortFlags(requests);
   let batch: Awaited<ReturnType<LmEngine['generate']>>;
   try {
-    batch = await ctx.engine.generate(specs, [...ctx.endIds], ctx.padId, ctx.maxPositions, aborted);
+    batch = await ctx.engine.generate(
+      requests.map(specOf),
+      [...ctx.endIds],
+      ctx.padId,
+      ctx.maxPositions,
+      flags.aborted,
+    );
   } finally {
-    requests.forEach((r, i) => {
-      r.signal?.removeEventListener('abort', listeners[i]!);
-    });
+    flags.unlisten();
   }
-  const { rows, profile: w } = batch;
-  const p = ctx.profile;
-  p.calls++;
-  p.rows += requests.length;
-  addPhases(p, w);
-  p.messageMs += performance.now() - start - w.workMs;
-  const results = rows.map((o, i) => finish(ctx, requests[i]!.stop, o));
-  p.totalMs += performance.now() - start;
+  profiled(ctx, requests.length, batch.profile, start);
+  const results = batch.rows.map((o, i) => finish(ctx, requests[i]!.stop, o));
+  ctx.profile.totalMs += performance.now() - start;
   return results;
+}
+
+/**
+ * A continuous batch (engine.ts `generateContinuous`): `requests` start it; at every step where rows
+ * end, `exchange` gets their results (with the index of each row: the requests as given, then joined
+ * ones in order) and resolves to the requests that join at the next step. Resolves when no row is left.
+ */
+export async function generateRowsContinuous(
+  ctx: GenerateContext,
+  requests: readonly RowRequest[],
+  exchange: (done: { row: number; result: RowResult }[]) => Promise<readonly RowRequest[]>,
+): Promise<void> {
+  const start = performance.now();
+  const rows: { request: RowRequest; unlisten(): void }[] = [];
+  const add = (joining: readonly RowRequest[]): Int32Array => {
+    const flags = abortFlags(joining);
+    joining.forEach((request, i) => {
+      rows.push({ request, unlisten: () => flags.unlisten(i) });
+    });
+    return flags.aborted;
+  };
+  const aborted = add(requests);
+  let joined = requests.length;
+  let last: WorkerProfile | undefined;
+  let since = start;
+  /** The batch's profile up to `w` into the context's (at each exchange, so it is current while the batch runs). */
+  const report = (w: WorkerProfile) => {
+    profiled(ctx, joined, w, since, last);
+    ctx.profile.totalMs += performance.now() - since;
+    last = w;
+    joined = 0;
+    since = performance.now();
+  };
+  try {
+    const batch = await ctx.engine.generateContinuous(
+      requests.map(specOf),
+      [...ctx.endIds],
+      ctx.padId,
+      ctx.maxPositions,
+      aborted,
+      async (finished, profile) => {
+        report(profile);
+        const done = finished.map(({ row, outcome }) => {
+          const r = rows[row]!;
+          r.unlisten();
+          return { row, result: finish(ctx, r.request.stop, outcome) };
+        });
+        const joining = await exchange(done);
+        joined += joining.length;
+        return { rows: joining.map(specOf), aborted: add(joining) };
+      },
+    );
+    report(batch.profile);
+  } finally {
+    for (const r of rows) r.unlisten();
+  }
 }

@@ -25,6 +25,7 @@ function selectRows<T extends Float32Array | BigInt64Array>(
 }
 
 export class HfLayoutCache implements Stepper {
+  readonly joins = false;
   private kv: Float32Array[] = [];
   /** [rows, filled] 1 for real tokens, 0 for padding. */
   private mask = new BigInt64Array(0);
@@ -38,6 +39,8 @@ export class HfLayoutCache implements Stepper {
   ) {}
 
   async prefill(b: PromptBatch, store: PrefixStore | null, stats: PrefillStats): Promise<Float32Array> {
+    if (this.rows > 0)
+      throw new Error('HfLayoutCache: rows cannot join a running batch (no continuous batching)');
     const L = this.L;
     const hd = L.headDim;
     const seq = Math.max(...b.prompts.map((p) => p.length));
@@ -70,7 +73,8 @@ export class HfLayoutCache implements Stepper {
     );
   }
 
-  rowKv(slot: number, start: number, length: number): Float32Array[] {
+  rowKv(slot: number, length: number): Float32Array[] {
+    const start = this.filled - length;
     return rowKv(this.kv, this.L.kvHeads, this.L.headDim, this.filled, { slot, start, length });
   }
 

@@ -11,6 +11,7 @@
  * An additive attention bias [rows, capacity] (0 valid, -1e9 padding and empty slots) goes along.
  */
 import type { StepOutput, Stepper } from './decode-loop.js';
+import { moveWindows, room } from './kv-buffers.js';
 import { f32, f64, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
 import { type PrefixStore, rowKv } from './prefix-store.js';
@@ -19,11 +20,6 @@ import type { KvLayout, WorkerProfile } from './protocol.js';
 /** Slots added when the cache is full: a smaller step wastes less attention on empty slots, a larger one moves rows less often. */
 export const GROW = 32;
 const MASKED = -1e9;
-
-/** `buf` if it holds `n` floats, else a new buffer with room to spare. */
-function room(buf: Float32Array, n: number): Float32Array {
-  return buf.length >= n ? buf : new Float32Array(Math.ceil(n * 1.25));
-}
 
 /** A decode step's outputs, written by onnxruntime into these buffers (kept from step to step): views of their first rows. */
 class StepOutputs {
@@ -68,6 +64,7 @@ class StepOutputs {
 const freshName = (j: number) => `new.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`;
 
 export class InPlaceCache implements Stepper {
+  readonly joins = true;
   private kv: Float32Array[];
   private bias: Float32Array = new Float32Array(0);
   private rows = 0;
@@ -91,19 +88,41 @@ export class InPlaceCache implements Stepper {
     return this.cap * this.L.headDim;
   }
 
-  async prefill(b: PromptBatch, store: PrefixStore | null, stats: PrefillStats): Promise<Float32Array> {
+  /**
+   * Prompt pass of `b`'s prompts into new rows after the running ones (none after `release`), each
+   * prompt right-aligned to end at the write slot. `live` is the longest running row (prompt and the
+   * tokens fed). When a new prompt is longer than the filled width, or the running rows leave GROW or
+   * more slots unused on the left, every row moves once to a window of the longest row's width (a
+   * continuous batch's rows joining, decode-loop.ts).
+   */
+  async prefill(
+    b: PromptBatch,
+    store: PrefixStore | null,
+    stats: PrefillStats,
+    live = 0,
+  ): Promise<Float32Array> {
     const L = this.L;
     const hd = L.headDim;
     const seq = Math.max(...b.prompts.map((p) => p.length));
-    this.rows = b.prompts.length;
-    this.cap = seq + GROW;
-    this.filled = seq;
+    const first = this.rows;
+    const rows = first + b.prompts.length;
+    if (first === 0) {
+      this.cap = seq + GROW;
+      this.filled = seq;
+      this.kv = this.kv.map((t) => room(t, rows * L.kvHeads * this.block));
+      this.bias = room(this.bias, rows * this.cap);
+    } else {
+      const width = Math.max(seq, live);
+      if (seq > this.filled || this.filled - width >= GROW) this.relayout(width, live, rows);
+      else this.reserve(rows);
+    }
+    this.rows = rows;
     const block = this.block;
-    this.kv = this.kv.map((t) => room(t, this.rows * L.kvHeads * block));
-    this.bias = room(this.bias, this.rows * this.cap);
-    b.prompts.forEach((p, r) => {
+    const filled = this.filled;
+    b.prompts.forEach((p, i) => {
+      const r = first + i;
       this.bias.fill(MASKED, r * this.cap, (r + 1) * this.cap);
-      this.bias.fill(0, r * this.cap + seq - p.length, r * this.cap + seq);
+      this.bias.fill(0, r * this.cap + filled - p.length, r * this.cap + filled);
     });
     return prefillBatch(
       this.prefillSession,
@@ -111,9 +130,9 @@ export class InPlaceCache implements Stepper {
       b,
       store,
       (r, i, width, pieces, present) => {
-        const start = seq - b.prompts[r]!.length;
+        const start = filled - b.prompts[r]!.length;
         for (let h = 0; h < L.kvHeads; h++) {
-          const at = (r * L.kvHeads + h) * block;
+          const at = ((first + r) * L.kvHeads + h) * block;
           const from = (i * L.kvHeads + h) * width;
           for (let j = 0; j < present.length; j++) {
             const t = this.kv[j]!;
@@ -123,7 +142,7 @@ export class InPlaceCache implements Stepper {
               t.set(present[j]!.subarray((from + s) * hd, (from + s + n) * hd), to);
               to += n * hd;
             }
-            t.fill(0, at + seq * hd, at + block); // empty slots
+            t.fill(0, at + filled * hd, at + block); // empty slots
           }
         }
       },
@@ -131,7 +150,45 @@ export class InPlaceCache implements Stepper {
     );
   }
 
-  rowKv(slot: number, start: number, length: number): Float32Array[] {
+  /** Room for `rows` rows at the current capacity, the running rows kept. */
+  private reserve(rows: number): void {
+    const keep = (t: Float32Array, n: number, used: number) => {
+      if (t.length >= n) return t;
+      const to = room(t, n);
+      to.set(t.subarray(0, used));
+      return to;
+    };
+    const row = this.L.kvHeads * this.block;
+    this.kv = this.kv.map((t) => keep(t, rows * row, this.rows * row));
+    this.bias = keep(this.bias, rows * this.cap, this.rows * this.cap);
+  }
+
+  /**
+   * Move the running rows to a window whose write slot is `filled` (capacity filled + GROW), with room
+   * for `rows` rows: each row's last `live` slots (its keys/values, padding before them) are copied.
+   */
+  private relayout(filled: number, live: number, rows: number): void {
+    const t0 = performance.now();
+    const L = this.L;
+    const hd = L.headDim;
+    const cap = filled + GROW;
+    const blocks = this.rows * L.kvHeads;
+    const at = (this.filled - live) * hd;
+    this.kv = this.kv.map((t) => {
+      const to = room(t, rows * L.kvHeads * cap * hd);
+      moveWindows(t, to, blocks, this.cap * hd, cap * hd, at, (filled - live) * hd, live * hd, 0);
+      return to;
+    });
+    const bias = room(this.bias, rows * cap);
+    moveWindows(this.bias, bias, this.rows, this.cap, cap, this.filled - live, filled - live, live, MASKED);
+    this.bias = bias;
+    this.cap = cap;
+    this.filled = filled;
+    this.prof.feedMs += performance.now() - t0;
+  }
+
+  rowKv(slot: number, length: number): Float32Array[] {
+    const start = this.filled - length;
     return rowKv(this.kv, this.L.kvHeads, this.L.headDim, this.cap, { slot, start, length });
   }
 

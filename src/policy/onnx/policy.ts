@@ -15,7 +15,8 @@ import type { SessionSettings } from '../../learner/session-core.js';
 import type { WeightSpec } from '../../learner/weights.js';
 import { PolicyError } from '../errors.js';
 import { type LoadedTokenizer, loadBuiltinTokenizer, loadTokenizerDir } from '../tokenizer.js';
-import type { Generation, GenerationRequest, Policy } from '../types.js';
+import type { Generation, GenerationRequest, JoinRequests, Policy } from '../types.js';
+import { generationOf, runContinuous } from './continuous.js';
 import { LmEngine } from './engine.js';
 import { builtinGenerationConfig, LAMER_MODEL_FIELD, WEIGHTS_FILE } from './export.js';
 import { type GenerateContext, generateRows, type RowRequest, type RowResult } from './generate.js';
@@ -58,7 +59,10 @@ export interface OnnxPolicyOptions extends SessionSettings {
 
 /** Counters of an {@link OnnxPolicy} (read `policy.stats`). */
 export interface OnnxPolicyStats {
-  /** Calls to generate and their batch sizes (rows that ran: a request aborted before its batch starts is not one). */
+  /**
+   * Calls to generate and their batch sizes (rows that ran: a request aborted before its batch starts is not one);
+   * a continuous batch adds its first rows and then the rows of each join.
+   */
   batchSizes: number[];
   generatedTokens: number;
   /** Requests withdrawn by their `signal` (before or during their batch). */
@@ -118,6 +122,8 @@ export class OnnxPolicy implements Policy {
   promptStyle: 'faithful' | 'compact' | undefined = undefined;
   private version: number;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Calls queued behind the one running (a continuous batch takes no new rows while any wait). */
+  private waiting = 0;
 
   private constructor(
     readonly name: string,
@@ -132,6 +138,7 @@ export class OnnxPolicy implements Policy {
   ) {
     this.version = version;
     this.stats = { batchSizes: [], generatedTokens: 0, abortedRows: 0, profile: ctx.profile };
+    if (engine.continuous) this.generateContinuous = (requests, join) => this.continuous(requests, join);
   }
 
   /** Load a model directory in the HF ONNX export layout (see model-dir.ts). */
@@ -362,23 +369,46 @@ export class OnnxPolicy implements Policy {
         if (row instanceof PolicyError)
           return { text: '', policyVersion: version, finishReason: 'error', error: row };
         const r = results[i] ?? { tokens: [], logprobs: [], text: '', finishReason: 'abort' };
-        this.stats.generatedTokens += r.tokens.length;
-        if (r.finishReason === 'abort') this.stats.abortedRows++;
-        return {
-          text: r.text,
-          promptTokens: [...row.promptIds],
-          responseTokens: r.tokens,
-          logprobs: r.logprobs,
-          policyVersion: version,
-          // An aborted row is no answer: 'error' keeps it out of caches and scores.
-          finishReason: r.finishReason === 'abort' ? 'error' : r.finishReason,
-        };
+        this.count(r);
+        return generationOf(row, r, version);
       });
     });
   }
 
+  /**
+   * A continuous batch (the Policy contract's `generateContinuous`, continuous.ts): rows answered as
+   * they end, the requests `join` answers with added to the running batch at its next step. Only with
+   * the in-place cache (the built-in model, `fromHf`); undefined for a loaded HF-layout export.
+   */
+  readonly generateContinuous?: (requests: GenerationRequest[], join: JoinRequests) => Promise<void>;
+
+  private continuous(requests: GenerationRequest[], join: JoinRequests): Promise<void> {
+    if (requests.length === 0) return Promise.resolve();
+    return this.serial(async () => {
+      const host = {
+        ctx: this.ctx,
+        version: this.version,
+        rowOf: (r: GenerationRequest) => this.rowOrRefusal(r),
+        open: () => this.waiting === 0,
+        count: (r: RowResult) => this.count(r),
+        ran: (rows: number) => this.stats.batchSizes.push(rows),
+      };
+      await runContinuous(host, requests, join);
+    });
+  }
+
+  private count(r: RowResult): void {
+    this.stats.generatedTokens += r.tokens.length;
+    if (r.finishReason === 'abort') this.stats.abortedRows++;
+  }
+
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
+    this.waiting++;
+    const start = () => {
+      this.waiting--;
+      return work();
+    };
+    const run = this.queue.then(start, start);
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -27,6 +27,8 @@ export interface WorkerPhases {
   sampleMs: number;
   /** End-token, stop-string, budget and context checks. */
   stopMs: number;
+  /** A continuous batch waiting for the main thread's joining rows after rows ended (not work: excluded from `workMs`). */
+  joinMs: number;
 }
 
 /** The phases summed over calls, with what only the calling side sees. */
@@ -53,6 +55,7 @@ export const emptyPhases = (): WorkerPhases => ({
   keepMs: 0,
   sampleMs: 0,
   stopMs: 0,
+  joinMs: 0,
 });
 
 /** An empty profile (every count and time 0). */

@@ -70,6 +70,18 @@ export interface RowOutcome {
   endToken: boolean;
 }
 
+/** A row of a continuous batch that ended: its index (the first rows as given, then joined rows in order) and outcome. */
+export interface FinishedRow {
+  row: number;
+  outcome: RowOutcome;
+}
+
+/** Rows that join a continuous batch at its next step, and their withdrawal flags (shared memory, one per row). */
+export interface JoiningRows {
+  rows: RowSpec[];
+  aborted: Int32Array;
+}
+
 /** The worker's counts and milliseconds on one batch, by phase, and the whole batch's time. */
 export interface WorkerProfile extends WorkerPhases {
   /** The whole batch in the worker. */
@@ -89,7 +101,14 @@ export type ToWorker =
       maxPositions: number | null;
       /** Per row, over shared memory: set to 1 by the main thread when the row's signal aborts. */
       aborted: Int32Array;
+      /**
+       * Continuous batch: at each step where rows end, the worker sends them (`finished`) and waits for
+       * the rows that join (`join`, with this id) before it steps again; `generated` then has no rows.
+       */
+      continuous?: boolean;
     }
+  /** The rows joining the continuous batch `id` (the answer to its `finished` number `seq`). */
+  | ({ type: 'join'; id: number; seq: number } & JoiningRows)
   /** Drop the stored prefixes (prefix-store.ts). */
   | { type: 'forget'; id: number }
   | { type: 'dispose' };
@@ -100,12 +119,16 @@ export interface ReadyMessage {
   outputNames: string[];
   provider: string;
   warnings: string[];
+  /** Whether rows can join a running batch (the in-place cache: continuous batching). */
+  continuous: boolean;
 }
 
 export type FromWorker =
   | ReadyMessage
   | { type: 'init-error'; message: string; kind: SessionErrorKind }
   | { type: 'generated'; id: number; rows: RowOutcome[]; profile: WorkerProfile }
+  /** Rows of the continuous batch `id` that ended at a step (and the batch's profile so far): exchange `seq` (0, 1, ...); the worker admits its `join` JOIN_DELAY steps later. */
+  | { type: 'finished'; id: number; seq: number; rows: FinishedRow[]; profile: WorkerProfile }
   | { type: 'ok'; id: number }
   | { type: 'error'; id: number; message: string }
   | { type: 'disposed' };

@@ -6,13 +6,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createOrtSession, SessionError } from '../../learner/session-core.js';
-import { type BatchSpec, decodeBatch, type Stepper, type StopFinder } from './decode-loop.js';
+import { type BatchSpec, decodeBatch, type Join, type Stepper, type StopFinder } from './decode-loop.js';
 import { HfLayoutCache } from './hf-cache.js';
 import { InPlaceCache } from './kv-cache.js';
 import { WeightedSession } from './ort-run.js';
 import { PrefixStore } from './prefix-store.js';
 import { emptyPhases } from './profile.js';
-import type { FromWorker, ToWorker, WorkerInit, WorkerProfile } from './protocol.js';
+import type { FromWorker, JoiningRows, ToWorker, WorkerInit, WorkerProfile } from './protocol.js';
 import { tailHasStop } from './stops.js';
 
 const port = parentPort;
@@ -47,6 +47,7 @@ try {
     outputNames: [...session.outputNames],
     provider,
     warnings,
+    continuous: init.decodeModel !== undefined,
   });
   const prefill = new WeightedSession(session);
   const decode = init.decodeModel
@@ -79,20 +80,44 @@ try {
         post({ type: 'ok', id: m.id });
         return;
       }
+      if (m.type === 'join') return; // routed to its batch on arrival (a late one is dropped)
       const t0 = performance.now();
       Object.assign(prof, emptyProfile());
       const spec: BatchSpec = { ...m, vocabSize: init.layout.vocabSize };
-      const stops = m.rows.some((r) => r.stop.length > 0) ? await stopFinder() : null;
-      const rows = await decodeBatch(cache, spec, stops, prof, store);
-      prof.workMs = performance.now() - t0;
+      if (m.rows.some((r) => r.stop.length > 0)) await stopFinder();
+      let seq = 0;
+      const join: Join | null = m.continuous
+        ? async (rows) => {
+            const joining = await new Promise<JoiningRows>((resolve) => {
+              joiners.set(seq, resolve);
+              const workMs = performance.now() - t0 - prof.joinMs;
+              post({ type: 'finished', id: m.id, seq: seq++, rows, profile: { ...prof, workMs } });
+            });
+            if (joining.rows.some((r) => r.stop.length > 0)) await stopFinder();
+            return joining;
+          }
+        : null;
+      batch = m.id;
+      const rows = await decodeBatch(cache, spec, () => finder, prof, store, join).finally(() => {
+        batch = null;
+        joiners.clear();
+      });
+      prof.workMs = performance.now() - t0 - prof.joinMs;
       post({ type: 'generated', id: m.id, rows, profile: { ...prof } });
     } catch (error) {
       post({ type: 'error', id: m.id, message: error instanceof Error ? error.message : String(error) });
     }
   };
   let queue = Promise.resolve();
+  // a continuous batch's joining rows go straight to it (the batch holds the queue while it runs)
+  let batch: number | null = null;
+  const joiners = new Map<number, (rows: JoiningRows) => void>();
   port.on('message', (m: ToWorker) => {
-    queue = queue.then(() => handle(m));
+    if (m.type !== 'join') queue = queue.then(() => handle(m));
+    else if (m.id === batch) {
+      joiners.get(m.seq)?.(m);
+      joiners.delete(m.seq);
+    }
   });
 } catch (error) {
   const kind = error instanceof SessionError ? error.kind : 'create';
