@@ -77,20 +77,22 @@ export type StopFinder = (tokens: readonly number[], stops: readonly string[], w
 export type Join = (finished: FinishedRow[]) => Promise<JoiningRows>;
 
 /**
- * Decode steps between an exchange and its rows joining: the running rows take this many steps while
- * the main thread answers (its env steps and prompts overlap the worker's runs on another core). A
- * fixed count, so which rows step together never depends on which thread was faster.
+ * Decode steps between an exchange and its rows joining, while ADMIT_ROWS or more rows run: the running
+ * rows take these steps while the main thread answers (its env steps and prompts overlap the worker's
+ * runs on the other core; with 1 step the worker still waited ~1 s a bench:rollout step for the
+ * answers, with 10 ~0.1–0.3 s). A fixed count, so which rows step together never depends on which
+ * thread was faster. Fewer rows running: one step (an underfull batch gains nothing by waiting).
  */
-export const JOIN_DELAY = 1;
+export const JOIN_DELAY = 10;
 
 /**
- * Exchanges' rows join together once they answered this many rows (or the oldest waited ADMIT_WAIT
- * steps, or no row runs): a prompt pass costs ~1 ms of fixed work, as much as a 90-token row's own,
- * and the main thread gets more steps to answer. Counted in rows answered, known when the exchange is
- * sent (a trial answered asks its next turn or ends), so the decision never waits for the answer.
+ * Due exchanges' rows join together once they answered this many rows (or the oldest waited
+ * ADMIT_WAIT steps, or fewer rows run): a prompt pass costs ~1 ms of fixed work, as much as a 90-token
+ * row's own. Counted in rows answered, known when the exchange is sent (a trial answered asks its next
+ * turn or ends), so the decision never waits for the answer.
  */
 export const ADMIT_ROWS = 8;
-export const ADMIT_WAIT = 4;
+export const ADMIT_WAIT = 14;
 
 interface Row {
   spec: RowSpec;
@@ -228,16 +230,15 @@ export async function decodeBatch(
         if (join !== null) exchanges.push({ at: steps, answered: finished.length, joining: join(finished) });
         t0 = performance.now();
       }
-      // the answers of JOIN_DELAY steps ago and before bring their rows in one prompt pass, once they
-      // answered ADMIT_ROWS rows, the oldest waited ADMIT_WAIT steps, or no row runs (then all of them)
-      const ready =
-        slots.length === 0 ? exchanges.length : exchanges.findIndex((e) => e.at + JOIN_DELAY > steps);
+      // answers bring their rows in one prompt pass: at once when no row runs; after one step while
+      // fewer than ADMIT_ROWS rows run (an underfull batch gains nothing by waiting); else after
+      // JOIN_DELAY steps, once they answered ADMIT_ROWS rows or the oldest waited ADMIT_WAIT steps
+      const full = slots.length >= ADMIT_ROWS;
+      const delay = slots.length === 0 ? 0 : full ? JOIN_DELAY : 1;
+      const ready = exchanges.findIndex((e) => e.at + delay > steps);
       const due = exchanges.slice(0, ready === -1 ? exchanges.length : ready);
       const answered = due.reduce((k, e) => k + e.answered, 0);
-      if (
-        due.length > 0 &&
-        (slots.length === 0 || answered >= ADMIT_ROWS || due[0]!.at + ADMIT_WAIT <= steps)
-      ) {
+      if (due.length > 0 && (!full || answered >= ADMIT_ROWS || due[0]!.at + ADMIT_WAIT <= steps)) {
         exchanges.splice(0, due.length);
         const t = performance.now();
         const joining = (await Promise.all(due.map((e) => e.joining))).filter((j) => j.rows.length > 0);
