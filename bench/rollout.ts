@@ -8,7 +8,8 @@
  * policy's profile when it has one, and the load average.
  *
  * The same steps are played with the worker's prefix store off (`prefixCacheBytes` 0) and on (the
- * default), alternating, from the same weights: the ratio is measured in the same run. The script
+ * default), and with the store on in lock-step calls (`continuous: false`: no continuous batch),
+ * alternating, from the same weights: the ratios are measured in the same run. The script
  * reads only what older versions of the policy also have, so it can be copied into an older checkout
  * to time the code before a change under the same load (run both alternately; say the load).
  *
@@ -45,6 +46,8 @@ if (warm === null) {
   const variants = [
     { name: 'prefix store off', options: { seed: c.seed, prefixCacheBytes: 0 } },
     { name: 'prefix store on (default)', options: { seed: c.seed } },
+    // the store on, lock-step generate calls instead of one continuous batch (an older policy ignores the option)
+    { name: 'lock-step calls', options: { seed: c.seed, continuous: false } },
   ];
   const policies = await Promise.all(
     variants.map((v) => OnnxPolicy.fromParams(modelOf(c), warm.params, 0, v.options)),
@@ -84,8 +87,9 @@ if (warm === null) {
     `load average (1 min; other jobs count too): ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
   );
   for (const l of lines) console.log(l);
-  const [off, on] = times.map(median) as [number, number];
+  const [off, on, lock] = times.map(median) as [number, number, number];
   console.log(
-    `median rollout: prefix store off ${off.toFixed(2)} s, on ${on.toFixed(2)} s (on ÷ off ${(on / off).toFixed(2)})`,
+    `median rollout: prefix store off ${off.toFixed(2)} s, on ${on.toFixed(2)} s (on ÷ off ${(on / off).toFixed(2)}), ` +
+      `lock-step calls ${lock.toFixed(2)} s (on ÷ lock-step ${(on / lock).toFixed(2)})`,
   );
 }

@@ -55,6 +55,12 @@ export interface OnnxPolicyOptions extends SessionSettings {
    * the HF layout's per-step concatenation (default true; same tokens, less copying).
    */
   inPlaceCache?: boolean;
+  /**
+   * Offer continuous batches (`generateContinuous`: rows answered as they end, the next requests joining
+   * the running batch) when the cache takes them (the in-place cache); default true. False: a PolicyClient
+   * sends lock-step `generate` calls (the same samples; `bench:rollout` times both).
+   */
+  continuous?: boolean;
 }
 
 /** Counters of an {@link OnnxPolicy} (read `policy.stats`). */
@@ -84,7 +90,7 @@ type Weights = Readonly<Record<string, Float32Array>>;
  * 56 s spinning, 24 s not).
  */
 function engineSettings(options: OnnxPolicyOptions): SessionSettings {
-  const { inPlaceCache: _inPlace, prefixCacheBytes: _prefix, ...settings } = options;
+  const { inPlaceCache: _inPlace, prefixCacheBytes: _prefix, continuous: _continuous, ...settings } = options;
   return { allowSpinning: false, ...settings };
 }
 
@@ -138,7 +144,8 @@ export class OnnxPolicy implements Policy {
   ) {
     this.version = version;
     this.stats = { batchSizes: [], generatedTokens: 0, abortedRows: 0, profile: ctx.profile };
-    if (engine.continuous) this.generateContinuous = (requests, join) => this.continuous(requests, join);
+    if (engine.continuous && options.continuous !== false)
+      this.generateContinuous = (requests, join) => this.continuous(requests, join);
   }
 
   /** Load a model directory in the HF ONNX export layout (see model-dir.ts). */

@@ -51,6 +51,9 @@ async function runBatch(
 describe('OnnxPolicy: continuous batching (rows answered as they end, new rows joining the running batch)', () => {
   it('is offered by the in-place cache; joined rows reply as they would alone, a longer prompt included', async () => {
     expect(policy.generateContinuous).toBeDefined();
+    const lockStep = await OnnxPolicy.load(dir, { continuous: false });
+    expect(lockStep.generateContinuous).toBeUndefined(); // a PolicyClient then sends lock-step calls
+    await lockStep.dispose();
     const first = [
       req('a', 'short', 3),
       req('bb', 'a somewhat longer prompt here', 30),
