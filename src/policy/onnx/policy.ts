@@ -40,8 +40,8 @@ export interface OnnxPolicyOptions extends SessionSettings {
   /** Scratch memory for one prefill run (default 512 MiB); bigger batches are prefilled in row chunks. */
   prefillBudgetBytes?: number;
   /**
-   * Rows per prefill run, grouped by prompt length, each run on its longest prompt's columns only
-   * (default 16). A value at least the batch size prefills in one run.
+   * Most rows per prefill run, grouped by prompt length, each run on its longest prompt's columns only
+   * (default 16); rows of very different lengths go in separate runs when that pads less (prefill-groups.ts).
    */
   prefillGroupRows?: number;
   /**

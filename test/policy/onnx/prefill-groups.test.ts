@@ -11,6 +11,16 @@ describe('prefillGroups', () => {
     ]);
   });
 
+  it("cuts where a run's fixed work costs less than the padding it saves, not only at the size limit", () => {
+    // four short prompts and two long ones: one run would pad the short rows to 300 columns
+    expect(prefillGroups([10, 300, 10, 10, 300, 10], () => 100, 16)).toEqual([
+      { rows: [0, 2, 3, 5], width: 10 },
+      { rows: [1, 4], width: 300 },
+    ]);
+    // nearly equal lengths stay one run: a second run costs more than the little padding
+    expect(prefillGroups([100, 104, 98, 101], () => 100, 16)).toEqual([{ rows: [2, 0, 3, 1], width: 104 }]);
+  });
+
   test.prop([
     fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 80 }),
     fc.integer({ min: 1, max: 20 }),
