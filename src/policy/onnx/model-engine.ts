@@ -24,6 +24,8 @@ export interface EngineOptions extends SessionSettings {
   inPlaceCache?: boolean;
   prefillBudgetBytes: number;
   prefillGroupRows: number;
+  /** A prefill run's fixed work in prompt tokens, weighed against padding where groups are cut (prefill-groups.ts). */
+  prefillPassTokens: number;
   /** Bytes of finished sequences' keys/values kept for later prompts (prefix-store.ts; 0: none). */
   prefixCacheBytes: number;
 }
@@ -49,6 +51,7 @@ export async function modelEngine(
     inPlaceCache: _inPlace,
     prefillBudgetBytes,
     prefillGroupRows,
+    prefillPassTokens,
     prefixCacheBytes,
     ...settings
   } = options;
@@ -64,6 +67,7 @@ export async function modelEngine(
       positionIds: true,
       prefillBudgetBytes,
       prefillGroupRows,
+      prefillPassTokens,
       prefixCacheBytes,
     },
     tokenizer,

@@ -23,6 +23,7 @@ import { type GenerateContext, generateRows, type RowRequest, type RowResult } f
 import type { HfModel } from './hf-model.js';
 import { checkGraphNames, type GenerationDefaults, ModelDirError, readModelDir } from './model-dir.js';
 import { modelEngine } from './model-engine.js';
+import { PASS_TOKENS } from './prefill-groups.js';
 import type { DecodeProfile } from './profile.js';
 import type { KvLayout, TokenizerSource, WeightTensor } from './protocol.js';
 import { contextOf, rowRequest } from './requests.js';
@@ -44,6 +45,11 @@ export interface OnnxPolicyOptions extends SessionSettings {
    * (default 16); rows of very different lengths go in separate runs when that pads less (prefill-groups.ts).
    */
   prefillGroupRows?: number;
+  /**
+   * A prefill run's fixed work in prompt tokens, weighed against padding where the groups are cut
+   * (default 160, prefill-groups.ts); Infinity cuts only at `prefillGroupRows` (the fewest runs).
+   */
+  prefillPassTokens?: number;
   /**
    * Bytes of finished replies' keys/values (prompt and reply) kept in the worker, so that a later
    * prompt starting with one of them prefills only the rest (prefix-store.ts; default 256 MiB, 0
@@ -97,13 +103,19 @@ function engineSettings(options: OnnxPolicyOptions): SessionSettings {
 /** The layout's batching settings from the options (defaults filled in, bad values named). */
 function batchLayout(
   o: OnnxPolicyOptions,
-): Pick<KvLayout, 'prefillBudgetBytes' | 'prefillGroupRows' | 'prefixCacheBytes'> {
+): Pick<KvLayout, 'prefillBudgetBytes' | 'prefillGroupRows' | 'prefillPassTokens' | 'prefixCacheBytes'> {
   const prefixCacheBytes = o.prefixCacheBytes ?? DEFAULT_PREFIX_CACHE;
+  const prefillPassTokens = o.prefillPassTokens ?? PASS_TOKENS;
+  if (!(prefillPassTokens >= 0))
+    throw new PolicyError(
+      `prefillPassTokens must be a number >= 0 (Infinity: fewest runs), got ${prefillPassTokens}`,
+    );
   if (!(Number.isInteger(prefixCacheBytes) && prefixCacheBytes >= 0))
     throw new PolicyError(`prefixCacheBytes must be an integer >= 0 (0: off), got ${prefixCacheBytes}`);
   return {
     prefillBudgetBytes: o.prefillBudgetBytes ?? DEFAULT_BUDGET,
     prefillGroupRows: o.prefillGroupRows ?? DEFAULT_GROUP_ROWS,
+    prefillPassTokens,
     prefixCacheBytes,
   };
 }

@@ -25,12 +25,14 @@ export const PASS_TOKENS = 160;
 
 /**
  * Groups of at most `size` rows, and at most `maxRows(width)` (the memory budget at that width), cut
- * from the rows sorted by prompt length (stable) where the groups' cost is least (see above).
+ * from the rows sorted by prompt length (stable) where the groups' cost is least (see above), a run's
+ * fixed work counted as `passTokens` (Infinity: cut only at the limits, the fewest runs).
  */
 export function prefillGroups(
   lengths: readonly number[],
   maxRows: (width: number) => number,
   size: number,
+  passTokens = PASS_TOKENS,
 ): PrefillGroup[] {
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
   const n = order.length;
@@ -42,7 +44,7 @@ export function prefillGroups(
     const width = lengths[order[j - 1]!]!;
     const limit = Math.max(1, Math.min(size, maxRows(width)));
     for (let i = j - 1; i >= Math.max(0, j - limit); i--) {
-      const cost = best[i]! + PASS_TOKENS + (j - i) * width;
+      const cost = best[i]! + passTokens + (j - i) * width;
       if (cost < best[j]!) {
         best[j] = cost;
         from[j] = i;

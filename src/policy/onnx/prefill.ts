@@ -75,7 +75,7 @@ export async function prefillBatch(
   const maxRows = (width: number) =>
     Math.floor(L.prefillBudgetBytes / Math.max(1, 4 * width * (V + 3 * L.heads * (width + longestPast))));
   const logits = new Float32Array(batch * V);
-  for (const group of prefillGroups(suffix, maxRows, L.prefillGroupRows)) {
+  for (const group of prefillGroups(suffix, maxRows, L.prefillGroupRows, L.prefillPassTokens)) {
     const ks = group.rows; // indices into `unique`
     const g = ks.length;
     const S = group.width;

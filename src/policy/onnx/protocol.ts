@@ -24,6 +24,8 @@ export interface KvLayout {
   prefillBudgetBytes: number;
   /** Rows per prefill run, grouped by prompt length (prefill-groups.ts). */
   prefillGroupRows: number;
+  /** A prefill run's fixed work in prompt tokens, weighed against padding where groups are cut (prefill-groups.ts). */
+  prefillPassTokens: number;
   /** Bytes of finished sequences' keys/values kept for prompts that start with them (prefix-store.ts; 0: none). */
   prefixCacheBytes: number;
   /** Attention heads (query), for the prefill memory estimate. */
