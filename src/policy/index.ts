@@ -78,6 +78,7 @@ export {
   ModelDirError,
   readModelDir,
 } from './onnx/model-dir.js';
-export { OnnxPolicy, type OnnxPolicyOptions, type OnnxPolicyStats } from './onnx/policy.js';
+export type { OnnxPolicyOptions, OnnxPolicyStats } from './onnx/options.js';
+export { OnnxPolicy } from './onnx/policy.js';
 export type { DecodeProfile, WorkerPhases } from './onnx/profile.js';
 export type { PromptCodec } from './onnx/tokens.js';

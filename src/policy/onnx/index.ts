@@ -13,7 +13,8 @@ export {
   ModelDirError,
   readModelDir,
 } from './model-dir.js';
-export { OnnxPolicy, type OnnxPolicyOptions, type OnnxPolicyStats } from './policy.js';
+export type { OnnxPolicyOptions, OnnxPolicyStats } from './options.js';
+export { OnnxPolicy } from './policy.js';
 export {
   addPhases,
   addProfile,
