@@ -21,6 +21,7 @@
  *
  *   npm run bench:paper -- [--env minesweeper|sokoban|all] [--seeds N] [--steps N] [--eval-trials N] [--out DIR]
  *                          [--config FILE] [--warm-starts DIR] [--eval-seeds N] [--seed-list A,B,..]
+ *                          [--algos lamer,gigpo]
  *
  * Writes DIR/results.json and DIR/results.md (default runs/bench-paper); with one --env,
  * results-<env>.json and .md, so two envs benched side by side keep both tables. `--config FILE`
@@ -32,6 +33,9 @@
  * evaluation by ~±0.02. `--seed-list 3` runs those seeds instead of 1..N (a seed added to a bench
  * whose other seeds ran elsewhere; the table then covers the listed seeds only); `--seed-list 0,1,2`
  * includes seed 0, whose warm start the package ships for the `quick` preset's settings.
+ * `--algos lamer` (or `gigpo`) trains and evaluates that algo only, writing `results-<env>-<algo>.*`
+ * without the comparison: two invocations side by side (one per algo, after the seed's warm start
+ * exists) then finish a seed in the time of its slower run, and an invocation over both reuses them.
  *
  * A seed's warm start is `<warm-starts>/<env>/warmstart-sN` when that folder exists, else the one
  * shipped with the package when its key is the run's (so the main job's recipe at seed 0 starts from
@@ -81,6 +85,7 @@ const { values } = parseArgs({
     'warm-starts': { type: 'string' },
     'eval-seeds': { type: 'string', default: '1' },
     'seed-list': { type: 'string' },
+    algos: { type: 'string', default: 'lamer,gigpo' },
   },
 });
 interface BenchEnv {
@@ -117,7 +122,12 @@ const ENVS: Record<string, BenchEnv> = {
     },
   },
 };
-const ALGOS: Algo[] = ['lamer', 'gigpo'];
+const BOTH: Algo[] = ['lamer', 'gigpo'];
+const ALGOS = values.algos!.split(',').map((a) => a.trim()) as Algo[];
+if (ALGOS.length === 0 || !ALGOS.every((a) => BOTH.includes(a)))
+  throw new Error(`--algos: expected lamer, gigpo or lamer,gigpo, got "${values.algos}"`);
+/** Both algos: the comparison (targets, paired table) is printed. */
+const compared = BOTH.every((a) => ALGOS.includes(a));
 // `all` is the grid envs the bench was built for; ALFWorld (slower) runs with --env alfworld.
 const envs = values.env === 'all' ? ['minesweeper', 'sokoban'] : [values.env!];
 for (const e of envs)
@@ -424,7 +434,7 @@ function targets(results: RunResult[], floors: Record<string, Floor>): string[] 
 /** The seeds whose LaMer and GiGPO runs both have a paired final evaluation. */
 function pairedSeeds(rs: RunResult[]): PairedSeed[] {
   return seedList.flatMap((seed) => {
-    const [lamer, gigpo] = ALGOS.map((a) => rs.find((r) => r.seed === seed && r.algo === a)?.finalEval);
+    const [lamer, gigpo] = BOTH.map((a) => rs.find((r) => r.seed === seed && r.algo === a)?.finalEval);
     return lamer && gigpo ? [{ seed, lamer, gigpo }] : [];
   });
 }
@@ -451,15 +461,14 @@ const md = [
   table(results, floors),
   '',
   ...(envs.some((e) => ENVS[e]!.split) ? [typeTable(results, floors), ''] : []),
-  ...targets(results, floors),
-  '',
+  ...(compared ? [...targets(results, floors), ''] : []),
   ...envs.flatMap((env) => {
     const paired = pairedSeeds(results.filter((r) => r.env === env));
     return paired.length > 0 ? [`${env}:`, '', ...pairedReport(paired), ''] : [];
   }),
 ].join('\n');
 await mkdir(root, { recursive: true });
-const base = values.env === 'all' ? 'results' : `results-${values.env}`;
+const base = `${values.env === 'all' ? 'results' : `results-${values.env}`}${compared ? '' : `-${ALGOS.join('-')}`}`;
 await writeFile(join(root, `${base}.json`), `${JSON.stringify({ runs: results, floors }, null, 2)}\n`);
 await writeFile(join(root, `${base}.md`), md);
 console.log(`\n${md}`);
