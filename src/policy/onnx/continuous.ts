@@ -41,6 +41,11 @@ export function generationOf(row: RowRequest, r: RowResult, version: number): Ge
   };
 }
 
+/** The generation of a request the model cannot take: an error naming why (requests.ts), no tokens. */
+export function refusalOf(error: PolicyError, version: number): Generation {
+  return { text: '', policyVersion: version, finishReason: 'error', error };
+}
+
 /** Run a continuous batch from `requests` (see the module comment). */
 export async function runContinuous(
   host: ContinuousHost,
@@ -48,10 +53,6 @@ export async function runContinuous(
   join: JoinRequests,
 ): Promise<void> {
   const { version } = host;
-  const refusal = (request: GenerationRequest, error: PolicyError): AnsweredRequest => ({
-    request,
-    generation: { text: '', policyVersion: version, finishReason: 'error', error },
-  });
   /** The rows of the batch, by row index (the engine's order: first rows, then joined ones). */
   const rows: { request: GenerationRequest; row: RowRequest }[] = [];
   /** `next`'s rows (queued in `rows`), and its refusals as answers. */
@@ -60,7 +61,7 @@ export async function runContinuous(
     const refused: AnsweredRequest[] = [];
     for (const request of next) {
       const row = host.rowOf(request);
-      if (row instanceof PolicyError) refused.push(refusal(request, row));
+      if (row instanceof PolicyError) refused.push({ request, generation: refusalOf(row, version) });
       else {
         rows.push({ request, row });
         live.push(row);

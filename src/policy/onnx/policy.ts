@@ -15,7 +15,7 @@ import type { WeightSpec } from '../../learner/weights.js';
 import { PolicyError } from '../errors.js';
 import { type LoadedTokenizer, loadBuiltinTokenizer, loadTokenizerDir } from '../tokenizer.js';
 import type { Generation, GenerationRequest, JoinRequests, Policy } from '../types.js';
-import { generationOf, runContinuous } from './continuous.js';
+import { generationOf, refusalOf, runContinuous } from './continuous.js';
 import { LmEngine } from './engine.js';
 import { builtinGenerationConfig, LAMER_MODEL_FIELD, WEIGHTS_FILE } from './export.js';
 import { type GenerateContext, generateRows, type RowRequest, type RowResult } from './generate.js';
@@ -293,8 +293,7 @@ export class OnnxPolicy implements Policy {
         });
       }
       return rows.map((row, i): Generation => {
-        if (row instanceof PolicyError)
-          return { text: '', policyVersion: version, finishReason: 'error', error: row };
+        if (row instanceof PolicyError) return refusalOf(row, version);
         const r = results[i] ?? { tokens: [], logprobs: [], text: '', finishReason: 'abort' };
         this.count(r);
         return generationOf(row, r, version);
