@@ -8,7 +8,7 @@
  * The same options give a byte-identical log: trials are reordered into plan
  * order before they are written, records hold no times, and keys are sorted.
  */
-import { lastValueFrom, merge, type Observable, reduce, tap, toArray } from 'rxjs';
+import { lastValueFrom, reduce, tap, toArray } from 'rxjs';
 import { replyCharBound } from '../actors/client.js';
 import { runRollout } from '../actors/provide.js';
 import { planRollout, type RolloutInput } from '../actors/rollout.js';
@@ -20,26 +20,19 @@ import type { Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
 import type { ExecutionProvider } from '../learner/providers.js';
 import type { LiveLog } from '../live/log.js';
 import { watchRollout } from '../live/rollout.js';
-import { fatalRepeatRate } from '../metrics/fatal-repeat-rate.js';
-import { formatErrorRate } from '../metrics/format-error-rate.js';
-import { invalidActionRate } from '../metrics/invalid-action-rate.js';
-import { passAtK } from '../metrics/pass-at-k.js';
-import { perTaskType } from '../metrics/per-task-type.js';
-import { repeatedTokenRate } from '../metrics/repeated-token-rate.js';
-import { reward } from '../metrics/reward.js';
-import { consoleTable, renderMetricsTable, type TextOut } from '../metrics/sinks/console-table.js';
+import { consoleTable, type TextOut } from '../metrics/sinks/console-table.js';
 import { jsonlSink } from '../metrics/sinks/jsonl.js';
-import { type TableStyle, tableStyle } from '../metrics/sinks/text-table.js';
-import { trajectoryEntropy } from '../metrics/trajectory-entropy.js';
-import { turnsPerAttempt } from '../metrics/turns-per-attempt.js';
+import { tableStyle } from '../metrics/sinks/text-table.js';
 import type { SamplingSettings } from '../policy/types.js';
-import { type RolloutStreams, rolloutStreams } from '../streams/bridge.js';
+import { rolloutStreams } from '../streams/bridge.js';
 import { latestByKey, type MetricEvent } from '../streams/metric.js';
 import { inPlanOrder } from '../streams/order.js';
 import type { TrialRecord } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
 import { checkOutputFile } from '../util/output-path.js';
+import { checkCounts } from './eval-limits.js';
 import { type EvalMode, modeSettings, withPromptSuffix } from './eval-modes.js';
+import { evalMetrics, formatReport, reportOrder } from './eval-report.js';
 import { evalSummary } from './eval-summary.js';
 import { EvalWatch, PolicyNotWorkingError } from './eval-watch.js';
 import { createPolicy, onnxruntimeKinds, parsePolicySpec } from './policy-spec.js';
@@ -118,123 +111,9 @@ export interface EvalResult {
 /** Reference §10 validation sampling: temperature 0.7, top-p 0.8, top-k 20, 1024 tokens. */
 export const EVAL_SAMPLING: SamplingSettings = { temperature: 0.7, topP: 0.8, topK: 20, maxTokens: 1024 };
 
-const REPORT_ORDER = [
-  'pass@k',
-  'failed_trials',
-  'entropy',
-  'entropy_norm',
-  'invalid_action_rate',
-  'reflection_format_error_rate',
-  'format_error_rate',
-  'repeated_token_rate',
-  'repetition_mean',
-  'turns_per_attempt',
-  'episode_return',
-];
-
-function rank(e: MetricEvent): number {
-  const i = REPORT_ORDER.indexOf(e.name.startsWith('pass@') ? 'pass@k' : e.name);
-  return i === -1 ? REPORT_ORDER.length : i;
-}
-
-/** Final events in report order: by metric kind, then pass@k by k, overall before per-attempt rows. */
-export function reportOrder(events: Iterable<MetricEvent>): MetricEvent[] {
-  return [...events].sort(
-    (a, b) =>
-      rank(a) - rank(b) ||
-      a.name.localeCompare(b.name, 'en', { numeric: true }) ||
-      Object.keys(a.tags).length - Object.keys(b.tags).length ||
-      JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags), 'en', { numeric: true }),
-  );
-}
-
-/**
- * Upper bounds of the eval's counts. Every trial record stays in memory until the run ends (the
- * result and the metrics hold them) and a trial's schedule and prompts grow with its attempts, so a
- * typo like `--tasks 1e9` is refused at once instead of dying minutes later on a heap limit.
- */
-export const EVAL_LIMITS = {
-  '--tasks': 100_000,
-  '--trials-per-task': 1_000,
-  '--attempts': 100,
-  '--max-turns': 1_000,
-  '--max-tokens': 1_048_576,
-  '--concurrency': 100_000,
-  '--max-in-flight': 100_000,
-  '--retries': 100,
-  /** seconds */
-  '--timeout': 86_400,
-  /** tasks × trials per task */
-  trials: 100_000,
-} as const;
-
-function bounded(name: keyof typeof EVAL_LIMITS, value: number | undefined): void {
-  const max = EVAL_LIMITS[name];
-  if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= max)) {
-    throw new ConfigError(`${name} must be an integer in 1..${max}, got ${value}`);
-  }
-}
-
-/** Every count option in range (before any work starts). */
-function checkCounts(options: EvalOptions): void {
-  bounded('--max-tokens', options.maxTokens);
-  bounded('--tasks', options.tasks);
-  bounded('--attempts', options.attempts);
-  bounded('--trials-per-task', options.trialsPerTask);
-  bounded('--concurrency', options.concurrency);
-  bounded('--max-turns', options.maxTurns);
-  bounded('--timeout', options.timeoutS);
-  bounded('--max-in-flight', options.maxInFlight);
-  if (
-    options.retries !== undefined &&
-    !(
-      Number.isInteger(options.retries) &&
-      options.retries >= 0 &&
-      options.retries <= EVAL_LIMITS['--retries']
-    )
-  ) {
-    throw new ConfigError(
-      `--retries must be an integer in 0..${EVAL_LIMITS['--retries']}, got ${options.retries}`,
-    );
-  }
-  if (options.maxFailed !== undefined && !(options.maxFailed >= 0 && options.maxFailed <= 1)) {
-    throw new ConfigError(
-      `--max-failed must be a share in 0..1 (e.g. 0.05 for 5%), got ${options.maxFailed}`,
-    );
-  }
-  const trials = options.tasks * (options.trialsPerTask ?? 1);
-  if (trials > EVAL_LIMITS.trials) {
-    throw new ConfigError(
-      `--tasks × --trials-per-task is ${trials} trials; at most ${EVAL_LIMITS.trials} fit one eval (every record is kept until the end): split it over several --seed values`,
-    );
-  }
-}
-
 /** A file-name-safe form of a policy spec. */
 function slug(text: string): string {
   return text.replace(/[^A-Za-z0-9.-]+/g, '_').replace(/^_+|_+$/g, '') || 'policy';
-}
-
-/**
- * All metric operators of an eval over the rollout's streams; with `perTaskType` (envs that
- * define `taskType`, e.g. ALFWorld) also pass@k per task type (`pass@1{taskType=clean}`, …).
- */
-export function evalMetrics(
-  streams: Omit<RolloutStreams, 'done$'>,
-  attempts: number,
-  perType = false,
-): Observable<MetricEvent> {
-  return merge(
-    streams.trials$.pipe(passAtK({ k: attempts })),
-    ...(perType ? [streams.trials$.pipe(perTaskType(passAtK({ k: attempts })))] : []),
-    streams.tasks$.pipe(trajectoryEntropy()),
-    streams.turns$.pipe(invalidActionRate()),
-    streams.turns$.pipe(formatErrorRate()),
-    streams.turns$.pipe(repeatedTokenRate()),
-    streams.trials$.pipe(turnsPerAttempt()),
-    streams.trials$.pipe(reward()),
-    streams.trials$.pipe(fatalRepeatRate()),
-  );
 }
 
 /**
@@ -405,34 +284,4 @@ async function evaluate(requested: EvalOptions, io: EvalIO): Promise<EvalResult>
   if (stopped) throw done.reason;
   watch.judge(records.length);
   return { envId: env.id, records, metrics, outPath, report, failed: watch.failedCount, style };
-}
-
-interface ReportHead {
-  envId: string;
-  trialsPerTask: number;
-  policyName: string;
-  style: PromptStyle;
-  outPath: string;
-  /** How the metric table is drawn (a box on a terminal, plain columns elsewhere). */
-  table: TableStyle;
-}
-
-function formatReport(
-  h: ReportHead,
-  o: EvalOptions,
-  metrics: MetricEvent[],
-  trials: number,
-  failedLine: string | null,
-): string {
-  // With one trial per task the entropy is 0 by definition: say so instead of printing zeros.
-  const single = h.trialsPerTask < 2;
-  const shown = single ? metrics.filter((e) => !e.name.startsWith('entropy')) : metrics;
-  const lines = [
-    `lamer eval  env=${h.envId}${o.preset ? ` preset=${o.preset}` : ''} policy=${h.policyName} mode=${o.mode ?? 'lamer'} tasks=${o.tasks} trials/task=${h.trialsPerTask} attempts=${o.attempts} memory=${o.memory} style=${h.style} seed=${o.seed}`,
-    renderMetricsTable(shown, h.table),
-  ];
-  if (single) lines.push('entropy: needs --trials-per-task >= 2 (the distinct trajectories of one task)');
-  if (failedLine !== null) lines.push(failedLine);
-  lines.push(`trial log: ${h.outPath} (${trials} trials)`);
-  return `${lines.join('\n')}\n`;
 }
