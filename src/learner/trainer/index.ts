@@ -37,10 +37,6 @@ export {
   type PreflightIo,
 } from './preflight.js';
 export { firstNonFinite, runStep, type StepMeans, type StepResult } from './step.js';
-export {
-  type CheckpointOptions,
-  NothingToResumeError,
-  Trainer,
-  type TrainerOptions,
-  type TrainStats,
-} from './trainer.js';
+export type { CheckpointOptions, TrainerOptions, TrainStats } from './options.js';
+export { NothingToResumeError, startingCheckpoint } from './start.js';
+export { Trainer } from './trainer.js';

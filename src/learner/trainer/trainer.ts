@@ -11,8 +11,6 @@
 import type { TurnSample } from '../../streams/types.js';
 import { ConfigError } from '../../util/errors.js';
 import { deriveSeed, Rng } from '../../util/rng.js';
-import type { AtomicWriteOptions } from '../atomic-write.js';
-import { latestCheckpoint } from '../checkpoint-dirs.js';
 import type { CreditedBatch } from '../credit/index.js';
 import { initTrainState, type TrainState } from '../train-state.js';
 import { trainableShapes } from '../weights.js';
@@ -30,76 +28,10 @@ import {
 import { type TrainerConfig, trainerConfig } from './config.js';
 import { type LossKind, TrainerGraphs } from './graphs.js';
 import { budgetedMicroBatches } from './memory.js';
-import {
-  loadTrainerCheckpoint,
-  saveTrainerCheckpoint,
-  type TrainerCheckpoint,
-  type TrainerSnapshot,
-} from './persist.js';
-import { checkOutputDir, checkpointBytes, type PreflightIo } from './preflight.js';
-import { runStep, type StepMeans } from './step.js';
-
-/** Options of {@link Trainer.create}: logger, resume, initial weights, session and I/O hooks. */
-export interface TrainerOptions {
-  /** Messages (resume, skipped checkpoints, a stopped step); default console.warn. */
-  logger?: (message: string) => void;
-  /**
-   * Continue from the newest usable checkpoint under `config.checkpoint.dir` (damaged ones are
-   * skipped with a message; none usable is a NothingToResumeError), or from the one given (as
-   * `loadTrainerCheckpoint` returned it).
-   */
-  resume?: boolean | TrainerCheckpoint;
-  /** Start from these weights (with LoRA: adapters) instead of the seeded init (e.g. the warm-start model); ignored on resume. */
-  initialParams?: Readonly<Record<string, Float32Array>>;
-  /**
-   * The reference policy of the KL penalty (`loss.klCoef` > 0): default `initialParams` (also on
-   * resume, where they are not the starting weights), else the weights at creation. With LoRA these
-   * are adapters; a fresh adapter (B = 0) is the base model itself, so by default the KL is to the base.
-   */
-  referenceParams?: Readonly<Record<string, Float32Array>>;
-  /** The token ids of a turn (default: the ids recorded on the sample); pass the ONNX policy's `trainingTokens`. */
-  tokens?: (sample: TurnSample) => TurnTokens;
-  /** Replaces the file-system calls of the output-folder check (tests). */
-  preflightIo?: Partial<PreflightIo>;
-}
-
-/** What one training step did: step and policy version, loss kind, samples and tokens, stale samples, updates, mean loss statistics, checkpoint. */
-export interface TrainStats extends StepMeans {
-  /** This step's number (1-based). */
-  step: number;
-  /** Policy version after the step (unchanged when no update was applied). */
-  policyVersion: number;
-  mode: LossKind;
-  /** Samples trained on (before mini-batch padding copies). */
-  samples: number;
-  /** Response tokens trained on. */
-  tokens: number;
-  /** Samples from an older policy version that were trained on with their recorded log-probs. */
-  staleUsed: number;
-  /** Samples dropped: older policy version with staleness 'drop', or stale without recorded log-probs. */
-  staleDropped: number;
-  updates: number;
-  /** Updates skipped because the gradient norm was not finite. */
-  skippedUpdates: number;
-  /** True when the step was stopped (non-finite loss or weights) and the previous weights kept. */
-  stopped: boolean;
-  message?: string;
-  /** Folder of the checkpoint saved after this step. */
-  checkpoint?: string;
-}
-
-/** Options of {@link Trainer.checkpoint}: what to save beside the trainer's own state, and how. */
-export interface CheckpointOptions {
-  /** Save this snapshot (`snapshot()`) instead of the current state. */
-  at?: TrainerSnapshot;
-  /** The caller's own state (plain JSON), given back as `resumedState` on resume. */
-  extra?: unknown;
-  /** How the files are written (tests: a crash mid-write). */
-  write?: AtomicWriteOptions;
-}
-
-/** `resume` found no checkpoint it can continue from. */
-export class NothingToResumeError extends TrainerError {}
+import type { CheckpointOptions, TrainerOptions, TrainStats } from './options.js';
+import { saveTrainerCheckpoint, type TrainerCheckpoint, type TrainerSnapshot } from './persist.js';
+import { startingCheckpoint } from './start.js';
+import { runStep } from './step.js';
 
 /**
  * Trains the built-in model: PPO updates from credited batches, supervised
@@ -134,45 +66,13 @@ export class Trainer {
     if (config.loss.klCoef > 0) this.reference = ref ? checkedParams(config, ref) : state.params;
   }
 
-  /** A trainer from `config` (see `trainerConfig`); checks the checkpoint folder before anything else. */
+  /** A trainer from `config` (see `trainerConfig`); checks the checkpoint folder before anything else (start.ts). */
   static async create(input: TrainerConfig, options: TrainerOptions = {}): Promise<Trainer> {
     const config = trainerConfig(input); // a hand-built config is checked too
-    const logger = options.logger ?? console.warn;
-    const ck = config.checkpoint;
-    if (options.resume && !ck)
-      throw new ConfigError('resume needs a checkpoint folder (config.checkpoint.dir)');
-    if (ck) {
-      const keep = ck.keepLast ?? 1;
-      await checkOutputDir(ck.dir, checkpointBytes(config) * (keep + 1), options.preflightIo);
-      if (options.resume) {
-        let damaged = 0;
-        const found =
-          options.resume === true
-            ? await loadTrainerCheckpoint(config, ck, (m) => {
-                damaged++;
-                logger(m);
-              })
-            : options.resume;
-        if (!found)
-          throw new NothingToResumeError(
-            damaged > 0
-              ? `nothing to resume: all ${damaged} checkpoint(s) under ${ck.dir} are damaged`
-              : `nothing to resume: no checkpoint under ${ck.dir}`,
-          );
-        const s = found.snapshot;
-        if (s.seed !== config.seed)
-          logger(
-            `resuming ${found.dir}: it was trained with seed ${s.seed}; config seed ${config.seed} is ignored`,
-          );
-        logger(`resuming from ${found.dir} (step ${s.step}, policy version ${s.policyVersion})`);
-        return new Trainer(config, s.state, s.step, s.policyVersion, Rng.fromState(s.rng), options, found);
-      } else {
-        const last = await latestCheckpoint(ck.dir);
-        if (last)
-          throw new ConfigError(
-            `checkpoint folder ${ck.dir} already holds a checkpoint (step ${last.step}): resume from it, or choose an empty folder`,
-          );
-      }
+    const found = await startingCheckpoint(config, options, options.logger ?? console.warn);
+    if (found) {
+      const s = found.snapshot;
+      return new Trainer(config, s.state, s.step, s.policyVersion, Rng.fromState(s.rng), options, found);
     }
     let state = initTrainState(config, config.seed);
     if (options.initialParams) state = { ...state, params: checkedParams(config, options.initialParams) };
