@@ -8,6 +8,11 @@
 import { readFileSync } from 'node:fs';
 import type { Json } from '../envs/core/types.js';
 import { type ExecutionProvider, strictProviderSettings } from '../learner/providers.js';
+import {
+  type TrainerConfig as LearnerConfig,
+  type TrainerConfigInput,
+  trainerConfig,
+} from '../learner/trainer/index.js';
 import { ConfigError, ParseError } from '../util/errors.js';
 import { deriveSeed } from '../util/rng.js';
 import {
@@ -207,4 +212,37 @@ export function sessionSettingsOf(c: TrainConfig): {
     // a GPU asked for and missing fails the session (ProviderUnavailableError) instead of running on CPU
     ...strictProviderSettings(c.provider),
   };
+}
+
+/**
+ * The Trainer's config of a `lamer train` run: the model fields from the model setup, PPO's loss,
+ * rate and batching from `c.ppo`, the training sampling's temperature, checkpoints in `checkpointsDir`.
+ */
+export function trainerConfigOf(
+  c: TrainConfig,
+  model: Pick<TrainerConfigInput, 'model' | 'frozen' | 'lora'>,
+  checkpointsDir: string,
+): LearnerConfig {
+  return trainerConfig({
+    ...model,
+    seed: c.seed,
+    loss: {
+      clipLow: c.ppo.clip,
+      clipHigh: c.ppo.clip,
+      clipRatioC: c.ppo.dualClip,
+      entropyCoef: c.ppo.entropyCoef,
+      klCoef: c.ppo.klCoef ?? 0,
+    },
+    lr: { kind: 'constant', lr: c.ppo.lr },
+    miniBatchSize: c.ppo.miniBatchSize,
+    microBatchSize: c.ppo.microBatchSize,
+    ...(c.ppo.microBatchMiB !== undefined ? { microBatchMiB: c.ppo.microBatchMiB } : {}),
+    ...(c.ppo.lastMiniBatch ? { lastMiniBatch: c.ppo.lastMiniBatch } : {}),
+    staleness: c.ppo.staleness,
+    lossAgg: c.ppo.lossAgg,
+    overlong: 'truncate-prompt',
+    temperature: c.sampling.train.temperature,
+    checkpoint: { dir: checkpointsDir, keepLast: c.keepCheckpoints },
+    session: sessionSettingsOf(c),
+  });
 }

@@ -24,7 +24,6 @@ import {
   type TrainerCheckpoint,
   type TrainerSnapshot,
   type TurnTokens,
-  trainerConfig,
 } from '../learner/trainer/index.js';
 import type { LiveLog } from '../live/log.js';
 import { watchRollout } from '../live/rollout.js';
@@ -32,13 +31,7 @@ import { trainingTokens } from '../policy/onnx/tokens.js';
 import type { Policy } from '../policy/types.js';
 import type { TurnSample } from '../streams/types.js';
 import { startClusterRollout } from './cluster-rollout.js';
-import {
-  sessionSettingsOf,
-  type TrainConfig,
-  trainingPlan,
-  trajGammaOf,
-  validationOptions,
-} from './config.js';
+import { type TrainConfig, trainerConfigOf, trainingPlan, trajGammaOf, validationOptions } from './config.js';
 import { type RolloutSummary, summarize, validate, validationFloor } from './evaluate.js';
 import { type HistoryEntry, readHistoryFile, writeHistory } from './history.js';
 import { logprobShift, shiftBaseline } from './logprob-shift.js';
@@ -149,36 +142,12 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
   }
   const tokensOf = (s: TurnSample) => trainingTokens(s, setup.codec);
   const logger = (m: string) => line(io, m);
-  const trainer = await Trainer.create(
-    trainerConfig({
-      ...setup.trainer,
-      seed: c.seed,
-      loss: {
-        clipLow: c.ppo.clip,
-        clipHigh: c.ppo.clip,
-        clipRatioC: c.ppo.dualClip,
-        entropyCoef: c.ppo.entropyCoef,
-        klCoef: c.ppo.klCoef ?? 0,
-      },
-      lr: { kind: 'constant', lr: c.ppo.lr },
-      miniBatchSize: c.ppo.miniBatchSize,
-      microBatchSize: c.ppo.microBatchSize,
-      ...(c.ppo.microBatchMiB !== undefined ? { microBatchMiB: c.ppo.microBatchMiB } : {}),
-      ...(c.ppo.lastMiniBatch ? { lastMiniBatch: c.ppo.lastMiniBatch } : {}),
-      staleness: c.ppo.staleness,
-      lossAgg: c.ppo.lossAgg,
-      overlong: 'truncate-prompt',
-      temperature: c.sampling.train.temperature,
-      checkpoint: { dir: files.checkpoints, keepLast: c.keepCheckpoints },
-      session: sessionSettingsOf(c),
-    }),
-    {
-      logger,
-      ...(from ? { resume: from } : {}),
-      ...(setup.initialParams ? { initialParams: setup.initialParams } : {}),
-      tokens: tokensOf,
-    },
-  );
+  const trainer = await Trainer.create(trainerConfigOf(c, setup.trainer, files.checkpoints), {
+    logger,
+    ...(from ? { resume: from } : {}),
+    ...(setup.initialParams ? { initialParams: setup.initialParams } : {}),
+    tokens: tokensOf,
+  });
   // the rollouts' policy: in process, or servers of the model that get each step's adapter (rollout)
   let policy: Policy & {
     setWeights(params: Readonly<Record<string, Float32Array>>, version: number): Promise<void>;
