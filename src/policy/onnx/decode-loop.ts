@@ -17,7 +17,7 @@
  */
 import { Rng } from '../../util/rng.js';
 import type { PrefillStats, PromptBatch } from './prefill.js';
-import type { PrefixStore } from './prefix-store.js';
+import type { KvArrays, PrefixStore } from './prefix-store.js';
 import type { FinishedRow, JoiningRows, RowOutcome, RowSpec, WorkerProfile } from './protocol.js';
 import { drawWeighted, isUntruncated, sampleToken } from './sampling.js';
 
@@ -44,8 +44,8 @@ export interface Stepper {
   ): Promise<Float32Array>;
   /** Whether rows can join a running batch (`prefill` with rows running): the in-place cache. */
   readonly joins: boolean;
-  /** Copies of cache row `slot`'s last `length` keys/values before the next write: [kvHeads, length, headDim] each. */
-  rowKv(slot: number, length: number): Float32Array[];
+  /** Copy cache row `slot`'s last `length` keys/values before the next write into `into` (prefix-store.ts `rowKv`). */
+  rowKv(slot: number, length: number, into: KvArrays): void;
   /**
    * Keep `order.length` rows: new row i is old row `order[i]`, where every `order[i]` is i or at
    * least `order.length` (holes filled from the tail, so moves never overwrite a row still to move).
@@ -215,7 +215,7 @@ export async function decodeBatch(
           for (const j of ended) {
             const row = rows[slots[j]!]!;
             const tokens = Int32Array.from(row.spec.promptIds.concat(row.tokens).slice(0, cached(row)));
-            store.add(tokens, stepper.rowKv(j, tokens.length));
+            store.add(tokens, (into) => stepper.rowKv(j, tokens.length, into));
           }
           const t = performance.now();
           prof.keepMs += t - t0;

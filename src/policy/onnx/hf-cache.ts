@@ -6,9 +6,10 @@
  * path (kv-cache.ts), which does not copy the cache per step.
  */
 import type { StepOutput, Stepper } from './decode-loop.js';
+import { KeptBuffers } from './kv-buffers.js';
 import { f32, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
-import { type PrefixStore, rowKv } from './prefix-store.js';
+import { type KvArrays, type PrefixStore, rowKv } from './prefix-store.js';
 import type { KvLayout, WorkerProfile } from './protocol.js';
 
 /** Rows `order` of a [rows, ...] array of `rowSize` elements per row. */
@@ -31,6 +32,8 @@ export class HfLayoutCache implements Stepper {
   private mask = new BigInt64Array(0);
   private rows = 0;
   private filled = 0;
+  /** The prompt pass's past inputs. */
+  private readonly kept = new KeptBuffers();
 
   constructor(
     private readonly session: WeightedSession,
@@ -54,6 +57,7 @@ export class HfLayoutCache implements Stepper {
     this.kv = Array.from({ length: 2 * L.nLayers }, () => new Float32Array(this.rows * L.kvHeads * block));
     return prefillBatch(
       this.session,
+      this.kept,
       L,
       b,
       store,
@@ -73,9 +77,9 @@ export class HfLayoutCache implements Stepper {
     );
   }
 
-  rowKv(slot: number, length: number): Float32Array[] {
+  rowKv(slot: number, length: number, into: KvArrays): void {
     const start = this.filled - length;
-    return rowKv(this.kv, this.L.kvHeads, this.L.headDim, this.filled, { slot, start, length });
+    rowKv(this.kv, this.L.kvHeads, this.L.headDim, this.filled, { slot, start, length }, into);
   }
 
   compact(order: readonly number[]): void {

@@ -1,8 +1,27 @@
-/** Buffer helpers of the in-place KV cache (kv-cache.ts): growing a buffer, and moving rows' slot windows. */
+/**
+ * Buffer helpers of the generation worker's caches (kv-cache.ts, prefill.ts): growing a buffer, buffers
+ * kept from run to run, and moving rows' slot windows.
+ */
 
 /** `buf` if it holds `n` floats, else a new buffer with room to spare. */
 export function room(buf: Float32Array, n: number): Float32Array {
   return buf.length >= n ? buf : new Float32Array(Math.ceil(n * 1.25));
+}
+
+/**
+ * Float buffers kept from run to run, each grown as needed (`room`): the prompt pass's past inputs
+ * (prefill.ts), ~170 MB of fresh arrays a bench:rollout step before (see PrefixStore on why that
+ * costs: V8's full GCs).
+ */
+export class KeptBuffers {
+  private bufs: Float32Array[] = [];
+
+  /** Buffer `j`'s first `n` floats; their contents are whatever its last use left. */
+  view(j: number, n: number): Float32Array {
+    const buf = room(this.bufs[j] ?? new Float32Array(0), n);
+    this.bufs[j] = buf;
+    return buf.subarray(0, n);
+  }
 }
 
 /**

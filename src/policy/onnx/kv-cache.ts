@@ -11,10 +11,10 @@
  * An additive attention bias [rows, capacity] (0 valid, -1e9 padding and empty slots) goes along.
  */
 import type { StepOutput, Stepper } from './decode-loop.js';
-import { moveWindows, room } from './kv-buffers.js';
+import { KeptBuffers, moveWindows, room } from './kv-buffers.js';
 import { f32, f64, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
-import { type PrefixStore, rowKv } from './prefix-store.js';
+import { type KvArrays, type PrefixStore, rowKv } from './prefix-store.js';
 import type { KvLayout, WorkerProfile } from './protocol.js';
 
 /** Slots added when the cache is full: a smaller step wastes less attention on empty slots, a larger one moves rows less often. */
@@ -72,6 +72,8 @@ export class InPlaceCache implements Stepper {
   /** Slots filled in every row (left padding included). */
   private filled = 0;
   private readonly outputs: StepOutputs;
+  /** The prompt pass's past inputs. */
+  private readonly kept = new KeptBuffers();
 
   constructor(
     private readonly prefillSession: WeightedSession,
@@ -126,6 +128,7 @@ export class InPlaceCache implements Stepper {
     });
     return prefillBatch(
       this.prefillSession,
+      this.kept,
       L,
       b,
       store,
@@ -187,9 +190,9 @@ export class InPlaceCache implements Stepper {
     this.prof.feedMs += performance.now() - t0;
   }
 
-  rowKv(slot: number, length: number): Float32Array[] {
+  rowKv(slot: number, length: number, into: KvArrays): void {
     const start = this.filled - length;
-    return rowKv(this.kv, this.L.kvHeads, this.L.headDim, this.cap, { slot, start, length });
+    rowKv(this.kv, this.L.kvHeads, this.L.headDim, this.cap, { slot, start, length }, into);
   }
 
   compact(order: readonly number[]): void {

@@ -9,6 +9,7 @@
  * Exact because position ids are explicit and padding is masked (OnnxPolicy refuses exports without
  * position ids). Each row's keys/values go to the caller's `place`.
  */
+import type { KeptBuffers } from './kv-buffers.js';
 import { f32, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { prefillGroups } from './prefill-groups.js';
 import type { PrefixMatch, PrefixStore } from './prefix-store.js';
@@ -40,9 +41,13 @@ export interface PrefillStats {
   reusedTokens: number;
 }
 
-/** Run the prompts; returns the last position's logits [batch, vocab] in batch row order. */
+/**
+ * Run the prompts; returns the last position's logits [batch, vocab] in batch row order. A group's past
+ * inputs are written into `kept` (the caller's buffers, kept from batch to batch).
+ */
 export async function prefillBatch(
   session: WeightedSession,
+  kept: KeptBuffers,
   L: KvLayout,
   b: PromptBatch,
   store: PrefixStore | null,
@@ -96,17 +101,16 @@ export async function prefillBatch(
     });
     const feeds: OrtFeeds = { input_ids: i64(ids, [g, S]), attention_mask: i64(mask, [g, P + S]) };
     if (L.positionIds) feeds.position_ids = i64(positions, [g, S]);
+    const groupMatches = ks.map((k) => matches[k]!);
     for (let j = 0; j < 2 * L.nLayers; j++) {
-      const name = `past_key_values.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`;
-      feeds[name] = f32(
-        pastOf(
-          L,
-          j,
-          P,
-          ks.map((k) => matches[k]!),
-        ),
-        [g, L.kvHeads, P, L.headDim],
-      );
+      const past = kept.view(j, g * L.kvHeads * P * L.headDim);
+      pastOf(L, j, P, groupMatches, past);
+      feeds[`past_key_values.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`] = f32(past, [
+        g,
+        L.kvHeads,
+        P,
+        L.headDim,
+      ]);
     }
     const out = await session.run(feeds);
     const all = out.logits!.data as Float32Array;
@@ -130,19 +134,23 @@ export async function prefillBatch(
   return logits;
 }
 
-/** Layer tensor `j` of a group's past: [g, kvHeads, P, headDim], each row's reused prefix at its end (zero before). */
-function pastOf(L: KvLayout, j: number, P: number, matches: readonly (PrefixMatch | null)[]): Float32Array {
+/** Layer tensor `j` of a group's past into `past` [g, kvHeads, P, headDim]: each row's reused prefix at its end, zero before. */
+function pastOf(
+  L: KvLayout,
+  j: number,
+  P: number,
+  matches: readonly (PrefixMatch | null)[],
+  past: Float32Array,
+): void {
   const hd = L.headDim;
-  const past = new Float32Array(matches.length * L.kvHeads * P * hd);
-  if (P === 0) return past;
   matches.forEach((m, i) => {
-    if (m === null) return;
-    const len = m.entry.tokens.length;
-    const src = m.entry.kv[j]!;
+    const n = m?.length ?? 0;
     for (let h = 0; h < L.kvHeads; h++) {
-      const from = h * len * hd;
-      past.set(src.subarray(from, from + m.length * hd), ((i * L.kvHeads + h) * P + P - m.length) * hd);
+      const at = (i * L.kvHeads + h) * P * hd;
+      past.fill(0, at, at + (P - n) * hd);
+      if (m === null) continue;
+      const from = h * m.entry.stride * hd;
+      past.set(m.entry.kv[j]!.subarray(from, from + n * hd), at + (P - n) * hd);
     }
   });
-  return past;
 }

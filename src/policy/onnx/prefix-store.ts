@@ -10,12 +10,18 @@
  * which can differ from a fresh prefill of the whole prompt by float rounding (summation order in
  * the kernels), so a row that reuses one can draw other tokens than a fresh prefill would, rarely;
  * a row that reuses none is computed exactly as before.
+ *
+ * A dropped entry's arrays are kept for later entries (`take`), not left to the garbage collector:
+ * V8 counts typed arrays' memory, and every ~16 MB allocated since its last full GC starts the
+ * next one; a bench:rollout step kept ~310 MB of finished rows, one full GC of the worker per
+ * ~16 MB (~5 ms each, and first-touch faults for the fresh memory).
  */
 
 /**
  * One row's keys/values out of a cache laid out [slots, kvHeads, stride, headDim] per tensor:
- * positions `start .. start + length` of `slot`, as [kvHeads, length, headDim] arrays (what
- * {@link PrefixStore.add} keeps). Both decode caches (in place and HF layout) read rows this way.
+ * positions `start .. start + length` of `slot`, into `into` ([kvHeads, into's stride, headDim] per
+ * tensor, the first `length` positions of each head: what {@link PrefixStore.add} keeps). Both
+ * decode caches (in place and HF layout) read rows this way.
  */
 export function rowKv(
   kv: readonly Float32Array[],
@@ -23,24 +29,30 @@ export function rowKv(
   headDim: number,
   stride: number,
   at: { slot: number; start: number; length: number },
-): Float32Array[] {
+  into: { kv: readonly Float32Array[]; stride: number },
+): void {
   const { slot, start, length } = at;
-  return kv.map((t) => {
-    const out = new Float32Array(kvHeads * length * headDim);
+  kv.forEach((t, j) => {
     for (let h = 0; h < kvHeads; h++) {
       const from = ((slot * kvHeads + h) * stride + start) * headDim;
-      out.set(t.subarray(from, from + length * headDim), h * length * headDim);
+      into.kv[j]!.set(t.subarray(from, from + length * headDim), h * into.stride * headDim);
     }
-    return out;
   });
+}
+
+/** Where a row's keys/values go: per tensor [kvHeads, stride, headDim] (stride ≥ the row's length). */
+export interface KvArrays {
+  kv: Float32Array[];
+  stride: number;
 }
 
 export interface PrefixEntry {
   tokens: Int32Array;
-  /** Per layer a key (even index) and a value (odd) tensor [kvHeads, tokens.length, headDim]. */
+  /** Per layer a key (even index) and a value (odd) tensor [kvHeads, stride, headDim], its tokens first. */
   kv: Float32Array[];
+  stride: number;
+  /** Bytes of its tokens' keys/values (what the budget counts). */
   bytes: number;
-  used: number;
   /** Its block chain hashes (the store's index). */
   hashes: number[];
 }
@@ -61,30 +73,49 @@ export const MIN_PREFIX = 16;
  */
 const BLOCK = MIN_PREFIX;
 
+/** Shape of a store's arrays: `tensors` (2 × layers) of [kvHeads, length, headDim] floats per sequence. */
+export interface KvShape {
+  tensors: number;
+  kvHeads: number;
+  headDim: number;
+}
+
 export class PrefixStore {
+  /** In least recently used order (a use moves an entry to the end). */
   private entries = new Set<PrefixEntry>();
   /** Chain hash of a sequence's first k whole blocks → the entries that start with them. */
   private byBlocks = new Map<number, Set<PrefixEntry>>();
   private bytes = 0;
-  private tick = 0;
+  /** Dropped entries' arrays by stride, for later entries (see `take`), and their bytes. */
+  private free = new Map<number, Float32Array[][]>();
+  private freeBytes = 0;
 
   /** `budget`: bytes of keys/values kept at most (0: the store keeps nothing). */
-  constructor(readonly budget: number) {}
+  constructor(
+    readonly budget: number,
+    private readonly shape: KvShape,
+  ) {}
 
   get size(): number {
     return this.entries.size;
   }
 
   clear(): void {
+    const dropped = [...this.entries];
     this.entries.clear();
     this.byBlocks.clear();
     this.bytes = 0;
+    for (const e of dropped) this.recycle(e);
   }
 
-  /** Keep `tokens` with their keys/values (`kv[j]` [kvHeads, tokens.length, headDim], owned by the store now). */
-  add(tokens: Int32Array, kv: Float32Array[]): void {
+  /**
+   * Keep `tokens` with their keys/values, which `fill` writes into the arrays it is given (the first
+   * `tokens.length` positions of each head).
+   */
+  add(tokens: Int32Array, fill: (into: KvArrays) => void): void {
     if (tokens.length < MIN_PREFIX) return;
-    const bytes = kv.reduce((n, t) => n + t.byteLength, 0);
+    const { tensors, kvHeads, headDim } = this.shape;
+    const bytes = 4 * tensors * kvHeads * tokens.length * headDim;
     if (bytes > this.budget) return;
     const hashes = blockHashes(tokens);
     // An entry this sequence extends adds nothing (its every prefix is a prefix of this one).
@@ -92,12 +123,10 @@ export class PrefixStore {
       if (e.tokens.length <= tokens.length && sharedLength(e.tokens, tokens) === e.tokens.length)
         this.drop(e);
     }
-    while (this.bytes + bytes > this.budget) {
-      let oldest: PrefixEntry | null = null;
-      for (const e of this.entries) if (oldest === null || e.used < oldest.used) oldest = e;
-      this.drop(oldest!);
-    }
-    const entry: PrefixEntry = { tokens, kv, bytes, used: ++this.tick, hashes };
+    while (this.bytes + bytes > this.budget) this.drop(this.entries.values().next().value!);
+    const into = this.take(tokens.length);
+    fill(into);
+    const entry: PrefixEntry = { tokens, ...into, bytes, hashes };
     this.entries.add(entry);
     for (const h of hashes) {
       const set = this.byBlocks.get(h) ?? new Set<PrefixEntry>();
@@ -122,8 +151,44 @@ export class PrefixStore {
       }
     }
     if (best === null) return null;
-    best.used = ++this.tick;
+    this.entries.delete(best); // now the most recently used
+    this.entries.add(best);
     return { entry: best, length };
+  }
+
+  /**
+   * Arrays for a sequence of `length` tokens: a dropped entry's, of a stride from `length` rounded up to
+   * a block to 1/8 more, else new ones of that rounded stride.
+   */
+  private take(length: number): KvArrays {
+    const stride = Math.ceil(length / BLOCK) * BLOCK;
+    for (let s = stride; s <= stride + Math.max(BLOCK, stride >> 3); s += BLOCK) {
+      const kv = this.free.get(s)?.pop();
+      if (kv === undefined) continue;
+      this.freeBytes -= this.bytesOf(s);
+      return { kv, stride: s };
+    }
+    const { tensors, kvHeads, headDim } = this.shape;
+    const kv = Array.from({ length: tensors }, () => new Float32Array(kvHeads * stride * headDim));
+    return { kv, stride };
+  }
+
+  /**
+   * Keep dropped `e`'s arrays for later entries while kept and free arrays stay within 1.25 × the budget
+   * (all of them after `clear`, a quarter of the budget once the store is full).
+   */
+  private recycle(e: PrefixEntry): void {
+    const bytes = this.bytesOf(e.stride);
+    if (this.bytes + this.freeBytes + bytes > 1.25 * this.budget) return;
+    const list = this.free.get(e.stride) ?? [];
+    list.push(e.kv);
+    this.free.set(e.stride, list);
+    this.freeBytes += bytes;
+  }
+
+  private bytesOf(stride: number): number {
+    const { tensors, kvHeads, headDim } = this.shape;
+    return 4 * tensors * kvHeads * stride * headDim;
   }
 
   /**
@@ -146,6 +211,7 @@ export class PrefixStore {
       if (set?.size === 0) this.byBlocks.delete(h);
     }
     this.bytes -= e.bytes;
+    this.recycle(e);
   }
 }
 

@@ -55,7 +55,11 @@ try {
     : null;
   // The batch's profile, reset per batch and shared with the cache (it adds its runs, feeds and fetches).
   const prof = emptyProfile();
-  const store = init.layout.prefixCacheBytes > 0 ? new PrefixStore(init.layout.prefixCacheBytes) : null;
+  const { nLayers, kvHeads, headDim, prefixCacheBytes } = init.layout;
+  const store =
+    prefixCacheBytes > 0
+      ? new PrefixStore(prefixCacheBytes, { tensors: 2 * nLayers, kvHeads, headDim })
+      : null;
   const cache: Stepper = decode
     ? new InPlaceCache(prefill, decode, init.layout, prof)
     : new HfLayoutCache(prefill, init.layout, prof);
