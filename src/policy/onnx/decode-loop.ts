@@ -23,6 +23,7 @@ import { drawWeighted, isUntruncated, sampleToken } from './sampling.js';
 
 /** A decode step's outputs: logits [rows, vocab], and the untruncated draw's weights [rows, vocab] when the step computes them. */
 export interface StepOutput {
+  /** Empty when the step was told that no row draws from them (`step`'s `logits` false) and it has weights. */
   logits: Float32Array;
   /** exp(logits / T − max / T) per row with the row's `invTemperature` (sampling.ts `drawWeighted`), or null. */
   weights: Float64Array | null;
@@ -54,8 +55,14 @@ export interface Stepper {
   /**
    * One token per cache row ([rows] ids and positions, and 1 / T of each row's sampler); returns their
    * logits, and the untruncated draw's weights if the step computes them (the built-in decode graph).
+   * `logits` false: every row draws from the weights, so a step that computes them may skip the logits.
    */
-  step(tokens: BigInt64Array, positions: BigInt64Array, invTemperature: Float64Array): Promise<StepOutput>;
+  step(
+    tokens: BigInt64Array,
+    positions: BigInt64Array,
+    invTemperature: Float64Array,
+    logits: boolean,
+  ): Promise<StepOutput>;
   /** Drop the batch (buffers may be kept for the next one). */
   release(): void;
 }
@@ -252,14 +259,16 @@ export async function decodeBatch(
       const tokens = new BigInt64Array(n);
       const positions = new BigInt64Array(n);
       const inv = new Float64Array(n);
+      let truncated = false; // a row drawing from the logits
       for (let j = 0; j < n; j++) {
         const row = rows[slots[j]!]!;
         tokens[j] = BigInt(row.tokens[row.tokens.length - 1]!);
         positions[j] = BigInt(row.spec.promptIds.length + row.tokens.length - 1);
         inv[j] = row.untruncated ? 1 / row.spec.sampler.temperature : 1;
+        truncated ||= !row.untruncated;
       }
       prof.feedMs += performance.now() - t0;
-      out = await stepper.step(tokens, positions, inv);
+      out = await stepper.step(tokens, positions, inv, truncated);
       from = 0;
       steps++;
       prof.steps++;

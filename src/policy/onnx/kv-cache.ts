@@ -31,17 +31,22 @@ class StepOutputs {
     this.fresh = Array.from({ length: 2 * L.nLayers }, () => new Float32Array(0));
   }
 
-  /** Preallocated fetches for `n` rows. */
-  fetches(n: number): OrtFeeds {
+  /** Whether the last step fetched the logits. */
+  private withLogits = true;
+
+  /**
+   * Preallocated fetches for `n` rows; the logits only when `logits` (onnxruntime-node returns every
+   * fetched output in a new buffer as well: 78 MB of logits a bench:rollout step that no row read).
+   */
+  fetches(n: number, logits: boolean): OrtFeeds {
     const { vocabSize: V, kvHeads: K, headDim: hd } = this.L;
     if (this.logits.length < n * V) {
       this.logits = new Float32Array(n * V);
       this.weights = new Float64Array(n * V);
     }
-    const out: OrtFeeds = {
-      logits: f32(this.logits.subarray(0, n * V), [n, 1, V]),
-      weights: f64(this.weights.subarray(0, n * V), [n, V]),
-    };
+    const out: OrtFeeds = { weights: f64(this.weights.subarray(0, n * V), [n, V]) };
+    if (logits) out.logits = f32(this.logits.subarray(0, n * V), [n, 1, V]);
+    this.withLogits = logits;
     this.fresh = this.fresh.map((t, j) => {
       const buf = room(t, n * K * hd);
       out[freshName(j)] = f32(buf.subarray(0, n * K * hd), [n, K, 1, hd]);
@@ -57,7 +62,10 @@ class StepOutputs {
 
   read(n: number): StepOutput {
     const V = this.L.vocabSize;
-    return { logits: this.logits.subarray(0, n * V), weights: this.weights.subarray(0, n * V) };
+    return {
+      logits: this.logits.subarray(0, this.withLogits ? n * V : 0),
+      weights: this.weights.subarray(0, n * V),
+    };
   }
 }
 
@@ -243,6 +251,7 @@ export class InPlaceCache implements Stepper {
     tokens: BigInt64Array,
     positions: BigInt64Array,
     invTemperature: Float64Array,
+    logits: boolean,
   ): Promise<StepOutput> {
     const L = this.L;
     const hd = L.headDim;
@@ -261,7 +270,7 @@ export class InPlaceCache implements Stepper {
       const name = `past_key_values.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`;
       feeds[name] = f32(this.kv[j]!.subarray(0, n * L.kvHeads * cap * hd), kvDims);
     }
-    const fetches = this.outputs.fetches(n);
+    const fetches = this.outputs.fetches(n, logits);
     this.prof.feedMs += performance.now() - t0;
     await this.decodeSession.run(feeds, this.prof, fetches);
     t0 = performance.now();
