@@ -34,6 +34,11 @@ export interface InferenceGraphOptions {
   readonly dtype?: 'float32' | 'float64';
   /** Inference graph only: logits of every position ('all', the HF layout; default) or the last one only. */
   readonly logits?: 'all' | 'last';
+  /**
+   * Inference graph only: also output the new tokens' keys/values alone, `new.{i}.key|value` [batch,
+   * kv_heads, seq, head_dim] (the generation worker fetches these, not the present, which repeats the past).
+   */
+  readonly newKv?: boolean;
   /** Log-prob graph only: score tokens under softmax(logits / temperature) (default 1). */
   readonly temperature?: number;
 }
@@ -77,6 +82,11 @@ export function buildInferenceGraph(c: ModelConfig, o: InferenceGraphOptions): G
     outputs[`present.${i}.key`] = p.key;
     outputs[`present.${i}.value`] = p.value;
   });
+  if (o.newKv)
+    out.fresh.forEach((p, i) => {
+      outputs[`new.${i}.key`] = p.key;
+      outputs[`new.${i}.value`] = p.value;
+    });
   const inputs = [
     inputIds,
     attentionMask,

@@ -90,6 +90,8 @@ export interface ForwardOutputs {
   readonly hidden: G.Tensor;
   /** Per layer, keys and values [B, K, S, hd] including the new tokens. */
   readonly present: { key: G.Tensor; value: G.Tensor }[];
+  /** Per layer, the new tokens' keys and values only [B, K, T, hd] (`present` without the past). */
+  readonly fresh: { key: G.Tensor; value: G.Tensor }[];
 }
 
 /**
@@ -231,11 +233,13 @@ export function forward(c: ModelConfig, p: Params, x: ForwardInputs): ForwardOut
 
   let h = G.gather(p['model.embed_tokens.weight']!, x.inputIds); // [B, T, d]
   const present: { key: G.Tensor; value: G.Tensor }[] = [];
+  const fresh: { key: G.Tensor; value: G.Tensor }[] = [];
   for (let i = 0; i < c.nLayers; i++) {
     const norm = (name: string) => p[`model.layers.${i}.${name}.weight`]!;
     const xn = rmsNorm(h, norm('input_layernorm'), c.rmsNormEps); // [B, T, d]
     const qkv = attentionQkv(c, p, x.lora, i, xn, rot);
     let { k, v } = qkv; // [B, K, T, hd]
+    fresh.push({ key: k, value: v });
     const past = x.past?.[i];
     if (past) {
       k = G.concat([past.key, k], 2); // [B, K, S, hd]
@@ -249,7 +253,7 @@ export function forward(c: ModelConfig, p: Params, x: ForwardInputs): ForwardOut
     h = G.add(h, mlpBlock(p, x.lora, i, rmsNorm(h, norm('post_attention_layernorm'), c.rmsNormEps))); // [B, T, d]
   }
   const hn = rmsNorm(h, p['model.norm.weight']!, c.rmsNormEps); // [B, T, d]
-  return { logits: lmHead(c, p, hn), hidden: hn, present }; // logits [B, T, V]
+  return { logits: lmHead(c, p, hn), hidden: hn, present, fresh }; // logits [B, T, V]
 }
 
 /** Next-token logits [..., V] of final hidden states [..., d] (the embedding matrix when tied). */

@@ -61,14 +61,14 @@ export class HfLayoutCache implements Stepper {
       L,
       b,
       store,
-      (r, i, width, pieces, present) => {
+      (r, i, pieces) => {
         for (let h = 0; h < L.kvHeads; h++) {
-          const from = (i * L.kvHeads + h) * width;
-          present.forEach((p, j) => {
+          this.kv.forEach((t, j) => {
             let to = (r * L.kvHeads + h) * block + (seq - b.prompts[r]!.length) * hd; // zero before it: padding
-            for (const [s, n] of pieces) {
-              this.kv[j]!.set(p.subarray((from + s) * hd, (from + s + n) * hd), to);
-              to += n * hd;
+            for (const p of pieces) {
+              const from = ((i * L.kvHeads + h) * p.width + p.start) * hd;
+              t.set(p.data[j]!.subarray(from, from + p.count * hd), to);
+              to += p.count * hd;
             }
           });
         }

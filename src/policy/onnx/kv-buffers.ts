@@ -16,11 +16,19 @@ export function room(buf: Float32Array, n: number): Float32Array {
 export class KeptBuffers {
   private bufs: Float32Array[] = [];
 
+  private last: Float32Array[] = [];
+
   /** Buffer `j`'s first `n` floats; their contents are whatever its last use left. */
   view(j: number, n: number): Float32Array {
     const buf = room(this.bufs[j] ?? new Float32Array(0), n);
     this.bufs[j] = buf;
-    return buf.subarray(0, n);
+    this.last[j] = buf.subarray(0, n);
+    return this.last[j]!;
+  }
+
+  /** The views last given, by buffer. */
+  views(): readonly Float32Array[] {
+    return this.last;
   }
 }
 

@@ -140,18 +140,18 @@ export class InPlaceCache implements Stepper {
       L,
       b,
       store,
-      (r, i, width, pieces, present) => {
+      (r, i, pieces) => {
         const start = filled - b.prompts[r]!.length;
         for (let h = 0; h < L.kvHeads; h++) {
           const at = ((first + r) * L.kvHeads + h) * block;
-          const from = (i * L.kvHeads + h) * width;
-          for (let j = 0; j < present.length; j++) {
+          for (let j = 0; j < this.kv.length; j++) {
             const t = this.kv[j]!;
             t.fill(0, at, at + start * hd); // left padding, masked
             let to = at + start * hd;
-            for (const [s, n] of pieces) {
-              t.set(present[j]!.subarray((from + s) * hd, (from + s + n) * hd), to);
-              to += n * hd;
+            for (const p of pieces) {
+              const from = ((i * L.kvHeads + h) * p.width + p.start) * hd;
+              t.set(p.data[j]!.subarray(from, from + p.count * hd), to);
+              to += p.count * hd;
             }
             t.fill(0, at + filled * hd, at + block); // empty slots
           }

@@ -45,7 +45,9 @@ export async function modelEngine(
         ? { weights: 'external' as const, external: f.external }
         : { weights: 'initializers' as const, values: f.values };
   const lora = spec.lora ? { lora: spec.lora } : {};
-  const bytes = G.compileGraph(buildInferenceGraph(config, { ...weights, ...lora, logits: 'last' }));
+  const bytes = G.compileGraph(
+    buildInferenceGraph(config, { ...weights, ...lora, logits: 'last', newKv: true }),
+  );
   const decode = options.inPlaceCache === false ? undefined : G.compileGraph(buildDecodeGraph(spec));
   const {
     inPlaceCache: _inPlace,

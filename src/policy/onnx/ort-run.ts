@@ -30,13 +30,15 @@ export class WeightedSession {
 
   /**
    * Run with `feeds` and the weights; the run's wall time goes to `prof.runMs` when given. `fetches`:
-   * preallocated output tensors, which onnxruntime fills in place (no new buffer per run); outputs not
-   * named there come back in new buffers.
+   * the outputs to return (the others are not), by name or as preallocated tensors that onnxruntime
+   * fills in place; without it, every output. onnxruntime-node returns each fetched output in a new
+   * buffer, preallocated or not, and V8 counts those bytes towards its next full GC: fetch only what
+   * is read.
    */
   async run(
     feeds: OrtFeeds,
     prof?: WorkerProfile,
-    fetches?: OrtFeeds,
+    fetches?: OrtFeeds | readonly string[],
   ): Promise<ort.InferenceSession.OnnxValueMapType> {
     Object.assign(feeds, this.weights);
     const t0 = performance.now();

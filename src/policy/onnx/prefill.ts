@@ -22,18 +22,19 @@ export interface PromptBatch {
   padId: number;
 }
 
+/** Keys/values of a group's rows: per layer tensor [g, kvHeads, width, headDim] (keys at even indices), and a row's columns there. */
+export interface KvPiece {
+  data: readonly Float32Array[];
+  width: number;
+  start: number;
+  count: number;
+}
+
 /**
- * Row `row`'s prompt keys/values are row `i` of `present` ([g, kvHeads, width, headDim] per layer
- * tensor, keys at even indices), in `pieces` along its sequence axis: [start, count] pairs whose
- * counts add up to the prompt's length, in order.
+ * Row `row`'s prompt keys/values are row `i` of `pieces`, in order along the sequence axis (their
+ * counts add up to the prompt's length). Valid only during the call (the buffers are reused).
  */
-export type Place = (
-  row: number,
-  i: number,
-  width: number,
-  pieces: readonly (readonly [number, number])[],
-  present: readonly Float32Array[],
-) => void;
+export type Place = (row: number, i: number, pieces: readonly KvPiece[]) => void;
 
 export interface PrefillStats {
   /** Prompt tokens run, and reused (stored prefixes and repeated prompts). */
@@ -80,6 +81,9 @@ export async function prefillBatch(
   const maxRows = (width: number) =>
     Math.floor(L.prefillBudgetBytes / Math.max(1, 4 * width * (V + 3 * L.heads * (width + longestPast))));
   const logits = new Float32Array(batch * V);
+  const kvNames = (io: string) =>
+    Array.from({ length: 2 * L.nLayers }, (_, j) => `${io}.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`);
+  const fresh = session.session.outputNames.includes('new.0.key');
   for (const group of prefillGroups(suffix, maxRows, L.prefillGroupRows, L.prefillPassTokens)) {
     const ks = group.rows; // indices into `unique`
     const g = ks.length;
@@ -105,29 +109,32 @@ export async function prefillBatch(
     for (let j = 0; j < 2 * L.nLayers; j++) {
       const past = kept.view(j, g * L.kvHeads * P * L.headDim);
       pastOf(L, j, P, groupMatches, past);
-      feeds[`past_key_values.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`] = f32(past, [
-        g,
-        L.kvHeads,
-        P,
-        L.headDim,
-      ]);
+      feeds[kvNames('past_key_values')[j]!] = f32(past, [g, L.kvHeads, P, L.headDim]);
     }
-    const out = await session.run(feeds);
+    // the new tokens' keys/values alone where the graph has them (the built-in one), the past
+    // being what was fed; else the present (the past and the new ones)
+    const out = await session.run(feeds, undefined, fresh ? ['logits', ...kvNames('new')] : undefined);
     const all = out.logits!.data as Float32Array;
     const steps = out.logits!.dims[1]!; // every position (exports) or the last one
-    const present: Float32Array[] = [];
-    for (let j = 0; j < 2 * L.nLayers; j++)
-      present.push(out[`present.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`]!.data as Float32Array);
+    const kv = kvNames(fresh ? 'new' : 'present').map((name) => out[name]!.data as Float32Array);
+    const pasts = kept.views();
     ks.forEach((k, i) => {
-      const pieces = [
-        [P - reused[k]!, reused[k]!],
-        [P + S - suffix[k]!, suffix[k]!],
-      ] as const;
-      stats.prefillTokens += suffix[k]!;
-      stats.reusedTokens += reused[k]!;
+      const p = reused[k]!;
+      const s = suffix[k]!;
+      const pieces: KvPiece[] = fresh
+        ? [
+            { data: pasts, width: P, start: P - p, count: p },
+            { data: kv, width: S, start: S - s, count: s },
+          ]
+        : [
+            { data: kv, width: P + S, start: P - p, count: p },
+            { data: kv, width: P + S, start: P + S - s, count: s },
+          ];
+      stats.prefillTokens += s;
+      stats.reusedTokens += p;
       for (const r of twins.get(unique[k]!)!) {
         logits.set(all.subarray((i * steps + steps - 1) * V, (i * steps + steps) * V), r * V);
-        place(r, i, P + S, pieces, present);
+        place(r, i, pieces);
       }
     });
   }

@@ -149,23 +149,32 @@ describe('OnnxPolicy on a tiny exported model', () => {
   it.each([
     ['in-place cache', {}],
     ['HF layout', { inPlaceCache: false }],
+    ['the export itself (its prefill returns the present, not the new keys/values)', { fastPath: false }],
   ])(
     '%s: prompts that repeat an earlier prompt and reply prefill only the rest, mixed in a batch with others: the tokens of a fresh prefill',
     async (_, layout) => {
-      const kept = await OnnxPolicy.load(dir, layout);
+      // one prefill run for the whole batch: reused pasts and suffixes of different lengths, both padded
+      const kept = await OnnxPolicy.load(dir, { ...layout, prefillPassTokens: Number.POSITIVE_INFINITY });
       const fresh = await OnnxPolicy.load(dir, { ...layout, prefixCacheBytes: 0 });
       const first = 'the first user message, long enough that its tokens are worth keeping: reveal (2, 3)';
+      const second = 'another first message, of another length, also kept: reveal (4, 4) then (1, 2)';
       const [a] = await kept.generate([req('a', first, { temperature: 0, maxTokens: 10 })]);
-      const follow = (key: string, next: string, seed: number): GenerationRequest => ({
+      const [a2] = await kept.generate([req('a2', second, { temperature: 0, maxTokens: 4 })]);
+      const follow = (
+        key: string,
+        next: string,
+        seed: number,
+        [user, reply] = [first, a!],
+      ): GenerationRequest => ({
         key,
         messages: [
-          { role: 'user', content: first },
-          { role: 'assistant', content: a!.text },
+          { role: 'user', content: user },
+          { role: 'assistant', content: reply!.text },
           { role: 'user', content: next },
         ],
         sampling: { temperature: 1, seed, maxTokens: 12 },
       });
-      // Two rows reuse the stored sequence (past and suffix of different lengths), one reuses nothing.
+      // Three rows reuse a stored sequence (pasts and suffixes of different lengths), one reuses nothing.
       const batch = [
         follow('b', 'and next?', 9),
         req('c', 'an unrelated prompt that shares nothing but the template', {
@@ -174,11 +183,12 @@ describe('OnnxPolicy on a tiny exported model', () => {
           maxTokens: 12,
         }),
         follow('d', 'and after that, which cell would you reveal on this board?', 5),
+        follow('e', 'and then?', 7, [second, a2!]),
       ];
       const reused = kept.stats.profile.reusedTokens;
       const got = await kept.generate(batch);
       expect(kept.stats.profile.reusedTokens - reused).toBeGreaterThanOrEqual(
-        2 * (a!.promptTokens!.length - 8),
+        2 * (a!.promptTokens!.length - 8) + a2!.promptTokens!.length - 8,
       );
       const want = await fresh.generate(batch);
       expect(got.map((g) => g.responseTokens)).toEqual(want.map((g) => g.responseTokens));
