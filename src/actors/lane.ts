@@ -1,13 +1,13 @@
 /**
  * A lane: up to LANE_TRIALS of a rollout's trials in flight, as its children.
  * The rollout spawns ceil(concurrency / LANE_TRIALS) lanes, each with its
- * first trials; a lane runs each trial it is given (a spawned `trial` child,
- * id = the trial id, swappable with `provide`), tells the rollout how it ended
- * (`lane.done` with the record, or `lane.error`), and starts the next one the
- * rollout sends (`run`). Persisted with the rollout (its trials are its
- * children). A turn event (or a batch's `turns`) that reaches the lane (a
- * rollout without a system id, whose trials report to their parent) goes on to
- * the rollout.
+ * first trials; a lane runs each trial it is given in one of its slots (a
+ * spawned `trial` child, swappable with `provide`), tells the rollout how it
+ * ended (`lane.done` with the record, or `lane.error`), and starts the next
+ * one the rollout sends into that slot (`run`). Persisted with the rollout
+ * (its trials are its children). A turn event (or a batch's `turns`) that
+ * reaches the lane (a rollout without a system id, whose trials report to
+ * their parent) goes on to the rollout.
  *
  * Why lanes, not every trial a child of the rollout: XState copies a machine's
  * `children` object on every spawn and every stop (and one with a key deleted
@@ -16,11 +16,25 @@
  * (bench:cluster's engine alone, `--cpu-prof`). A lane's children are at most
  * LANE_TRIALS, and the rollout's are the lanes, spawned once and stopped once.
  *
- * Each lane also invokes one `policyPort` (served.ts; id `policy`, never a trial id: those hold a `#`):
+ * Why slots: a trial's actor id is its slot (`slot0` ... `slot15`), and the next
+ * trial in that slot replaces it in `children` under the same id; the lane stops
+ * no trial (one that ended is stopped already: XState stops an actor when it
+ * reaches its final state or fails), it only drops them all when it stops. A
+ * stop deletes a key from `children`, which leaves the object in V8's slow
+ * dictionary mode, so every later copy of it was slow; and a unique child id made
+ * every trial's `xstate.done.actor.<id>` a new event type, which XState looks up
+ * and caches once per type. Both cost ~8 µs a trial (bench:engine, MineSweeper:
+ * ~1 µs a turn). The lane keeps each slot's trial id (`context.trials`) to name a
+ * trial that failed. An ended trial stays in its slot until the next one or the
+ * lane's end, so a snapshot can hold one: restored, it is not started again
+ * (XState starts a restored machine's active children only), so its end is not
+ * reported twice.
+ *
+ * Each lane also invokes one `policyPort` (served.ts; id `policy`, never a slot id):
  * when the rollout serves its trials' policy calls itself (`rolloutWithPolicy`), the port withdraws the
  * lane's open requests when it stops and has restored trials ask theirs again.
  */
-import { enqueueActions, sendParent, setup, spawnChild, stopChild } from 'xstate';
+import { assign, sendParent, setup } from 'xstate';
 import type { TrialRecord } from '../streams/types.js';
 import type { TurnEmitted } from './events.js';
 import { policyPort } from './served.js';
@@ -31,9 +45,10 @@ import type { TurnsEvent } from './turn-relay.js';
 /** Most trials one lane runs at once. */
 export const LANE_TRIALS = 16;
 
-/** Rollout → lane: start this trial. */
+/** Rollout → lane: start this trial in this slot (the slot of the lane's trial that ended). */
 export interface LaneRunEvent {
   type: 'run';
+  slot: string;
   trial: TrialInput;
 }
 
@@ -41,6 +56,8 @@ export interface LaneRunEvent {
 export interface LaneDoneEvent {
   type: 'lane.done';
   lane: string;
+  /** The trial's slot in the lane (the rollout's `run` for the next trial names it). */
+  slot: string;
   trialId: string;
   record: TrialRecord;
 }
@@ -49,6 +66,7 @@ export interface LaneDoneEvent {
 export interface LaneErrorEvent {
   type: 'lane.error';
   lane: string;
+  slot: string;
   trialId: string;
   error: unknown;
 }
@@ -56,10 +74,15 @@ export interface LaneErrorEvent {
 /** What a lane tells its rollout. */
 export type LaneReport = LaneDoneEvent | LaneErrorEvent;
 
-/** Context of {@link laneMachine} (plain JSON): the trials it started with. */
+/** Context of {@link laneMachine} (plain JSON): the trials it started with, and each slot's trial id. */
 export interface LaneContext {
   first: TrialInput[];
+  /** Trial id of each slot's latest trial, by slot id (`slot0` ...). */
+  trials: Record<string, string>;
 }
+
+/** The id of slot `k` of a lane. */
+const slotId = (k: number): string => `slot${k}`;
 
 type TrialDone = { type: `xstate.done.actor.${string}`; actorId: string; output: TrialRecord };
 type TrialError = { type: `xstate.error.actor.${string}`; actorId: string; error: unknown };
@@ -77,27 +100,34 @@ export const laneMachine = setup({
   // `policyPort`: one per lane, for trials its rollout serves (served.ts); by default it does nothing
   actors: { trial: trialMachine, policyPort: policyPort(null) },
   actions: {
-    startFirst: enqueueActions(({ context, enqueue }) => {
-      for (const input of context.first) enqueue.spawnChild('trial', { id: input.trialId!, input });
+    startFirst: assign(({ context, spawn }) => {
+      context.first.forEach((input, k) => spawn('trial', { id: slotId(k), input }));
+      return {};
     }),
-    // per trial: plain action objects, not `enqueueActions` (which builds its `enqueue` helpers per call)
-    start: spawnChild('trial', {
-      id: ({ event }) => (event as LaneRunEvent).trial.trialId!,
-      input: ({ event }) => (event as LaneRunEvent).trial,
+    // the next trial in the slot that ended: it replaces the ended one in `children` (same id, no stop),
+    // spawned and recorded in one context update
+    start: assign(({ context, event, spawn }) => {
+      const { slot, trial } = event as LaneRunEvent;
+      spawn('trial', { id: slot, input: trial });
+      return { trials: Object.assign({}, context.trials, { [slot]: trial.trialId! }) };
     }),
-    stopTrial: stopChild(({ event }) => (event as TrialDone | TrialError).actorId),
-    report: sendParent(({ event, self }) => {
+    report: sendParent(({ context, event, self }) => {
       const e = event as TrialDone | TrialError;
+      const slot = e.actorId;
+      const trialId = context.trials[slot]!;
       return 'output' in e
-        ? { type: 'lane.done', lane: self.id, trialId: e.actorId, record: e.output }
-        : { type: 'lane.error', lane: self.id, trialId: e.actorId, error: e.error };
+        ? { type: 'lane.done', lane: self.id, slot, trialId, record: e.output }
+        : { type: 'lane.error', lane: self.id, slot, trialId, error: e.error };
     }),
     forwardTurn: sendParent(({ event }) => event as TurnEmitted),
     forwardTurns: sendParent(({ event }) => event as TurnsEvent),
   },
 }).createMachine({
   id: 'lane',
-  context: ({ input }) => ({ first: input }),
+  context: ({ input }) => ({
+    first: input,
+    trials: Object.fromEntries(input.map((t, k) => [slotId(k), t.trialId!])),
+  }),
   // spawned after the entry's trials; a restored lane starts it after them, so they get `resume` started
   invoke: { id: 'policy', src: 'policyPort' },
   entry: 'startFirst',
@@ -105,7 +135,7 @@ export const laneMachine = setup({
     run: { actions: 'start' },
     turn: { actions: 'forwardTurn' },
     turns: { actions: 'forwardTurns' },
-    'xstate.done.actor.*': { actions: ['stopTrial', 'report'] },
-    'xstate.error.actor.*': { actions: ['stopTrial', 'report'] },
+    'xstate.done.actor.*': { actions: 'report' },
+    'xstate.error.actor.*': { actions: 'report' },
   },
 });

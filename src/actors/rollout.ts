@@ -195,7 +195,7 @@ export const rolloutMachine = setup({
         enqueue.spawnChild('lane', { id: `lane${k}`, input });
       }
     }),
-    // a trial ended: store its record, give its lane the next trial (lanes stop with the rollout)
+    // a trial ended: store its record, give its lane's slot the next trial (lanes stop with the rollout)
     collect: enqueueActions(({ context: c, event, enqueue }) => {
       const e = event as LaneReport;
       const i = c.index[e.trialId];
@@ -205,7 +205,7 @@ export const rolloutMachine = setup({
       const task = collectUpdate(c, i, e.trialId, record, trial);
       if (trial !== null) {
         enqueue.assign({ next: c.next + 1 });
-        enqueue.sendTo(e.lane, { type: 'run', trial });
+        enqueue.sendTo(e.lane, { type: 'run', slot: e.slot, trial });
       }
       enqueue.emit({ type: 'trial', record });
       if (task !== null) enqueue.emit({ type: 'task', taskId: record.taskId, records: task });

@@ -142,7 +142,9 @@ export function policyPort(served: ServedPolicy | null): PolicyPortLogic {
       if (served === null || !snapshot.restored) return;
       const lane = self._parent as AnyActorRef;
       const children = lane.getSnapshot().children as Record<string, AnyActorRef>;
-      for (const child of Object.values(children)) if (child !== self) child.send({ type: 'resume' });
+      // not a trial that had ended when the lane was persisted (it stays in its slot, see lane.ts)
+      for (const child of Object.values(children))
+        if (child !== self && child.getSnapshot().status === 'active') child.send({ type: 'resume' });
     },
     getInitialSnapshot: () => portSnapshot('active', false),
     getPersistedSnapshot: (snapshot) => portSnapshot(snapshot.status as 'active', false),

@@ -93,4 +93,40 @@ describe('persistence', () => {
       expect(client.cachedCount).toBe(0);
     },
   );
+
+  it('a rollout persisted near its end, ended trials still in their slots, collects each trial once', async () => {
+    const options = {
+      envId: PIT,
+      tasks: Array.from({ length: 8 }, (_, i) => ({ seed: i + 1 })),
+      trialsPerTask: 3,
+      concurrency: 20,
+    };
+    const expected = await runRollout({ ...options, policy: randomPolicy() });
+
+    const policy = new GatedPolicy(140);
+    const client = new PolicyClient(policy);
+    const first = createRolloutActor({ ...options, policy: client }).start();
+    await settle();
+    const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
+    first.stop();
+    // every trial started, some ended: an ended trial stays in its lane's slot (no next trial to replace it)
+    expect(persisted.context.next).toBe(expected.length);
+    const slots = Object.values(persisted.children).flatMap((lane) =>
+      Object.values((lane as { snapshot: { children: object } }).snapshot.children),
+    ) as { snapshot: { status: string } }[];
+    expect(slots.filter((t) => t.snapshot.status === 'done').length).toBeGreaterThan(0);
+    // (the restored rollout takes `persisted` as its context and updates its `running` in place)
+    const running = [...persisted.context.running];
+
+    const restored = createRolloutActor({ ...options, policy: client, snapshot: persisted });
+    const trialsSeen: string[] = [];
+    restored.on('trial', (e) => trialsSeen.push(e.record.trialId));
+    restored.start();
+    policy.release();
+    await finished(restored);
+    expect(restored.getSnapshot().output).toEqual(expected);
+    // only the trials running at persist time end again (the ended ones in the slots are not restarted)
+    expect(trialsSeen.sort()).toEqual(running.sort());
+    expect(duplicates(policy.seen)).toEqual([]);
+  });
 });
