@@ -101,14 +101,16 @@ export const laneMachine = setup({
   actors: { trial: trialMachine, policyPort: policyPort(null) },
   actions: {
     startFirst: assign(({ context, spawn }) => {
-      context.first.forEach((input, k) => spawn('trial', { id: slotId(k), input }));
+      context.first.forEach((input, k) => {
+        spawn('trial', { id: slotId(k), input, syncSnapshot: false });
+      });
       return {};
     }),
     // the next trial in the slot that ended: it replaces the ended one in `children` (same id, no stop),
     // spawned and recorded in one context update
     start: assign(({ context, event, spawn }) => {
       const { slot, trial } = event as LaneRunEvent;
-      spawn('trial', { id: slot, input: trial });
+      spawn('trial', { id: slot, input: trial, syncSnapshot: false });
       return { trials: Object.assign({}, context.trials, { [slot]: trial.trialId! }) };
     }),
     report: sendParent(({ context, event, self }) => {

@@ -53,13 +53,50 @@ function nextRequest(play: AttemptRun): GenerationRequest | null {
 
 const failure = (error: unknown) => ({ failed: describeFailure(error), request: null });
 
-export const attemptOver = (c: TrialContext): boolean =>
-  c.failed !== null || c.play === null || c.play.done || c.play.history.length >= c.play.cfg.maxTurns;
+/** The attempt `play` can take no further turn: it ended, its turn budget is spent, or the trial failed. */
+const over = (play: AttemptRun, failed: string | null | undefined): boolean =>
+  failed != null || play.done || play.history.length >= play.cfg.maxTurns;
+
+/**
+ * An attempt is over: the default trial closes it in the same context update that ended it (see
+ * `closeAttempt`), so between steps its `play` is null; a failed trial is over too.
+ */
+export const attemptOver = (c: TrialContext): boolean => c.failed !== null || c.play === null;
 
 /*
  * The context updates of the default trial's own-state actions, as pure functions (the named assign
  * actions below call them).
  */
+
+/**
+ * The context that closes attempt `run`: its history joins the memory (unless memory mode `none`) and
+ * `last` (what the reflection reads), the schedule moves one step on. The update that ends an attempt
+ * (its last reply, a budget of 0, a failure) includes it, so an attempt's end costs no context update
+ * of its own (each one clones the context and the snapshot; MineSweeper ends ~2.7 attempts a trial).
+ */
+export function closeAttempt(c: TrialContext, run: AttemptRun): Partial<TrialContext> {
+  const { attempt } = run.cfg;
+  return {
+    step: c.step + 1,
+    attempt: c.attempt + 1,
+    memory:
+      c.cfg.memoryMode === 'none'
+        ? c.memory
+        : [...c.memory, { attempt, history: run.history, reflection: '' }],
+    last: { attempt, final: run.state, history: run.history },
+    play: null,
+  };
+}
+
+/** `update` for attempt `play`, closing it when it is over (see `closeAttempt`). */
+function settleAttempt(
+  c: TrialContext,
+  play: AttemptRun,
+  update: Partial<TrialContext>,
+): Partial<TrialContext> {
+  return over(play, update.failed) ? Object.assign(update, closeAttempt(c, play)) : update;
+}
+
 export function startAttemptUpdate(c: TrialContext): Partial<TrialContext> {
   // a reflection whose reply could not be applied goes on to `playing` failed: nothing to start
   if (c.failed !== null) return {};
@@ -77,7 +114,7 @@ export function startAttemptUpdate(c: TrialContext): Partial<TrialContext> {
   } catch (error) {
     update.failed = describeFailure(error);
   }
-  return update;
+  return settleAttempt(c, play, update);
 }
 
 export function applyPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<TrialContext> {
@@ -86,7 +123,7 @@ export function applyPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<Tri
   try {
     t = playReply(run.cfg, run.state, run.history.length, c.request, event.generation);
   } catch (error) {
-    return failure(error);
+    return Object.assign(failure(error), closeAttempt(c, run));
   }
   const play: AttemptRun = {
     cfg: run.cfg,
@@ -107,23 +144,7 @@ export function applyPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<Tri
   } catch (error) {
     update.failed = describeFailure(error);
   }
-  return update;
-}
-
-export function endAttemptUpdate(c: TrialContext): Partial<TrialContext> {
-  const run = c.play;
-  if (run === null) return {}; // it could not start (failed is set)
-  const { attempt } = run.cfg;
-  return {
-    step: c.step + 1,
-    attempt: c.attempt + 1,
-    memory:
-      c.cfg.memoryMode === 'none'
-        ? c.memory
-        : [...c.memory, { attempt, history: run.history, reflection: '' }],
-    last: { attempt, final: run.state, history: run.history },
-    play: null,
-  };
+  return settleAttempt(c, play, update);
 }
 
 export function prepareReflectionUpdate(c: TrialContext): Partial<TrialContext> {
@@ -174,16 +195,10 @@ export const finished = (c: TrialContext): boolean =>
   c.failed !== null || c.wonAt !== null || c.step >= c.cfg.schedule.length;
 export const playNext = (c: TrialContext): boolean => c.cfg.schedule[c.step]!.phase === 'play';
 
-/** The context `endAttempt` leaves: where the default trial goes after an attempt is read on it. */
-const afterAttempt = (c: TrialContext): TrialContext => Object.assign({}, c, endAttemptUpdate(c));
-/** An attempt is over and the trial ends with it (the `next` state's `finished`, after `endAttempt`). */
-export const attemptEnds = (c: TrialContext): boolean => attemptOver(c) && finished(afterAttempt(c));
-/** An attempt is over and a play step follows it (the `next` state's `playNext`, after `endAttempt`). */
-export const attemptThenPlay = (c: TrialContext): boolean => {
-  if (!attemptOver(c)) return false;
-  const after = afterAttempt(c);
-  return !finished(after) && playNext(after);
-};
+/** An attempt is over and the trial ends with it (closed: the `next` state's `finished`). */
+export const attemptEnds = (c: TrialContext): boolean => attemptOver(c) && finished(c);
+/** An attempt is over and a play step follows it (closed: the `next` state's `playNext`). */
+export const attemptThenPlay = (c: TrialContext): boolean => attemptOver(c) && !finished(c) && playNext(c);
 /**
  * The step after the reflection being asked is a play step (else the trial ends: a reflect step is
  * followed by a play step or nothing, validateSchedule; the reflection cannot be a win).
@@ -206,7 +221,6 @@ export const trialSetup = setup({
     // apply the reply and build the next turn's request in ONE context update (each assign clones the
     // context and the snapshot: one clone per turn instead of two)
     applyPlay: assign(({ context, event }) => applyPlayUpdate(context, event as ReplyEvent)),
-    endAttempt: assign(({ context }) => endAttemptUpdate(context)),
     prepareReflection: assign(({ context }) => prepareReflectionUpdate(context)),
     applyReflection: assign(({ context, event }) => applyReflectionUpdate(context, event as ReplyEvent)),
     // a direct send to the policy child, not `sendTo` (a deferred relay per call)
@@ -217,7 +231,11 @@ export const trialSetup = setup({
     },
     noteFailure: assign(({ context }) => ({ tries: context.tries + 1 })),
     scheduleRetry: raise({ type: 'retry' }, { delay: 'retryDelay' }),
-    failCall: assign(({ event }) => ({ failed: describeFailure((event as ReplyErrorEvent).error) })),
+    // a call failed for good: the trial fails, closing the attempt it was playing (see `closeAttempt`)
+    failCall: assign(({ context, event }) => {
+      const update = { failed: describeFailure((event as ReplyErrorEvent).error) };
+      return context.play === null ? update : Object.assign(update, closeAttempt(context, context.play));
+    }),
     // the composed trial: an episode or reflector child finished
     recordAttempt: assign(({ context: c, event }) => {
       const out = (event as unknown as { output: EpisodeOutput }).output;

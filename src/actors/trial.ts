@@ -36,7 +36,7 @@
  * update per turn).
  *
  * Named implementations: actors `generate`, `episode`, `reflector`; actions
- * `startAttempt`, `applyPlay`, `endAttempt`, `prepareReflection`,
+ * `startAttempt`, `applyPlay`, `prepareReflection`,
  * `applyReflection`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
  * `recordAttempt`, `recordReflection`, `crash`, `finish`, `emitTurn`,
  * `forwardTurn`, `reportTrial`, `trialEnded`; guards `finished`, `playNext`,
@@ -75,8 +75,9 @@ const FORWARDED = {
  * pending request again.
  *
  * A step's end goes straight to the next step, not through `next` (the composed trial's chooser):
- * an attempt that is over picks it with `next`'s guards read on the context `endAttempt` leaves
- * (`attemptEnds` / `attemptThenPlay`, trial-setup.ts), and a reflection's reply goes on to play
+ * the context update that ends an attempt (its last reply, a turn budget of 0, a failure) also
+ * closes it (`closeAttempt`: memory, `last`, the next schedule step), and `playing` picks the next
+ * step with `next`'s own guards (`attemptEnds` / `attemptThenPlay`, trial-setup.ts); a reflection's reply goes on to play
  * (or the end) as the schedule says: a reflect step is always followed by a play step or the end
  * (validateSchedule); a reply that cannot be applied fails the trial, and `playing` leaves a failed
  * trial as it is and ends it. Why: `next` cost two microsteps per step boundary (bench:engine), and
@@ -86,10 +87,11 @@ const ownStates = (report: typeof REPORTED | typeof FORWARDED) =>
   ({
     playing: {
       entry: ['startAttempt', 'ask'],
+      // the update that ended the attempt closed it (trial-setup.ts `closeAttempt`): pick the next step
       always: [
-        { guard: 'attemptEnds', target: 'done', actions: 'endAttempt' },
-        { guard: 'attemptThenPlay', target: 'playing', reenter: true, actions: 'endAttempt' },
-        { guard: 'attemptOver', target: 'reflecting', actions: 'endAttempt' },
+        { guard: 'attemptEnds', target: 'done' },
+        { guard: 'attemptThenPlay', target: 'playing', reenter: true },
+        { guard: 'attemptOver', target: 'reflecting' },
       ],
       on: {
         // one microstep per turn: apply the reply and build the next request, report the turn, ask
