@@ -173,6 +173,12 @@ export function applyReflectionUpdate(c: TrialContext, event: ReplyEvent): Parti
   }
 }
 
+/** The reflection's reply applied, then the next attempt started on the context it leaves. */
+export function reflectThenPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<TrialContext> {
+  const update = applyReflectionUpdate(c, event);
+  return Object.assign(update, startAttemptUpdate(Object.assign({}, c, update)));
+}
+
 /** The trial's record, built when it ends (the named action `finish`). */
 export function finishUpdate(c: TrialContext): Partial<TrialContext> {
   const record: TrialRecord = {
@@ -223,6 +229,8 @@ export const trialSetup = setup({
     applyPlay: assign(({ context, event }) => applyPlayUpdate(context, event as ReplyEvent)),
     prepareReflection: assign(({ context }) => prepareReflectionUpdate(context)),
     applyReflection: assign(({ context, event }) => applyReflectionUpdate(context, event as ReplyEvent)),
+    // a reflection's reply and the start of the attempt that follows it, in one context update
+    reflectThenPlay: assign(({ context, event }) => reflectThenPlayUpdate(context, event as ReplyEvent)),
     // a direct send to the policy child, not `sendTo` (a deferred relay per call)
     ask: ({ context, self }) => {
       if (context.request === null || context.failed !== null) return;
@@ -291,6 +299,16 @@ export const trialSetup = setup({
   },
   delays: { retryDelay },
 });
+
+/**
+ * The default trial's initial context: {@link initialContext} with its first attempt started (what the
+ * `startAttempt` action does on the other ways into `playing`), so the trial's start costs no context
+ * update of its own.
+ */
+export function initialPlayContext(args: { input: TrialInput }): TrialContext {
+  const c = initialContext(args);
+  return Object.assign(c, startAttemptUpdate(c));
+}
 
 export function initialContext({ input }: { input: TrialInput }): TrialContext {
   const { cfg, initial, taskType } = resolveTrialInput(input);

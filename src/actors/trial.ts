@@ -31,20 +31,21 @@
  *   composition custom trial machines follow (examples/custom-trial.ts).
  * An env that throws ends the trial `failed` with the turns played so far.
  *
- * In `playing`, `startAttempt` sets up an attempt and builds its first request,
- * and `applyPlay` applies each reply AND builds the next request (one context
- * update per turn).
+ * In `playing`, the update that enters it (the initial context, `startAttempt`
+ * or `reflectThenPlay`) sets up an attempt and builds its first request, and
+ * `applyPlay` applies each reply AND builds the next request (one context
+ * update per turn); the update that ends an attempt closes it (`closeAttempt`).
  *
  * Named implementations: actors `generate`, `episode`, `reflector`; actions
  * `startAttempt`, `applyPlay`, `prepareReflection`,
- * `applyReflection`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
+ * `applyReflection`, `reflectThenPlay`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
  * `recordAttempt`, `recordReflection`, `crash`, `finish`, `emitTurn`,
  * `forwardTurn`, `reportTrial`, `trialEnded`; guards `finished`, `playNext`,
  * `attemptOver`, `attemptEnds`, `attemptThenPlay`, `playAfterReflection`, `crashed`, `canRetry`;
  * delay `retryDelay`.
  */
 import { episodeInput, reflectorInput } from './trial-config.js';
-import { initialContext, trialSetup } from './trial-setup.js';
+import { initialContext, initialPlayContext, trialSetup } from './trial-setup.js';
 
 /** The composed trial's step chooser (a transient state; the default trial decides as a step ends). */
 const next = {
@@ -85,12 +86,14 @@ const FORWARDED = {
  */
 const ownStates = (report: typeof REPORTED | typeof FORWARDED) =>
   ({
+    // every way in starts the attempt in its own context update: the initial context
+    // (`initialPlayContext`), `startAttempt` on a new attempt, `reflectThenPlay` after a reflection
     playing: {
-      entry: ['startAttempt', 'ask'],
+      entry: 'ask',
       // the update that ended the attempt closed it (trial-setup.ts `closeAttempt`): pick the next step
       always: [
         { guard: 'attemptEnds', target: 'done' },
-        { guard: 'attemptThenPlay', target: 'playing', reenter: true },
+        { guard: 'attemptThenPlay', target: 'playing', reenter: true, actions: 'startAttempt' },
         { guard: 'attemptOver', target: 'reflecting' },
       ],
       on: {
@@ -112,7 +115,7 @@ const ownStates = (report: typeof REPORTED | typeof FORWARDED) =>
           {
             guard: 'playAfterReflection',
             target: 'playing',
-            actions: ['applyReflection', ...report.turn],
+            actions: ['reflectThenPlay', ...report.turn],
           },
           { target: 'done', actions: ['applyReflection', ...report.turn] },
         ],
@@ -130,7 +133,7 @@ const ownStates = (report: typeof REPORTED | typeof FORWARDED) =>
 /** The default trial: attempts and reflections played in its own states through one policy child. */
 export const trialMachine = trialSetup.createMachine({
   id: 'trial',
-  context: initialContext,
+  context: initialPlayContext,
   // the policy child lives as long as the trial (one actor, not one per attempt or call)
   invoke: { id: 'policy', src: 'generate' },
   // a schedule starts with a play step (validateSchedule): straight to it, not through `next`
@@ -148,7 +151,7 @@ export const trialMachine = trialSetup.createMachine({
  */
 export const servedTrialMachine = trialSetup.createMachine({
   id: 'trial',
-  context: initialContext,
+  context: initialPlayContext,
   initial: 'playing',
   states: ownStates(FORWARDED),
   output: ({ context }) => context.record!,
