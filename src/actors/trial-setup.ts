@@ -1,28 +1,34 @@
 /**
  * The trial's `setup`: context, events and the named implementations of both
- * trial machines (trial.ts): the default one's own play/reflect turns (through
- * the turn functions of turns.ts and one policy child) and the composed one's
- * episode/reflector outputs. Kept apart from the machine configs for size.
+ * trial machines (trial.ts): the default one's own play/reflect turns (the pure
+ * context updates of trial-updates.ts over the turn functions of turns.ts, and
+ * one policy child) and the composed one's episode/reflector outputs. Kept apart
+ * from the machine configs for size.
  */
 
 import { type AnyActorRef, assign, emit, enqueueActions, raise, setup } from 'xstate';
-import type { GenerationRequest } from '../policy/types.js';
 import type { TrialRecord } from '../streams/types.js';
-import { type EpisodeOutput, episodeMachine, resolveEpisodeInput } from './episode.js';
+import { type EpisodeOutput, episodeMachine } from './episode.js';
 import type { TrialMachineEmitted, TurnEmitted } from './events.js';
 import { missingPolicy, type ReplyErrorEvent, type ReplyEvent } from './policy-actor.js';
-import { type ReflectorOutput, reflectorMachine, resolveReflectorInput } from './reflector.js';
+import { type ReflectorOutput, reflectorMachine } from './reflector.js';
 import { canRetry, describeFailure, requestKey, retryDelay, turnTarget } from './shared.js';
+import { resolveTrialInput, type TrialContext, type TrialEvent, type TrialInput } from './trial-config.js';
 import {
-  type AttemptRun,
-  episodeInput,
-  reflectorInput,
-  resolveTrialInput,
-  type TrialContext,
-  type TrialEvent,
-  type TrialInput,
-} from './trial-config.js';
-import { type PlayTurn, playReply, playRequest, reflectReply, reflectRequest } from './turns.js';
+  applyPlayUpdate,
+  applyReflectionUpdate,
+  attemptEnds,
+  attemptOver,
+  attemptThenPlay,
+  closeAttempt,
+  finished,
+  finishUpdate,
+  playAfterReflection,
+  playNext,
+  prepareReflectionUpdate,
+  reflectThenPlayUpdate,
+  startAttemptUpdate,
+} from './trial-updates.js';
 
 /**
  * The turn to report: a child's `turn` event, else the trial's own latest turn; after a crash, only
@@ -43,174 +49,6 @@ export function turnOf(c: TrialContext, event: { type: string }): TurnEmitted | 
 const emitLatest = emit<TrialContext, TrialEvent, undefined, TrialEvent, TrialMachineEmitted>(
   ({ context, event }) => turnOf(context, event)!,
 );
-
-// the next turn's request, built in the same context update as the reply it follows (one assign per turn)
-function nextRequest(play: AttemptRun): GenerationRequest | null {
-  return play.done || play.history.length >= play.cfg.maxTurns
-    ? null
-    : playRequest(play.cfg, play.state, play.history);
-}
-
-const failure = (error: unknown) => ({ failed: describeFailure(error), request: null });
-
-/** The attempt `play` can take no further turn: it ended, its turn budget is spent, or the trial failed. */
-const over = (play: AttemptRun, failed: string | null | undefined): boolean =>
-  failed != null || play.done || play.history.length >= play.cfg.maxTurns;
-
-/**
- * An attempt is over: the default trial closes it in the same context update that ended it (see
- * `closeAttempt`), so between steps its `play` is null; a failed trial is over too.
- */
-export const attemptOver = (c: TrialContext): boolean => c.failed !== null || c.play === null;
-
-/*
- * The context updates of the default trial's own-state actions, as pure functions (the named assign
- * actions below call them).
- */
-
-/**
- * The context that closes attempt `run`: its history joins the memory (unless memory mode `none`) and
- * `last` (what the reflection reads), the schedule moves one step on. The update that ends an attempt
- * (its last reply, a budget of 0, a failure) includes it, so an attempt's end costs no context update
- * of its own (each one clones the context and the snapshot; MineSweeper ends ~2.7 attempts a trial).
- */
-export function closeAttempt(c: TrialContext, run: AttemptRun): Partial<TrialContext> {
-  const { attempt } = run.cfg;
-  return {
-    step: c.step + 1,
-    attempt: c.attempt + 1,
-    memory:
-      c.cfg.memoryMode === 'none'
-        ? c.memory
-        : [...c.memory, { attempt, history: run.history, reflection: '' }],
-    last: { attempt, final: run.state, history: run.history },
-    play: null,
-  };
-}
-
-/** `update` for attempt `play`, closing it when it is over (see `closeAttempt`). */
-function settleAttempt(
-  c: TrialContext,
-  play: AttemptRun,
-  update: Partial<TrialContext>,
-): Partial<TrialContext> {
-  return over(play, update.failed) ? Object.assign(update, closeAttempt(c, play)) : update;
-}
-
-export function startAttemptUpdate(c: TrialContext): Partial<TrialContext> {
-  // a reflection whose reply could not be applied goes on to `playing` failed: nothing to start
-  if (c.failed !== null) return {};
-  let cfg: AttemptRun['cfg'];
-  try {
-    cfg = resolveEpisodeInput(episodeInput(c));
-  } catch (error) {
-    return failure(error);
-  }
-  const play: AttemptRun = { cfg, state: cfg.initial, history: [], done: false };
-  // the attempt's first request in the same context update (none when its turn budget is 0)
-  const update: Partial<TrialContext> = { play, request: null, tries: 0 };
-  try {
-    update.request = nextRequest(play);
-  } catch (error) {
-    update.failed = describeFailure(error);
-  }
-  return settleAttempt(c, play, update);
-}
-
-export function applyPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<TrialContext> {
-  const run = c.play!;
-  let t: PlayTurn;
-  try {
-    t = playReply(run.cfg, run.state, run.history.length, c.request, event.generation);
-  } catch (error) {
-    return Object.assign(failure(error), closeAttempt(c, run));
-  }
-  const play: AttemptRun = {
-    cfg: run.cfg,
-    state: t.state,
-    history: [...run.history, t.record],
-    done: t.record.done,
-  };
-  const update: Partial<TrialContext> = {
-    play,
-    samples: [...c.samples, t.sample],
-    wonAt: t.record.won ? run.cfg.attempt : c.wonAt,
-    request: null,
-    tries: 0,
-  };
-  // the turn stands even when the next request cannot be built (the trial then ends failed)
-  try {
-    update.request = nextRequest(play);
-  } catch (error) {
-    update.failed = describeFailure(error);
-  }
-  return settleAttempt(c, play, update);
-}
-
-export function prepareReflectionUpdate(c: TrialContext): Partial<TrialContext> {
-  try {
-    const reflect = resolveReflectorInput(reflectorInput(c));
-    return { reflect, request: reflectRequest(reflect), tries: 0 };
-  } catch (error) {
-    return failure(error);
-  }
-}
-
-export function applyReflectionUpdate(c: TrialContext, event: ReplyEvent): Partial<TrialContext> {
-  try {
-    const t = reflectReply(c.reflect!, c.request, event.generation);
-    const { attempt } = c.reflect!;
-    return {
-      step: c.step + 1,
-      memory: c.memory.map((m) => (m.attempt === attempt ? { ...m, reflection: t.reflection } : m)),
-      samples: [...c.samples, t.sample],
-      reflect: null,
-      request: null,
-      tries: 0,
-    };
-  } catch (error) {
-    return failure(error);
-  }
-}
-
-/** The reflection's reply applied, then the next attempt started on the context it leaves. */
-export function reflectThenPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<TrialContext> {
-  const update = applyReflectionUpdate(c, event);
-  return Object.assign(update, startAttemptUpdate(Object.assign({}, c, update)));
-}
-
-/** The trial's record, built when it ends (the named action `finish`). */
-export function finishUpdate(c: TrialContext): Partial<TrialContext> {
-  const record: TrialRecord = {
-    taskId: c.cfg.taskId,
-    groupId: c.cfg.groupId,
-    trialId: c.cfg.trialId,
-    envId: c.cfg.envId,
-    taskType: c.taskType,
-    seed: c.cfg.seed,
-    attempts: c.cfg.attempts,
-    samples: c.samples,
-    wonAt: c.wonAt,
-  };
-  if (c.failed !== null) record.failed = c.failed;
-  return { record };
-}
-
-/** Guards of the default trial (named below), as functions. */
-export const finished = (c: TrialContext): boolean =>
-  c.failed !== null || c.wonAt !== null || c.step >= c.cfg.schedule.length;
-export const playNext = (c: TrialContext): boolean => c.cfg.schedule[c.step]!.phase === 'play';
-
-/** An attempt is over and the trial ends with it (closed: the `next` state's `finished`). */
-export const attemptEnds = (c: TrialContext): boolean => attemptOver(c) && finished(c);
-/** An attempt is over and a play step follows it (closed: the `next` state's `playNext`). */
-export const attemptThenPlay = (c: TrialContext): boolean => attemptOver(c) && !finished(c) && playNext(c);
-/**
- * The step after the reflection being asked is a play step (else the trial ends: a reflect step is
- * followed by a play step or nothing, validateSchedule; the reflection cannot be a win).
- */
-export const playAfterReflection = (c: TrialContext): boolean =>
-  c.step + 1 < c.cfg.schedule.length && c.cfg.schedule[c.step + 1]!.phase === 'play';
 
 export const trialSetup = setup({
   types: {

@@ -78,7 +78,7 @@ const FORWARDED = {
  * A step's end goes straight to the next step, not through `next` (the composed trial's chooser):
  * the context update that ends an attempt (its last reply, a turn budget of 0, a failure) also
  * closes it (`closeAttempt`: memory, `last`, the next schedule step), and `playing` picks the next
- * step with `next`'s own guards (`attemptEnds` / `attemptThenPlay`, trial-setup.ts); a reflection's reply goes on to play
+ * step with `next`'s own guards (`attemptEnds` / `attemptThenPlay`, trial-updates.ts); a reflection's reply goes on to play
  * (or the end) as the schedule says: a reflect step is always followed by a play step or the end
  * (validateSchedule); a reply that cannot be applied fails the trial, and `playing` leaves a failed
  * trial as it is and ends it. Why: `next` cost two microsteps per step boundary (bench:engine), and
@@ -90,7 +90,7 @@ const ownStates = (report: typeof REPORTED | typeof FORWARDED) =>
     // (`initialPlayContext`), `startAttempt` on a new attempt, `reflectThenPlay` after a reflection
     playing: {
       entry: 'ask',
-      // the update that ended the attempt closed it (trial-setup.ts `closeAttempt`): pick the next step
+      // the update that ended the attempt closed it (trial-updates.ts `closeAttempt`): pick the next step
       always: [
         { guard: 'attemptEnds', target: 'done' },
         { guard: 'attemptThenPlay', target: 'playing', reenter: true, actions: 'startAttempt' },
