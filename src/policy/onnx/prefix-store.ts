@@ -83,8 +83,11 @@ export interface KvShape {
 export class PrefixStore {
   /** In least recently used order (a use moves an entry to the end). */
   private entries = new Set<PrefixEntry>();
-  /** Chain hash of a sequence's first k whole blocks → the entries that start with them. */
-  private byBlocks = new Map<number, Set<PrefixEntry>>();
+  /**
+   * Chain hash of a sequence's first k whole blocks → the entries that start with them (mostly one: an
+   * array, not a Set, as there are ~20 keys an entry and the worker's full GCs mark each object).
+   */
+  private byBlocks = new Map<number, PrefixEntry[]>();
   private bytes = 0;
   /** Dropped entries' arrays by stride, for later entries (see `take`), and their bytes. */
   private free = new Map<number, Float32Array[][]>();
@@ -129,9 +132,9 @@ export class PrefixStore {
     const entry: PrefixEntry = { tokens, ...into, bytes, hashes };
     this.entries.add(entry);
     for (const h of hashes) {
-      const set = this.byBlocks.get(h) ?? new Set<PrefixEntry>();
-      set.add(entry);
-      this.byBlocks.set(h, set);
+      const list = this.byBlocks.get(h);
+      if (list === undefined) this.byBlocks.set(h, [entry]);
+      else list.push(entry);
     }
     this.bytes += bytes;
   }
@@ -197,8 +200,8 @@ export class PrefixStore {
    */
   private candidates(hashes: readonly number[]): Iterable<PrefixEntry> {
     for (let k = hashes.length - 1; k >= 0; k--) {
-      const set = this.byBlocks.get(hashes[k]!);
-      if (set !== undefined) return set;
+      const list = this.byBlocks.get(hashes[k]!);
+      if (list !== undefined) return [...list]; // a copy: `add` drops entries while it walks them
     }
     return [];
   }
@@ -206,9 +209,10 @@ export class PrefixStore {
   private drop(e: PrefixEntry): void {
     this.entries.delete(e);
     for (const h of e.hashes) {
-      const set = this.byBlocks.get(h);
-      set?.delete(e);
-      if (set?.size === 0) this.byBlocks.delete(h);
+      const list = this.byBlocks.get(h);
+      if (list === undefined) continue;
+      list.splice(list.indexOf(e), 1);
+      if (list.length === 0) this.byBlocks.delete(h);
     }
     this.bytes -= e.bytes;
     this.recycle(e);
