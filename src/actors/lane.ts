@@ -77,7 +77,10 @@ export type LaneReport = LaneDoneEvent | LaneErrorEvent;
 /** Context of {@link laneMachine} (plain JSON): the trials it started with, and each slot's trial id. */
 export interface LaneContext {
   first: TrialInput[];
-  /** Trial id of each slot's latest trial, by slot id (`slot0` ...). */
+  /**
+   * Trial id of each slot's latest trial, by slot id (`slot0` ...). A lane persisted before lanes had slots
+   * has none: its children's ids are their trial ids, and it restores and goes on with them as slots.
+   */
   trials: Record<string, string>;
 }
 
@@ -116,7 +119,8 @@ export const laneMachine = setup({
     report: sendParent(({ context, event, self }) => {
       const e = event as TrialDone | TrialError;
       const slot = e.actorId;
-      const trialId = context.trials[slot]!;
+      // (a lane persisted before slots has no `trials`: its children's ids are their trial ids)
+      const trialId = context.trials?.[slot] ?? slot;
       return 'output' in e
         ? { type: 'lane.done', lane: self.id, slot, trialId, record: e.output }
         : { type: 'lane.error', lane: self.id, slot, trialId, error: e.error };

@@ -129,4 +129,43 @@ describe('persistence', () => {
     expect(trialsSeen.sort()).toEqual(running.sort());
     expect(duplicates(policy.seen)).toEqual([]);
   });
+
+  it('a rollout persisted before lanes had slots (trials keyed by trial id) restores and finishes', async () => {
+    const options = {
+      envId: PIT,
+      tasks: Array.from({ length: 8 }, (_, i) => ({ seed: i + 1 })),
+      trialsPerTask: 3,
+      concurrency: 20,
+    };
+    const expected = await runRollout({ ...options, policy: randomPolicy() });
+    const policy = new GatedPolicy(10);
+    const client = new PolicyClient(policy);
+    const first = createRolloutActor({ ...options, policy: client }).start();
+    await settle();
+    const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
+    first.stop();
+    // the old form: each lane's trials under their trial ids, no `trials` in the lane's context
+    for (const lane of Object.values(persisted.children) as { snapshot: OldLane }[]) {
+      const { snapshot } = lane;
+      delete snapshot.context.trials;
+      snapshot.children = Object.fromEntries(
+        Object.entries(snapshot.children).map(([id, c]) => [
+          id === 'policy' ? id : c.snapshot.context.cfg.trialId,
+          c,
+        ]),
+      );
+    }
+    const restored = createRolloutActor({ ...options, policy: client, snapshot: persisted });
+    restored.start();
+    policy.release();
+    await finished(restored);
+    expect(restored.getSnapshot().output).toEqual(expected);
+    expect(duplicates(policy.seen)).toEqual([]);
+  });
 });
+
+/** What the test above rewrites of a persisted lane. */
+interface OldLane {
+  context: { trials?: unknown };
+  children: Record<string, { snapshot: { context: { cfg: { trialId: string } } } }>;
+}
