@@ -156,7 +156,7 @@ export async function decodeBatch(
 ): Promise<RowOutcome[]> {
   const ends = new Set(b.endIds);
   const V = b.vocabSize;
-  const rows: Row[] = [];
+  const rows: (Row | undefined)[] = []; // by row index; a continuous batch's ended rows are dropped
   let slots: number[] = []; // row of each cache row
   /** The prompt pass of joining rows (the first ones too): their logits; they become the last cache rows. */
   const admit = async (joining: readonly JoiningRows[]): Promise<Float32Array> => {
@@ -234,7 +234,12 @@ export async function decodeBatch(
         const order = compactionOrder(running, slots.length);
         stepper.compact(order); // times itself (feeds)
         slots = order.map((j) => slots[j]!);
-        if (join !== null) exchanges.push({ at: steps, answered: finished.length, joining: join(finished) });
+        if (join !== null) {
+          exchanges.push({ at: steps, answered: finished.length, joining: join(finished) });
+          // the main thread has them now: a continuous batch runs a whole rollout, and its ended rows
+          // (prompts, replies) kept the worker's heap growing, every full GC marking them again
+          for (const f of finished) rows[f.row] = undefined;
+        }
         t0 = performance.now();
       }
       // answers bring their rows in one prompt pass: at once when no row runs; after one step while
@@ -277,7 +282,7 @@ export async function decodeBatch(
   } finally {
     stepper.release();
   }
-  return join === null ? rows.map((r) => r.out!) : [];
+  return join === null ? rows.map((r) => r!.out!) : [];
 }
 
 /**
