@@ -58,18 +58,24 @@ const SETTINGS = {
   ...(process.env.BENCH_SPIN === undefined ? {} : { allowSpinning: process.env.BENCH_SPIN === '1' }),
 };
 
-/** B prompts of exactly `length(b)` tokens (after the chat template; default PROMPT), different per row. */
+/**
+ * B prompts of exactly `length(b)` tokens (after the chat template; default PROMPT), different per row,
+ * starting with `tag` and the run: a tag used once per block of runs, so that no block repeats a prompt
+ * an earlier block ran (the prefix store would reuse it: with BENCH_BATCHES=16,64,16,64 the second
+ * blocks reused every prompt and batch 64 reused batch 16's sixteen, until 2026-12-07).
+ */
 function prompts(
   policy: OnnxPolicy,
   batch: number,
   run: number,
+  tag: string,
   length: (b: number) => number = () => PROMPT,
   maxTokens = NEW,
 ): GenerationRequest[] {
   const { tokenizer } = policy.promptCodec;
   const out: GenerationRequest[] = [];
   for (let b = 0; b < batch; b++) {
-    let words = `${run + 1} row ${b}:`; // the run first: no run repeats an earlier prompt (prefix-store.ts would reuse it)
+    let words = `${tag}.${run + 1} row ${b}:`; // the block and run first: no run repeats an earlier prompt
     const count = () => policy.promptCodec.tokenizer.encode(words).length;
     const overhead = tokenizer.encode(
       '<|im_start|>user\n<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n',
@@ -138,14 +144,14 @@ function profileRow(batch: number, p: DecodeProfile): (string | number)[] {
     perStep(other),
   ];
 }
-for (const batch of BATCHES) {
-  await policy.generate(prompts(policy, Math.min(batch, 4), -1)); // warm-up
+for (const [block, batch] of BATCHES.entries()) {
+  await policy.generate(prompts(policy, Math.min(batch, 4), -1, `b${block}`)); // warm-up
   const peak = await roofline();
   const gbs = await bandwidth();
   // Each run draws other seeds (an early end token shortens some rows); the row of the median tokens/s is shown.
   const runs: { ms: number; tokens: number; flops: number; boundMs: number; profile: DecodeProfile }[] = [];
   for (let r = 0; r < RUNS; r++) {
-    const requests = prompts(policy, batch, r);
+    const requests = prompts(policy, batch, r, `b${block}`);
     const before = { ...policy.stats.profile };
     const t0 = performance.now();
     const gens = await policy.generate(requests);
@@ -189,7 +195,7 @@ const [grouped, single] = await Promise.all(
 const mixedMs: number[][] = [[], []];
 for (let r = -1; r < RUNS; r++)
   for (const [k, p] of [grouped!, single!].entries()) {
-    const requests = prompts(p, 64, r, mixedLength, 8);
+    const requests = prompts(p, 64, r, 'mixed', mixedLength, 8); // the same requests for both (each has its own store)
     const t0 = performance.now();
     await p.generate(requests);
     if (r >= 0) mixedMs[k]!.push(performance.now() - t0); // run -1 warms up
