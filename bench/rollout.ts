@@ -13,7 +13,13 @@
  * reads only what older versions of the policy also have, so it can be copied into an older checkout
  * to time the code before a change under the same load (run both alternately; say the load).
  *
- * Env: BENCH_STEPS (2), BENCH_SEED (0: the warm start's seed).
+ * Each policy first plays one untimed rollout (step BENCH_STEPS + 1): a fresh worker's first rollout
+ * fills its buffers and the prefix store's arrays with fresh memory, which a training run pays once in
+ * its first step, not at every step (step 1 of a fresh policy read ~0.3 s slower than a warm one,
+ * 2026-12-07). Before each rollout the prefix store is cleared, as `lamer train` clears it before every
+ * step's rollout (an older policy without the store skips it).
+ *
+ * Env: BENCH_STEPS (3), BENCH_SEED (0: the warm start's seed), BENCH_WARMUP (1: untimed rollouts first).
  */
 import { loadavg } from 'node:os';
 import { runRollout } from '../src/actors/provide.js';
@@ -22,7 +28,8 @@ import { loadTrainConfig, trainingPlan } from '../src/train/config.js';
 import { stepRolloutInput } from '../src/train/train-tasks.js';
 import { envOf, loadWarmStart, modelOf, warmStartDir } from '../src/train/warmstart.js';
 
-const STEPS = Number(process.env.BENCH_STEPS ?? 2);
+const STEPS = Number(process.env.BENCH_STEPS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const SEED = Number(process.env.BENCH_SEED ?? 0);
 /** FNV-1a over every reply's token ids in trial order: equal hashes, the same samples. */
 function tokenHash(replies: readonly (readonly number[])[]): string {
@@ -54,10 +61,18 @@ if (warm === null) {
   );
   const times: number[][] = variants.map(() => []);
   const lines: string[] = [];
+  // biome-ignore lint/suspicious/noExplicitAny: older policies have no prefix store; the bench runs on them too
+  const clear = (policy: OnnxPolicy) => (policy as any).resetPrefixCache?.() as Promise<void> | undefined;
+  for (let w = 1; w <= WARMUP; w++)
+    for (const policy of policies) {
+      await clear(policy);
+      await runRollout({ ...stepRolloutInput(c, plan, env, STEPS + w), policy });
+    }
   for (let step = 1; step <= STEPS; step++) {
     for (const [k, policy] of policies.entries()) {
       // biome-ignore lint/suspicious/noExplicitAny: older policies have no profile; the bench runs on them too
       const profile = (policy.stats as any).profile as Record<string, number> | undefined;
+      await clear(policy);
       const before = { ...profile };
       const t0 = performance.now();
       const records = await runRollout({ ...stepRolloutInput(c, plan, env, step), policy });
