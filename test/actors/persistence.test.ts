@@ -30,6 +30,29 @@ class GatedPolicy implements Policy {
 
 const duplicates = (keys: string[]) => keys.filter((k, i) => keys.indexOf(k) !== i);
 const input = { envId: PIT, seed: 2, trialId: 'p#0', attempts: 3, maxTurns: 4 };
+const rolloutOptions = (concurrency: number) => ({
+  envId: PIT,
+  tasks: Array.from({ length: 8 }, (_, i) => ({ seed: i + 1 })),
+  trialsPerTask: 3,
+  concurrency,
+});
+
+/**
+ * A rollout of `concurrency` trials in flight whose policy answers `answered` requests and holds the
+ * rest: its records played through (`expected`), and its persisted snapshot once it has settled
+ * (JSON round trip), the first actor stopped.
+ */
+async function persistedRollout(concurrency: number, answered: number) {
+  const options = rolloutOptions(concurrency);
+  const expected = await runRollout({ ...options, policy: randomPolicy() });
+  const policy = new GatedPolicy(answered);
+  const client = new PolicyClient(policy);
+  const first = createRolloutActor({ ...options, policy: client }).start();
+  await settle();
+  const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
+  first.stop();
+  return { options, expected, policy, client, persisted };
+}
 
 describe('persistence', () => {
   it('a trial persisted mid-run restores to the identical continuation, with no duplicate policy calls', async () => {
@@ -64,21 +87,8 @@ describe('persistence', () => {
   it.each([4, 20])(
     'a rollout persisted with %i trials in flight finishes with the same records',
     async (concurrency) => {
-      const options = {
-        envId: PIT,
-        tasks: Array.from({ length: 8 }, (_, i) => ({ seed: i + 1 })),
-        trialsPerTask: 3,
-        concurrency,
-      };
-      const expected = await runRollout({ ...options, policy: randomPolicy() });
-
-      const policy = new GatedPolicy(10);
-      const client = new PolicyClient(policy);
-      const first = createRolloutActor({ ...options, policy: client }).start();
-      await settle();
-      const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
+      const { options, expected, policy, client, persisted } = await persistedRollout(concurrency, 10);
       expect(persisted.context.running).toHaveLength(concurrency);
-      first.stop();
 
       const restored = createRolloutActor({ ...options, policy: client, snapshot: persisted });
       const trialsSeen: string[] = [];
@@ -95,20 +105,7 @@ describe('persistence', () => {
   );
 
   it('a rollout persisted near its end, ended trials still in their slots, collects each trial once', async () => {
-    const options = {
-      envId: PIT,
-      tasks: Array.from({ length: 8 }, (_, i) => ({ seed: i + 1 })),
-      trialsPerTask: 3,
-      concurrency: 20,
-    };
-    const expected = await runRollout({ ...options, policy: randomPolicy() });
-
-    const policy = new GatedPolicy(140);
-    const client = new PolicyClient(policy);
-    const first = createRolloutActor({ ...options, policy: client }).start();
-    await settle();
-    const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
-    first.stop();
+    const { options, expected, policy, client, persisted } = await persistedRollout(20, 140);
     // every trial started, some ended: an ended trial stays in its lane's slot (no next trial to replace it)
     expect(persisted.context.next).toBe(expected.length);
     const slots = Object.values(persisted.children).flatMap((lane) =>
@@ -131,19 +128,7 @@ describe('persistence', () => {
   });
 
   it('a rollout persisted before lanes had slots (trials keyed by trial id) restores and finishes', async () => {
-    const options = {
-      envId: PIT,
-      tasks: Array.from({ length: 8 }, (_, i) => ({ seed: i + 1 })),
-      trialsPerTask: 3,
-      concurrency: 20,
-    };
-    const expected = await runRollout({ ...options, policy: randomPolicy() });
-    const policy = new GatedPolicy(10);
-    const client = new PolicyClient(policy);
-    const first = createRolloutActor({ ...options, policy: client }).start();
-    await settle();
-    const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
-    first.stop();
+    const { options, expected, policy, client, persisted } = await persistedRollout(20, 10);
     // the old form: each lane's trials under their trial ids, no `trials` in the lane's context
     for (const lane of Object.values(persisted.children) as { snapshot: OldLane }[]) {
       const { snapshot } = lane;
