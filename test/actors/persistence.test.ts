@@ -54,6 +54,17 @@ async function persistedRollout(concurrency: number, answered: number) {
   return { options, expected, policy, client, persisted };
 }
 
+/** Restore `persisted` over the same client, release the held requests, and play to the end: the records and the trials that ended. */
+async function restoreAndFinish(r: Awaited<ReturnType<typeof persistedRollout>>) {
+  const restored = createRolloutActor({ ...r.options, policy: r.client, snapshot: r.persisted });
+  const trialsSeen: string[] = [];
+  restored.on('trial', (e) => trialsSeen.push(e.record.trialId));
+  restored.start();
+  r.policy.release();
+  await finished(restored);
+  return { output: restored.getSnapshot().output, trialsSeen };
+}
+
 describe('persistence', () => {
   it('a trial persisted mid-run restores to the identical continuation, with no duplicate policy calls', async () => {
     const reference = createActor(trialWithPolicy(randomPolicy()), { input }).start();
@@ -87,16 +98,12 @@ describe('persistence', () => {
   it.each([4, 20])(
     'a rollout persisted with %i trials in flight finishes with the same records',
     async (concurrency) => {
-      const { options, expected, policy, client, persisted } = await persistedRollout(concurrency, 10);
-      expect(persisted.context.running).toHaveLength(concurrency);
+      const r = await persistedRollout(concurrency, 10);
+      const { expected, policy, client } = r;
+      expect(r.persisted.context.running).toHaveLength(concurrency);
 
-      const restored = createRolloutActor({ ...options, policy: client, snapshot: persisted });
-      const trialsSeen: string[] = [];
-      restored.on('trial', (e) => trialsSeen.push(e.record.trialId));
-      restored.start();
-      policy.release();
-      await finished(restored);
-      expect(restored.getSnapshot().output).toEqual(expected);
+      const { output, trialsSeen } = await restoreAndFinish(r);
+      expect(output).toEqual(expected);
       expect(trialsSeen.sort()).toEqual(expected.map((r) => r.trialId).sort());
       expect(duplicates(policy.seen)).toEqual([]);
       // every trial's replies left the replay cache when it ended, those answered before the snapshot too
@@ -105,7 +112,8 @@ describe('persistence', () => {
   );
 
   it('a rollout persisted near its end, ended trials still in their slots, collects each trial once', async () => {
-    const { options, expected, policy, client, persisted } = await persistedRollout(20, 140);
+    const r = await persistedRollout(20, 140);
+    const { expected, policy, persisted } = r;
     // every trial started, some ended: an ended trial stays in its lane's slot (no next trial to replace it)
     expect(persisted.context.next).toBe(expected.length);
     const slots = Object.values(persisted.children).flatMap((lane) =>
@@ -115,20 +123,16 @@ describe('persistence', () => {
     // (the restored rollout takes `persisted` as its context and updates its `running` in place)
     const running = [...persisted.context.running];
 
-    const restored = createRolloutActor({ ...options, policy: client, snapshot: persisted });
-    const trialsSeen: string[] = [];
-    restored.on('trial', (e) => trialsSeen.push(e.record.trialId));
-    restored.start();
-    policy.release();
-    await finished(restored);
-    expect(restored.getSnapshot().output).toEqual(expected);
+    const { output, trialsSeen } = await restoreAndFinish(r);
+    expect(output).toEqual(expected);
     // only the trials running at persist time end again (the ended ones in the slots are not restarted)
     expect(trialsSeen.sort()).toEqual(running.sort());
     expect(duplicates(policy.seen)).toEqual([]);
   });
 
   it('a rollout persisted before lanes had slots (trials keyed by trial id) restores and finishes', async () => {
-    const { options, expected, policy, client, persisted } = await persistedRollout(20, 10);
+    const r = await persistedRollout(20, 10);
+    const { expected, policy, persisted } = r;
     // the old form: each lane's trials under their trial ids, no `trials` in the lane's context
     for (const lane of Object.values(persisted.children) as { snapshot: OldLane }[]) {
       const { snapshot } = lane;
@@ -140,11 +144,7 @@ describe('persistence', () => {
         ]),
       );
     }
-    const restored = createRolloutActor({ ...options, policy: client, snapshot: persisted });
-    restored.start();
-    policy.release();
-    await finished(restored);
-    expect(restored.getSnapshot().output).toEqual(expected);
+    expect((await restoreAndFinish(r)).output).toEqual(expected);
     expect(duplicates(policy.seen)).toEqual([]);
   });
 });
