@@ -117,7 +117,11 @@ export class ServedPolicy {
     for (const [trial, calls] of this.trials) {
       if (trial._parent !== lane) continue;
       this.trials.delete(trial);
-      if (calls.handle !== null) this.client.cancel(calls.handle, STOPPED);
+      const { handle } = calls;
+      // closed first, so the withdrawn call's error is dropped (`settle`), not sent to the stopped trial
+      calls.key = null;
+      calls.handle = null;
+      if (handle !== null) this.client.cancel(handle, STOPPED);
     }
   }
 
