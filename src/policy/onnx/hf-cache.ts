@@ -7,8 +7,8 @@
  */
 import type { StepOutput, Stepper } from './decode-loop.js';
 import { KeptBuffers } from './kv-buffers.js';
-import { f32, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
-import { type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
+import { f32, i64, kvName, type OrtFeeds, type WeightedSession } from './ort-run.js';
+import { copyPieces, type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
 import { type KvArrays, type PrefixStore, rowKv } from './prefix-store.js';
 import type { KvLayout, WorkerProfile } from './protocol.js';
 
@@ -63,13 +63,10 @@ export class HfLayoutCache implements Stepper {
       store,
       (r, i, pieces) => {
         for (let h = 0; h < L.kvHeads; h++) {
+          // the prompt ends at the last column, zero before it: padding
+          const at = (r * L.kvHeads + h) * block + (seq - b.prompts[r]!.length) * hd;
           this.kv.forEach((t, j) => {
-            let to = (r * L.kvHeads + h) * block + (seq - b.prompts[r]!.length) * hd; // zero before it: padding
-            for (const p of pieces) {
-              const from = ((i * L.kvHeads + h) * p.width + p.start) * hd;
-              t.set(p.data[j]!.subarray(from, from + p.count * hd), to);
-              to += p.count * hd;
-            }
+            copyPieces(t, at, pieces, j, i, h, L);
           });
         }
       },
@@ -106,14 +103,12 @@ export class HfLayoutCache implements Stepper {
     if (L.positionIds) feeds.position_ids = i64(positions, [n, 1]);
     const dims = [n, L.kvHeads, this.filled, L.headDim];
     this.kv.forEach((t, j) => {
-      feeds[`past_key_values.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`] = f32(t, dims);
+      feeds[kvName('past_key_values', j)] = f32(t, dims);
     });
     this.prof.feedMs += performance.now() - t0;
     const out = await this.session.run(feeds, this.prof);
     const t1 = performance.now();
-    this.kv = this.kv.map(
-      (_, j) => out[`present.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`]!.data as Float32Array,
-    );
+    this.kv = this.kv.map((_, j) => out[kvName('present', j)]!.data as Float32Array);
     this.mask = mask;
     this.filled = total;
     const logits = out.logits!;

@@ -12,8 +12,8 @@
  */
 import type { StepOutput, Stepper } from './decode-loop.js';
 import { KeptBuffers, moveWindows, room } from './kv-buffers.js';
-import { f32, f64, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
-import { type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
+import { f32, f64, i64, kvName, type OrtFeeds, type WeightedSession } from './ort-run.js';
+import { copyPieces, type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
 import { type KvArrays, type PrefixStore, rowKv } from './prefix-store.js';
 import type { KvLayout, WorkerProfile } from './protocol.js';
 
@@ -49,7 +49,7 @@ class StepOutputs {
     this.withLogits = logits;
     this.fresh = this.fresh.map((t, j) => {
       const buf = room(t, n * K * hd);
-      out[freshName(j)] = f32(buf.subarray(0, n * K * hd), [n, K, 1, hd]);
+      out[kvName('new', j)] = f32(buf.subarray(0, n * K * hd), [n, K, 1, hd]);
       return buf;
     });
     return out;
@@ -68,8 +68,6 @@ class StepOutputs {
     };
   }
 }
-
-const freshName = (j: number) => `new.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`;
 
 export class InPlaceCache implements Stepper {
   readonly joins = true;
@@ -147,12 +145,7 @@ export class InPlaceCache implements Stepper {
           for (let j = 0; j < this.kv.length; j++) {
             const t = this.kv[j]!;
             t.fill(0, at, at + start * hd); // left padding, masked
-            let to = at + start * hd;
-            for (const p of pieces) {
-              const from = ((i * L.kvHeads + h) * p.width + p.start) * hd;
-              t.set(p.data[j]!.subarray(from, from + p.count * hd), to);
-              to += p.count * hd;
-            }
+            copyPieces(t, at + start * hd, pieces, j, i, h, L);
             t.fill(0, at + filled * hd, at + block); // empty slots
           }
         }
@@ -267,8 +260,7 @@ export class InPlaceCache implements Stepper {
     };
     const kvDims = [n, L.kvHeads, cap, hd];
     for (let j = 0; j < this.kv.length; j++) {
-      const name = `past_key_values.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`;
-      feeds[name] = f32(this.kv[j]!.subarray(0, n * L.kvHeads * cap * hd), kvDims);
+      feeds[kvName('past_key_values', j)] = f32(this.kv[j]!.subarray(0, n * L.kvHeads * cap * hd), kvDims);
     }
     const fetches = this.outputs.fetches(n, logits);
     this.prof.feedMs += performance.now() - t0;

@@ -13,6 +13,10 @@ export const f32 = (data: Float32Array, dims: readonly number[]) => new ort.Tens
 export const i64 = (data: BigInt64Array, dims: readonly number[]) => new ort.Tensor('int64', data, dims);
 export const f64 = (data: Float64Array, dims: readonly number[]) => new ort.Tensor('float64', data, dims);
 
+/** The name of layer tensor `j` (keys at even j, values at odd) of a cache input or output: `past_key_values.0.key`, `present.0.value`, `new.1.key`, ... */
+export const kvName = (io: 'past_key_values' | 'present' | 'new', j: number) =>
+  `${io}.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`;
+
 /** A session and the weight tensors it takes as inputs. */
 export class WeightedSession {
   private weights: OrtFeeds = {};

@@ -10,7 +10,7 @@
  * position ids). Each row's keys/values go to the caller's `place`.
  */
 import type { KeptBuffers } from './kv-buffers.js';
-import { f32, i64, type OrtFeeds, type WeightedSession } from './ort-run.js';
+import { f32, i64, kvName, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { prefillGroups } from './prefill-groups.js';
 import type { PrefixMatch, PrefixStore } from './prefix-store.js';
 import type { KvLayout } from './protocol.js';
@@ -35,6 +35,28 @@ export interface KvPiece {
  * counts add up to the prompt's length). Valid only during the call (the buffers are reused).
  */
 export type Place = (row: number, i: number, pieces: readonly KvPiece[]) => void;
+
+/**
+ * Write head `h` of group row `i` of layer tensor `j` from `pieces` into `into` at float `to`, the pieces
+ * one after another (what both caches' `place` do per head and tensor).
+ */
+export function copyPieces(
+  into: Float32Array,
+  to: number,
+  pieces: readonly KvPiece[],
+  j: number,
+  i: number,
+  h: number,
+  L: Pick<KvLayout, 'kvHeads' | 'headDim'>,
+): void {
+  const hd = L.headDim;
+  let at = to;
+  for (const p of pieces) {
+    const from = ((i * L.kvHeads + h) * p.width + p.start) * hd;
+    into.set(p.data[j]!.subarray(from, from + p.count * hd), at);
+    at += p.count * hd;
+  }
+}
 
 export interface PrefillStats {
   /** Prompt tokens run, and reused (stored prefixes and repeated prompts). */
@@ -81,9 +103,13 @@ export async function prefillBatch(
   const maxRows = (width: number) =>
     Math.floor(L.prefillBudgetBytes / Math.max(1, 4 * width * (V + 3 * L.heads * (width + longestPast))));
   const logits = new Float32Array(batch * V);
-  const kvNames = (io: string) =>
-    Array.from({ length: 2 * L.nLayers }, (_, j) => `${io}.${j >> 1}.${j % 2 === 0 ? 'key' : 'value'}`);
-  const fresh = session.session.outputNames.includes('new.0.key');
+  const tensors = Array.from({ length: 2 * L.nLayers }, (_, j) => j);
+  const fresh = session.session.outputNames.includes(kvName('new', 0));
+  const pastNames = tensors.map((j) => kvName('past_key_values', j));
+  // the new tokens' keys/values alone where the graph has them (the built-in one), the past
+  // being what was fed; else the present (the past and the new ones)
+  const kvOut = tensors.map((j) => kvName(fresh ? 'new' : 'present', j));
+  const fetches = fresh ? ['logits', ...kvOut] : undefined;
   for (const group of prefillGroups(suffix, maxRows, L.prefillGroupRows, L.prefillPassTokens)) {
     const ks = group.rows; // indices into `unique`
     const g = ks.length;
@@ -109,14 +135,12 @@ export async function prefillBatch(
     for (let j = 0; j < 2 * L.nLayers; j++) {
       const past = kept.view(j, g * L.kvHeads * P * L.headDim);
       pastOf(L, j, P, groupMatches, past);
-      feeds[kvNames('past_key_values')[j]!] = f32(past, [g, L.kvHeads, P, L.headDim]);
+      feeds[pastNames[j]!] = f32(past, [g, L.kvHeads, P, L.headDim]);
     }
-    // the new tokens' keys/values alone where the graph has them (the built-in one), the past
-    // being what was fed; else the present (the past and the new ones)
-    const out = await session.run(feeds, undefined, fresh ? ['logits', ...kvNames('new')] : undefined);
+    const out = await session.run(feeds, undefined, fetches);
     const all = out.logits!.data as Float32Array;
     const steps = out.logits!.dims[1]!; // every position (exports) or the last one
-    const kv = kvNames(fresh ? 'new' : 'present').map((name) => out[name]!.data as Float32Array);
+    const kv = kvOut.map((name) => out[name]!.data as Float32Array);
     const pasts = kept.views();
     ks.forEach((k, i) => {
       const p = reused[k]!;

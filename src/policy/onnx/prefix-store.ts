@@ -117,8 +117,7 @@ export class PrefixStore {
    */
   add(tokens: Int32Array, fill: (into: KvArrays) => void): void {
     if (tokens.length < MIN_PREFIX) return;
-    const { tensors, kvHeads, headDim } = this.shape;
-    const bytes = 4 * tensors * kvHeads * tokens.length * headDim;
+    const bytes = this.bytesOf(tokens.length);
     if (bytes > this.budget) return;
     const hashes = blockHashes(tokens);
     // An entry this sequence extends adds nothing (its every prefix is a prefix of this one).
@@ -189,9 +188,10 @@ export class PrefixStore {
     this.freeBytes += bytes;
   }
 
-  private bytesOf(stride: number): number {
+  /** Bytes of keys/values for `positions` positions (a sequence's tokens, or an array's stride). */
+  private bytesOf(positions: number): number {
     const { tensors, kvHeads, headDim } = this.shape;
-    return 4 * tensors * kvHeads * stride * headDim;
+    return 4 * tensors * kvHeads * positions * headDim;
   }
 
   /**
