@@ -20,7 +20,7 @@ import {
   attemptEnds,
   attemptOver,
   attemptThenPlay,
-  closeAttempt,
+  failCallUpdate,
   finished,
   finishUpdate,
   playAfterReflection,
@@ -77,11 +77,8 @@ export const trialSetup = setup({
     },
     noteFailure: assign(({ context }) => ({ tries: context.tries + 1 })),
     scheduleRetry: raise({ type: 'retry' }, { delay: 'retryDelay' }),
-    // a call failed for good: the trial fails, closing the attempt it was playing (see `closeAttempt`)
-    failCall: assign(({ context, event }) => {
-      const update = { failed: describeFailure((event as ReplyErrorEvent).error) };
-      return context.play === null ? update : Object.assign(update, closeAttempt(context, context.play));
-    }),
+    // a call failed for good: the trial fails, closing the attempt it was playing
+    failCall: assign(({ context, event }) => failCallUpdate(context, (event as ReplyErrorEvent).error)),
     // the composed trial: an episode or reflector child finished
     recordAttempt: assign(({ context: c, event }) => {
       const out = (event as unknown as { output: EpisodeOutput }).output;

@@ -117,6 +117,12 @@ export function applyPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<Tri
   return settleAttempt(c, play, update);
 }
 
+/** A call failed for good: the trial fails, closing the attempt it was playing (see `closeAttempt`). */
+export function failCallUpdate(c: TrialContext, error: unknown): Partial<TrialContext> {
+  const update = { failed: describeFailure(error) };
+  return c.play === null ? update : Object.assign(update, closeAttempt(c, c.play));
+}
+
 export function prepareReflectionUpdate(c: TrialContext): Partial<TrialContext> {
   try {
     const reflect = resolveReflectorInput(reflectorInput(c));
