@@ -53,10 +53,10 @@ export interface PolicyClientStats {
   batchSizes: number[];
 }
 
-/** One caller waiting for an entry's answer. */
+/** One caller waiting for an entry's answer (its callbacks also get the waiter: the `ask` handle). */
 export interface Waiter {
-  resolve: (g: Generation) => void;
-  reject: (e: unknown) => void;
+  resolve: (g: Generation, handle: AskHandle) => void;
+  reject: (e: unknown, handle: AskHandle) => void;
   entry: Entry;
   signal: AbortSignal | undefined;
 }
@@ -148,11 +148,17 @@ export class PolicyClient {
 
   /**
    * {@link submit} without a Promise or an AbortSignal, for the policy actor (`generateActor`): `resolve`
-   * or `reject` is called later (never during this call), once; `cancel(handle, reason)` withdraws the
-   * request as aborting `submit`'s signal does. Why: a Promise, its reactions and an AbortController
-   * with its listener per trial were a measurable part of the engine's own cost per turn (bench:engine).
+   * or `reject` is called later (never during this call), once, with the handle this call returns as
+   * its second argument (so one pair of callbacks can serve many calls: served.ts); `cancel(handle,
+   * reason)` withdraws the request as aborting `submit`'s signal does. Why: a Promise, its reactions
+   * and an AbortController with its listener per trial were a measurable part of the engine's own cost
+   * per turn (bench:engine).
    */
-  ask(request: GenerationRequest, resolve: (g: Generation) => void, reject: (e: unknown) => void): AskHandle {
+  ask(
+    request: GenerationRequest,
+    resolve: (g: Generation, handle: AskHandle) => void,
+    reject: (e: unknown, handle: AskHandle) => void,
+  ): AskHandle {
     const cached = this.cache.get(request.key);
     if (cached === undefined) return this.enqueue(request, resolve, reject, undefined);
     this.stats.replayed++;
@@ -162,7 +168,7 @@ export class PolicyClient {
       entry: { request, waiters: [], sent: true },
       signal: undefined,
     };
-    queueMicrotask(() => resolve(cached));
+    queueMicrotask(() => resolve(cached, waiter));
     return waiter;
   }
 
@@ -174,8 +180,8 @@ export class PolicyClient {
   /** A waiter for `request`: joins the call in flight for its key, else queues a new one. */
   private enqueue(
     request: GenerationRequest,
-    resolve: (g: Generation) => void,
-    reject: (e: unknown) => void,
+    resolve: (g: Generation, handle: AskHandle) => void,
+    reject: (e: unknown, handle: AskHandle) => void,
     signal: AbortSignal | undefined,
   ): Waiter {
     let entry = this.inflight.get(request.key);
@@ -222,7 +228,7 @@ export class PolicyClient {
     if (i === -1) return; // answered already
     entry.waiters.splice(i, 1);
     this.unwatch(waiter);
-    waiter.reject(reason);
+    waiter.reject(reason, waiter);
     if (entry.waiters.length === 0 && !entry.sent) {
       this.inflight.delete(entry.request.key);
       const i = this.pending.indexOf(entry);
@@ -317,7 +323,7 @@ export class PolicyClient {
       e.waiters = [];
       for (const w of waiters) {
         this.unwatch(w);
-        w.reject(failure);
+        w.reject(failure, w);
       }
     }
   }
@@ -333,7 +339,7 @@ export class PolicyClient {
     entry.waiters = [];
     for (const w of waiters) {
       this.unwatch(w);
-      w.resolve(generation);
+      w.resolve(generation, w);
     }
   }
 }

@@ -24,7 +24,7 @@ import { ServedPolicy } from './served.js';
 import { generateActor, ROLLOUT_SYSTEM_ID, requestKey, turnTarget } from './shared.js';
 import { composedTrialMachine, servedTrialMachine, trialMachine } from './trial.js';
 import type { TrialContext, TrialEvent } from './trial-config.js';
-import { turnOf } from './trial-setup.js';
+import { turnSampleOf } from './trial-setup.js';
 import { TurnRelay } from './turn-relay.js';
 
 /** A policy, or a client already wrapping one (to share its batcher and cache). */
@@ -107,9 +107,9 @@ function wireTrial<M extends AnyStateMachine>(
   // still queued reach the rollout's listeners first: it drains the relay as it handles the trial's end
   // (`drainTurns`), not with one more event here
   const forwardTurn = ({ context, event, self, system }: ActionArgs) => {
-    const turn = turnOf(context, event);
-    const target = turn && turnTarget(context.cfg.reportTo, self, system);
-    if (target) relay.add(target, turn.sample);
+    const sample = turnSampleOf(context, event);
+    const target = sample && turnTarget(context.cfg.reportTo, self, system);
+    if (target) relay.add(target, sample);
   };
   // our default trial without its policy child: the rollout's client answers it (served.ts); its states
   // have no `emitTurn` / `reportTrial` (servedTrialMachine: nothing can listen to a spawned trial's emits)

@@ -21,7 +21,8 @@
  * (bench:engine), for a relay of one call whose request the trial already holds.
  */
 import type { ActorLogic, AnyActorRef, EventObject, Snapshot } from 'xstate';
-import type { PolicyClient } from './client.js';
+import type { Generation } from '../policy/types.js';
+import type { AskHandle, PolicyClient } from './client.js';
 import { type PolicyReply, replyOf, STOPPED } from './policy-actor.js';
 import type { TrialContext } from './trial-config.js';
 
@@ -29,9 +30,13 @@ import type { TrialContext } from './trial-config.js';
 interface TrialCalls {
   /** Key of the request asked and not answered yet (null: none open). */
   key: string | null;
-  handle: object | null;
+  /** The client's handle of that request: an answer to any other handle is stale and dropped. */
+  handle: AskHandle | null;
   /** Keys answered (their generations sit in the client's replay cache until the trial ends). */
   answered: string[];
+  /** The trial's callbacks for the client, made once per trial (not two closures per call). */
+  resolve: (generation: Generation, handle: AskHandle) => void;
+  reject: (error: unknown, handle: AskHandle) => void;
 }
 
 /** Snapshot of a lane's policy port: `restored` when it came from a persisted snapshot (not persisted). */
@@ -74,28 +79,39 @@ export class ServedPolicy {
     const { request } = context;
     if (request === null || context.failed !== null) return;
     const { key } = request;
-    let calls = this.trials.get(self);
-    if (calls === undefined) {
-      calls = { key: null, handle: null, answered: [] };
-      this.trials.set(self, calls);
-    } else if (calls.key === key) return;
+    const calls = this.trials.get(self) ?? this.open(self);
+    if (calls.key === key) return;
     const before = calls.handle;
-    const t = calls;
-    t.key = key;
-    t.handle = this.client.ask(
-      request,
-      (generation) => this.settle(self, t, key, replyOf(this.name, key, generation)),
-      (error) => this.settle(self, t, key, { type: 'reply.error', key, error }),
-    );
+    calls.key = key;
+    // the client never answers during `ask`, so the handle is set before any answer can come
+    calls.handle = this.client.ask(request, calls.resolve, calls.reject);
     // its answer is dropped (no longer the open request)
     if (before) this.client.cancel(before, STOPPED);
   };
 
-  private settle(trial: AnyActorRef, calls: TrialCalls, key: string, reply: PolicyReply): void {
-    if (calls.key !== key) return;
+  /** The calls of `trial`, first asking: its callbacks, which answer its open request only. */
+  private open(trial: AnyActorRef): TrialCalls {
+    const calls: TrialCalls = {
+      key: null,
+      handle: null,
+      answered: [],
+      resolve: (generation, handle) => {
+        if (handle === calls.handle) this.settle(trial, calls, replyOf(this.name, calls.key!, generation));
+      },
+      reject: (error, handle) => {
+        if (handle === calls.handle)
+          this.settle(trial, calls, { type: 'reply.error', key: calls.key!, error });
+      },
+    };
+    this.trials.set(trial, calls);
+    return calls;
+  }
+
+  /** The open request of `trial` was answered: it is closed, and the trial gets the reply. */
+  private settle(trial: AnyActorRef, calls: TrialCalls, reply: PolicyReply): void {
     calls.key = null;
     calls.handle = null;
-    if (reply.type === 'reply') calls.answered.push(key);
+    if (reply.type === 'reply') calls.answered.push(reply.key);
     trial.send(reply);
   }
 
@@ -118,7 +134,8 @@ export class ServedPolicy {
       if (trial._parent !== lane) continue;
       this.trials.delete(trial);
       const { handle } = calls;
-      // closed first, so the withdrawn call's error is dropped (`settle`), not sent to the stopped trial
+      // closed first, so the withdrawn call's error is dropped (its handle is no longer the open one), not
+      // sent to the stopped trial
       calls.key = null;
       calls.handle = null;
       if (handle !== null) this.client.cancel(handle, STOPPED);

@@ -44,9 +44,15 @@ export function turnTarget(
   return (reportTo !== undefined ? system.get(reportTo) : undefined) ?? self._parent;
 }
 
-/** Stable, idempotent key of one policy call: `task/trial/attempt/turn/phase`. */
+/**
+ * Stable, idempotent key of one policy call: `task/trial/attempt/turn/phase`.
+ *
+ * Built by `join`, not a template literal: V8 builds a template of nine parts as a tree of eight
+ * concatenated strings (32 bytes each), and a served trial keeps the keys it was answered until it
+ * ends (served.ts, the client's replay cache); `join` makes one flat string.
+ */
 export function requestKey(owner: TurnOwner, attempt: number, turn: number, phase: Phase): string {
-  return `${owner.taskId}/${owner.trialId}/${attempt}/${turn}/${phase}`;
+  return [owner.taskId, owner.trialId, attempt, turn, phase].join('/');
 }
 
 /**

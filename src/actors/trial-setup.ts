@@ -7,7 +7,7 @@
  */
 
 import { type AnyActorRef, assign, emit, enqueueActions, raise, setup } from 'xstate';
-import type { TrialRecord } from '../streams/types.js';
+import type { TrialRecord, TurnSample } from '../streams/types.js';
 import { type EpisodeOutput, episodeMachine } from './episode.js';
 import type { TrialMachineEmitted, TurnEmitted } from './events.js';
 import { missingPolicy, type ReplyErrorEvent, type ReplyEvent } from './policy-actor.js';
@@ -31,18 +31,25 @@ import {
 } from './trial-updates.js';
 
 /**
- * The turn to report: a child's `turn` event, else the trial's own latest turn; after a crash, only
- * when the reply's turn was recorded (the env threw building the next prompt, see `applyPlay`).
+ * The sample of the turn to report: a child's `turn` event's, else the trial's own latest turn; after a
+ * crash, only when the reply's turn was recorded (the env threw building the next prompt, see `applyPlay`).
  */
-export function turnOf(c: TrialContext, event: { type: string }): TurnEmitted | null {
-  if (event.type === 'turn') return event as TurnEmitted;
+export function turnSampleOf(c: TrialContext, event: { type: string }): TurnSample | null {
+  if (event.type === 'turn') return (event as TurnEmitted).sample;
   const sample = c.samples[c.samples.length - 1];
-  if (c.failed === null) return { type: 'turn', sample: sample! };
+  if (sample === undefined) return null;
+  if (c.failed === null) return sample;
   const answered =
-    sample !== undefined &&
     event.type === 'reply' &&
     requestKey(sample, sample.attempt, sample.turn, sample.phase) === (event as ReplyEvent).key;
-  return answered ? { type: 'turn', sample } : null;
+  return answered ? sample : null;
+}
+
+/** The turn to report as a `turn` event (see {@link turnSampleOf}): a child's own event, else a new one. */
+export function turnOf(c: TrialContext, event: { type: string }): TurnEmitted | null {
+  if (event.type === 'turn') return event as TurnEmitted;
+  const sample = turnSampleOf(c, event);
+  return sample === null ? null : { type: 'turn', sample };
 }
 
 // created once (an action created inside another actor's custom action draws an XState dev warning)

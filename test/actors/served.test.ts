@@ -1,8 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AnyStateMachine } from 'xstate';
+import type { AnyActorRef, AnyStateMachine } from 'xstate';
 import { PolicyClient } from '../../src/actors/client.js';
+import type { PolicyReply } from '../../src/actors/policy-actor.js';
 import { createRolloutActor, runRollout, trialWithPolicy } from '../../src/actors/provide.js';
-import { randomPolicy } from '../../src/policy/scripted.js';
+import { ServedPolicy } from '../../src/actors/served.js';
+import { randomPolicy, scriptedTextPolicy } from '../../src/policy/scripted.js';
+import type { GenerationRequest } from '../../src/policy/types.js';
 import { ManualPolicy, PIT, registerPitCorridor, settle } from './helpers.js';
 
 beforeAll(registerPitCorridor);
@@ -58,5 +61,31 @@ describe('trials served by their rollout (no policy child per trial)', () => {
     const ownChild = await play(trialWithPolicy(randomPolicy()));
     expect(served.records.reduce((n, r) => n + r.samples.length, 0)).toBeGreaterThan(6);
     expect(served).toEqual(ownChild);
+  });
+
+  it('sends a trial only the answer to the request it waits for (a replayed or withdrawn one is dropped)', async () => {
+    const req = (key: string): GenerationRequest => ({
+      key,
+      messages: [{ role: 'user', content: key }],
+      sampling: {},
+    });
+    const client = new PolicyClient(scriptedTextPolicy((r) => `answer to ${r.key}`));
+    await client.submit(req('a')); // in the replay cache: asked again, it is answered in a microtask
+    const served = new ServedPolicy(client);
+    const got: PolicyReply[] = [];
+    const trial = { send: (e: PolicyReply) => got.push(e) } as unknown as AnyActorRef;
+    const ask = (key: string) => served.ask({ context: { request: req(key), failed: null }, self: trial });
+    ask('a');
+    ask('b'); // before a's replay arrives: a is withdrawn
+    ask('b'); // the same open request again (a `retry` or `resume`): not asked twice
+    await settle();
+    ask('c');
+    ask('d'); // c was not sent yet: withdrawn, its answer never comes
+    await settle();
+    expect(got.map((e) => [e.type, e.key, e.type === 'reply' ? e.generation.text : ''])).toEqual([
+      ['reply', 'b', 'answer to b'],
+      ['reply', 'd', 'answer to d'],
+    ]);
+    expect(client.stats.requests).toBe(3); // a (before the service), b, d
   });
 });
