@@ -285,4 +285,73 @@ describe('built-in model', () => {
       expect(maxDiff(out.logits!.data as Float32Array, last)).toBeLessThan(1e-5);
     }
   });
+  it("the generation worker's graph (left-padded mask, fused norms) gives the general graph's attention", async () => {
+    // Rows as the worker's prompt pass lays them out: each row's reused past right-aligned in the
+    // past columns and its new tokens right-aligned in the new columns, every length different.
+    const params = tinyParams(5);
+    const w = paramFeeds(TINY, params);
+    const general = await sessionOf(buildInferenceGraph(TINY, { weights: 'inputs', newKv: true }));
+    const leftPadded = await sessionOf(
+      buildInferenceGraph(TINY, { weights: 'inputs', newKv: true, leftPadded: true }),
+    );
+    const worker = await sessionOf(
+      buildInferenceGraph(TINY, { weights: 'inputs', newKv: true, leftPadded: true, fusedNorms: true }),
+    );
+    const P = 5;
+    const S = 4;
+    const pastLengths = [5, 2, 0];
+    const newLengths = [4, 1, 3];
+    const B = pastLengths.length;
+    const mask = pastLengths.map((p, b) => [
+      ...Array.from({ length: P }, (_, j) => (j >= P - p ? 1 : 0)),
+      ...Array.from({ length: S }, (_, j) => (j >= S - newLengths[b]! ? 1 : 0)),
+    ]);
+    const tokens = newLengths.map((n, b) =>
+      Array.from({ length: S }, (_, j) => (j >= S - n ? (3 * b + j) % 11 : 0)),
+    );
+    const positions = pastLengths.map((p, b) =>
+      Array.from({ length: S }, (_, j) => Math.max(0, p + j - (S - newLengths[b]!))),
+    );
+    const past: Record<string, ort.Tensor> = {};
+    let x = 0.37;
+    for (let i = 0; i < TINY.nLayers; i++)
+      for (const kv of ['key', 'value']) {
+        const data = Float32Array.from({ length: B * TINY.nKvHeads * P * 4 }, () => {
+          x = (x * 9301 + 0.49297) % 1;
+          return x - 0.5;
+        });
+        past[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', data, [B, TINY.nKvHeads, P, 4]);
+      }
+    const feeds = {
+      ...w,
+      ...past,
+      input_ids: ids(tokens),
+      attention_mask: ids(mask),
+      position_ids: ids(positions),
+    };
+    const a = await general.run(feeds);
+    const b = await leftPadded.run(feeds);
+    const c = await worker.run(feeds);
+    // Only the real positions' outputs are read (padded queries' are discarded).
+    const real = (t: ort.Tensor, perPosition: number) =>
+      Array.from(t.data as Float32Array).filter((_, k) => {
+        const row = Math.floor(k / (S * perPosition));
+        const col = Math.floor(k / perPosition) % S;
+        return col >= S - newLengths[row]!;
+      });
+    expect(real(b.logits!, 11)).toEqual(real(a.logits!, 11));
+    expect(maxDiff(real(c.logits!, 11), real(a.logits!, 11))).toBeLessThan(1e-5);
+    for (let i = 0; i < TINY.nLayers; i++)
+      for (const kv of ['key', 'value']) {
+        // [B, K, S, hd]: real columns only
+        const name = `new.${i}.${kv}`;
+        const cols = (t: ort.Tensor) =>
+          Array.from(t.data as Float32Array).filter((_, k) => {
+            const col = Math.floor(k / 4) % S;
+            const row = Math.floor(k / (4 * S * TINY.nKvHeads));
+            return col >= S - newLengths[row]!;
+          });
+        expect(cols(b[name]!)).toEqual(cols(a[name]!));
+      }
+  });
 });

@@ -46,7 +46,16 @@ export async function modelEngine(
         : { weights: 'initializers' as const, values: f.values };
   const lora = spec.lora ? { lora: spec.lora } : {};
   const bytes = G.compileGraph(
-    buildInferenceGraph(config, { ...weights, ...lora, logits: 'last', newKv: true }),
+    buildInferenceGraph(config, {
+      ...weights,
+      ...lora,
+      logits: 'last',
+      newKv: true,
+      // the worker's layout (prefill.ts, hf-cache.ts); the decode step's norms: the same attention in
+      // fewer kernels (a prompt pass 5–11% faster, d64×2 model)
+      leftPadded: true,
+      fusedNorms: true,
+    }),
   );
   const decode = options.inPlaceCache === false ? undefined : G.compileGraph(buildDecodeGraph(spec));
   const {
