@@ -1,40 +1,29 @@
 /**
- * The generation engine of a model we build ourselves (the built-in model, or
- * a Hugging Face folder): its prefill graph (last-position logits) and
- * decode-step graph compiled from the one model definition, with the weights
- * as the spec says (graph inputs; frozen external data mapped from the
- * checkpoint, LoRA adapters as inputs), in a worker thread (which loads the
- * tokenizer from `tokenizer` for stop strings). Returns the
- * engine and the shapes of the weights `setWeights` feeds (none for a frozen
- * model without adapters).
+ * The generation engine of a model: one we compile ourselves (`modelEngine`: the built-in model, or
+ * a Hugging Face folder with its base as external data and LoRA adapters as inputs), its prefill
+ * graph (last-position logits) and decode-step graph compiled from the one model definition, with the
+ * weights as the spec says (graph inputs; frozen external data mapped from the checkpoint, LoRA
+ * adapters as inputs); or an export's model.onnx (`exportEngine`, the HF layout). Each runs in a
+ * worker thread (which loads the tokenizer from `tokenizer` for stop strings), with the policy's
+ * options turned into session settings and a batching layout (options.ts).
  */
 import * as G from '../../learner/graph/index.js';
 import { buildInferenceGraph } from '../../learner/inference.js';
 import { loraShapes } from '../../learner/lora.js';
 import { paramShapes } from '../../learner/model.js';
-import type { SessionSettings } from '../../learner/session-core.js';
 import { type WeightSpec, weightSettings } from '../../learner/weights.js';
 import { buildDecodeGraph } from './decode-graph.js';
 import { LmEngine } from './engine.js';
-import { checkGraphNames } from './model-dir.js';
+import { checkGraphNames, type ModelDir, ModelDirError } from './model-dir.js';
+import { batchLayout, engineSettings, type OnnxPolicyOptions } from './options.js';
 import type { TokenizerSource } from './protocol.js';
 
-export interface EngineOptions extends SessionSettings {
-  /** Decode with the fixed-capacity in-place cache graph (default true). */
-  inPlaceCache?: boolean;
-  prefillBudgetBytes: number;
-  prefillGroupRows: number;
-  /** A prefill run's fixed work in prompt tokens, weighed against padding where groups are cut (prefill-groups.ts). */
-  prefillPassTokens: number;
-  /** Bytes of finished sequences' keys/values kept for later prompts (prefix-store.ts; 0: none). */
-  prefixCacheBytes: number;
-}
-
+/** A model we build: the engine and the shapes of the weights `setWeights` feeds (none for a frozen model without adapters). */
 export async function modelEngine(
   name: string,
   spec: WeightSpec,
   tokenizer: TokenizerSource,
-  options: EngineOptions,
+  options: OnnxPolicyOptions,
 ): Promise<{ engine: LmEngine; shapes: Record<string, number[]> }> {
   const config = spec.model;
   const f = spec.frozen;
@@ -58,28 +47,16 @@ export async function modelEngine(
     }),
   );
   const decode = options.inPlaceCache === false ? undefined : G.compileGraph(buildDecodeGraph(spec));
-  const {
-    inPlaceCache: _inPlace,
-    prefillBudgetBytes,
-    prefillGroupRows,
-    prefillPassTokens,
-    prefixCacheBytes,
-    ...settings
-  } = options;
+  const kv = { nLayers: config.nLayers, kvHeads: config.nKvHeads, headDim: config.headDim };
   const engine = await LmEngine.create(
     bytes,
-    { ...settings, ...weightSettings(spec) },
+    { ...engineSettings(options), ...weightSettings(spec) },
     {
-      nLayers: config.nLayers,
-      kvHeads: config.nKvHeads,
-      headDim: config.headDim,
+      ...kv,
       vocabSize: config.vocabSize,
       heads: config.nHeads,
       positionIds: true,
-      prefillBudgetBytes,
-      prefillGroupRows,
-      prefillPassTokens,
-      prefixCacheBytes,
+      ...batchLayout(options, kv),
     },
     tokenizer,
     decode,
@@ -98,4 +75,40 @@ export async function modelEngine(
     throw error;
   }
   return { engine, shapes };
+}
+
+/**
+ * An export's model.onnx (HF layout) in a worker; refused (the worker stopped) when its inputs and
+ * outputs are not the layout's or it takes no position ids.
+ */
+export async function exportEngine(md: ModelDir, options: OnnxPolicyOptions): Promise<LmEngine> {
+  const s = md.shape;
+  const engine = await LmEngine.create(
+    md.modelPath,
+    engineSettings(options),
+    {
+      nLayers: s.nLayers,
+      kvHeads: s.kvHeads,
+      headDim: s.headDim,
+      vocabSize: s.vocabSize,
+      heads: s.heads,
+      positionIds: true,
+      ...batchLayout(options, s),
+    },
+    { kind: 'dir', dir: md.dir },
+  );
+  let positionIds: boolean;
+  try {
+    positionIds = checkGraphNames(md.modelPath, engine.inputNames, engine.outputNames, s.nLayers).positionIds;
+  } catch (error) {
+    await engine.dispose();
+    throw error;
+  }
+  if (!positionIds) {
+    await engine.dispose();
+    throw new ModelDirError(
+      `${md.modelPath}: exports without a position_ids input are not supported; re-export with it`,
+    );
+  }
+  return engine;
 }

@@ -32,8 +32,9 @@ export interface OnnxPolicyOptions extends SessionSettings {
   prefillPassTokens?: number;
   /**
    * Bytes of finished replies' keys/values (prompt and reply) kept in the worker, so that a later
-   * prompt starting with one of them prefills only the rest (prefix-store.ts; default 256 MiB, 0
-   * off). Cleared by setWeights. A reused prefix can differ from a fresh prefill by float rounding.
+   * prompt starting with one of them prefills only the rest (prefix-store.ts; 0 off). Default: 32,768
+   * tokens' keys/values, at most 256 MiB (32 MiB for the d64×2 model). Cleared by setWeights. A reused
+   * prefix can differ from a fresh prefill by float rounding.
    */
   prefixCacheBytes?: number;
   /**
@@ -70,15 +71,25 @@ export interface OnnxPolicyStats {
  * 56 s spinning, 24 s not).
  */
 export function engineSettings(options: OnnxPolicyOptions): SessionSettings {
-  const { inPlaceCache: _inPlace, prefixCacheBytes: _prefix, continuous: _continuous, ...settings } = options;
+  const {
+    inPlaceCache: _inPlace,
+    prefixCacheBytes: _prefix,
+    continuous: _continuous,
+    prefillBudgetBytes: _budget,
+    prefillGroupRows: _rows,
+    prefillPassTokens: _pass,
+    ...settings
+  } = options;
   return { allowSpinning: false, ...settings };
 }
 
-/** The layout's batching settings from the options (defaults filled in, bad values named). */
+/** The layout's batching settings from the options and the model's cache shape (defaults filled in, bad values named). */
 export function batchLayout(
   o: OnnxPolicyOptions,
+  kv: Pick<KvLayout, 'nLayers' | 'kvHeads' | 'headDim'>,
 ): Pick<KvLayout, 'prefillBudgetBytes' | 'prefillGroupRows' | 'prefillPassTokens' | 'prefixCacheBytes'> {
-  const prefixCacheBytes = o.prefixCacheBytes ?? DEFAULT_PREFIX_CACHE;
+  const tokenBytes = 4 * 2 * kv.nLayers * kv.kvHeads * kv.headDim;
+  const prefixCacheBytes = o.prefixCacheBytes ?? Math.min(PREFIX_CACHE_TOKENS * tokenBytes, MAX_PREFIX_CACHE);
   const prefillPassTokens = o.prefillPassTokens ?? PASS_TOKENS;
   if (!(prefillPassTokens >= 0))
     throw new PolicyError(
@@ -97,4 +108,14 @@ export function batchLayout(
 /** Rows per prefill run (prefill-groups.ts): 16 halved a LaMer rollout's prefill time against one run. */
 const DEFAULT_GROUP_ROWS = 16;
 const DEFAULT_BUDGET = 512 * 2 ** 20;
-const DEFAULT_PREFIX_CACHE = 256 * 2 ** 20;
+/**
+ * The prefix store's default size in tokens: about one finished sequence per running trial of a
+ * bench-long rollout (128 trials × ~210 tokens), where reuse saturates. A larger store reused a few
+ * percent more prompt tokens and made every run slower: `bench:rollout`'s steps at 256 MiB against
+ * 32 MiB (32,768 tokens of the d64×2 model), same process, same hashes: ~10% (its decode runs −15 to
+ * −25%: the kept rows' memory traffic and the worker's full GCs, which a store of ~5,000 arrays set off
+ * every ~200 ms; docs/experiments.md, session 8).
+ */
+const PREFIX_CACHE_TOKENS = 32_768;
+/** The prefix store's default bound for large models (its size before the token count). */
+const MAX_PREFIX_CACHE = 256 * 2 ** 20;

@@ -16,13 +16,13 @@ import { PolicyError } from '../errors.js';
 import { type LoadedTokenizer, loadBuiltinTokenizer, loadTokenizerDir } from '../tokenizer.js';
 import type { Generation, GenerationRequest, JoinRequests, Policy } from '../types.js';
 import { generationOf, refusalOf, runContinuous } from './continuous.js';
-import { LmEngine } from './engine.js';
+import type { LmEngine } from './engine.js';
 import { builtinGenerationConfig, LAMER_MODEL_FIELD, WEIGHTS_FILE } from './export.js';
 import { type GenerateContext, generateRows, type RowRequest, type RowResult } from './generate.js';
 import type { HfModel } from './hf-model.js';
-import { checkGraphNames, type GenerationDefaults, ModelDirError, readModelDir } from './model-dir.js';
-import { modelEngine } from './model-engine.js';
-import { batchLayout, engineSettings, type OnnxPolicyOptions, type OnnxPolicyStats } from './options.js';
+import { type GenerationDefaults, ModelDirError, readModelDir } from './model-dir.js';
+import { exportEngine, modelEngine } from './model-engine.js';
+import type { OnnxPolicyOptions, OnnxPolicyStats } from './options.js';
 import type { TokenizerSource, WeightTensor } from './protocol.js';
 import { contextOf, rowRequest } from './requests.js';
 import type { PromptCodec } from './tokens.js';
@@ -94,38 +94,7 @@ export class OnnxPolicy implements Policy {
       );
     }
     const s = md.shape;
-    const engine = await LmEngine.create(
-      md.modelPath,
-      engineSettings(options),
-      {
-        nLayers: s.nLayers,
-        kvHeads: s.kvHeads,
-        headDim: s.headDim,
-        vocabSize: s.vocabSize,
-        heads: s.heads,
-        positionIds: true,
-        ...batchLayout(options),
-      },
-      { kind: 'dir', dir },
-    );
-    let positionIds: boolean;
-    try {
-      positionIds = checkGraphNames(
-        md.modelPath,
-        engine.inputNames,
-        engine.outputNames,
-        s.nLayers,
-      ).positionIds;
-    } catch (error) {
-      await engine.dispose();
-      throw error;
-    }
-    if (!positionIds) {
-      await engine.dispose();
-      throw new ModelDirError(
-        `${md.modelPath}: exports without a position_ids input are not supported; re-export with it`,
-      );
-    }
+    const engine = await exportEngine(md, options);
     const codec = { ...tok, chatTemplate: tok.chatTemplate };
     const ctx = contextOf(engine, tok, md.generation, s.vocabSize, s.maxPositions);
     const policy = new OnnxPolicy(
@@ -195,11 +164,7 @@ export class OnnxPolicy implements Policy {
   ): Promise<OnnxPolicy> {
     if (!tok.chatTemplate) throw new ModelDirError(`${name}: the tokenizer has no chat template`);
     const config = spec.model;
-    const { engine, shapes } = await modelEngine(name, spec, tok.source, {
-      ...engineSettings(options),
-      ...(options.inPlaceCache !== undefined ? { inPlaceCache: options.inPlaceCache } : {}),
-      ...batchLayout(options),
-    });
+    const { engine, shapes } = await modelEngine(name, spec, tok.source, options);
     const codec = { ...tok, chatTemplate: tok.chatTemplate };
     const ctx = contextOf(engine, tok, generation, config.vocabSize, config.maxSeqLen);
     const trained = Object.keys(shapes).length > 0 ? shapes : null;
