@@ -50,7 +50,7 @@ export async function modelEngine(
   const kv = { nLayers: config.nLayers, kvHeads: config.nKvHeads, headDim: config.headDim };
   const engine = await LmEngine.create(
     bytes,
-    { ...engineSettings(options), ...weightSettings(spec) },
+    { ...engineSettings(options, config.dModel), ...weightSettings(spec) },
     {
       ...kv,
       vocabSize: config.vocabSize,

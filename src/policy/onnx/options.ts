@@ -68,9 +68,10 @@ export interface OnnxPolicyStats {
  * The worker's session settings: onnxruntime's intra-op threads do not spin unless asked. A decode
  * step is ~100-250 small ops, and spinning pool threads kept the cores from the worker's own
  * sampling and from every other thread and job on the machine (a LaMer rollout under load ~30:
- * 56 s spinning, 24 s not).
+ * 56 s spinning, 24 s not). A model at most SMALL_WIDTH wide (`dModel`, when known) runs one
+ * intra-op thread unless `intraOpNumThreads` says otherwise.
  */
-export function engineSettings(options: OnnxPolicyOptions): SessionSettings {
+export function engineSettings(options: OnnxPolicyOptions, dModel?: number): SessionSettings {
   const {
     inPlaceCache: _inPlace,
     prefixCacheBytes: _prefix,
@@ -80,8 +81,20 @@ export function engineSettings(options: OnnxPolicyOptions): SessionSettings {
     prefillPassTokens: _pass,
     ...settings
   } = options;
-  return { allowSpinning: false, ...settings };
+  const small = dModel !== undefined && dModel <= SMALL_WIDTH;
+  return { allowSpinning: false, ...(small ? { intraOpNumThreads: 1 } : {}), ...settings };
 }
+
+/**
+ * Widest model whose sessions default to one intra-op thread. At d64 (the bench-long model) a second
+ * thread is slower for every prompt pass and decode step a rollout runs, even at 64 rows (one process,
+ * interleaved, load ~3.7: decode step at 16 / 32 / 64 rows 0.71 / 0.88 / 1.59 ms on one thread, 1.06 /
+ * 1.23 / 1.90 on two), and it takes the core the main thread's env steps, prompts and tokenizer need
+ * in a continuous rollout: `bench:rollout` steps 5–6% faster on one (same process, load 1.1–2.4), 12%
+ * less CPU. At d128×4 (bench:generate's model) two threads are what batch 64 gains from (64 ÷ 16
+ * tokens/s 1.45 against 1.02–1.09 on one), so wider models keep onnxruntime's default (one per core).
+ */
+export const SMALL_WIDTH = 64;
 
 /** The layout's batching settings from the options and the model's cache shape (defaults filled in, bad values named). */
 export function batchLayout(

@@ -15,7 +15,17 @@ describe('ONNX policy options', () => {
   });
 
   it('keeps the batching options out of the session settings', () => {
-    const settings = engineSettings({ prefillGroupRows: 8, prefixCacheBytes: 0, intraOpNumThreads: 1 });
-    expect(settings).toEqual({ allowSpinning: false, intraOpNumThreads: 1 });
+    const settings = engineSettings({ prefillGroupRows: 8, prefixCacheBytes: 0, intraOpNumThreads: 3 });
+    expect(settings).toEqual({ allowSpinning: false, intraOpNumThreads: 3 });
+  });
+
+  it('runs a small model on one intra-op thread unless told otherwise', () => {
+    expect(engineSettings({}, 64)).toEqual({ allowSpinning: false, intraOpNumThreads: 1 });
+    expect(engineSettings({ intraOpNumThreads: 2 }, 64)).toEqual({
+      allowSpinning: false,
+      intraOpNumThreads: 2,
+    });
+    expect(engineSettings({}, 128)).toEqual({ allowSpinning: false }); // onnxruntime's default
+    expect(engineSettings({})).toEqual({ allowSpinning: false }); // an export: width unknown
   });
 });
