@@ -16,10 +16,17 @@
  * (bench:cluster's engine alone, `--cpu-prof`). A lane's children are at most
  * LANE_TRIALS, and the rollout's are the lanes, spawned once and stopped once.
  *
- * Why slots: a trial's actor id is its slot (`slot0` ... `slot15`), and the next
- * trial in that slot replaces it in `children` under the same id; the lane stops
- * no trial (one that ended is stopped already: XState stops an actor when it
- * reaches its final state or fails), it only drops them all when it stops. A
+ * Why slots: a trial's actor id is its slot (`slot0` ... `slot15`). A served
+ * trial (servedTrialMachine, the default in a rollout) ends without a final state:
+ * it sends the lane `trial.done` and waits, and the next trial of its slot is
+ * sent to that same actor (`run`), so a slot's trials share one actor (until
+ * 2026-12-07 every trial was a new actor: constructing, initialising and
+ * stopping it, and the done event it sent, were ~8% of the engine's own CPU per
+ * MineSweeper turn, bench:engine). Any other trial machine ends in a final state,
+ * and the next trial in that slot, a new actor, replaces it in `children` under
+ * the same id; the lane stops no trial (one that ended is stopped already: XState
+ * stops an actor when it reaches its final state or fails), it only drops them
+ * all when it stops. A
  * stop deletes a key from `children`, which leaves the object in V8's slow
  * dictionary mode, so every later copy of it was slow; and a unique child id made
  * every trial's `xstate.done.actor.<id>` a new event type, which XState looks up
@@ -27,19 +34,20 @@
  * ~1 µs a turn). The lane keeps each slot's trial id (`context.trials`) to name a
  * trial that failed. An ended trial stays in its slot until the next one or the
  * lane's end, so a snapshot can hold one: restored, it is not started again
- * (XState starts a restored machine's active children only), so its end is not
+ * (XState starts a restored machine's active children only; a served trial waiting
+ * in `done` is started but runs no entry action again), so its end is not
  * reported twice.
  *
  * Each lane also invokes one `policyPort` (served.ts; id `policy`, never a slot id):
  * when the rollout serves its trials' policy calls itself (`rolloutWithPolicy`), the port withdraws the
  * lane's open requests when it stops and has restored trials ask theirs again.
  */
-import { assign, sendParent, setup } from 'xstate';
+import { type AnyActorRef, assign, enqueueActions, sendParent, setup } from 'xstate';
 import type { TrialRecord } from '../streams/types.js';
 import type { TurnEmitted } from './events.js';
 import { policyPort } from './served.js';
 import { trialMachine } from './trial.js';
-import type { TrialInput } from './trial-config.js';
+import type { TrialDoneEvent, TrialInput } from './trial-config.js';
 import type { TurnsEvent } from './turn-relay.js';
 
 /** Most trials one lane runs at once. */
@@ -91,6 +99,17 @@ type TrialDone = { type: `xstate.done.actor.${string}`; actorId: string; output:
 type TrialError = { type: `xstate.error.actor.${string}`; actorId: string; error: unknown };
 
 /**
+ * The actor in `slot` when it waits for the slot's next trial (a served trial in `done`, trial.ts: it
+ * takes `run`), else undefined (an empty slot, an ended or failed actor, a trial machine that ends in a
+ * final state): then the next trial gets a new actor.
+ */
+function waitingTrial(lane: AnyActorRef, slot: string, run: LaneRunEvent): AnyActorRef | undefined {
+  const child = (lane.getSnapshot().children as Record<string, AnyActorRef | undefined>)[slot];
+  const snapshot = child?.getSnapshot();
+  return snapshot?.status === 'active' && snapshot.can?.(run) === true ? child : undefined;
+}
+
+/**
  * Up to {@link LANE_TRIALS} trials of a rollout at once: starts its input trials, then each one a
  * `run` event gives it, and reports every trial's end to its parent (`lane.done` / `lane.error`).
  */
@@ -98,7 +117,7 @@ export const laneMachine = setup({
   types: {
     input: {} as TrialInput[],
     context: {} as LaneContext,
-    events: {} as LaneRunEvent | TurnEmitted | TurnsEvent | TrialDone | TrialError,
+    events: {} as LaneRunEvent | TurnEmitted | TurnsEvent | TrialDone | TrialError | TrialDoneEvent,
   },
   // `policyPort`: one per lane, for trials its rollout serves (served.ts); by default it does nothing
   actors: { trial: trialMachine, policyPort: policyPort(null) },
@@ -109,18 +128,30 @@ export const laneMachine = setup({
       });
       return {};
     }),
-    // the next trial in the slot that ended: it replaces the ended one in `children` (same id, no stop),
-    // spawned and recorded in one context update
-    start: assign(({ context, event, spawn }) => {
+    // the next trial of a slot whose trial ended: its actor plays it when it waits for one (a served
+    // trial), else a new actor replaces the ended one in `children` (same id, no stop)
+    run: enqueueActions(({ context, event, self, enqueue }) => {
       const { slot, trial } = event as LaneRunEvent;
-      spawn('trial', { id: slot, input: trial, syncSnapshot: false });
-      return { trials: Object.assign({}, context.trials, { [slot]: trial.trialId! }) };
+      const trials = Object.assign({}, context.trials, { [slot]: trial.trialId! });
+      const waiting = waitingTrial(self, slot, event as LaneRunEvent);
+      if (waiting !== undefined) {
+        enqueue.assign({ trials });
+        enqueue.sendTo(waiting, event as LaneRunEvent);
+        return;
+      }
+      // a new actor for the slot's trial, spawned and recorded in one context update
+      enqueue.assign(({ spawn }) => {
+        spawn('trial', { id: slot, input: trial, syncSnapshot: false });
+        return { trials };
+      });
     }),
     report: sendParent(({ context, event, self }) => {
-      const e = event as TrialDone | TrialError;
-      const slot = e.actorId;
+      const e = event as TrialDone | TrialError | TrialDoneEvent;
+      const slot = e.type === 'trial.done' ? e.slot : e.actorId;
       // (a lane persisted before slots has no `trials`: its children's ids are their trial ids)
       const trialId = context.trials?.[slot] ?? slot;
+      if (e.type === 'trial.done')
+        return { type: 'lane.done', lane: self.id, slot, trialId, record: e.record };
       return 'output' in e
         ? { type: 'lane.done', lane: self.id, slot, trialId, record: e.output }
         : { type: 'lane.error', lane: self.id, slot, trialId, error: e.error };
@@ -138,10 +169,11 @@ export const laneMachine = setup({
   invoke: { id: 'policy', src: 'policyPort' },
   entry: 'startFirst',
   on: {
-    run: { actions: 'start' },
+    run: { actions: 'run' },
     turn: { actions: 'forwardTurn' },
     turns: { actions: 'forwardTurns' },
     'xstate.done.actor.*': { actions: 'report' },
+    'trial.done': { actions: 'report' },
     'xstate.error.actor.*': { actions: 'report' },
   },
 });

@@ -122,8 +122,24 @@ export interface ResumeEvent {
   type: 'resume';
 }
 
-/** Events a trial machine handles: its children's turns, policy replies, delayed retries, and `resume`. */
-export type TrialEvent = TurnEmitted | PolicyReply | RetryEvent | ResumeEvent;
+/** Lane → a served trial waiting in its slot (servedTrialMachine, in `done`): play this trial next. */
+export interface TrialRunEvent {
+  type: 'run';
+  trial: TrialInput;
+}
+
+/** A served trial → its lane: the trial in `slot` ended with this record; its actor waits for the next `run`. */
+export interface TrialDoneEvent {
+  type: 'trial.done';
+  slot: string;
+  record: TrialRecord;
+}
+
+/**
+ * Events a trial machine handles: its children's turns, policy replies, delayed retries, `resume`, and
+ * (a served trial) its slot's next trial.
+ */
+export type TrialEvent = TurnEmitted | PolicyReply | RetryEvent | ResumeEvent | TrialRunEvent;
 
 /** The schedule of trial settings: the given one, or the reference schedule; validated. */
 export function trialSchedule(settings: TrialSettings): { memoryMode: MemoryMode; schedule: ScheduleStep[] } {

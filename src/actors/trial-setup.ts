@@ -6,14 +6,21 @@
  * from the machine configs for size.
  */
 
-import { type AnyActorRef, assign, emit, enqueueActions, raise, setup } from 'xstate';
+import { type AnyActorRef, assign, emit, enqueueActions, raise, sendParent, setup } from 'xstate';
 import type { TrialRecord, TurnSample } from '../streams/types.js';
 import { type EpisodeOutput, episodeMachine } from './episode.js';
 import type { TrialMachineEmitted, TurnEmitted } from './events.js';
 import { missingPolicy, type ReplyErrorEvent, type ReplyEvent } from './policy-actor.js';
 import { type ReflectorOutput, reflectorMachine } from './reflector.js';
 import { canRetry, describeFailure, requestKey, retryDelay, turnTarget } from './shared.js';
-import { resolveTrialInput, type TrialContext, type TrialEvent, type TrialInput } from './trial-config.js';
+import {
+  resolveTrialInput,
+  type TrialContext,
+  type TrialDoneEvent,
+  type TrialEvent,
+  type TrialInput,
+  type TrialRunEvent,
+} from './trial-config.js';
 import {
   applyPlayUpdate,
   applyReflectionUpdate,
@@ -126,6 +133,12 @@ export const trialSetup = setup({
       if (turn) turnTarget(context.cfg.reportTo, self, system)?.send(turn);
     },
     reportTrial: emit(({ context }) => ({ type: 'trial' as const, record: context.record! })),
+    // a served trial's end (servedTrialMachine): its lane gets the record, as a final state's output
+    reportEnd: sendParent(
+      ({ context, self }): TrialDoneEvent => ({ type: 'trial.done', slot: self.id, record: context.record! }),
+    ),
+    // the next trial of a served trial's slot: the context a new actor's would be (`initialPlayContext`)
+    restart: assign(({ event }) => initialPlayContext({ input: (event as TrialRunEvent).trial })),
     /** Called when the trial ends; `trialWithPolicy` drops the trial's replay-cache entries here. */
     trialEnded: () => {},
   },

@@ -88,4 +88,28 @@ describe('trials served by their rollout (no policy child per trial)', () => {
     ]);
     expect(client.stats.requests).toBe(3); // a (before the service), b, d
   });
+
+  it("plays each lane slot's trials in one actor: no actor is created after the first trials", async () => {
+    const created: string[] = [];
+    const records = await runRollout({
+      ...options,
+      concurrency: 2,
+      policy: randomPolicy(),
+      attach: (a) => {
+        a.system.inspect((e) => {
+          if (e.type === '@xstate.actor') created.push((e.actorRef as AnyActorRef).id);
+        });
+      },
+    });
+    expect(records.map((r) => r.trialId)).toEqual([
+      't0-s1#0',
+      't0-s1#1',
+      't1-s2#0',
+      't1-s2#1',
+      't2-s3#0',
+      't2-s3#1',
+    ]);
+    expect(records.every((r) => r.failed === undefined && r.samples.length > 0)).toBe(true);
+    expect(created).toEqual([]);
+  });
 });
