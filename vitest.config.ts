@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Property tests print their seed on failure; CI pins one (test/setup.ts), FC_SEED replays one.
     setupFiles: ['test/setup.ts'],
+    // One scratch folder for the run's temporary files, removed at its end (test/global-setup.ts).
+    globalSetup: ['test/global-setup.ts'],
   },
 });
