@@ -38,8 +38,10 @@ export {
   resolveTrialInput,
   type TrialConfig,
   type TrialContext,
+  type TrialDoneEvent,
   type TrialEvent,
   type TrialInput,
+  type TrialRunEvent,
   type TrialSettings,
   trialSchedule,
 } from './trial-config.js';
