@@ -39,8 +39,6 @@ export interface InferenceGraphOptions {
    * kv_heads, seq, head_dim] (the generation worker fetches these, not the present, which repeats the past).
    */
   readonly newKv?: boolean;
-  /** Inference graph only: the norms in the form onnxruntime fuses (`ForwardInputs.fusedNorms`; the generation prefill). */
-  readonly fusedNorms?: boolean;
   /** Inference graph only: rows left-padded in their past and new columns (`ForwardInputs.leftPadded`; the generation worker). */
   readonly leftPadded?: boolean;
   /** Log-prob graph only: score tokens under softmax(logits / temperature) (default 1). */
@@ -79,7 +77,6 @@ export function buildInferenceGraph(c: ModelConfig, o: InferenceGraphOptions): G
     positionIds,
     past,
     ...(w.lora ? { lora: w.lora } : {}),
-    ...(o.fusedNorms ? { fusedNorms: true } : {}),
     ...(o.leftPadded ? { leftPadded: true } : {}),
   });
   const last = () => lmHead(c, w.params, G.slice(out.hidden, [1], [-1], [Number.POSITIVE_INFINITY])); // [B, 1, V]

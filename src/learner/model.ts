@@ -81,12 +81,6 @@ export interface ForwardInputs {
   /** LoRA adapters applied on top of the weights. */
   readonly lora?: LoraTensors;
   /**
-   * The layer and final norms in the form onnxruntime fuses into one kernel (`rmsNormFusable`), as the
-   * decode step has them: the generation prefill (5 fused kernels instead of 30 for the d64×2 model).
-   * Their rounding differs by ~1e-7, so the train graphs keep `rmsNorm`.
-   */
-  readonly fusedNorms?: boolean;
-  /**
    * Every row's real tokens are the last of its past columns and the last of its new columns (the
    * generation worker's prompt passes and HF-layout decode steps, left-padded): the mask is built for
    * that layout (`leftPaddedBias`: the same attention with fewer kernels). Wrong for other layouts.
@@ -267,13 +261,12 @@ export function forward(c: ModelConfig, p: Params, x: ForwardInputs): ForwardOut
 
   const bias = x.leftPadded ? leftPaddedBias(x, dtype) : attentionBias(x, dtype); // [B, 1, 1, T, S]
 
-  const norm = x.fusedNorms ? rmsNormFusable : rmsNorm;
   let h = G.gather(p['model.embed_tokens.weight']!, x.inputIds); // [B, T, d]
   const present: { key: G.Tensor; value: G.Tensor }[] = [];
   const fresh: { key: G.Tensor; value: G.Tensor }[] = [];
   for (let i = 0; i < c.nLayers; i++) {
-    const weight = (name: string) => p[`model.layers.${i}.${name}.weight`]!;
-    const xn = norm(h, weight('input_layernorm'), c.rmsNormEps); // [B, T, d]
+    const norm = (name: string) => p[`model.layers.${i}.${name}.weight`]!;
+    const xn = rmsNorm(h, norm('input_layernorm'), c.rmsNormEps); // [B, T, d]
     const qkv = attentionQkv(c, p, x.lora, i, xn, rot);
     let { k, v } = qkv; // [B, K, T, hd]
     fresh.push({ key: k, value: v });
@@ -287,9 +280,9 @@ export function forward(c: ModelConfig, p: Params, x: ForwardInputs): ForwardOut
     const scores = G.add(G.matmul(q, G.transposeLast(G.unsqueeze(k, [2]))), bias); // [B, K, H/K, T, S]
     const attn = G.matmul(G.softmax(scores, -1), G.unsqueeze(v, [2])); // [B, K, H/K, T, hd]
     h = G.add(h, project(p, x.lora, mergeHeads(c, attn), i, 'self_attn.o_proj')); // [B, T, d]
-    h = G.add(h, mlpBlock(p, x.lora, i, norm(h, weight('post_attention_layernorm'), c.rmsNormEps))); // [B, T, d]
+    h = G.add(h, mlpBlock(p, x.lora, i, rmsNorm(h, norm('post_attention_layernorm'), c.rmsNormEps))); // [B, T, d]
   }
-  const hn = norm(h, p['model.norm.weight']!, c.rmsNormEps); // [B, T, d]
+  const hn = rmsNorm(h, p['model.norm.weight']!, c.rmsNormEps); // [B, T, d]
   return { logits: lmHead(c, p, hn), hidden: hn, present, fresh }; // logits [B, T, V]
 }
 

@@ -285,7 +285,7 @@ describe('built-in model', () => {
       expect(maxDiff(out.logits!.data as Float32Array, last)).toBeLessThan(1e-5);
     }
   });
-  it("the generation worker's graph (left-padded mask, fused norms) gives the general graph's attention", async () => {
+  it("the generation worker's graph (left-padded mask) gives the general graph's attention to the bit", async () => {
     // Rows as the worker's prompt pass lays them out: each row's reused past right-aligned in the
     // past columns and its new tokens right-aligned in the new columns, every length different.
     const params = tinyParams(5);
@@ -293,9 +293,6 @@ describe('built-in model', () => {
     const general = await sessionOf(buildInferenceGraph(TINY, { weights: 'inputs', newKv: true }));
     const leftPadded = await sessionOf(
       buildInferenceGraph(TINY, { weights: 'inputs', newKv: true, leftPadded: true }),
-    );
-    const worker = await sessionOf(
-      buildInferenceGraph(TINY, { weights: 'inputs', newKv: true, leftPadded: true, fusedNorms: true }),
     );
     const P = 5;
     const S = 4;
@@ -331,7 +328,6 @@ describe('built-in model', () => {
     };
     const a = await general.run(feeds);
     const b = await leftPadded.run(feeds);
-    const c = await worker.run(feeds);
     // Only the real positions' outputs are read (padded queries' are discarded).
     const real = (t: ort.Tensor, perPosition: number) =>
       Array.from(t.data as Float32Array).filter((_, k) => {
@@ -340,7 +336,6 @@ describe('built-in model', () => {
         return col >= S - newLengths[row]!;
       });
     expect(real(b.logits!, 11)).toEqual(real(a.logits!, 11));
-    expect(maxDiff(real(c.logits!, 11), real(a.logits!, 11))).toBeLessThan(1e-5);
     for (let i = 0; i < TINY.nLayers; i++)
       for (const kv of ['key', 'value']) {
         // [B, K, S, hd]: real columns only

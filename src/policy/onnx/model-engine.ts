@@ -40,10 +40,10 @@ export async function modelEngine(
       ...lora,
       logits: 'last',
       newKv: true,
-      // the worker's layout (prefill.ts, hf-cache.ts); the decode step's norms: the same attention in
-      // fewer kernels (a prompt pass 5–11% faster, d64×2 model)
+      // the worker's layout (prefill.ts, hf-cache.ts): the same attention in fewer kernels (a prompt
+      // pass up to 8% faster, d64×2 model). Not the decode step's fused norms: ~5% more, but their
+      // ~1e-7 rounding moved a draw of the seeded main job at its step 8 (docs/experiments.md)
       leftPadded: true,
-      fusedNorms: true,
     }),
   );
   const decode = options.inPlaceCache === false ? undefined : G.compileGraph(buildDecodeGraph(spec));
