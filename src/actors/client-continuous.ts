@@ -8,7 +8,8 @@
  */
 import { PolicyError } from '../policy/errors.js';
 import type { Generation, GenerationRequest, JoinRequests, Policy } from '../policy/types.js';
-import type { Entry, PolicyClientStats } from './client.js';
+import type { PolicyClientStats } from './client.js';
+import type { Entry } from './client-waiters.js';
 
 /** What a continuous batch needs of its client. */
 export interface BatchHost {

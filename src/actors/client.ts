@@ -29,8 +29,10 @@
 import { PolicyError } from '../policy/errors.js';
 import type { Generation, GenerationRequest, Policy } from '../policy/types.js';
 import { ContinuousBatch } from './client-continuous.js';
+import { type AskHandle, abortReason, type Entry, SignalWatch, type Waiter } from './client-waiters.js';
 import { boundReply } from './reply-bound.js';
 
+export type { AskHandle, Entry, Waiter } from './client-waiters.js';
 export { boundReply, REPLY_CHARS_PER_TOKEN, replyCharBound } from './reply-bound.js';
 
 /** Batching and replay-cache limits of a {@link PolicyClient}. */
@@ -53,25 +55,6 @@ export interface PolicyClientStats {
   batchSizes: number[];
 }
 
-/** One caller waiting for an entry's answer (its callbacks also get the waiter: the `ask` handle). */
-export interface Waiter {
-  resolve: (g: Generation, handle: AskHandle) => void;
-  reject: (e: unknown, handle: AskHandle) => void;
-  entry: Entry;
-  signal: AbortSignal | undefined;
-}
-
-/** A request of the client: its waiters, and whether it went to the policy. */
-export interface Entry {
-  request: GenerationRequest;
-  /** Usually one (an array: a Set per request was a measurable share of a turn's allocations). */
-  waiters: Waiter[];
-  sent: boolean;
-}
-
-/** A request asked with {@link PolicyClient.ask}: give it to `cancel` to withdraw it. Opaque. */
-export type AskHandle = object;
-
 /**
  * Sits between the machines and a {@link Policy}: batches the requests of
  * the trials in flight into one `policy.generate` call, serves a request key
@@ -87,7 +70,7 @@ export class PolicyClient {
   private readonly inflight = new Map<string, Entry>();
   private readonly cache = new Map<string, Generation>();
   /** Open waiters per abort signal: one 'abort' listener per signal, however many requests it guards. */
-  private readonly bySignal = new WeakMap<AbortSignal, Set<Waiter>>();
+  private readonly signals = new SignalWatch((waiter, reason) => this.withdraw(waiter, reason));
   private flushQueued = false;
   /** The continuous batch running (policies with `generateContinuous`): one at a time. */
   private running: ContinuousBatch | null = null;
@@ -142,7 +125,7 @@ export class PolicyClient {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<Generation>((resolve, reject) => {
       const waiter = this.enqueue(request, resolve, reject, signal);
-      if (signal) this.watch(signal, waiter);
+      if (signal) this.signals.watch(signal, waiter);
     });
   }
 
@@ -198,36 +181,12 @@ export class PolicyClient {
     return waiter;
   }
 
-  /** Withdraw `waiter` when `signal` aborts (a long-lived signal, e.g. one per episode, gets one listener). */
-  private watch(signal: AbortSignal, waiter: Waiter): void {
-    let open = this.bySignal.get(signal);
-    if (!open) {
-      const waiters = new Set<Waiter>();
-      open = waiters;
-      this.bySignal.set(signal, waiters);
-      signal.addEventListener(
-        'abort',
-        () => {
-          for (const w of waiters) this.withdraw(w, abortReason(signal));
-          waiters.clear();
-        },
-        { once: true },
-      );
-    }
-    open.add(waiter);
-  }
-
-  /** The waiter got its answer (or failure): stop watching its signal. */
-  private unwatch(waiter: Waiter): void {
-    if (waiter.signal) this.bySignal.get(waiter.signal)?.delete(waiter);
-  }
-
   private withdraw(waiter: Waiter, reason: unknown): void {
     const { entry } = waiter;
     const i = entry.waiters.indexOf(waiter);
     if (i === -1) return; // answered already
     entry.waiters.splice(i, 1);
-    this.unwatch(waiter);
+    this.signals.unwatch(waiter);
     waiter.reject(reason, waiter);
     if (entry.waiters.length === 0 && !entry.sent) {
       this.inflight.delete(entry.request.key);
@@ -322,7 +281,7 @@ export class PolicyClient {
       const { waiters } = e;
       e.waiters = [];
       for (const w of waiters) {
-        this.unwatch(w);
+        this.signals.unwatch(w);
         w.reject(failure, w);
       }
     }
@@ -338,12 +297,8 @@ export class PolicyClient {
     const { waiters } = entry;
     entry.waiters = [];
     for (const w of waiters) {
-      this.unwatch(w);
+      this.signals.unwatch(w);
       w.resolve(generation, w);
     }
   }
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new PolicyError('policy request aborted');
 }
