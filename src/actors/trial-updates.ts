@@ -58,12 +58,21 @@ export function closeAttempt(c: TrialContext, run: AttemptRun): Partial<TrialCon
   };
 }
 
-/** `update` for attempt `play`, closing it when it is over (see `closeAttempt`). */
+/**
+ * `update` for attempt `play` with its next request (null when none; a request that cannot be built
+ * fails the trial, the rest of the update stands), closing the attempt when it is over (see
+ * `closeAttempt`).
+ */
 function settleAttempt(
   c: TrialContext,
   play: AttemptRun,
   update: Partial<TrialContext>,
 ): Partial<TrialContext> {
+  try {
+    update.request = nextRequest(play);
+  } catch (error) {
+    update.failed = describeFailure(error);
+  }
   return over(play, update.failed) ? Object.assign(update, closeAttempt(c, play)) : update;
 }
 
@@ -78,13 +87,7 @@ export function startAttemptUpdate(c: TrialContext): Partial<TrialContext> {
   }
   const play: AttemptRun = { cfg, state: cfg.initial, history: [], done: false };
   // the attempt's first request in the same context update (none when its turn budget is 0)
-  const update: Partial<TrialContext> = { play, request: null, tries: 0 };
-  try {
-    update.request = nextRequest(play);
-  } catch (error) {
-    update.failed = describeFailure(error);
-  }
-  return settleAttempt(c, play, update);
+  return settleAttempt(c, play, { play, request: null, tries: 0 });
 }
 
 export function applyPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<TrialContext> {
@@ -109,11 +112,6 @@ export function applyPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<Tri
     tries: 0,
   };
   // the turn stands even when the next request cannot be built (the trial then ends failed)
-  try {
-    update.request = nextRequest(play);
-  } catch (error) {
-    update.failed = describeFailure(error);
-  }
   return settleAttempt(c, play, update);
 }
 
