@@ -6,6 +6,7 @@
 import type { SessionSettings } from '../../learner/session-core.js';
 import { PolicyError } from '../errors.js';
 import { PASS_TOKENS } from './prefill-groups.js';
+import { kvBytes } from './prefix-store.js';
 import type { DecodeProfile } from './profile.js';
 import type { KvLayout } from './protocol.js';
 
@@ -101,8 +102,9 @@ export function batchLayout(
   o: OnnxPolicyOptions,
   kv: Pick<KvLayout, 'nLayers' | 'kvHeads' | 'headDim'>,
 ): Pick<KvLayout, 'prefillBudgetBytes' | 'prefillGroupRows' | 'prefillPassTokens' | 'prefixCacheBytes'> {
-  const tokenBytes = 4 * 2 * kv.nLayers * kv.kvHeads * kv.headDim;
-  const prefixCacheBytes = o.prefixCacheBytes ?? Math.min(PREFIX_CACHE_TOKENS * tokenBytes, MAX_PREFIX_CACHE);
+  const shape = { tensors: 2 * kv.nLayers, kvHeads: kv.kvHeads, headDim: kv.headDim };
+  const prefixCacheBytes =
+    o.prefixCacheBytes ?? Math.min(kvBytes(shape, PREFIX_CACHE_TOKENS), MAX_PREFIX_CACHE);
   const prefillPassTokens = o.prefillPassTokens ?? PASS_TOKENS;
   if (!(prefillPassTokens >= 0))
     throw new PolicyError(

@@ -80,6 +80,11 @@ export interface KvShape {
   headDim: number;
 }
 
+/** Bytes of float32 keys/values of `positions` positions of one sequence of this shape. */
+export function kvBytes(shape: KvShape, positions: number): number {
+  return 4 * shape.tensors * shape.kvHeads * positions * shape.headDim;
+}
+
 export class PrefixStore {
   /** In least recently used order (a use moves an entry to the end). */
   private entries = new Set<PrefixEntry>();
@@ -190,8 +195,7 @@ export class PrefixStore {
 
   /** Bytes of keys/values for `positions` positions (a sequence's tokens, or an array's stride). */
   private bytesOf(positions: number): number {
-    const { tensors, kvHeads, headDim } = this.shape;
-    return 4 * tensors * kvHeads * positions * headDim;
+    return kvBytes(this.shape, positions);
   }
 
   /**
