@@ -11,6 +11,7 @@ import { LamerError, ParseError } from '../util/errors.js';
 import builtinTokenizerJson from './assets/lamer-tokenizer.json' with { type: 'json' };
 import builtinConfigJson from './assets/lamer-tokenizer_config.json' with { type: 'json' };
 import { ChatTemplate, ChatTemplateError, specialTokenText, type TokenizerConfig } from './chat-template.js';
+import { PieceCache, piecewiseExact } from './piecewise.js';
 import type { BuiltinTokenizerFiles } from './vocab/builtin.js';
 
 /** A tokenizer file is missing or of a kind the library cannot load. */
@@ -35,11 +36,15 @@ export class TextTokenizer {
   readonly bosTokenId: number | null;
   readonly eosTokenId: number | null;
   readonly padTokenId: number | null;
+  /** Line-by-line encoding with cached lines, where it is exactly whole encoding (`piecewise.ts`); else null. */
+  private readonly pieces: PieceCache | null;
 
   private constructor(
     private readonly inner: Tokenizer,
     readonly config: TokenizerConfig,
+    piecewise: boolean,
   ) {
+    this.pieces = piecewise ? new PieceCache((text) => this.encodeWhole(text, false)) : null;
     let max = -1;
     for (const id of inner.get_vocab(true).values()) if (id > max) max = id;
     this.vocabSize = max + 1;
@@ -56,7 +61,8 @@ export class TextTokenizer {
       );
     }
     try {
-      return new TextTokenizer(new Tokenizer(tokenizerJson, config), config);
+      const piecewise = piecewiseExact(tokenizerJson, config as Record<string, unknown>);
+      return new TextTokenizer(new Tokenizer(tokenizerJson, config), config, piecewise);
     } catch (error) {
       throw new TokenizerError(
         `could not build the tokenizer: ${error instanceof Error ? error.message : String(error)}. ` +
@@ -66,9 +72,20 @@ export class TextTokenizer {
     }
   }
 
-  /** Token ids of `text` (no special tokens added unless `addSpecialTokens`). */
+  /**
+   * Token ids of `text` (no special tokens added unless `addSpecialTokens`).
+   * Without special tokens, a tokenizer `piecewiseExact` accepts encodes line by
+   * line from a cache of lines (the same ids; a rollout's prompts repeat most lines).
+   */
   encode(text: string, options: EncodeOptions = {}): number[] {
-    return this.inner.encode(text, { add_special_tokens: options.addSpecialTokens ?? false }).ids;
+    const addSpecialTokens = options.addSpecialTokens ?? false;
+    if (this.pieces !== null && !addSpecialTokens) return this.pieces.encode(text);
+    return this.encodeWhole(text, addSpecialTokens);
+  }
+
+  /** Token ids of `text` encoded whole by the library (no line cache). */
+  encodeWhole(text: string, addSpecialTokens = false): number[] {
+    return this.inner.encode(text, { add_special_tokens: addSpecialTokens }).ids;
   }
 
   /** The token strings of `text` (byte-level form for byte-level BPEs). */
