@@ -17,7 +17,7 @@
  */
 import { Rng } from '../../util/rng.js';
 import type { PrefillStats, PromptBatch } from './prefill.js';
-import type { KvArrays, PrefixStore } from './prefix-store.js';
+import type { KvPages, PrefixStore } from './prefix-store.js';
 import type { FinishedRow, JoiningRows, RowOutcome, RowSpec, WorkerProfile } from './protocol.js';
 import { drawWeighted, isUntruncated, sampleToken } from './sampling.js';
 
@@ -46,7 +46,7 @@ export interface Stepper {
   /** Whether rows can join a running batch (`prefill` with rows running): the in-place cache. */
   readonly joins: boolean;
   /** Copy cache row `slot`'s last `length` keys/values before the next write into `into` (prefix-store.ts `rowKv`). */
-  rowKv(slot: number, length: number, into: KvArrays): void;
+  rowKv(slot: number, length: number, into: KvPages): void;
   /**
    * Keep `order.length` rows: new row i is old row `order[i]`, where every `order[i]` is i or at
    * least `order.length` (holes filled from the tail, so moves never overwrite a row still to move).
@@ -221,7 +221,10 @@ export async function decodeBatch(
         if (store !== null) {
           for (const j of ended) {
             const row = rows[slots[j]!]!;
-            const tokens = Int32Array.from(row.spec.promptIds.concat(row.tokens).slice(0, cached(row)));
+            const prompt = row.spec.promptIds; // then every sampled token but the last (a row withdrawn before its first: less)
+            const tokens = new Int32Array(cached(row));
+            for (let i = 0; i < tokens.length; i++)
+              tokens[i] = i < prompt.length ? prompt[i]! : row.tokens[i - prompt.length]!;
             store.add(tokens, (into) => stepper.rowKv(j, tokens.length, into));
           }
           const t = performance.now();

@@ -9,7 +9,7 @@ import type { StepOutput, Stepper } from './decode-loop.js';
 import { KeptBuffers } from './kv-buffers.js';
 import { f32, i64, kvName, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { copyPieces, type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
-import { type KvArrays, type PrefixStore, rowKv } from './prefix-store.js';
+import { type KvPages, type PrefixStore, rowKv } from './prefix-store.js';
 import type { KvLayout, WorkerProfile } from './protocol.js';
 
 /** Rows `order` of a [rows, ...] array of `rowSize` elements per row. */
@@ -74,7 +74,7 @@ export class HfLayoutCache implements Stepper {
     );
   }
 
-  rowKv(slot: number, length: number, into: KvArrays): void {
+  rowKv(slot: number, length: number, into: KvPages): void {
     const start = this.filled - length;
     rowKv(this.kv, this.L.kvHeads, this.L.headDim, this.filled, { slot, start, length }, into);
   }

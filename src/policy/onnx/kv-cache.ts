@@ -14,7 +14,7 @@ import type { StepOutput, Stepper } from './decode-loop.js';
 import { KeptBuffers, moveWindows, room } from './kv-buffers.js';
 import { f32, f64, i64, kvName, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { copyPieces, type PrefillStats, type PromptBatch, prefillBatch } from './prefill.js';
-import { type KvArrays, type PrefixStore, rowKv } from './prefix-store.js';
+import { type KvPages, type PrefixStore, rowKv } from './prefix-store.js';
 import type { KvLayout, WorkerProfile } from './protocol.js';
 
 /** Slots added when the cache is full: a smaller step wastes less attention on empty slots, a larger one moves rows less often. */
@@ -191,7 +191,7 @@ export class InPlaceCache implements Stepper {
     this.prof.feedMs += performance.now() - t0;
   }
 
-  rowKv(slot: number, length: number, into: KvArrays): void {
+  rowKv(slot: number, length: number, into: KvPages): void {
     const start = this.filled - length;
     rowKv(this.kv, this.L.kvHeads, this.L.headDim, this.cap, { slot, start, length }, into);
   }

@@ -12,7 +12,7 @@
 import type { KeptBuffers } from './kv-buffers.js';
 import { f32, i64, kvName, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { prefillGroups } from './prefill-groups.js';
-import type { PrefixMatch, PrefixStore } from './prefix-store.js';
+import { idsHash, type PrefixMatch, type PrefixStore, readKv } from './prefix-store.js';
 import type { KvLayout } from './protocol.js';
 
 /** A batch's prompts; the cache puts them left-padded to the longest. */
@@ -79,15 +79,18 @@ export async function prefillBatch(
 ): Promise<Float32Array> {
   const V = L.vocabSize;
   const batch = b.prompts.length;
-  // Repeated prompts: run the first, copy to the others.
-  const firstOf = new Map<string, number>();
+  // Repeated prompts: run the first, copy to the others (found by a hash of the ids, then compared:
+  // joining the ids into string keys was ~10 ms a bench:rollout step).
+  const firstsOf = new Map<number, number[]>();
   const twins = new Map<number, number[]>();
   const unique: number[] = [];
   b.prompts.forEach((p, r) => {
-    const key = p.join(',');
-    const first = firstOf.get(key);
+    const hash = idsHash(p, 0, p.length);
+    const firsts = firstsOf.get(hash);
+    const first = firsts?.find((f) => sameIds(b.prompts[f]!, p));
     if (first === undefined) {
-      firstOf.set(key, r);
+      if (firsts === undefined) firstsOf.set(hash, [r]);
+      else firsts.push(r);
       unique.push(r);
       twins.set(r, [r]);
     } else {
@@ -179,9 +182,14 @@ function pastOf(
     for (let h = 0; h < L.kvHeads; h++) {
       const at = (i * L.kvHeads + h) * P * hd;
       past.fill(0, at, at + (P - n) * hd);
-      if (m === null) continue;
-      const from = h * m.entry.stride * hd;
-      past.set(m.entry.kv[j]!.subarray(from, from + n * hd), at + (P - n) * hd);
+      if (m !== null) readKv(m.entry, L, j, h, n, past, at + (P - n) * hd);
     }
   });
+}
+
+/** Whether two prompts have the same ids. */
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

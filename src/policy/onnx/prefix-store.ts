@@ -11,17 +11,26 @@
  * the kernels), so a row that reuses one can draw other tokens than a fresh prefill would, rarely;
  * a row that reuses none is computed exactly as before.
  *
- * A dropped entry's arrays are kept for later entries (`take`), not left to the garbage collector:
- * V8 counts typed arrays' memory, and every ~16 MB allocated since its last full GC starts the
- * next one; a bench:rollout step kept ~310 MB of finished rows, one full GC of the worker per
- * ~16 MB (~5 ms each, and first-touch faults for the fresh memory).
+ * An entry's keys/values live in pages of PAGE positions, all of one size, and a dropped entry's
+ * pages are kept for later entries, not left to the garbage collector: V8 counts typed arrays'
+ * memory, and every ~16 MB allocated since its last full GC starts the next one. Arrays of each
+ * entry's own length (before 2026-12-07, session 9) were reused only by an entry of about the same
+ * length, and a rollout's entries grow longer turn by turn, so about half of a bench:rollout step's
+ * ~1,500 entries still took fresh arrays (~170 MB a step); any free page fits any entry.
  */
+
+/** Positions a page holds: larger pages copy in fewer pieces, smaller ones leave less of an entry's last page empty. */
+export const PAGE = 64;
+
+/** Where a sequence's keys/values go: pages of PAGE positions, each [tensors, kvHeads, PAGE, headDim]; position p is in page ⌊p / PAGE⌋. */
+export interface KvPages {
+  pages: readonly Float32Array[];
+}
 
 /**
  * One row's keys/values out of a cache laid out [slots, kvHeads, stride, headDim] per tensor:
- * positions `start .. start + length` of `slot`, into `into` ([kvHeads, into's stride, headDim] per
- * tensor, the first `length` positions of each head: what {@link PrefixStore.add} keeps). Both
- * decode caches (in place and HF layout) read rows this way.
+ * positions `start .. start + length` of `slot`, into `into`'s pages from position 0 (what
+ * {@link PrefixStore.add} keeps). Both decode caches (in place and HF layout) read rows this way.
  */
 export function rowKv(
   kv: readonly Float32Array[],
@@ -29,29 +38,45 @@ export function rowKv(
   headDim: number,
   stride: number,
   at: { slot: number; start: number; length: number },
-  into: { kv: readonly Float32Array[]; stride: number },
+  into: KvPages,
 ): void {
   const { slot, start, length } = at;
   kv.forEach((t, j) => {
     for (let h = 0; h < kvHeads; h++) {
       const from = ((slot * kvHeads + h) * stride + start) * headDim;
-      into.kv[j]!.set(t.subarray(from, from + length * headDim), h * into.stride * headDim);
+      const to = (j * kvHeads + h) * PAGE * headDim;
+      for (let p = 0, q = 0; q < length; p++, q += PAGE) {
+        const end = Math.min(length, q + PAGE);
+        into.pages[p]!.set(t.subarray(from + q * headDim, from + end * headDim), to);
+      }
     }
   });
 }
 
-/** Where a row's keys/values go: per tensor [kvHeads, stride, headDim] (stride ≥ the row's length). */
-export interface KvArrays {
-  kv: Float32Array[];
-  stride: number;
+/**
+ * Positions `0 .. n` of head `h` of layer tensor `j` (keys at even j, values at odd) of a stored
+ * sequence into `into` from float `at` on, one after another (prefill.ts's past inputs).
+ */
+export function readKv(
+  from: KvPages,
+  shape: Pick<KvShape, 'kvHeads' | 'headDim'>,
+  j: number,
+  h: number,
+  n: number,
+  into: Float32Array,
+  at: number,
+): void {
+  const hd = shape.headDim;
+  const head = (j * shape.kvHeads + h) * PAGE * hd;
+  for (let p = 0, q = 0; q < n; p++, q += PAGE) {
+    const end = Math.min(n, q + PAGE);
+    into.set(from.pages[p]!.subarray(head, head + (end - q) * hd), at + q * hd);
+  }
 }
 
-export interface PrefixEntry {
+export interface PrefixEntry extends KvPages {
   tokens: Int32Array;
-  /** Per layer a key (even index) and a value (odd) tensor [kvHeads, stride, headDim], its tokens first. */
-  kv: Float32Array[];
-  stride: number;
-  /** Bytes of its tokens' keys/values (what the budget counts). */
+  /** Bytes of its tokens' keys/values (what the budget counts; its last page's empty rest is not counted). */
   bytes: number;
   /** Its block chain hashes (the store's index). */
   hashes: number[];
@@ -94,8 +119,8 @@ export class PrefixStore {
    */
   private byBlocks = new Map<number, PrefixEntry[]>();
   private bytes = 0;
-  /** Dropped entries' arrays by stride, for later entries (see `take`), and their bytes. */
-  private free = new Map<number, Float32Array[][]>();
+  /** Dropped entries' pages, for later entries (see `take`), and their bytes. */
+  private free: Float32Array[] = [];
   private freeBytes = 0;
 
   /** `budget`: bytes of keys/values kept at most (0: the store keeps nothing). */
@@ -117,10 +142,10 @@ export class PrefixStore {
   }
 
   /**
-   * Keep `tokens` with their keys/values, which `fill` writes into the arrays it is given (the first
-   * `tokens.length` positions of each head).
+   * Keep `tokens` with their keys/values, which `fill` writes into the pages it is given (positions
+   * `0 .. tokens.length`, as {@link rowKv}).
    */
-  add(tokens: Int32Array, fill: (into: KvArrays) => void): void {
+  add(tokens: Int32Array, fill: (into: KvPages) => void): void {
     if (tokens.length < MIN_PREFIX) return;
     const bytes = this.bytesOf(tokens.length);
     if (bytes > this.budget) return;
@@ -131,9 +156,9 @@ export class PrefixStore {
         this.drop(e);
     }
     while (this.bytes + bytes > this.budget) this.drop(this.entries.values().next().value!);
-    const into = this.take(tokens.length);
+    const into = { pages: this.take(tokens.length) };
     fill(into);
-    const entry: PrefixEntry = { tokens, ...into, bytes, hashes };
+    const entry: PrefixEntry = { tokens, pages: into.pages, bytes, hashes };
     this.entries.add(entry);
     for (const h of hashes) {
       const list = this.byBlocks.get(h);
@@ -163,37 +188,31 @@ export class PrefixStore {
     return { entry: best, length };
   }
 
-  /**
-   * Arrays for a sequence of `length` tokens: a dropped entry's, of a stride from `length` rounded up to
-   * a block to 1/8 more, else new ones of that rounded stride.
-   */
-  private take(length: number): KvArrays {
-    const stride = Math.ceil(length / BLOCK) * BLOCK;
-    for (let s = stride; s <= stride + Math.max(BLOCK, stride >> 3); s += BLOCK) {
-      const kv = this.free.get(s)?.pop();
-      if (kv === undefined) continue;
-      this.freeBytes -= this.bytesOf(s);
-      return { kv, stride: s };
-    }
-    const { tensors, kvHeads, headDim } = this.shape;
-    const kv = Array.from({ length: tensors }, () => new Float32Array(kvHeads * stride * headDim));
-    return { kv, stride };
+  /** Pages for a sequence of `length` tokens: dropped entries' first, else new ones. */
+  private take(length: number): Float32Array[] {
+    const floats = this.shape.tensors * this.shape.kvHeads * PAGE * this.shape.headDim;
+    return Array.from({ length: Math.ceil(length / PAGE) }, () => {
+      const page = this.free.pop();
+      if (page === undefined) return new Float32Array(floats);
+      this.freeBytes -= this.bytesOf(PAGE);
+      return page;
+    });
   }
 
   /**
-   * Keep dropped `e`'s arrays for later entries while kept and free arrays stay within 1.25 × the budget
+   * Keep dropped `e`'s pages for later entries while kept and free bytes stay within 1.25 × the budget
    * (all of them after `clear`, a quarter of the budget once the store is full).
    */
   private recycle(e: PrefixEntry): void {
-    const bytes = this.bytesOf(e.stride);
-    if (this.bytes + this.freeBytes + bytes > 1.25 * this.budget) return;
-    const list = this.free.get(e.stride) ?? [];
-    list.push(e.kv);
-    this.free.set(e.stride, list);
-    this.freeBytes += bytes;
+    const bytes = this.bytesOf(PAGE);
+    for (const page of e.pages) {
+      if (this.bytes + this.freeBytes + bytes > 1.25 * this.budget) return;
+      this.free.push(page);
+      this.freeBytes += bytes;
+    }
   }
 
-  /** Bytes of keys/values for `positions` positions (a sequence's tokens, or an array's stride). */
+  /** Bytes of keys/values for `positions` positions (a sequence's tokens, or a page). */
   private bytesOf(positions: number): number {
     return kvBytes(this.shape, positions);
   }
@@ -223,12 +242,19 @@ export class PrefixStore {
   }
 }
 
-/** Chain hashes (FNV-1a over the token ids) of the first 1, 2, … whole blocks of `tokens`. */
+/** FNV-1a over ids `from .. to` of `ids`, continuing from `hash` (the offset basis when not given). */
+export function idsHash(ids: ArrayLike<number>, from: number, to: number, hash = 0x811c9dc5): number {
+  let h = hash;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ ids[i]!, 0x01000193) >>> 0;
+  return h;
+}
+
+/** Chain hashes of the first 1, 2, … whole blocks of `tokens` (each block's ids hashed on from the chain before). */
 function blockHashes(tokens: ArrayLike<number>): number[] {
   const out: number[] = [];
-  let h = 0x811c9dc5;
+  let h: number | undefined;
   for (let i = 0; i + BLOCK <= tokens.length; i += BLOCK) {
-    for (let j = i; j < i + BLOCK; j++) h = Math.imul(h ^ tokens[j]!, 0x01000193) >>> 0;
+    h = idsHash(tokens, i, i + BLOCK, h);
     out.push(h);
   }
   return out;

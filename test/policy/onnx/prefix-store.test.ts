@@ -1,14 +1,27 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { type KvArrays, MIN_PREFIX, PrefixStore } from '../../../src/policy/onnx/prefix-store.js';
+import {
+  type KvPages,
+  MIN_PREFIX,
+  PAGE,
+  PrefixStore,
+  readKv,
+  rowKv,
+} from '../../../src/policy/onnx/prefix-store.js';
 
 /** One key and one value tensor of 1 head × tokens × 1 float per sequence. */
 const SHAPE = { tensors: 2, kvHeads: 1, headDim: 1 };
-/** Writes a sequence's keys/values: its token ids (key) and ids + 1000 (value). */
-const kvOf = (tokens: Int32Array) => (into: KvArrays) =>
-  into.kv.forEach((t, j) => {
-    for (let i = 0; i < tokens.length; i++) t[i] = tokens[i]! + 1000 * j;
-  });
+/** Writes a sequence's keys/values: its token ids (key) and ids + 1000 (value), a cache row of them read as the decode caches do. */
+const kvOf = (tokens: Int32Array) => (into: KvPages) => {
+  const row = (j: number) => Float32Array.from(tokens, (t) => t + 1000 * j);
+  rowKv([row(0), row(1)], 1, 1, tokens.length, { slot: 0, start: 0, length: tokens.length }, into);
+};
+/** Positions 0..n of tensor j of a stored sequence. */
+const valuesOf = (from: KvPages, j: number, n: number) => {
+  const out = new Float32Array(n);
+  readKv(from, SHAPE, j, 0, n, out, 0);
+  return Array.from(out);
+};
 const add = (store: PrefixStore, tokens: Int32Array) => store.add(tokens, kvOf(tokens));
 const seq = (...parts: number[][]) => Int32Array.from(parts.flat());
 const run = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
@@ -63,16 +76,35 @@ describe('PrefixStore', () => {
     },
   );
 
-  it("reuses a dropped entry's arrays for a later one, which holds its own keys/values", () => {
+  it("reuses a dropped entry's pages for a later one of any length, which holds its own keys/values", () => {
     const store = new PrefixStore(1 << 20, SHAPE);
     add(store, seq(run(0, 40)));
-    const first = store.match([...run(0, 40), 1])!.entry.kv;
-    add(store, seq(run(0, 70))); // extends the first: its arrays are free now
-    add(store, seq(run(300, 44))); // the same stride (48), so the first's arrays
-    const m = store.match([...run(300, 44), 1])!;
-    expect(m.entry.kv[0]).toBe(first[0]);
-    expect(m.entry.stride).toBe(48);
-    expect(Array.from(m.entry.kv[1]!.subarray(0, 44))).toEqual(run(1300, 44));
-    expect(Array.from(store.match([...run(0, 70), 1])!.entry.kv[0]!.subarray(0, 70))).toEqual(run(0, 70));
+    const first = store.match([...run(0, 40), 1])!.entry.pages;
+    expect(first.length).toBe(1);
+    add(store, seq(run(0, PAGE + 50))); // extends the first, which goes: two pages, its page among them
+    const m = store.match([...run(0, PAGE + 50), 1])!;
+    expect(m.entry.pages).toHaveLength(2);
+    expect(m.entry.pages).toContain(first[0]);
+    expect(valuesOf(m.entry, 0, PAGE + 50)).toEqual(run(0, PAGE + 50));
+    expect(valuesOf(m.entry, 1, PAGE + 50)).toEqual(run(1000, PAGE + 50));
+  });
+
+  it('takes no new pages after a clear for sequences within the budget', () => {
+    const store = new PrefixStore(4 * 2 * 4 * PAGE, SHAPE); // four pages' positions
+    const pages = new Set<Float32Array>();
+    const keep = (tokens: Int32Array) => {
+      add(store, tokens);
+      for (const p of store.match([...tokens, 1])!.entry.pages) pages.add(p);
+    };
+    keep(seq(run(0, 2 * PAGE)));
+    keep(seq(run(5000, 2 * PAGE)));
+    expect(pages.size).toBe(4);
+    store.clear();
+    keep(seq(run(900, 3 * PAGE - 5)));
+    keep(seq(run(7000, 20)));
+    expect(pages.size).toBe(4);
+    expect(valuesOf(store.match([...run(900, 3 * PAGE - 5), 1])!.entry, 1, 3 * PAGE - 5)).toEqual(
+      run(1900, 3 * PAGE - 5),
+    );
   });
 });
