@@ -244,7 +244,7 @@ describe('piecewise encoding equals whole encoding', () => {
   });
 
   it('stays within its budget and exact while it evicts', () => {
-    const cache = new PieceCache((text) => tokenizer.encodeWhole(text), 400);
+    const cache = new PieceCache((text) => tokenizer.encodeWhole(text), 800);
     const rng = Rng.seeded(3);
     for (let i = 0; i < 300; i++) {
       const rows = Array.from(
@@ -253,9 +253,14 @@ describe('piecewise encoding equals whole encoding', () => {
       );
       const text = `Trial ${rng.int(1, 3)} turn ${i % 7}.\n${rows.join('')}${'x'.repeat(rng.int(0, 40))}`;
       expect(cache.encode(text)).toEqual(tokenizer.encodeWhole(text));
-      expect(cache.size.chars).toBeLessThanOrEqual(400);
+      expect(cache.size.chars).toBeLessThanOrEqual(800);
     }
     expect(cache.size.lines).toBeGreaterThan(0);
+    // A text over a quarter of the budget is encoded whole and leaves the cache as it was.
+    const before = cache.size;
+    const big = `${'Row 1:(1, 1) 2\n'.repeat(20)}end`;
+    expect(cache.encode(big)).toEqual(tokenizer.encodeWhole(big));
+    expect(cache.size).toEqual(before);
     // A line over a sixteenth of the budget is encoded, not kept.
     const long = new PieceCache((text) => tokenizer.encodeWhole(text), 160);
     expect(long.encode(`${'y'.repeat(20)}\nz`)).toEqual(tokenizer.encodeWhole(`${'y'.repeat(20)}\nz`));
