@@ -231,12 +231,14 @@ describe('piecewise encoding equals whole encoding', () => {
     registerBuiltinEnvs();
     const { chatTemplate } = loadBuiltinTokenizer();
     const codec = { tokenizer, chatTemplate: chatTemplate! };
+    const qwen = qwenWithoutNormalizer();
     let prompts = 0;
     for (const env of listEnvs()) {
       for (const text of envPrompts(env)) {
         const rendered = renderPrompt(codec, [{ role: 'user', content: text }]);
         expect(tokenizer.encode(rendered)).toEqual(tokenizer.encodeWhole(rendered));
         expect(tokenizer.encode(text)).toEqual(tokenizer.encodeWhole(text));
+        expect(qwen.encode(rendered)).toEqual(qwen.encodeWhole(rendered));
         prompts++;
       }
     }
