@@ -141,6 +141,13 @@ export interface TrialDoneEvent {
  */
 export type TrialEvent = TurnEmitted | PolicyReply | RetryEvent | ResumeEvent | TrialRunEvent;
 
+/**
+ * The reference schedules made so far, by `attempts * 2 + (reflect ? 1 : 0)`: every trial of a rollout has
+ * the same settings, so its trials share one schedule (read, never changed; a persisted snapshot holds a
+ * copy) instead of building and validating the same steps once per trial.
+ */
+const referenceSchedules = new Map<number, ScheduleStep[]>();
+
 /** The schedule of trial settings: the given one, or the reference schedule; validated. */
 export function trialSchedule(settings: TrialSettings): { memoryMode: MemoryMode; schedule: ScheduleStep[] } {
   const memoryMode = settings.memoryMode ?? 'reflection_only';
@@ -150,8 +157,19 @@ export function trialSchedule(settings: TrialSettings): { memoryMode: MemoryMode
     );
   }
   const reflect = settings.reflect ?? usesReflection(memoryMode);
-  const schedule = settings.schedule ?? defaultSchedule(settings.attempts ?? 3, reflect);
-  validateSchedule(schedule, memoryMode);
+  if (settings.schedule !== undefined) {
+    validateSchedule(settings.schedule, memoryMode);
+    return { memoryMode, schedule: settings.schedule };
+  }
+  const attempts = settings.attempts ?? 3;
+  const id = Number.isInteger(attempts) && attempts >= 1 ? attempts * 2 + (reflect ? 1 : 0) : -1;
+  let schedule = referenceSchedules.get(id);
+  if (schedule === undefined) {
+    // a reference schedule is valid under every memory mode its `reflect` allows (checked above)
+    schedule = defaultSchedule(attempts, reflect);
+    validateSchedule(schedule, memoryMode);
+    referenceSchedules.set(id, schedule);
+  }
   return { memoryMode, schedule };
 }
 
