@@ -106,6 +106,12 @@ export interface EpisodeOutput {
   failed: string | null;
 }
 
+/** Throws {@link ConfigError} unless `maxTurns` (an episode's turn budget) is an integer >= 0. */
+export function checkMaxTurns(maxTurns: number): void {
+  if (!(Number.isInteger(maxTurns) && maxTurns >= 0))
+    throw new ConfigError(`maxTurns must be an integer >= 0, got ${maxTurns}`);
+}
+
 /**
  * An {@link EpisodeInput} with its defaults filled in (ids, initial state, turn budget, style, retry).
  * Throws {@link ConfigError} for a turn budget that is not an integer >= 0, `UnknownIdError` for an unknown env.
@@ -115,8 +121,7 @@ export function resolveEpisodeInput(input: EpisodeInput): EpisodeConfig {
   const initial = input.initial ?? initialState(env, input.seed, input.params);
   const attempt = input.attempt ?? 0;
   const maxTurns = input.maxTurns ?? env.maxTurns;
-  if (!(Number.isInteger(maxTurns) && maxTurns >= 0))
-    throw new ConfigError(`maxTurns must be an integer >= 0, got ${maxTurns}`);
+  checkMaxTurns(maxTurns);
   return {
     taskId: input.taskId ?? `seed-${input.seed}`,
     groupId: input.groupId ?? input.taskId ?? `seed-${input.seed}`,

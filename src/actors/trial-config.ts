@@ -8,10 +8,10 @@ import type { AttemptMemory, HistoryRecord, Json, MemoryMode, PromptStyle } from
 import type { GenerationRequest, SamplingSettings } from '../policy/types.js';
 import type { TrialRecord, TurnSample } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
-import type { EpisodeConfig, EpisodeInput } from './episode.js';
+import type { EpisodeConfig } from './episode.js';
 import type { TurnEmitted } from './events.js';
 import type { PolicyReply } from './policy-actor.js';
-import type { ReflectorConfig, ReflectorInput } from './reflector.js';
+import type { ReflectorConfig } from './reflector.js';
 import {
   defaultSchedule,
   playCount,
@@ -205,13 +205,17 @@ export function resolveTrialInput(input: TrialInput): { cfg: TrialConfig; initia
 }
 
 /**
- * Input of the episode of the current play step.
+ * The settings of the episode of the current play step, built from the trial's resolved config
+ * (env id, task type and defaults resolved once per trial by `resolveTrialInput`): the composed
+ * trial's episode input, and what `resolveEpisodeInput` makes of it, field for field and in its key
+ * order. The served trial uses it as its attempt's settings after checking the turn budget
+ * (trial-updates.ts `attemptConfig`); the episode machine checks it when it resolves its input.
  *
  * Objects here and in the turn path are written field by field: on our Node 20
  * (V8 11.3) a literal that spreads an object and then adds keys (`{ ...a, k: v }`)
  * costs about 2.5 µs per added key (a slow map transition per key), measured.
  */
-export function episodeInput(c: TrialContext): EpisodeInput {
+export function episodeInput(c: TrialContext): EpisodeConfig {
   const { cfg } = c;
   const step = cfg.schedule[c.step]! as ScheduleStep & { maxTurns?: number };
   const none = cfg.memoryMode === 'none';
@@ -222,20 +226,24 @@ export function episodeInput(c: TrialContext): EpisodeInput {
     envId: cfg.envId,
     seed: cfg.seed,
     initial: c.initial,
+    taskType: c.taskType,
     attempt: c.attempt,
     promptAttempt: none ? 0 : c.attempt,
     memory: none ? [] : c.memory,
     memoryMode: cfg.memoryMode,
     style: step.style ?? cfg.style,
     maxTurns: step.maxTurns ?? cfg.maxTurns,
-    sampling: step.sampling ? { ...cfg.sampling, ...step.sampling } : cfg.sampling,
+    sampling: step.sampling ? Object.assign({}, cfg.sampling, step.sampling) : cfg.sampling,
     retry: cfg.retry,
     reportTo: cfg.reportTo,
   };
 }
 
-/** Input of the reflection of the current reflect step (on `c.last`). */
-export function reflectorInput(c: TrialContext): ReflectorInput {
+/**
+ * The settings of the reflection of the current reflect step (on `c.last`), built as
+ * {@link episodeInput}: the composed trial's reflector input, and what `resolveReflectorInput` makes of it.
+ */
+export function reflectorInput(c: TrialContext): ReflectorConfig {
   const { cfg } = c;
   const step = cfg.schedule[c.step]!;
   const last = c.last!;
@@ -249,8 +257,9 @@ export function reflectorInput(c: TrialContext): ReflectorInput {
     final: last.final,
     attempt: last.attempt,
     history: last.history,
+    taskType: c.taskType,
     style: step.style ?? cfg.style,
-    sampling: step.sampling ? { ...cfg.sampling, ...step.sampling } : cfg.sampling,
+    sampling: step.sampling ? Object.assign({}, cfg.sampling, step.sampling) : cfg.sampling,
     retry: cfg.retry,
     reportTo: cfg.reportTo,
   };

@@ -7,13 +7,10 @@
  */
 import type { GenerationRequest } from '../policy/types.js';
 import type { TrialRecord } from '../streams/types.js';
-import { ConfigError } from '../util/errors.js';
-import type { EpisodeConfig } from './episode.js';
+import { checkMaxTurns, type EpisodeConfig } from './episode.js';
 import type { ReplyEvent } from './policy-actor.js';
-import type { ReflectorConfig } from './reflector.js';
-import type { ScheduleStep } from './schedule.js';
 import { describeFailure } from './shared.js';
-import type { AttemptRun, TrialContext } from './trial-config.js';
+import { type AttemptRun, episodeInput, reflectorInput, type TrialContext } from './trial-config.js';
 import { type PlayTurn, playReply, playRequest, reflectReply, reflectRequest } from './turns.js';
 
 // the next turn's request, built in the same context update as the reply it follows (one assign per turn)
@@ -26,64 +23,16 @@ function nextRequest(play: AttemptRun): GenerationRequest | null {
 const failure = (error: unknown) => ({ failed: describeFailure(error), request: null });
 
 /**
- * The settings of the attempt at the current play step: what `resolveEpisodeInput(episodeInput(c))`
- * gives (the composed trial's episode input, resolved), built in one object from the trial's config,
- * which `resolveTrialInput` already resolved (env id, task type, defaults). Why: the two objects, the
+ * The settings of the attempt at the current play step: {@link episodeInput}, whose turn budget the
+ * episode machine would check when it resolves it (a step's budget that is not an integer >= 0 is a
+ * ConfigError, `checkMaxTurns`). Why not `resolveEpisodeInput(episodeInput(c))`: a second object, the
  * env lookup and the task type again at every attempt were work the plain loop does not do
- * (bench:engine, ~2.7 attempts a MineSweeper trial). A step's turn budget that is not an integer
- * >= 0 is a ConfigError, as there.
+ * (bench:engine, ~2.7 attempts a MineSweeper trial).
  */
 export function attemptConfig(c: TrialContext): EpisodeConfig {
-  const { cfg } = c;
-  const step = cfg.schedule[c.step]! as ScheduleStep & { maxTurns?: number };
-  const none = cfg.memoryMode === 'none';
-  const maxTurns = step.maxTurns ?? cfg.maxTurns;
-  if (!(Number.isInteger(maxTurns) && maxTurns >= 0))
-    throw new ConfigError(`maxTurns must be an integer >= 0, got ${maxTurns}`);
-  return {
-    taskId: cfg.taskId,
-    groupId: cfg.groupId,
-    trialId: cfg.trialId,
-    envId: cfg.envId,
-    seed: cfg.seed,
-    initial: c.initial,
-    taskType: c.taskType,
-    attempt: c.attempt,
-    promptAttempt: none ? 0 : c.attempt,
-    memory: none ? [] : c.memory,
-    memoryMode: cfg.memoryMode,
-    style: step.style ?? cfg.style,
-    maxTurns,
-    sampling: step.sampling ? Object.assign({}, cfg.sampling, step.sampling) : cfg.sampling,
-    retry: cfg.retry,
-    reportTo: cfg.reportTo,
-  };
-}
-
-/**
- * The settings of the reflection at the current reflect step (on `c.last`): what
- * `resolveReflectorInput(reflectorInput(c))` gives, built in one object (see {@link attemptConfig}).
- */
-export function reflectionConfig(c: TrialContext): ReflectorConfig {
-  const { cfg } = c;
-  const step = cfg.schedule[c.step]!;
-  const last = c.last!;
-  return {
-    taskId: cfg.taskId,
-    groupId: cfg.groupId,
-    trialId: cfg.trialId,
-    envId: cfg.envId,
-    seed: cfg.seed,
-    initial: c.initial,
-    final: last.final,
-    attempt: last.attempt,
-    history: last.history,
-    taskType: c.taskType,
-    style: step.style ?? cfg.style,
-    sampling: step.sampling ? Object.assign({}, cfg.sampling, step.sampling) : cfg.sampling,
-    retry: cfg.retry,
-    reportTo: cfg.reportTo,
-  };
+  const cfg = episodeInput(c);
+  checkMaxTurns(cfg.maxTurns);
+  return cfg;
 }
 
 /** The attempt `play` can take no further turn: it ended, its turn budget is spent, or the trial failed. */
@@ -186,7 +135,7 @@ export function failCallUpdate(c: TrialContext, error: unknown): Partial<TrialCo
 
 export function prepareReflectionUpdate(c: TrialContext): Partial<TrialContext> {
   try {
-    const reflect = reflectionConfig(c);
+    const reflect = reflectorInput(c);
     return { reflect, request: reflectRequest(reflect), tries: 0 };
   } catch (error) {
     return failure(error);

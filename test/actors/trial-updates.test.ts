@@ -10,7 +10,7 @@ import {
   trialSchedule,
 } from '../../src/actors/trial-config.js';
 import { initialContext, initialPlayContext } from '../../src/actors/trial-setup.js';
-import { attemptConfig, reflectionConfig, startAttemptUpdate } from '../../src/actors/trial-updates.js';
+import { attemptConfig, startAttemptUpdate } from '../../src/actors/trial-updates.js';
 import type { MemoryMode } from '../../src/envs/core/types.js';
 import { ConfigError } from '../../src/util/errors.js';
 import { PIT, registerPitCorridor } from './helpers.js';
@@ -62,7 +62,7 @@ describe('trial context updates', () => {
             expect(attemptConfig(c)).toEqual(resolveEpisodeInput(episodeInput(c)));
             attempt++;
           } else {
-            expect(JSON.stringify(reflectionConfig(c))).toBe(
+            expect(JSON.stringify(reflectorInput(c))).toBe(
               JSON.stringify(resolveReflectorInput(reflectorInput(c))),
             );
           }
