@@ -4,9 +4,24 @@
  * falling back when a GPU provider is missing), thread counts, graph optimisation level.
  * Shared with the worker entry (session-worker.ts), so it imports nothing heavy.
  */
+import { isMainThread } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { LamerError } from '../util/errors.js';
 import { EXECUTION_PROVIDERS, type ExecutionProvider, providerInstallHint } from './providers.js';
+
+/**
+ * Turn off onnxruntime's usage telemetry for this process unless `ORT_DISABLE_TELEMETRY` is already set.
+ * Since 1.29 its Linux and macOS builds upload usage events to Microsoft and keep a device id
+ * (`$TMPDIR/.ses`, and an empty `$TMPDIR/mat-debug-<pid>.log` per process) unless that variable is set;
+ * a training tool should not phone home or leave files behind. Set it yourself (any value) to decide
+ * otherwise. It must be set on the main thread (a worker thread's `process.env` is its own copy, which
+ * native code does not see) and before the process's first session, so this module does it when it loads:
+ * the policy's and the learner's main-thread modules import it before they start a worker.
+ */
+export function disableOrtTelemetry(): void {
+  if (isMainThread && process.env.ORT_DISABLE_TELEMETRY === undefined) process.env.ORT_DISABLE_TELEMETRY = '1';
+}
+disableOrtTelemetry();
 
 export { EXECUTION_PROVIDERS, type ExecutionProvider };
 
