@@ -19,7 +19,8 @@ import { EXECUTION_PROVIDERS, type ExecutionProvider, providerInstallHint } from
  * the policy's and the learner's main-thread modules import it before they start a worker.
  */
 export function disableOrtTelemetry(): void {
-  if (isMainThread && process.env.ORT_DISABLE_TELEMETRY === undefined) process.env.ORT_DISABLE_TELEMETRY = '1';
+  if (isMainThread && process.env.ORT_DISABLE_TELEMETRY === undefined)
+    process.env.ORT_DISABLE_TELEMETRY = '1';
 }
 disableOrtTelemetry();
 
