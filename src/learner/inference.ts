@@ -35,6 +35,14 @@ export interface InferenceGraphOptions {
   /** Inference graph only: logits of every position ('all', the HF layout; default) or the last one only. */
   readonly logits?: 'all' | 'last';
   /**
+   * Inference graph with `logits: 'last'` only: the last layer's queries, attention and MLP on the last
+   * positions alone (`ForwardInputs.lastOnly`; a d64×2 prompt pass ~0.74× the time). The same bits as
+   * without it on onnxruntime's CPU provider with one intra-op thread; with more threads its matmuls
+   * split a smaller product by columns instead of rows, which changes their K blocking and so the
+   * logits' rounding (~1e-7), so the policy sets it only for one-thread CPU sessions.
+   */
+  readonly lastOnly?: boolean;
+  /**
    * Inference graph only: also output the new tokens' keys/values alone, `new.{i}.key|value` [batch,
    * kv_heads, seq, head_dim] (the generation worker fetches these, not the present, which repeats the past).
    */
@@ -78,8 +86,11 @@ export function buildInferenceGraph(c: ModelConfig, o: InferenceGraphOptions): G
     past,
     ...(w.lora ? { lora: w.lora } : {}),
     ...(o.leftPadded ? { leftPadded: true } : {}),
+    ...(o.logits === 'last' && o.lastOnly ? { lastOnly: true } : {}),
   });
-  const last = () => lmHead(c, w.params, G.slice(out.hidden, [1], [-1], [Number.POSITIVE_INFINITY])); // [B, 1, V]
+  // lastOnly: the forward's logits are the last position's already
+  const last = () =>
+    o.lastOnly ? out.logits : lmHead(c, w.params, G.slice(out.hidden, [1], [-1], [Number.POSITIVE_INFINITY])); // [B, 1, V]
   const outputs: Record<string, G.Tensor> = { logits: o.logits === 'last' ? last() : out.logits };
   out.present.forEach((p, i) => {
     outputs[`present.${i}.key`] = p.key;

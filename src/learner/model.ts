@@ -86,13 +86,20 @@ export interface ForwardInputs {
    * that layout (`leftPaddedBias`: the same attention with fewer kernels). Wrong for other layouts.
    */
   readonly leftPadded?: boolean;
+  /**
+   * Only the last position's logits are wanted (generation's prompt pass, `logits: 'last'`): the last
+   * layer runs its queries, attention, o_proj and MLP on the last `LAST_ROWS` positions alone; its
+   * keys and values, and every earlier layer, still cover every position; logits and hidden are the
+   * last position's, [B, 1, ·]. The same numbers as the full pass's last position, to the bit.
+   */
+  readonly lastOnly?: boolean;
 }
 
 /** Graph tensors a forward pass produces: logits, final hidden states, and the key/values per layer. */
 export interface ForwardOutputs {
-  /** [B, T, V] next-token logits. */
+  /** [B, T, V] next-token logits ([B, 1, V] with `lastOnly`). */
   readonly logits: G.Tensor;
-  /** [B, T, d] the final norm's output, what the LM head reads (`lmHead`). */
+  /** [B, T, d] the final norm's output, what the LM head reads (`lmHead`; [B, 1, d] with `lastOnly`). */
   readonly hidden: G.Tensor;
   /** Per layer, keys and values [B, K, S, hd] including the new tokens. */
   readonly present: { key: G.Tensor; value: G.Tensor }[];
@@ -184,7 +191,8 @@ const splitHeads = (t: G.Tensor, n: number, hd: number) =>
 /**
  * Queries [B, H, T, hd] and keys, values [B, K, T, hd] of one layer from its normed input xn [B, T, d]
  * (or [B, d], one token per row: T = 1):
- * projections, Qwen3's per-head norms, rotary positions (HF's order).
+ * projections, Qwen3's per-head norms, rotary positions (HF's order). With `lastQuery` (xn [B, T, d]),
+ * the queries of the last `LAST_ROWS` positions only.
  */
 export function attentionQkv(
   c: ModelConfig,
@@ -193,17 +201,32 @@ export function attentionQkv(
   layer: number,
   xn: G.Tensor,
   rot: { cos: G.Tensor; sin: G.Tensor },
+  lastQuery = false,
 ): { q: G.Tensor; k: G.Tensor; v: G.Tensor } {
   const hd = c.headDim;
-  let q = splitHeads(project(p, lora, xn, layer, 'self_attn.q_proj'), c.nHeads, hd);
+  const xq = lastQuery ? lastPositions(xn, 1) : xn;
+  const rq = lastQuery ? { cos: lastPositions(rot.cos, 2), sin: lastPositions(rot.sin, 2) } : rot;
+  let q = splitHeads(project(p, lora, xq, layer, 'self_attn.q_proj'), c.nHeads, hd);
   let k = splitHeads(project(p, lora, xn, layer, 'self_attn.k_proj'), c.nKvHeads, hd);
   const v = splitHeads(project(p, lora, xn, layer, 'self_attn.v_proj'), c.nKvHeads, hd);
   if (c.qkNorm) {
     q = rmsNorm(q, p[`model.layers.${layer}.self_attn.q_norm.weight`]!, c.rmsNormEps);
     k = rmsNorm(k, p[`model.layers.${layer}.self_attn.k_norm.weight`]!, c.rmsNormEps);
   }
-  return { q: rope(q, rot.cos, rot.sin, hd), k: rope(k, rot.cos, rot.sin, hd), v };
+  return { q: rope(q, rq.cos, rq.sin, hd), k: rope(k, rot.cos, rot.sin, hd), v };
 }
+
+/**
+ * How many positions a `lastOnly` pass's last layer runs (fewer when the pass has fewer). Two, not one:
+ * onnxruntime's CPU matmuls take a vector path for a single row (MLAS's one-row GEMV), whose sums round
+ * differently from the same row's among others; from two rows on, a row's bits do not depend on how
+ * many rows run beside it (checked bitwise on the prompt pass graph, test/learner/inference.test.ts).
+ */
+export const LAST_ROWS = 2;
+
+/** The last `n` indices of `axis` (all of them when it has fewer). */
+const lastPositions = (x: G.Tensor, axis: number, n = LAST_ROWS) =>
+  G.slice(x, [axis], [-n], [Number.POSITIVE_INFINITY]);
 
 /** Query heads grouped by the key/value head they share: [B, H, T, hd] → [B, K, H/K, T, hd] (HF repeat_kv's order). */
 export const groupQueries = (c: ModelConfig, q: G.Tensor) =>
@@ -266,8 +289,10 @@ export function forward(c: ModelConfig, p: Params, x: ForwardInputs): ForwardOut
   const fresh: { key: G.Tensor; value: G.Tensor }[] = [];
   for (let i = 0; i < c.nLayers; i++) {
     const norm = (name: string) => p[`model.layers.${i}.${name}.weight`]!;
+    // with lastOnly, the last layer's queries on the last LAST_ROWS positions alone (T below reads that)
+    const last = x.lastOnly === true && i === c.nLayers - 1;
     const xn = rmsNorm(h, norm('input_layernorm'), c.rmsNormEps); // [B, T, d]
-    const qkv = attentionQkv(c, p, x.lora, i, xn, rot);
+    const qkv = attentionQkv(c, p, x.lora, i, xn, rot, last);
     let { k, v } = qkv; // [B, K, T, hd]
     fresh.push({ key: k, value: v });
     const past = x.past?.[i];
@@ -277,11 +302,14 @@ export function forward(c: ModelConfig, p: Params, x: ForwardInputs): ForwardOut
     }
     present.push({ key: k, value: v });
     const q = G.mul(groupQueries(c, qkv.q), 1 / Math.sqrt(c.headDim)); // [B, K, H/K, T, hd]
-    const scores = G.add(G.matmul(q, G.transposeLast(G.unsqueeze(k, [2]))), bias); // [B, K, H/K, T, S]
+    const rowBias = last ? lastPositions(bias, 3) : bias;
+    const scores = G.add(G.matmul(q, G.transposeLast(G.unsqueeze(k, [2]))), rowBias); // [B, K, H/K, T, S]
     const attn = G.matmul(G.softmax(scores, -1), G.unsqueeze(v, [2])); // [B, K, H/K, T, hd]
+    if (last) h = lastPositions(h, 1);
     h = G.add(h, project(p, x.lora, mergeHeads(c, attn), i, 'self_attn.o_proj')); // [B, T, d]
     h = G.add(h, mlpBlock(p, x.lora, i, rmsNorm(h, norm('post_attention_layernorm'), c.rmsNormEps))); // [B, T, d]
   }
+  if (x.lastOnly) h = lastPositions(h, 1, 1); // [B, 1, d]
   const hn = rmsNorm(h, p['model.norm.weight']!, c.rmsNormEps); // [B, T, d]
   return { logits: lmHead(c, p, hn), hidden: hn, present, fresh }; // logits [B, T, V]
 }

@@ -34,11 +34,14 @@ export async function modelEngine(
         ? { weights: 'external' as const, external: f.external }
         : { weights: 'initializers' as const, values: f.values };
   const lora = spec.lora ? { lora: spec.lora } : {};
+  const settings = { ...engineSettings(options, config.dModel), ...weightSettings(spec) };
   const bytes = G.compileGraph(
     buildInferenceGraph(config, {
       ...weights,
       ...lora,
       logits: 'last',
+      // the last layer on the last positions alone where that gives the same bits (one CPU thread)
+      lastOnly: (settings.provider ?? 'cpu') === 'cpu' && settings.intraOpNumThreads === 1,
       newKv: true,
       // the worker's layout (prefill.ts, hf-cache.ts): the same attention in fewer kernels (a prompt
       // pass up to 8% faster, d64×2 model). Not the decode step's fused norms: ~5% more, but their
@@ -50,7 +53,7 @@ export async function modelEngine(
   const kv = { nLayers: config.nLayers, kvHeads: config.nKvHeads, headDim: config.headDim };
   const engine = await LmEngine.create(
     bytes,
-    { ...engineSettings(options, config.dModel), ...weightSettings(spec) },
+    settings,
     {
       ...kv,
       vocabSize: config.vocabSize,
