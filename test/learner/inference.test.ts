@@ -10,7 +10,13 @@ const C = modelConfig({ vocabSize: 64, dModel: 32, nLayers: 2, nHeads: 2, ffnHid
 
 /** The generation worker's session: CPU, one intra-op thread (where `lastOnly` is used). */
 async function oneThread(o: Partial<InferenceGraphOptions>): Promise<ort.InferenceSession> {
-  const spec = buildInferenceGraph(C, { weights: 'inputs', logits: 'last', newKv: true, leftPadded: true, ...o });
+  const spec = buildInferenceGraph(C, {
+    weights: 'inputs',
+    logits: 'last',
+    newKv: true,
+    leftPadded: true,
+    ...o,
+  });
   return ort.InferenceSession.create(G.compileGraph(spec), {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: 1,
@@ -82,7 +88,8 @@ describe('the prompt pass graph', () => {
       const a = await full.run(feeds, fetches);
       const b = await trimmed.run(feeds, fetches);
       expect(b.logits!.dims).toEqual([rows, 1, C.vocabSize]);
-      for (const name of fetches) expect(bits(b[name]!), `${name} at ${rows}×${S}+${P}`).toEqual(bits(a[name]!));
+      for (const name of fetches)
+        expect(bits(b[name]!), `${name} at ${rows}×${S}+${P}`).toEqual(bits(a[name]!));
     }
   });
 });
