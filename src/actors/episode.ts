@@ -10,7 +10,9 @@
  * the whole episode (policy-actor.ts: invoked at the root as `policy` from the
  * named actor `generate`, one AbortController aborted when the episode
  * stops): each turn sends it `ask` and waits in `asking` for `reply` or
- * `reply.error`. A failed call is retried after a backoff (`after` delay
+ * `reply.error`; a reply is applied and the next turn asked in one transition
+ * that stays in `asking` (shared.ts `turnStates`), which leaves for `done`
+ * when `over`. A failed call is retried after a backoff (`after` delay
  * named `retryDelay`), then the episode ends in `failed`; nothing throws
  * across the actor boundary.
  *
@@ -19,7 +21,7 @@
  * `ask`, `applyReply`, `emitTurn`, `forwardTurn`, `noteFailure`, guards
  * `over`, `canRetry`, delay `retryDelay`.
  */
-import { assign, emit, sendTo, setup } from 'xstate';
+import { type AnyActorRef, assign, emit, setup } from 'xstate';
 import type { AttemptMemory, HistoryRecord, Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
 import type { GenerationRequest, SamplingSettings } from '../policy/types.js';
 import type { TurnSample } from '../streams/types.js';
@@ -27,7 +29,6 @@ import { ConfigError } from '../util/errors.js';
 import type { EpisodeEmitted } from './events.js';
 import type { PolicyReply, ReplyEvent } from './policy-actor.js';
 import {
-  askingStates,
   canRetry,
   DEFAULT_RETRY,
   envOf,
@@ -38,6 +39,7 @@ import {
   retryDelay,
   type TurnOwner,
   taskTypeOf,
+  turnStates,
   turnTarget,
 } from './shared.js';
 import { type PlaySettings, playReply, playRequest } from './turns.js';
@@ -142,6 +144,9 @@ export function resolveEpisodeInput(input: EpisodeInput): EpisodeConfig {
   };
 }
 
+/** The attempt is over: the env said done, or the turn budget is spent. */
+const over = (c: EpisodeContext): boolean => c.done || c.history.length >= c.cfg.maxTurns;
+
 function outputOf(c: EpisodeContext): EpisodeOutput {
   return {
     attempt: c.cfg.attempt,
@@ -173,7 +178,10 @@ export const episodeMachine = setup({
   },
   actors: { generate: missingPolicy },
   actions: {
-    prepareRequest: assign(({ context: c }) => ({ request: playRequest(c.cfg, c.state, c.history) })),
+    // the next turn's request (none once the episode is over: the reply that ended it leaves it null)
+    prepareRequest: assign(({ context: c }) =>
+      over(c) ? {} : { request: playRequest(c.cfg, c.state, c.history) },
+    ),
     applyReply: assign(({ context: c, event }) => {
       const gen = (event as ReplyEvent).generation;
       const t = playReply(c.cfg, c.state, c.history.length, c.request, gen);
@@ -201,11 +209,16 @@ export const episodeMachine = setup({
         sample: context.samples[context.samples.length - 1]!,
       });
     },
-    ask: sendTo('policy', ({ context }) => ({ type: 'ask' as const, request: context.request! })),
+    // a direct send to the policy child, not `sendTo` (a deferred relay per call); nothing to ask once over
+    ask: ({ context, self }) => {
+      if (context.request === null) return;
+      const children = self.getSnapshot().children as Record<string, AnyActorRef | undefined>;
+      children.policy?.send({ type: 'ask', request: context.request });
+    },
     noteFailure: assign(({ context, event }) => failedTry(context, event)),
   },
   guards: {
-    over: ({ context }) => context.done || context.history.length >= context.cfg.maxTurns,
+    over: ({ context }) => over(context),
     canRetry,
   },
   delays: { retryDelay },
@@ -231,8 +244,9 @@ export const episodeMachine = setup({
   invoke: { id: 'policy', src: 'generate' },
   initial: 'check',
   states: {
+    // the start only: a turn budget of 0 ends at once; afterwards `asking` asks turn after turn until `over`
     check: { always: [{ guard: 'over', target: 'done' }, { target: 'asking' }] },
-    ...askingStates('check'),
+    ...turnStates('done', 'over'),
     done: { type: 'final' },
     failed: { type: 'final' },
   },

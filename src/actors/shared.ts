@@ -101,12 +101,18 @@ export const failedTry = (context: Retrying['context'], event: unknown) => ({
   failed: describeFailure((event as { error?: unknown }).error),
 });
 
+/** How `asking` handles a failed call: another try after the backoff, or the machine's `failed` state. */
+const FAILED_CALL = [
+  { guard: 'canRetry', target: 'backoff', actions: 'noteFailure' },
+  { target: 'failed', actions: 'noteFailure' },
+] as const;
+const BACKOFF = { after: { retryDelay: 'asking' } } as const;
+
 /**
  * The `asking` and `backoff` states of a machine that asks its `policy` child for one reply (the
- * episode per turn, the reflector once): a reply goes to `replied`; a failed call is tried again
- * after the backoff, or the machine ends in its `failed` state. Its named implementations:
- * `prepareRequest`, `ask`, `applyReply`, `emitTurn`, `forwardTurn`, `noteFailure`, `canRetry`,
- * `retryDelay`.
+ * reflector): a reply goes to `replied`; a failed call is tried again after the backoff, or the machine
+ * ends in its `failed` state. Its named implementations: `prepareRequest`, `ask`, `applyReply`,
+ * `emitTurn`, `forwardTurn`, `noteFailure`, `canRetry`, `retryDelay`.
  */
 export function askingStates<R extends string>(replied: R) {
   return {
@@ -114,13 +120,32 @@ export function askingStates<R extends string>(replied: R) {
       entry: ['prepareRequest', 'ask'],
       on: {
         reply: { target: replied, actions: ['applyReply', 'emitTurn', 'forwardTurn'] },
-        'reply.error': [
-          { guard: 'canRetry', target: 'backoff', actions: 'noteFailure' },
-          { target: 'failed', actions: 'noteFailure' },
-        ],
+        'reply.error': FAILED_CALL,
       },
     },
-    backoff: { after: { retryDelay: 'asking' } },
+    backoff: BACKOFF,
+  } as const;
+}
+
+/**
+ * The same states for a machine that asks one reply per turn until `over` holds (the episode): a reply
+ * stays in `asking` and asks the next turn in the same transition (`prepareRequest` and `ask` do nothing
+ * once `over` holds), and `asking` leaves for `replied` when `over` holds; failures as in
+ * {@link askingStates}. Why: the episode went through a transient `check` state after each reply and
+ * entered `asking` again, two microsteps a turn (each computes the states to exit and enter and clones
+ * the snapshot); a composed trial plays every turn this way.
+ */
+export function turnStates<R extends string, G extends string>(replied: R, over: G) {
+  return {
+    asking: {
+      entry: ['prepareRequest', 'ask'],
+      always: { guard: over, target: replied },
+      on: {
+        reply: { actions: ['applyReply', 'emitTurn', 'forwardTurn', 'prepareRequest', 'ask'] },
+        'reply.error': FAILED_CALL,
+      },
+    },
+    backoff: BACKOFF,
   } as const;
 }
 
