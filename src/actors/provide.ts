@@ -91,8 +91,8 @@ function wireTrial<M extends AnyStateMachine>(
     ? { generate: generateActor(client) }
     : {
         generate: generateActor(client),
-        episode: episodeWithPolicy(client, parts.episode),
-        reflector: reflectorWithPolicy(client, parts.reflector),
+        episode: relayedStep(episodeWithPolicy(client, parts.episode), !parts.episode, wiring),
+        reflector: relayedStep(reflectorWithPolicy(client, parts.reflector), !parts.reflector, wiring),
       };
   // drop the trial's replay-cache entries when it ends (custom machines without `trialEnded` ignore it)
   const sampleKeys = (samples: TurnSample[] = []) =>
@@ -124,6 +124,35 @@ function wireTrial<M extends AnyStateMachine>(
   // skipped (the rollout emits both)
   const actions = { emitTurn: () => {}, reportTrial: () => {}, forwardTurn, trialEnded: forget };
   return composed.provide({ actors, actions } as never) as M;
+}
+
+/**
+ * Our own episode or reflector machine (`ours`) invoked by a trial in a rollout (`wiring`): its turns go to
+ * the rollout's relay (one `turns` event per batch, as our trials' turns do) instead of one `turn` event
+ * each into the rollout, and its own `turn` emit (no listener: only its trial holds it) is left out. Why:
+ * a rollout macrostep per turn was the largest part of a composed trial's cost per turn after its own
+ * transitions (bench:engine's rollout with `composedTrialMachine`). Custom parts are left as they are.
+ */
+function relayedStep<M extends AnyStateMachine>(machine: M, ours: boolean, wiring: RolloutWiring | null): M {
+  if (!ours || wiring === null) return machine;
+  const { relay } = wiring;
+  // to the rollout's relay; without the rollout in the system (no system id), to the trial as before
+  const forwardTurn = ({ context, self, system }: StepActionArgs) => {
+    const sample = 'samples' in context ? context.samples[context.samples.length - 1] : context.sample;
+    if (!sample) return;
+    const { reportTo } = context.cfg;
+    const rollout = reportTo !== undefined ? system.get(reportTo) : undefined;
+    if (rollout) relay.add(rollout, sample);
+    else turnTarget(undefined, self, system)?.send({ type: 'turn', sample });
+  };
+  return machine.provide({ actions: { forwardTurn, emitTurn: () => {} } } as never) as M;
+}
+
+/** What an episode's or reflector's `forwardTurn` reads of its arguments. */
+interface StepActionArgs {
+  context: { cfg: { reportTo?: string } } & ({ samples: TurnSample[] } | { sample: TurnSample | null });
+  self: AnyActorRef;
+  system: { get(id: string): AnyActorRef | undefined };
 }
 
 /** Our default trial with no episode or reflector swapped in: the one a rollout serves without a policy child. */
