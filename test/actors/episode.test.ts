@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createActor, SimulatedClock } from 'xstate';
+import { type AnyActorRef, type AnyMachineSnapshot, createActor, SimulatedClock } from 'xstate';
 import { episodeMachine } from '../../src/actors/episode.js';
 import { episodeWithPolicy, reflectorWithPolicy } from '../../src/actors/provide.js';
 import { registerBuiltinEnvs } from '../../src/envs/builtin.js';
@@ -44,6 +44,25 @@ describe('episode machine', () => {
     expect(out.invalid).toBe(2);
     expect(out.done).toBe(false);
     expect(out.final).toMatchObject({ pos: 1 });
+  });
+
+  it('applies each reply and asks the next turn in one step, staying in asking until the attempt is over', async () => {
+    const steps: string[] = [];
+    const machine = episodeWithPolicy(scriptedTextPolicy(['??', act('left'), 'nope']));
+    const actor = createActor(machine, {
+      input: { envId: PIT, seed: 1, maxTurns: 3 },
+      inspect: (e) => {
+        // the episode's own steps (not its policy child's)
+        if (e.type !== '@xstate.microstep' || e.event.type !== 'reply') return;
+        if ((e.actorRef as AnyActorRef).src === machine)
+          steps.push(String((e.snapshot as AnyMachineSnapshot).value));
+      },
+    });
+    actor.start();
+    await finished(actor);
+    expect(actor.getSnapshot().output!.samples).toHaveLength(3);
+    // one microstep a reply (no transient state between turns); the last one leaves for `done`
+    expect(steps).toEqual(['asking', 'asking', 'asking', 'done']);
   });
 
   it('with a turn budget of 0 finishes without asking the policy', async () => {

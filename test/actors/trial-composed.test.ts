@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { episodeMachine } from '../../src/actors/episode.js';
-import { runRollout, trialWithPolicy } from '../../src/actors/provide.js';
+import type { RolloutEmitted } from '../../src/actors/events.js';
+import { rolloutWithPolicy, runRollout, trialWithPolicy } from '../../src/actors/provide.js';
+import { ROLLOUT_SYSTEM_ID } from '../../src/actors/shared.js';
 import { composedTrialMachine, trialMachine } from '../../src/actors/trial.js';
 import type { TrialInput } from '../../src/actors/trial-config.js';
 import { registerEnv, unregisterEnv } from '../../src/envs/core/registry.js';
@@ -49,6 +51,50 @@ describe('default trial (own play/reflect states) vs composed trial (episode and
       trialMachine: composedTrialMachine,
     });
     expect(JSON.stringify(composed)).toBe(JSON.stringify(own));
+  });
+
+  it("give a rollout's events in the same order, the composed trials' turns one rollout event per batch", async () => {
+    const options = { envId: PIT, tasks: [1, 2, 3, 4].map((seed) => ({ seed })), trialsPerTask: 3 };
+    const events = async (trialMachine?: typeof composedTrialMachine) => {
+      const emitted: RolloutEmitted[] = [];
+      const received: string[] = [];
+      const actor = createActor(
+        rolloutWithPolicy(randomPolicy(), trialMachine ? { trial: trialMachine } : {}),
+        {
+          input: options,
+          systemId: ROLLOUT_SYSTEM_ID,
+          inspect: (e) => {
+            if (e.type === '@xstate.event' && e.actorRef === actor) received.push(e.event.type);
+          },
+        },
+      );
+      actor.on('*', (e) => emitted.push(e));
+      actor.start();
+      await finished(actor);
+      return { emitted, received };
+    };
+    const own = await events();
+    const composed = await events(composedTrialMachine);
+    expect(JSON.stringify(composed.emitted)).toBe(JSON.stringify(own.emitted));
+    // the episodes' and reflectors' turns reach the rollout through its turn relay, not one event each
+    const turns = composed.emitted.filter((e) => e.type === 'turn').length;
+    expect(turns).toBeGreaterThan(30);
+    expect(composed.received).not.toContain('turn');
+    expect(composed.received.filter((t) => t === 'turns').length).toBeLessThan(turns / 2);
+  });
+
+  it('in a rollout without a system id (created by hand), their turns still reach it, through the trials', async () => {
+    const input = { envId: PIT, tasks: [1, 2, 3].map((seed) => ({ seed })), trialsPerTask: 4 };
+    const actor = createActor(rolloutWithPolicy(randomPolicy(), { trial: composedTrialMachine }), {
+      input,
+    });
+    const turns: TurnSample[] = [];
+    actor.on('turn', (e) => turns.push(e.sample));
+    actor.start();
+    await finished(actor);
+    const records = actor.getSnapshot().output!;
+    expect(records).toHaveLength(12);
+    expect(turns).toHaveLength(records.reduce((n, r) => n + r.samples.length, 0));
   });
 
   it('an episode machine of your own (trialWithPolicy parts) runs the attempts', async () => {
