@@ -60,7 +60,10 @@ export interface LaneRunEvent {
   trial: TrialInput;
 }
 
-/** Lane → rollout: the trial ended with this record. */
+/**
+ * Lane → rollout: the trial ended with this record. A served trial sends it itself (trial-setup.ts
+ * `reportEnd`), naming its actor, which waits in its slot for the next trial.
+ */
 export interface LaneDoneEvent {
   type: 'lane.done';
   lane: string;
@@ -68,6 +71,8 @@ export interface LaneDoneEvent {
   slot: string;
   trialId: string;
   record: TrialRecord;
+  /** The slot's actor, waiting for the slot's next trial: the rollout sends it `run` itself (not via the lane). */
+  actor?: AnyActorRef;
 }
 
 /** Lane → rollout: the trial's actor crashed (the rollout records it as failed). */

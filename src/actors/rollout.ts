@@ -22,7 +22,7 @@ import type { Json } from '../envs/core/types.js';
 import type { TrialRecord, TurnSample } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
 import type { RolloutEmitted, TurnEmitted } from './events.js';
-import { LANE_TRIALS, type LaneReport, laneMachine } from './lane.js';
+import { LANE_TRIALS, type LaneReport, type LaneRunEvent, laneMachine } from './lane.js';
 import { describeFailure, envOf, ROLLOUT_SYSTEM_ID } from './shared.js';
 import { type TrialInput, type TrialSettings, trialSchedule } from './trial-config.js';
 import type { TurnsEvent } from './turn-relay.js';
@@ -69,6 +69,12 @@ export interface RolloutContext {
   results: (TrialRecord | null)[];
   /** Plan indices of each task's trials. */
   taskTrials: Record<string, number[]>;
+  /**
+   * The trial id each lane slot was last sent (`run`), by lane id and slot id. A served trial's next trial goes
+   * straight to its actor, so its lane's own record of the slot is out of date; a trial that crashes there is
+   * named from this. Absent in a snapshot persisted before 2026-12-07 (its lanes saw every `run`).
+   */
+  slots?: Record<string, Record<string, string>>;
 }
 
 /**
@@ -125,6 +131,20 @@ function failedRecord(plan: TrialInput, error: unknown): TrialRecord {
 }
 
 /* The context updates of the machine's `collect` and `launch` actions, as pure functions. */
+
+/** `slots` with `trialId` in `lane`'s `slot`: new objects for the map and that lane's entry, the rest shared. */
+export function withSlot(
+  slots: RolloutContext['slots'],
+  lane: string,
+  slot: string,
+  trialId: string,
+): Record<string, Record<string, string>> {
+  const entry = Object.assign({}, slots?.[lane]);
+  entry[slot] = trialId;
+  const next = Object.assign({}, slots);
+  next[lane] = entry;
+  return next;
+}
 
 /**
  * A finished trial's record stored at plan index `i`, its id in `running` replaced by `next`'s (or
@@ -195,17 +215,22 @@ export const rolloutMachine = setup({
         enqueue.spawnChild('lane', { id: `lane${k}`, input });
       }
     }),
-    // a trial ended: store its record, give its lane's slot the next trial (lanes stop with the rollout)
+    // a trial ended: store its record, give its slot the next trial (lanes stop with the rollout): to the
+    // slot's actor when it reported itself and waits (a served trial), else to its lane
     collect: enqueueActions(({ context: c, event, enqueue }) => {
       const e = event as LaneReport;
-      const i = c.index[e.trialId];
+      // a lane does not see the `run` its served trials get from here: the slot's trial is named by `slots`
+      const trialId = e.type === 'lane.error' ? (c.slots?.[e.lane]?.[e.slot] ?? e.trialId) : e.trialId;
+      const i = c.index[trialId];
       if (i === undefined) return;
       const record = e.type === 'lane.done' ? e.record : failedRecord(c.plan[i]!, e.error);
       const trial = c.next < c.plan.length ? c.plan[c.next]! : null;
-      const task = collectUpdate(c, i, e.trialId, record, trial);
+      const task = collectUpdate(c, i, trialId, record, trial);
       if (trial !== null) {
-        enqueue.assign({ next: c.next + 1 });
-        enqueue.sendTo(e.lane, { type: 'run', slot: e.slot, trial });
+        enqueue.assign({ next: c.next + 1, slots: withSlot(c.slots, e.lane, e.slot, trial.trialId!) });
+        const run: LaneRunEvent = { type: 'run', slot: e.slot, trial };
+        if (e.type === 'lane.done' && e.actor !== undefined) enqueue.sendTo(e.actor, run);
+        else enqueue.sendTo(e.lane, run);
       }
       enqueue.emit({ type: 'trial', record });
       if (task !== null) enqueue.emit({ type: 'task', taskId: record.taskId, records: task });
@@ -244,7 +269,16 @@ export const rolloutMachine = setup({
       group.push(i);
       taskTrials[t.taskId!] = group;
     });
-    return { plan, concurrency, next: 0, running: [], index, results: plan.map(() => null), taskTrials };
+    return {
+      plan,
+      concurrency,
+      next: 0,
+      running: [],
+      index,
+      results: plan.map(() => null),
+      taskTrials,
+      slots: {},
+    };
   },
   initial: 'running',
   states: {

@@ -6,10 +6,11 @@
  * from the machine configs for size.
  */
 
-import { type AnyActorRef, assign, emit, enqueueActions, raise, sendParent, setup } from 'xstate';
+import { type AnyActorRef, assign, emit, enqueueActions, raise, sendTo, setup } from 'xstate';
 import type { TrialRecord, TurnSample } from '../streams/types.js';
 import { type EpisodeOutput, episodeMachine } from './episode.js';
 import type { TrialMachineEmitted, TurnEmitted } from './events.js';
+import type { LaneDoneEvent } from './lane.js';
 import { missingPolicy, type ReplyErrorEvent, type ReplyEvent } from './policy-actor.js';
 import { type ReflectorOutput, reflectorMachine } from './reflector.js';
 import { canRetry, describeFailure, requestKey, retryDelay, turnTarget } from './shared.js';
@@ -133,9 +134,18 @@ export const trialSetup = setup({
       if (turn) turnTarget(context.cfg.reportTo, self, system)?.send(turn);
     },
     reportTrial: emit(({ context }) => ({ type: 'trial' as const, record: context.record! })),
-    // a served trial's end (servedTrialMachine): its lane gets the record, as a final state's output
-    reportEnd: sendParent(
-      ({ context, self }): TrialDoneEvent => ({ type: 'trial.done', slot: self.id, record: context.record! }),
+    // a served trial's end (servedTrialMachine): straight to its rollout (the `reportTo` actor) as its lane's
+    // report, naming this actor, which waits in its slot for the rollout's `run`; to its lane (`trial.done`,
+    // the lane reports it) when the rollout has no system id. Why: two events a trial, not four (lane.ts)
+    reportEnd: sendTo(
+      ({ context, self, system }) => turnTarget(context.cfg.reportTo, self, system)!,
+      ({ context, self, system }): TrialDoneEvent | LaneDoneEvent => {
+        const lane = self._parent!;
+        const record = context.record!;
+        return turnTarget(context.cfg.reportTo, self, system) === lane
+          ? { type: 'trial.done', slot: self.id, record }
+          : { type: 'lane.done', lane: lane.id, slot: self.id, trialId: record.trialId, record, actor: self };
+      },
     ),
     // the next trial of a served trial's slot: the context a new actor's would be (`initialPlayContext`)
     restart: assign(({ event }) => initialPlayContext({ input: (event as TrialRunEvent).trial })),
