@@ -18,8 +18,11 @@
  *
  * Why slots: a trial's actor id is its slot (`slot0` ... `slot15`). A served
  * trial (servedTrialMachine, the default in a rollout) ends without a final state:
- * it sends the lane `trial.done` and waits, and the next trial of its slot is
- * sent to that same actor (`run`), so a slot's trials share one actor (until
+ * it reports its end straight to the rollout (the `lane.done` this lane would
+ * send, naming the actor) and waits, and the rollout sends the next trial of its
+ * slot to that same actor (`run`), without this lane: two events a trial, not four
+ * (since 2026-12-07, session 10; ~7% of the engine's own CPU a MineSweeper turn). So a
+ * slot's trials share one actor (until
  * 2026-12-07 every trial was a new actor: constructing, initialising and
  * stopping it, and the done event it sent, were ~8% of the engine's own CPU per
  * MineSweeper turn, bench:engine). Any other trial machine ends in a final state,
@@ -32,7 +35,10 @@
  * every trial's `xstate.done.actor.<id>` a new event type, which XState looks up
  * and caches once per type. Both cost ~8 µs a trial (bench:engine, MineSweeper:
  * ~1 µs a turn). The lane keeps each slot's trial id (`context.trials`) to name a
- * trial that failed. An ended trial stays in its slot until the next one or the
+ * trial that failed, as far as it knows: the `run`s the rollout sends a served trial
+ * directly pass it by, so the rollout names a crashed trial by its own `slots` (rollout.ts).
+ * A served trial reports to this lane (`trial.done`) only when its rollout has no
+ * system id to send to. An ended trial stays in its slot until the next one or the
  * lane's end, so a snapshot can hold one: restored, it is not started again
  * (XState starts a restored machine's active children only; a served trial waiting
  * in `done` is started but runs no entry action again), so its end is not

@@ -5,7 +5,8 @@
  * actor: up to LANE_TRIALS trials each, its `trial` actor swappable with
  * `provide` on the lane, as `rolloutWithPolicy` does), spawned once, so the
  * machine's children are a few lanes, not one child per trial; when a trial
- * ends its lane gets the next. The trials' turn events are re-emitted here,
+ * ends its slot gets the next (a served trial's actor directly, else through its
+ * lane). The trials' turn events are re-emitted here,
  * and a trial that crashed is recorded as failed, never dropped.
  *
  * Emits `turn`, `trial`, `task` (all n trials of a task ended, in trial
@@ -79,7 +80,7 @@ export interface RolloutContext {
 
 /**
  * Events {@link rolloutMachine} handles: its trials' turns (one at a time, or a batch's at once from a
- * `TurnRelay`), and how each trial ended (from its lane).
+ * `TurnRelay`), and how each trial ended (from its lane, or from a served trial itself).
  */
 export type RolloutEvent = TurnEmitted | TurnsEvent | LaneReport;
 
@@ -133,7 +134,7 @@ function failedRecord(plan: TrialInput, error: unknown): TrialRecord {
 /* The context updates of the machine's `collect` and `launch` actions, as pure functions. */
 
 /** `slots` with `trialId` in `lane`'s `slot`: new objects for the map and that lane's entry, the rest shared. */
-export function withSlot(
+function withSlot(
   slots: RolloutContext['slots'],
   lane: string,
   slot: string,

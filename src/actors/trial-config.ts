@@ -128,7 +128,10 @@ export interface TrialRunEvent {
   trial: TrialInput;
 }
 
-/** A served trial → its lane: the trial in `slot` ended with this record; its actor waits for the next `run`. */
+/**
+ * A served trial → its lane, when its rollout has no system id (else it sends the rollout the lane's `lane.done`
+ * itself): the trial in `slot` ended with this record; its actor waits for the next `run`.
+ */
 export interface TrialDoneEvent {
   type: 'trial.done';
   slot: string;

@@ -26,7 +26,7 @@
  *   its own `turn` / `trial` emits (only its rollout holds it: it forwards them);
  *   the rollout that runs it provides `ask` (served.ts: its PolicyClient answers
  *   the trial directly). `rolloutWithPolicy` runs it in place of `trialMachine`.
- *   Its end is no final state: it reports the record to its lane and waits for
+ *   Its end is no final state: it reports the record to its rollout and waits for
  *   the slot's next trial, so one actor plays a lane slot's trials in turn.
  * - `composedTrialMachine` invokes the `episode` and `reflector` machines per
  *   step (swap them with `provide`, or `trialWithPolicy(..., parts)`): the
@@ -67,9 +67,12 @@ const REPORTED = { turn: ['emitTurn', 'forwardTurn'], done } as const;
  * listen to its own `turn` and `trial` emits (the rollout emits both); forwarded only. Until
  * 2026-12-07 they were there, provided as no-ops: two actions a turn instead of one.
  *
- * Its end is not a final state: it tells its lane (`reportEnd`: a `trial.done` event with the record,
- * what the final state's output carried) and waits for the next trial of its slot (`run`: `restart`
- * sets the context up as a new actor's would be, and it plays on in `playing`). Why: an actor per trial
+ * Its end is not a final state: it tells its rollout (`reportEnd`: the `lane.done` event its lane would
+ * send, with the record the final state's output carried and this actor; to its lane as `trial.done` when
+ * the rollout has no system id) and waits for the next trial of its slot, which the rollout sends it
+ * (`run`: `restart` sets the context up as a new actor's would be, and it plays on in `playing`). Why two
+ * events a trial and not four (trial → lane → rollout → lane → trial): the lane's two were ~7% of the
+ * engine's own CPU a MineSweeper turn (docs/experiments.md, session 10). Why: an actor per trial
  * (constructed, initialised, stopped, its done event handled by the lane, the next one spawned) was
  * the largest fixed cost per trial left (bench:engine, MineSweeper's short trials: ~11% of the engine's
  * own CPU a turn); the trial's sequencing stays in these transitions, and which trials run together
@@ -161,8 +164,8 @@ export const trialMachine = trialSetup.createMachine({
  * reply to the trial. Why: the child was a second actor per trial and a second event per turn, the
  * largest share of the engine's own cost after XState's per-event work (bench:engine). It reports a
  * turn and its end by `forwardTurn` only (FORWARDED above): a spawned trial's emits have no listener.
- * An actor of it plays the trials of one lane slot in turn: at a trial's end it sends its parent a
- * `trial.done` event and waits in `done` for the slot's next trial (a `run` event); it has no final state.
+ * An actor of it plays the trials of one lane slot in turn: at a trial's end it reports to its rollout and
+ * waits in `done` for the slot's next trial (a `run` event); it has no final state.
  */
 export const servedTrialMachine = trialSetup.createMachine({
   id: 'trial',
