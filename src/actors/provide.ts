@@ -20,7 +20,7 @@ import { episodeMachine } from './episode.js';
 import { laneMachine } from './lane.js';
 import { reflectorMachine } from './reflector.js';
 import { type RolloutInput, rolloutMachine } from './rollout.js';
-import { ServedPolicy } from './served.js';
+import { policyPort, ServedPolicy } from './served.js';
 import { generateActor, ROLLOUT_SYSTEM_ID, requestKey, turnTarget } from './shared.js';
 import { composedTrialMachine, servedTrialMachine, trialMachine } from './trial.js';
 import type { TrialContext, TrialEvent } from './trial-config.js';
@@ -64,62 +64,71 @@ export function trialWithPolicy<M extends AnyStateMachine = typeof trialMachine>
   return wireTrial(toClient(source), machine, parts, null);
 }
 
-/** What a rollout gives the trials it runs: the relay of their turns, and its service of their policy calls. */
+/**
+ * What a rollout gives the machines it runs: its client, the relay of its trials' turns, and its service of
+ * their policy calls.
+ */
 interface RolloutWiring {
+  client: PolicyClient;
   relay: TurnRelay;
   served: ServedPolicy;
 }
 
+/** A rollout's wiring, found from the actor system its machines run in (the action's `system`). */
+type WiringOf = (system: object) => RolloutWiring;
+
 /**
- * {@link trialWithPolicy}; in a rollout (`wiring`) our trial machines hand their turns to its relay (one
+ * {@link trialWithPolicy}; in a rollout (`wiringOf`) our trial machines hand their turns to its relay (one
  * event per batch), and our default trial runs as `servedTrialMachine`, its calls served by the rollout.
  */
 function wireTrial<M extends AnyStateMachine>(
-  client: PolicyClient,
+  client: PolicyClient | null,
   machine: M,
   parts: TrialParts,
-  wiring: RolloutWiring | null,
+  wiringOf: WiringOf | null,
 ): M {
   const plain = isDefaultTrial(machine, parts);
   const composed =
     (machine as AnyStateMachine) === trialMachine && !plain
       ? (composedTrialMachine as unknown as M)
       : machine;
-  // our default trial calls the policy itself; others may invoke `episode` / `reflector`
-  // (built only then: each `provide` constructs a machine, per rollout)
-  const actors = plain
-    ? { generate: generateActor(client) }
-    : {
-        generate: generateActor(client),
-        episode: relayedStep(episodeWithPolicy(client, parts.episode), !parts.episode, wiring),
-        reflector: relayedStep(reflectorWithPolicy(client, parts.reflector), !parts.reflector, wiring),
-      };
-  // drop the trial's replay-cache entries when it ends (custom machines without `trialEnded` ignore it)
   const sampleKeys = (samples: TurnSample[] = []) =>
     samples.map((s) => requestKey(s, s.attempt, s.turn, s.phase));
-  const forget = ({ context }: { context: { samples?: TurnSample[] } }) =>
-    client.forget(sampleKeys(context.samples));
   const ours = composed === (trialMachine as unknown) || composed === (composedTrialMachine as unknown);
-  if (wiring === null || !ours)
-    return composed.provide({ actors, actions: { trialEnded: forget } } as never) as M;
-  const { relay, served } = wiring;
   // the turn goes to the relay (one `turns` event per batch), not as its own event; the trial's turns
   // still queued reach the rollout's listeners first: it drains the relay as it handles the trial's end
   // (`drainTurns`), not with one more event here
   const forwardTurn = ({ context, event, self, system }: ActionArgs) => {
     const sample = turnSampleOf(context, event);
     const target = sample && turnTarget(context.cfg.reportTo, self, system);
-    if (target) relay.add(target, sample);
+    if (target) wiringOf!(system).relay.add(target, sample);
   };
-  // our default trial without its policy child: the rollout's client answers it (served.ts); its states
-  // have no `emitTurn` / `reportTrial` (servedTrialMachine: nothing can listen to a spawned trial's emits)
-  if (plain) {
-    const ended = ({ context, self }: ActionArgs) =>
-      served.ended(self, context.samples.length, () => sampleKeys(context.samples));
+  // our default trial in a rollout, without its policy child: the rollout's client answers it (served.ts);
+  // its states have no `emitTurn` / `reportTrial` (servedTrialMachine: nothing can listen to a spawned
+  // trial's emits). Its rollout's wiring is found by the actor system (one machine can serve many rollouts)
+  if (plain && wiringOf !== null) {
+    const ask = (args: ActionArgs) => wiringOf(args.system).served.ask(args);
+    const ended = ({ context, self, system }: ActionArgs) =>
+      wiringOf(system).served.ended(self, context.samples.length, () => sampleKeys(context.samples));
     return servedTrialMachine.provide({
-      actions: { forwardTurn, ask: served.ask, trialEnded: ended },
+      actions: { forwardTurn, ask, trialEnded: ended },
     } as never) as unknown as M;
   }
+  // the other trials call the policy through their own child; ours may invoke `episode` / `reflector`
+  // (built only then: each `provide` constructs a machine, per rollout)
+  const policy = client as PolicyClient;
+  const actors = plain
+    ? { generate: generateActor(policy) }
+    : {
+        generate: generateActor(policy),
+        episode: relayedStep(episodeWithPolicy(policy, parts.episode), !parts.episode, wiringOf),
+        reflector: relayedStep(reflectorWithPolicy(policy, parts.reflector), !parts.reflector, wiringOf),
+      };
+  // drop the trial's replay-cache entries when it ends (custom machines without `trialEnded` ignore it)
+  const forget = ({ context }: { context: { samples?: TurnSample[] } }) =>
+    policy.forget(sampleKeys(context.samples));
+  if (wiringOf === null || !ours)
+    return composed.provide({ actors, actions: { trialEnded: forget } } as never) as M;
   // a spawned trial's own `turn` and `trial` emits have no listener (only the rollout holds the trial):
   // skipped (the rollout emits both)
   const actions = { emitTurn: () => {}, reportTrial: () => {}, forwardTurn, trialEnded: forget };
@@ -127,22 +136,21 @@ function wireTrial<M extends AnyStateMachine>(
 }
 
 /**
- * Our own episode or reflector machine (`ours`) invoked by a trial in a rollout (`wiring`): its turns go to
+ * Our own episode or reflector machine (`ours`) invoked by a trial in a rollout (`wiringOf`): its turns go to
  * the rollout's relay (one `turns` event per batch, as our trials' turns do) instead of one `turn` event
  * each into the rollout, and its own `turn` emit (no listener: only its trial holds it) is left out. Why:
  * a rollout macrostep per turn was the largest part of a composed trial's cost per turn after its own
  * transitions (bench:engine's rollout with `composedTrialMachine`). Custom parts are left as they are.
  */
-function relayedStep<M extends AnyStateMachine>(machine: M, ours: boolean, wiring: RolloutWiring | null): M {
-  if (!ours || wiring === null) return machine;
-  const { relay } = wiring;
+function relayedStep<M extends AnyStateMachine>(machine: M, ours: boolean, wiringOf: WiringOf | null): M {
+  if (!ours || wiringOf === null) return machine;
   // to the rollout's relay; without the rollout in the system (no system id), to the trial as before
   const forwardTurn = ({ context, self, system }: StepActionArgs) => {
     const sample = 'samples' in context ? context.samples[context.samples.length - 1] : context.sample;
     if (!sample) return;
     const { reportTo } = context.cfg;
     const rollout = reportTo !== undefined ? system.get(reportTo) : undefined;
-    if (rollout) relay.add(rollout, sample);
+    if (rollout) wiringOf(system).relay.add(rollout, sample);
     else turnTarget(undefined, self, system)?.send({ type: 'turn', sample });
   };
   return machine.provide({ actions: { forwardTurn, emitTurn: () => {} } } as never) as M;
@@ -177,26 +185,59 @@ export function rolloutWithPolicy(
   source: PolicySource,
   options: { trial?: AnyStateMachine; parts?: TrialParts } = {},
 ): typeof rolloutMachine {
-  const client = toClient(source);
-  // one relay per rollout machine: its trials' turns reach it as one event per batch; and one service
-  // of its default trials' policy calls (no policy child per trial)
-  const wiring: RolloutWiring = { relay: new TurnRelay(), served: new ServedPolicy(client) };
-  const { relay } = wiring;
-  const machine = options.trial ?? trialMachine;
-  const parts = options.parts ?? {};
-  const trial = wireTrial(client, machine, parts, wiring) as typeof trialMachine;
+  const wiring = newWiring(toClient(source));
+  return wiredRollout(options.trial ?? trialMachine, options.parts ?? {}, wiring.client, () => wiring);
+}
+
+/**
+ * A rollout's wiring over `client`: one relay (its trials' turns reach the rollout as one event per batch)
+ * and one service of its default trials' policy calls (no policy child per trial).
+ */
+function newWiring(client: PolicyClient): RolloutWiring {
+  return { client, relay: new TurnRelay(), served: new ServedPolicy(client) };
+}
+
+/** The rollout machine running `machine` (wired by {@link wireTrial}), its implementations over `wiringOf`. */
+function wiredRollout(
+  machine: AnyStateMachine,
+  parts: TrialParts,
+  client: PolicyClient | null,
+  wiringOf: WiringOf,
+): typeof rolloutMachine {
+  // (the client is read only for trials with their own policy children: not our default one)
+  const trial = wireTrial(client, machine, parts, wiringOf) as typeof trialMachine;
   // the lanes' port serves only our default trial (others have their own policy children)
-  const port = isDefaultTrial(machine, parts) ? { policyPort: wiring.served.port } : {};
+  const port = isDefaultTrial(machine, parts)
+    ? { policyPort: policyPort((system) => wiringOf(system).served) }
+    : {};
   const lane = laneMachine.provide({ actors: { trial, ...port } });
   return rolloutMachine.provide({
     actors: { lane },
     actions: {
-      inFlightChanged: ({ context }) => client.setExpected(context.running.length),
-      drainTurns: enqueueActions(({ self, enqueue }) => {
-        for (const sample of relay.take(self)) enqueue({ type: 'emitSample', params: { sample } });
+      inFlightChanged: ({ context, system }) => wiringOf(system).client.setExpected(context.running.length),
+      drainTurns: enqueueActions(({ self, system, enqueue }) => {
+        for (const sample of wiringOf(system).relay.take(self))
+          enqueue({ type: 'emitSample', params: { sample } });
       }),
     },
   });
+}
+
+/** The wiring of each rollout actor {@link createRolloutActor} made over {@link sharedRollout}, by its actor system. */
+const wirings = new WeakMap<object, RolloutWiring>();
+
+/**
+ * The rollout machine of our default trials, built once: every actor {@link createRolloutActor} makes
+ * runs it, and its implementations find their rollout's client, relay and service by the actor system
+ * (`wirings`). Why: `provide` builds a machine's state nodes anew, and every rollout's machines started
+ * with cold caches (XState's memoised transitions per state and event): ~0.3 ms to build and ~0.5 ms more
+ * to run a rollout of 64 MineSweeper trials, ~4% of the engine's own CPU a turn (docs/experiments.md,
+ * session 10). `rolloutWithPolicy` still builds a machine per call (its caller creates the actor).
+ */
+let shared: typeof rolloutMachine | undefined;
+function sharedRollout(): typeof rolloutMachine {
+  shared ??= wiredRollout(trialMachine, {}, null, (system) => wirings.get(system)!);
+  return shared;
 }
 
 export interface RunRolloutOptions extends RolloutInput {
@@ -231,13 +272,16 @@ export function createRolloutActor(options: RunRolloutOptions) {
     ...input
   } = options;
   const client = toClient(policy, clientOptions);
-  const machine = rolloutWithPolicy(client, trial ? { trial } : {});
+  // our default trial: the machine built once, this rollout's wiring registered for its actor system
+  // before it starts (creating the actor only resolves the initial states; their actions run at start)
+  const machine = trial ? rolloutWithPolicy(client, { trial }) : sharedRollout();
   const actor = createActor(machine, {
     input,
     systemId: input.systemId ?? ROLLOUT_SYSTEM_ID,
     ...(clock ? { clock } : {}),
     ...(snapshot ? { snapshot: snapshot as never } : {}),
   });
+  if (!trial) wirings.set(actor.system, newWiring(client));
   if (snapshot) {
     const running = (snapshot as { context?: { running?: unknown[] } }).context?.running;
     client.setExpected(Array.isArray(running) ? running.length : 0);

@@ -141,26 +141,24 @@ export class ServedPolicy {
       if (handle !== null) this.client.cancel(handle, STOPPED);
     }
   }
-
-  /** The `policyPort` logic of this rollout's lanes (see the module comment). */
-  readonly port: PolicyPortLogic = policyPort(this);
 }
 
 /**
- * A lane's `policyPort` logic: over a {@link ServedPolicy}, it withdraws the lane's open requests when the
- * lane stops and sends the lane's trials `resume` when the lane was restored; with `null` (a lane whose
+ * A lane's `policyPort` logic: over the {@link ServedPolicy} of its rollout (`servedOf` its actor system: one
+ * logic serves every rollout of a machine built once, provide.ts), it withdraws the lane's open requests when
+ * the lane stops and sends the lane's trials `resume` when the lane was restored; with `null` (a lane whose
  * trials have their own policy children) it does nothing.
  */
-export function policyPort(served: ServedPolicy | null): PolicyPortLogic {
+export function policyPort(servedOf: ((system: object) => ServedPolicy) | null): PolicyPortLogic {
   return {
-    config: served,
-    transition: (snapshot, event, { self }) => {
+    config: servedOf,
+    transition: (snapshot, event, { self, system }) => {
       if (event.type !== 'xstate.stop' || snapshot.status !== 'active') return snapshot;
-      served?.withdrawLane(self._parent);
+      servedOf?.(system).withdrawLane(self._parent);
       return portSnapshot('stopped', false);
     },
     start: (snapshot, { self }) => {
-      if (served === null || !snapshot.restored) return;
+      if (servedOf === null || !snapshot.restored) return;
       const lane = self._parent as AnyActorRef;
       const children = lane.getSnapshot().children as Record<string, AnyActorRef>;
       // not a trial that had ended when the lane was persisted (it stays in its slot, see lane.ts)
