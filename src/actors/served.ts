@@ -10,7 +10,7 @@
  * cache without building them again from its samples (`ended`).
  *
  * What the child also did, done here once per lane instead of once per trial: each lane invokes one
- * `policyPort` actor ({@link ServedPolicy.port}). When the lane stops (its rollout was stopped), the
+ * `policyPort` actor ({@link policyPort}, its logic). When the lane stops (its rollout was stopped), the
  * port withdraws the open requests of the lane's trials (`cancel`, as a stopped child does). When the
  * lane is restored from a persisted snapshot, the port sends each of its trials `resume`, and a trial
  * waiting for a reply asks its pending request (`context.request`, part of its snapshot) again; through
@@ -59,8 +59,8 @@ export interface AskArgs {
 }
 
 /**
- * The policy calls of one rollout's served trials: their `ask` action ({@link ask}) and their lanes'
- * `policyPort` logic ({@link port}), over the rollout's PolicyClient.
+ * The policy calls of one rollout's served trials: their `ask` action ({@link ask}), and what their lanes'
+ * `policyPort` ({@link policyPort}) does with them, over the rollout's PolicyClient.
  */
 export class ServedPolicy {
   /** The calls of each trial that asked (until it ends). */
@@ -141,15 +141,23 @@ export class ServedPolicy {
       if (handle !== null) this.client.cancel(handle, STOPPED);
     }
   }
+
+  /** The `policyPort` logic of this rollout's lanes (see the module comment): `policyPort(this)`. */
+  get port(): PolicyPortLogic {
+    return policyPort(this);
+  }
 }
 
 /**
- * A lane's `policyPort` logic: over the {@link ServedPolicy} of its rollout (`servedOf` its actor system: one
- * logic serves every rollout of a machine built once, provide.ts), it withdraws the lane's open requests when
- * the lane stops and sends the lane's trials `resume` when the lane was restored; with `null` (a lane whose
- * trials have their own policy children) it does nothing.
+ * A lane's `policyPort` logic: over the {@link ServedPolicy} of its rollout (`served`, or a function giving it
+ * for the lane's actor system: one logic serves every rollout of a machine built once, provide.ts), it
+ * withdraws the lane's open requests when the lane stops and sends the lane's trials `resume` when the lane
+ * was restored; with `null` (a lane whose trials have their own policy children) it does nothing.
  */
-export function policyPort(servedOf: ((system: object) => ServedPolicy) | null): PolicyPortLogic {
+export function policyPort(
+  served: ServedPolicy | ((system: object) => ServedPolicy) | null,
+): PolicyPortLogic {
+  const servedOf = served instanceof ServedPolicy ? () => served : served;
   return {
     config: servedOf,
     transition: (snapshot, event, { self, system }) => {

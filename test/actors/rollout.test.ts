@@ -203,6 +203,24 @@ describe('rollout machine', () => {
     }
   });
 
+  it('rollouts running at once keep their own clients, turns and records (their machine is shared)', async () => {
+    const inputs = [
+      { ...base, tasks: [{ seed: 1 }, { seed: 2 }], concurrency: 3 },
+      { ...base, tasks: [{ seed: 3 }, { seed: 4 }, { seed: 5 }], trialsPerTask: 2, concurrency: 4 },
+    ];
+    const alone = [];
+    for (const input of inputs) alone.push(await collect({ ...input, policy: expertPolicy() }));
+    const clients = inputs.map(() => new PolicyClient(expertPolicy()));
+    const together = await Promise.all(inputs.map((input, k) => collect({ ...input, policy: clients[k]! })));
+    for (let k = 0; k < inputs.length; k++) {
+      expect(together[k]!.records).toEqual(alone[k]!.records);
+      expect(together[k]!.events).toEqual(alone[k]!.events);
+      const turns = together[k]!.records.reduce((n, r) => n + r.samples.length, 0);
+      expect(clients[k]!.stats.requests).toBe(turns);
+      expect(clients[k]!.cachedCount).toBe(0);
+    }
+  });
+
   it('turn events reach the rollout through the parents when it has no system id (created by hand)', async () => {
     const actor = createActor(rolloutWithPolicy(randomPolicy()), { input: base });
     let turns = 0;
