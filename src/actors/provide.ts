@@ -229,9 +229,9 @@ const wirings = new WeakMap<object, RolloutWiring>();
 /**
  * The rollout machine of our default trials, built once: every actor {@link createRolloutActor} makes
  * runs it, and its implementations find their rollout's client, relay and service by the actor system
- * (`wirings`). Why: `provide` builds a machine's state nodes anew, and every rollout's machines started
- * with cold caches (XState's memoised transitions per state and event): ~0.3 ms to build and ~0.5 ms more
- * to run a rollout of 64 MineSweeper trials, ~4% of the engine's own CPU a turn (docs/experiments.md,
+ * (`wirings`). Why: `provide` builds a machine's state nodes anew (~0.3 ms for the three), and every
+ * rollout's machines then ran with cold caches (XState memoises transitions per state node and event
+ * type): ~11% of the engine's own CPU a MineSweeper turn of bench:engine's rollout (docs/experiments.md,
  * session 10). `rolloutWithPolicy` still builds a machine per call (its caller creates the actor).
  */
 let shared: typeof rolloutMachine | undefined;
