@@ -133,6 +133,16 @@ describe('persistence', () => {
     expect(duplicates(policy.seen)).toEqual([]);
   });
 
+  it('a rollout persisted before it kept its slots (2026-12-07) restores and finishes', async () => {
+    const r = await persistedRollout(20, 10);
+    const { expected, policy, persisted } = r;
+    // the old form: no `slots` in the rollout's context (its lanes' `trials` named every slot's trial)
+    expect(persisted.context.slots).toBeDefined();
+    delete persisted.context.slots;
+    expect((await restoreAndFinish(r)).output).toEqual(expected);
+    expect(duplicates(policy.seen)).toEqual([]);
+  });
+
   it('a rollout persisted before lanes had slots (trials keyed by trial id) restores and finishes', async () => {
     const r = await persistedRollout(20, 10);
     const { expected, policy, persisted } = r;
