@@ -13,15 +13,17 @@
  * `reply.error`; a reply is applied and the next turn asked in one transition
  * that stays in `asking` (shared.ts `turnStates`), which leaves for `done`
  * when `over`. A failed call is retried after a backoff (`after` delay
- * named `retryDelay`), then the episode ends in `failed`; nothing throws
- * across the actor boundary.
+ * named `retryDelay`), then the episode ends in `failed`; so does an env
+ * that throws (its step, or its next prompt: guard `crashed`), with the
+ * turns played before it in its output, as the default trial keeps them;
+ * nothing throws across the actor boundary.
  *
  * Named implementations: actor `generate` (the policy child; provide one with
  * `episodeWithPolicy`, or `policyActor(call)`), actions `prepareRequest`,
  * `ask`, `applyReply`, `emitTurn`, `forwardTurn`, `noteFailure`, guards
- * `over`, `canRetry`, delay `retryDelay`.
+ * `over`, `crashed`, `canRetry`, delay `retryDelay`.
  */
-import { type AnyActorRef, assign, emit, setup } from 'xstate';
+import { type AnyActorRef, assign, enqueueActions, setup } from 'xstate';
 import type { AttemptMemory, HistoryRecord, Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
 import type { GenerationRequest, SamplingSettings } from '../policy/types.js';
 import type { TurnSample } from '../streams/types.js';
@@ -31,6 +33,7 @@ import type { PolicyReply, ReplyEvent } from './policy-actor.js';
 import {
   canRetry,
   DEFAULT_RETRY,
+  describeFailure,
   envOf,
   failedTry,
   initialState,
@@ -147,6 +150,14 @@ export function resolveEpisodeInput(input: EpisodeInput): EpisodeConfig {
 /** The attempt is over: the env said done, or the turn budget is spent. */
 const over = (c: EpisodeContext): boolean => c.done || c.history.length >= c.cfg.maxTurns;
 
+/**
+ * The env threw (its step, or building the next prompt): `failed` says why and no request is pending.
+ * A failed call waiting for its retry keeps its request, so it is not this.
+ */
+const crashed = (c: EpisodeContext): boolean => c.failed !== null && c.request === null;
+
+const crash = (error: unknown) => ({ failed: describeFailure(error), request: null });
+
 function outputOf(c: EpisodeContext): EpisodeOutput {
   return {
     attempt: c.cfg.attempt,
@@ -178,13 +189,25 @@ export const episodeMachine = setup({
   },
   actors: { generate: missingPolicy },
   actions: {
-    // the next turn's request (none once the episode is over: the reply that ended it leaves it null)
-    prepareRequest: assign(({ context: c }) =>
-      over(c) ? {} : { request: playRequest(c.cfg, c.state, c.history) },
-    ),
+    // the next turn's request (none once the episode is over: the reply that ended it leaves it null);
+    // a prompt that cannot be built ends the episode failed, the turns before it kept
+    prepareRequest: assign(({ context: c }) => {
+      if (crashed(c) || over(c)) return {};
+      try {
+        return { request: playRequest(c.cfg, c.state, c.history) };
+      } catch (error) {
+        return crash(error);
+      }
+    }),
+    // a reply the env cannot take (its step threw) ends the episode failed, the turns before it kept
     applyReply: assign(({ context: c, event }) => {
       const gen = (event as ReplyEvent).generation;
-      const t = playReply(c.cfg, c.state, c.history.length, c.request, gen);
+      let t: ReturnType<typeof playReply>;
+      try {
+        t = playReply(c.cfg, c.state, c.history.length, c.request, gen);
+      } catch (error) {
+        return crash(error);
+      }
       return {
         state: t.state,
         history: [...c.history, t.record],
@@ -198,12 +221,14 @@ export const episodeMachine = setup({
         failed: null,
       };
     }),
-    emitTurn: emit(({ context }) => ({
-      type: 'turn' as const,
-      sample: context.samples[context.samples.length - 1]!,
-    })),
+    // the applied reply's turn (none when it could not be applied)
+    emitTurn: enqueueActions(({ context, enqueue }) => {
+      if (!crashed(context))
+        enqueue.emit({ type: 'turn', sample: context.samples[context.samples.length - 1]! });
+    }),
     // a direct send, not `sendTo`: one plain hop per turn keeps the engine close to a plain loop
     forwardTurn: ({ context, self, system }) => {
+      if (crashed(context)) return;
       turnTarget(context.cfg.reportTo, self, system)?.send({
         type: 'turn',
         sample: context.samples[context.samples.length - 1]!,
@@ -219,6 +244,7 @@ export const episodeMachine = setup({
   },
   guards: {
     over: ({ context }) => over(context),
+    crashed: ({ context }) => crashed(context),
     canRetry,
   },
   delays: { retryDelay },
@@ -246,7 +272,7 @@ export const episodeMachine = setup({
   states: {
     // the start only: a turn budget of 0 ends at once; afterwards `asking` asks turn after turn until `over`
     check: { always: [{ guard: 'over', target: 'done' }, { target: 'asking' }] },
-    ...turnStates('done', 'over'),
+    ...turnStates('done', 'over', 'crashed'),
     done: { type: 'final' },
     failed: { type: 'final' },
   },

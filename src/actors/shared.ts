@@ -130,16 +130,24 @@ export function askingStates<R extends string>(replied: R) {
 /**
  * The same states for a machine that asks one reply per turn until `over` holds (the episode): a reply
  * stays in `asking` and asks the next turn in the same transition (`prepareRequest` and `ask` do nothing
- * once `over` holds), and `asking` leaves for `replied` when `over` holds; failures as in
+ * once `over` holds), and `asking` leaves for `replied` when `over` holds, or for `failed` when `crashed`
+ * holds (the machine could not apply a reply or build its next request); failed calls as in
  * {@link askingStates}. Why: the episode went through a transient `check` state after each reply and
  * entered `asking` again, two microsteps a turn (each computes the states to exit and enter and clones
  * the snapshot); a composed trial plays every turn this way.
  */
-export function turnStates<R extends string, G extends string>(replied: R, over: G) {
+export function turnStates<R extends string, G extends string, C extends string>(
+  replied: R,
+  over: G,
+  crashed: C,
+) {
   return {
     asking: {
       entry: ['prepareRequest', 'ask'],
-      always: { guard: over, target: replied },
+      always: [
+        { guard: crashed, target: 'failed' },
+        { guard: over, target: replied },
+      ],
       on: {
         reply: { actions: ['applyReply', 'emitTurn', 'forwardTurn', 'prepareRequest', 'ask'] },
         'reply.error': FAILED_CALL,

@@ -110,7 +110,7 @@ describe('default trial (own play/reflect states) vs composed trial (episode and
   });
 });
 
-describe('default trial: an env that throws', () => {
+describe('default and composed trial: an env that throws', () => {
   it('ends the trial failed (not in error), keeping the turns played before the throw', async () => {
     registerEnv({
       ...pitCorridorEnv,
@@ -127,16 +127,19 @@ describe('default trial: an env that throws', () => {
         generate: async (requests: unknown[]) =>
           requests.map(() => ({ text, finishReason: 'stop' as const })),
       });
-      const { snapshot, turns } = await play(trialWithPolicy(always('<action>right</action>')), {
-        envId: 'Brittle2-v0',
-        seed: 4,
-        attempts: 2,
-      });
+      const policy = always('<action>right</action>');
+      const input = { envId: 'Brittle2-v0', seed: 4, attempts: 2 };
+      const { snapshot, turns } = await play(trialWithPolicy(policy), input);
       expect(snapshot.status).toBe('done');
       const record = snapshot.output!;
       expect(record.failed).toMatch(/Error: boom/);
       expect(record.samples.map((s) => `${s.phase}${s.attempt}.${s.turn}`)).toEqual(['play0.0']);
       expect(turns).toEqual(record.samples);
+      // the composed trial's episode ends failed with the turn before the throw: the same record
+      const composed = await play(trialWithPolicy(policy, composedTrialMachine), input);
+      expect(composed.snapshot.status).toBe('done');
+      expect(JSON.stringify(composed.snapshot.output)).toBe(JSON.stringify(record));
+      expect(composed.turns).toEqual(record.samples);
     } finally {
       unregisterEnv('Brittle2-v0');
     }
@@ -164,17 +167,17 @@ describe('default trial: an env that throws', () => {
         generate: async (requests: unknown[]) =>
           requests.map(() => ({ text: '<action>right</action>', finishReason: 'stop' as const })),
       };
-      const { snapshot, turns } = await play(trialWithPolicy(policy), {
-        envId: 'Brittle3-v0',
-        seed: 4,
-        attempts: 2,
-        maxTurns: 3,
-      });
+      const input = { envId: 'Brittle3-v0', seed: 4, attempts: 2, maxTurns: 3 };
+      const { snapshot, turns } = await play(trialWithPolicy(policy), input);
       expect(snapshot.status).toBe('done');
       const record = snapshot.output!;
       expect(record.failed).toMatch(/prompt boom/);
       expect(record.samples.map((s) => `${s.phase}${s.attempt}.${s.turn}`)).toEqual(['play0.0']);
       expect(turns).toEqual(record.samples);
+      const composed = await play(trialWithPolicy(policy, composedTrialMachine), input);
+      expect(composed.snapshot.status).toBe('done');
+      expect(JSON.stringify(composed.snapshot.output)).toBe(JSON.stringify(record));
+      expect(composed.turns).toEqual(record.samples);
     } finally {
       unregisterEnv('Brittle3-v0');
     }
