@@ -3,10 +3,9 @@ import { type AnyActorRef, type AnyMachineSnapshot, createActor, SimulatedClock 
 import { episodeMachine } from '../../src/actors/episode.js';
 import { episodeWithPolicy, reflectorWithPolicy } from '../../src/actors/provide.js';
 import { registerBuiltinEnvs } from '../../src/envs/builtin.js';
-import { registerEnv, unregisterEnv } from '../../src/envs/core/registry.js';
 import { expertPolicy, scriptedTextPolicy } from '../../src/policy/scripted.js';
 import type { TurnSample } from '../../src/streams/types.js';
-import { act, pitCorridorEnv } from '../fixtures/pit-corridor-env.js';
+import { act, pitCorridorEnv, withPitVariant } from '../fixtures/pit-corridor-env.js';
 import { finished, PIT, registerPitCorridor, settle } from './helpers.js';
 
 beforeAll(() => {
@@ -67,35 +66,33 @@ describe('episode machine', () => {
   });
 
   it('ends failed (as output, not a throw) when the env throws, keeping and reporting the turns before it', async () => {
-    registerEnv({
-      ...pitCorridorEnv,
-      id: 'BrittleEpisode-v0',
-      aliases: [],
-      step: (s, a) => {
-        if ((s as { pos: number }).pos !== 0) throw new Error('step boom');
-        return pitCorridorEnv.step(s, a);
+    await withPitVariant(
+      'BrittleEpisode-v0',
+      {
+        step: (s, a) => {
+          if ((s as { pos: number }).pos !== 0) throw new Error('step boom');
+          return pitCorridorEnv.step(s, a);
+        },
       },
-    });
-    try {
-      const turns: TurnSample[] = [];
-      const actor = createActor(episodeWithPolicy(scriptedTextPolicy([act('right'), act('right')])), {
-        input: { envId: 'BrittleEpisode-v0', seed: 1, maxTurns: 5 },
-      });
-      actor.on('turn', (e) => turns.push(e.sample));
-      actor.start();
-      await finished(actor);
-      const snap = actor.getSnapshot();
-      expect(snap.status).toBe('done');
-      expect(snap.value).toBe('failed');
-      const out = snap.output!;
-      expect(out.failed).toMatch(/step boom/);
-      // the first turn stands (played from pos 0); the second reply could not be applied
-      expect(out.samples.map((s) => s.turn)).toEqual([0]);
-      expect(out.history).toHaveLength(1);
-      expect(turns).toEqual(out.samples);
-    } finally {
-      unregisterEnv('BrittleEpisode-v0');
-    }
+      async () => {
+        const turns: TurnSample[] = [];
+        const actor = createActor(episodeWithPolicy(scriptedTextPolicy([act('right'), act('right')])), {
+          input: { envId: 'BrittleEpisode-v0', seed: 1, maxTurns: 5 },
+        });
+        actor.on('turn', (e) => turns.push(e.sample));
+        actor.start();
+        await finished(actor);
+        const snap = actor.getSnapshot();
+        expect(snap.status).toBe('done');
+        expect(snap.value).toBe('failed');
+        const out = snap.output!;
+        expect(out.failed).toMatch(/step boom/);
+        // the first turn stands (played from pos 0); the second reply could not be applied
+        expect(out.samples.map((s) => s.turn)).toEqual([0]);
+        expect(out.history).toHaveLength(1);
+        expect(turns).toEqual(out.samples);
+      },
+    );
   });
 
   it('with a turn budget of 0 finishes without asking the policy', async () => {

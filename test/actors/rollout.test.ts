@@ -9,9 +9,8 @@ import {
   rolloutWithPolicy,
   runRollout,
 } from '../../src/actors/provide.js';
-import { registerEnv, unregisterEnv } from '../../src/envs/core/registry.js';
 import { expertPolicy, randomPolicy } from '../../src/policy/scripted.js';
-import { pitCorridorEnv } from '../fixtures/pit-corridor-env.js';
+import { pitCorridorEnv, withPitVariant } from '../fixtures/pit-corridor-env.js';
 import { finished, flakyPolicy, PIT, registerPitCorridor, settle } from './helpers.js';
 
 beforeAll(registerPitCorridor);
@@ -150,57 +149,53 @@ describe('rollout machine', () => {
   });
 
   it('records a trial that crashed (an env throwing) as failed instead of dropping it', async () => {
-    registerEnv({
-      ...pitCorridorEnv,
-      id: 'Brittle-v0',
-      aliases: [],
-      step: (s, a) => {
-        if (a === 'left') throw new Error('boom');
-        return pitCorridorEnv.step(s, a);
+    await withPitVariant(
+      'Brittle-v0',
+      {
+        step: (s, a) => {
+          if (a === 'left') throw new Error('boom');
+          return pitCorridorEnv.step(s, a);
+        },
       },
-    });
-    try {
-      const records = await runRollout({
-        envId: 'Brittle-v0',
-        tasks: [{ seed: 5 }],
-        trialsPerTask: 6,
-        policy: randomPolicy(),
-      });
-      expect(records).toHaveLength(6);
-      expect(records.some((r) => r.failed?.includes('boom'))).toBe(true);
-    } finally {
-      unregisterEnv('Brittle-v0');
-    }
+      async () => {
+        const records = await runRollout({
+          envId: 'Brittle-v0',
+          tasks: [{ seed: 5 }],
+          trialsPerTask: 6,
+          policy: randomPolicy(),
+        });
+        expect(records).toHaveLength(6);
+        expect(records.some((r) => r.failed?.includes('boom'))).toBe(true);
+      },
+    );
   });
 
   it("names a trial that crashed as it started on its slot's actor (a `run` its lane did not see)", async () => {
     // at 1 and 2 in flight a slot's actor plays the next trial it is sent; seed 13's initial state throws
-    registerEnv({
-      ...pitCorridorEnv,
-      id: 'BadStart-v0',
-      aliases: [],
-      initial: (seed, params) => {
-        if (seed === 13) throw new Error('no board for 13');
-        return pitCorridorEnv.initial(seed, params);
+    await withPitVariant(
+      'BadStart-v0',
+      {
+        initial: (seed, params) => {
+          if (seed === 13) throw new Error('no board for 13');
+          return pitCorridorEnv.initial(seed, params);
+        },
       },
-    });
-    try {
-      for (const concurrency of [1, 2]) {
-        const { records, events } = await collect({
-          envId: 'BadStart-v0',
-          tasks: [{ seed: 1 }, { seed: 2 }, { seed: 13 }, { seed: 3 }],
-          policy: randomPolicy(),
-          concurrency,
-        });
-        expect(records.map((r) => r.trialId)).toEqual(['t0-s1#0', 't1-s2#0', 't2-s13#0', 't3-s3#0']);
-        expect(records.map((r) => r.failed !== undefined)).toEqual([false, false, true, false]);
-        expect(records[2]!.failed).toMatch(/no board for 13/);
-        const trials = events.flatMap((e) => (e.type === 'trial' ? [e.record.trialId] : []));
-        expect([...trials].sort()).toEqual(records.map((r) => r.trialId));
-      }
-    } finally {
-      unregisterEnv('BadStart-v0');
-    }
+      async () => {
+        for (const concurrency of [1, 2]) {
+          const { records, events } = await collect({
+            envId: 'BadStart-v0',
+            tasks: [{ seed: 1 }, { seed: 2 }, { seed: 13 }, { seed: 3 }],
+            policy: randomPolicy(),
+            concurrency,
+          });
+          expect(records.map((r) => r.trialId)).toEqual(['t0-s1#0', 't1-s2#0', 't2-s13#0', 't3-s3#0']);
+          expect(records.map((r) => r.failed !== undefined)).toEqual([false, false, true, false]);
+          expect(records[2]!.failed).toMatch(/no board for 13/);
+          const trials = events.flatMap((e) => (e.type === 'trial' ? [e.record.trialId] : []));
+          expect([...trials].sort()).toEqual(records.map((r) => r.trialId));
+        }
+      },
+    );
   });
 
   it('rollouts running at once keep their own clients, turns and records (their machine is shared)', async () => {

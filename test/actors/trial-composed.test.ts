@@ -6,12 +6,11 @@ import { rolloutWithPolicy, runRollout, trialWithPolicy } from '../../src/actors
 import { ROLLOUT_SYSTEM_ID } from '../../src/actors/shared.js';
 import { composedTrialMachine, trialMachine } from '../../src/actors/trial.js';
 import type { TrialInput } from '../../src/actors/trial-config.js';
-import { registerEnv, unregisterEnv } from '../../src/envs/core/registry.js';
 import type { MemoryMode } from '../../src/envs/core/types.js';
 import { randomPolicy } from '../../src/policy/scripted.js';
 import type { GenerationRequest } from '../../src/policy/types.js';
 import type { TurnSample } from '../../src/streams/types.js';
-import { act, pitCorridorEnv, remark } from '../fixtures/pit-corridor-env.js';
+import { act, pitCorridorEnv, remark, withPitVariant } from '../fixtures/pit-corridor-env.js';
 import { finished, PIT, registerPitCorridor } from './helpers.js';
 
 beforeAll(registerPitCorridor);
@@ -110,128 +109,124 @@ describe('default trial (own play/reflect states) vs composed trial (episode and
   });
 });
 
+/**
+ * The default and the composed trial over the same input: both end `done` with the same record and
+ * turn events; returns the default trial's.
+ */
+async function playBoth(policy: Parameters<typeof trialWithPolicy>[0], input: TrialInput) {
+  const own = await play(trialWithPolicy(policy), input);
+  const composed = await play(trialWithPolicy(policy, composedTrialMachine), input);
+  expect(own.snapshot.status).toBe('done');
+  expect(composed.snapshot.status).toBe('done');
+  expect(JSON.stringify(composed.snapshot.output)).toBe(JSON.stringify(own.snapshot.output));
+  expect(composed.turns).toEqual(own.turns);
+  return { record: own.snapshot.output!, turns: own.turns };
+}
+
 describe('default and composed trial: an env that throws', () => {
   it('ends the trial failed (not in error), keeping the turns played before the throw', async () => {
-    registerEnv({
-      ...pitCorridorEnv,
-      id: 'Brittle2-v0',
-      aliases: [],
-      step: (s, a) => {
-        if ((s as { pos: number }).pos !== 0) throw new Error('boom');
-        return pitCorridorEnv.step(s, a);
+    await withPitVariant(
+      'Brittle2-v0',
+      {
+        step: (s, a) => {
+          if ((s as { pos: number }).pos !== 0) throw new Error('boom');
+          return pitCorridorEnv.step(s, a);
+        },
       },
-    });
-    try {
-      const always = (text: string) => ({
-        name: 'always',
-        generate: async (requests: unknown[]) =>
-          requests.map(() => ({ text, finishReason: 'stop' as const })),
-      });
-      const policy = always('<action>right</action>');
-      const input = { envId: 'Brittle2-v0', seed: 4, attempts: 2 };
-      const { snapshot, turns } = await play(trialWithPolicy(policy), input);
-      expect(snapshot.status).toBe('done');
-      const record = snapshot.output!;
-      expect(record.failed).toMatch(/Error: boom/);
-      expect(record.samples.map((s) => `${s.phase}${s.attempt}.${s.turn}`)).toEqual(['play0.0']);
-      expect(turns).toEqual(record.samples);
-      // the composed trial's episode ends failed with the turn before the throw: the same record
-      const composed = await play(trialWithPolicy(policy, composedTrialMachine), input);
-      expect(composed.snapshot.status).toBe('done');
-      expect(JSON.stringify(composed.snapshot.output)).toBe(JSON.stringify(record));
-      expect(composed.turns).toEqual(record.samples);
-    } finally {
-      unregisterEnv('Brittle2-v0');
-    }
+      async () => {
+        const always = (text: string) => ({
+          name: 'always',
+          generate: async (requests: unknown[]) =>
+            requests.map(() => ({ text, finishReason: 'stop' as const })),
+        });
+        const policy = always('<action>right</action>');
+        const input = { envId: 'Brittle2-v0', seed: 4, attempts: 2 };
+        // the composed trial's episode ends failed with the turn before the throw: the same record
+        const { record, turns } = await playBoth(policy, input);
+        expect(record.failed).toMatch(/Error: boom/);
+        expect(record.samples.map((s) => `${s.phase}${s.attempt}.${s.turn}`)).toEqual(['play0.0']);
+        expect(turns).toEqual(record.samples);
+      },
+    );
   });
 
   it('keeps and reports the turn whose reply was applied when the next prompt throws', async () => {
-    registerEnv({
-      ...pitCorridorEnv,
-      id: 'Brittle3-v0',
-      aliases: [],
-      prompts: {
-        ...pitCorridorEnv.prompts,
-        faithful: {
-          ...pitCorridorEnv.prompts.faithful,
-          play: (ctx) => {
-            if (ctx.history.length > 0) throw new Error('prompt boom');
-            return pitCorridorEnv.prompts.faithful.play(ctx);
+    await withPitVariant(
+      'Brittle3-v0',
+      {
+        prompts: {
+          ...pitCorridorEnv.prompts,
+          faithful: {
+            ...pitCorridorEnv.prompts.faithful,
+            play: (ctx) => {
+              if (ctx.history.length > 0) throw new Error('prompt boom');
+              return pitCorridorEnv.prompts.faithful.play(ctx);
+            },
           },
         },
       },
-    });
-    try {
-      const policy = {
-        name: 'right',
-        generate: async (requests: unknown[]) =>
-          requests.map(() => ({ text: '<action>right</action>', finishReason: 'stop' as const })),
-      };
-      const input = { envId: 'Brittle3-v0', seed: 4, attempts: 2, maxTurns: 3 };
-      const { snapshot, turns } = await play(trialWithPolicy(policy), input);
-      expect(snapshot.status).toBe('done');
-      const record = snapshot.output!;
-      expect(record.failed).toMatch(/prompt boom/);
-      expect(record.samples.map((s) => `${s.phase}${s.attempt}.${s.turn}`)).toEqual(['play0.0']);
-      expect(turns).toEqual(record.samples);
-      const composed = await play(trialWithPolicy(policy, composedTrialMachine), input);
-      expect(composed.snapshot.status).toBe('done');
-      expect(JSON.stringify(composed.snapshot.output)).toBe(JSON.stringify(record));
-      expect(composed.turns).toEqual(record.samples);
-    } finally {
-      unregisterEnv('Brittle3-v0');
-    }
+      async () => {
+        const policy = {
+          name: 'right',
+          generate: async (requests: unknown[]) =>
+            requests.map(() => ({ text: '<action>right</action>', finishReason: 'stop' as const })),
+        };
+        const input = { envId: 'Brittle3-v0', seed: 4, attempts: 2, maxTurns: 3 };
+        const { record, turns } = await playBoth(policy, input);
+        expect(record.failed).toMatch(/prompt boom/);
+        expect(record.samples.map((s) => `${s.phase}${s.attempt}.${s.turn}`)).toEqual(['play0.0']);
+        expect(turns).toEqual(record.samples);
+      },
+    );
   });
 
   it('ends the trial failed when a reflection reply cannot be applied, as the composed trial and a rollout do', async () => {
     // the default trial goes from a reflection's reply straight on to play (trial.ts): a reply that
     // cannot be applied must still end the trial there, failed, with the turns played before it
-    registerEnv({
-      ...pitCorridorEnv,
-      id: 'Brittle4-v0',
-      aliases: [],
-      parseReflection: () => {
-        throw new Error('reflection boom');
+    await withPitVariant(
+      'Brittle4-v0',
+      {
+        parseReflection: () => {
+          throw new Error('reflection boom');
+        },
       },
-    });
-    try {
-      const policy = {
-        name: 'left',
-        generate: async (requests: GenerationRequest[]) =>
-          requests.map((r) => ({
-            text: r.key.endsWith('/reflect') ? remark('x') : act('left'),
-            finishReason: 'stop' as const,
-          })),
-      };
-      // seed 4: the pit is on the left, two steps away
-      const input = { envId: 'Brittle4-v0', seed: 4, attempts: 3, maxTurns: 2 };
-      const own = await play(trialWithPolicy(policy), input);
-      const composed = await play(trialWithPolicy(policy, composedTrialMachine), input);
-      expect(own.snapshot.value).toBe('done');
-      const record = own.snapshot.output!;
-      expect(record.failed).toMatch(/reflection boom/);
-      expect(record.samples.map((s) => `${s.phase}${s.attempt}.${s.turn}`)).toEqual(['play0.0', 'play0.1']);
-      expect(own.turns).toEqual(record.samples);
-      expect(JSON.stringify(composed.snapshot.output)).toBe(JSON.stringify(record));
-      // and no attempt was started after the failed reflection: the context is the composed trial's
-      const progress = ({ step, attempt, memory, last }: typeof own.snapshot.context) => ({
-        step,
-        attempt,
-        memory,
-        last,
-      });
-      expect(progress(own.snapshot.context)).toEqual(progress(composed.snapshot.context));
-      expect(own.snapshot.context.step).toBe(1);
-      const [served] = await runRollout({
-        envId: 'Brittle4-v0',
-        tasks: [{ seed: 4 }],
-        trial: { attempts: 3, maxTurns: 2 },
-        policy,
-      });
-      expect(served!.failed).toBe(record.failed);
-      expect(served!.samples.map((s) => s.response)).toEqual(record.samples.map((s) => s.response));
-    } finally {
-      unregisterEnv('Brittle4-v0');
-    }
+      async () => {
+        const policy = {
+          name: 'left',
+          generate: async (requests: GenerationRequest[]) =>
+            requests.map((r) => ({
+              text: r.key.endsWith('/reflect') ? remark('x') : act('left'),
+              finishReason: 'stop' as const,
+            })),
+        };
+        // seed 4: the pit is on the left, two steps away
+        const input = { envId: 'Brittle4-v0', seed: 4, attempts: 3, maxTurns: 2 };
+        const own = await play(trialWithPolicy(policy), input);
+        const composed = await play(trialWithPolicy(policy, composedTrialMachine), input);
+        expect(own.snapshot.value).toBe('done');
+        const record = own.snapshot.output!;
+        expect(record.failed).toMatch(/reflection boom/);
+        expect(record.samples.map((s) => `${s.phase}${s.attempt}.${s.turn}`)).toEqual(['play0.0', 'play0.1']);
+        expect(own.turns).toEqual(record.samples);
+        expect(JSON.stringify(composed.snapshot.output)).toBe(JSON.stringify(record));
+        // and no attempt was started after the failed reflection: the context is the composed trial's
+        const progress = ({ step, attempt, memory, last }: typeof own.snapshot.context) => ({
+          step,
+          attempt,
+          memory,
+          last,
+        });
+        expect(progress(own.snapshot.context)).toEqual(progress(composed.snapshot.context));
+        expect(own.snapshot.context.step).toBe(1);
+        const [served] = await runRollout({
+          envId: 'Brittle4-v0',
+          tasks: [{ seed: 4 }],
+          trial: { attempts: 3, maxTurns: 2 },
+          policy,
+        });
+        expect(served!.failed).toBe(record.failed);
+        expect(served!.samples.map((s) => s.response)).toEqual(record.samples.map((s) => s.response));
+      },
+    );
   });
 });
