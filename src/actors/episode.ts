@@ -40,6 +40,7 @@ import {
   missingPolicy,
   type RetrySettings,
   retryDelay,
+  stepCrashed,
   type TurnOwner,
   taskTypeOf,
   turnStates,
@@ -150,12 +151,6 @@ export function resolveEpisodeInput(input: EpisodeInput): EpisodeConfig {
 /** The attempt is over: the env said done, or the turn budget is spent. */
 const over = (c: EpisodeContext): boolean => c.done || c.history.length >= c.cfg.maxTurns;
 
-/**
- * The env threw (its step, or building the next prompt): `failed` says why and no request is pending.
- * A failed call waiting for its retry keeps its request, so it is not this.
- */
-const crashed = (c: EpisodeContext): boolean => c.failed !== null && c.request === null;
-
 const crash = (error: unknown) => ({ failed: describeFailure(error), request: null });
 
 function outputOf(c: EpisodeContext): EpisodeOutput {
@@ -192,7 +187,7 @@ export const episodeMachine = setup({
     // the next turn's request (none once the episode is over: the reply that ended it leaves it null);
     // a prompt that cannot be built ends the episode failed, the turns before it kept
     prepareRequest: assign(({ context: c }) => {
-      if (crashed(c) || over(c)) return {};
+      if (stepCrashed(c) || over(c)) return {};
       try {
         return { request: playRequest(c.cfg, c.state, c.history) };
       } catch (error) {
@@ -223,12 +218,12 @@ export const episodeMachine = setup({
     }),
     // the applied reply's turn (none when it could not be applied)
     emitTurn: enqueueActions(({ context, enqueue }) => {
-      if (!crashed(context))
+      if (!stepCrashed(context))
         enqueue.emit({ type: 'turn', sample: context.samples[context.samples.length - 1]! });
     }),
     // a direct send, not `sendTo`: one plain hop per turn keeps the engine close to a plain loop
     forwardTurn: ({ context, self, system }) => {
-      if (crashed(context)) return;
+      if (stepCrashed(context)) return;
       turnTarget(context.cfg.reportTo, self, system)?.send({
         type: 'turn',
         sample: context.samples[context.samples.length - 1]!,
@@ -244,7 +239,7 @@ export const episodeMachine = setup({
   },
   guards: {
     over: ({ context }) => over(context),
-    crashed: ({ context }) => crashed(context),
+    crashed: ({ context }) => stepCrashed(context),
     canRetry,
   },
   delays: { retryDelay },

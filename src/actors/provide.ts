@@ -21,7 +21,7 @@ import { laneMachine } from './lane.js';
 import { reflectorMachine } from './reflector.js';
 import { type RolloutInput, rolloutMachine } from './rollout.js';
 import { policyPort, ServedPolicy } from './served.js';
-import { generateActor, ROLLOUT_SYSTEM_ID, requestKey, turnTarget } from './shared.js';
+import { generateActor, ROLLOUT_SYSTEM_ID, requestKey, stepCrashed, turnTarget } from './shared.js';
 import { composedTrialMachine, servedTrialMachine, trialMachine } from './trial.js';
 import type { TrialContext, TrialEvent } from './trial-config.js';
 import { turnSampleOf } from './trial-setup.js';
@@ -146,6 +146,7 @@ function relayedStep<M extends AnyStateMachine>(machine: M, ours: boolean, wirin
   if (!ours || wiringOf === null) return machine;
   // to the rollout's relay; without the rollout in the system (no system id), to the trial as before
   const forwardTurn = ({ context, self, system }: StepActionArgs) => {
+    if (stepCrashed(context)) return; // a reply that could not be applied: no turn
     const sample = 'samples' in context ? context.samples[context.samples.length - 1] : context.sample;
     if (!sample) return;
     const { reportTo } = context.cfg;
@@ -158,7 +159,10 @@ function relayedStep<M extends AnyStateMachine>(machine: M, ours: boolean, wirin
 
 /** What an episode's or reflector's `forwardTurn` reads of its arguments. */
 interface StepActionArgs {
-  context: { cfg: { reportTo?: string } } & ({ samples: TurnSample[] } | { sample: TurnSample | null });
+  context: { cfg: { reportTo?: string }; failed: string | null; request: unknown } & (
+    | { samples: TurnSample[] }
+    | { sample: TurnSample | null }
+  );
   self: AnyActorRef;
   system: { get(id: string): AnyActorRef | undefined };
 }

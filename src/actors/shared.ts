@@ -128,6 +128,14 @@ export function askingStates<R extends string>(replied: R) {
 }
 
 /**
+ * The env threw in a step machine (the episode: its step, or building its next request): `failed` says
+ * why and no request is pending. A failed call waiting for its retry keeps its request, so it is not this;
+ * nor is a reflector that applied its reply. Its turn is then not reported.
+ */
+export const stepCrashed = (c: { failed: string | null; request: unknown }): boolean =>
+  c.failed !== null && c.request === null;
+
+/**
  * The same states for a machine that asks one reply per turn until `over` holds (the episode): a reply
  * stays in `asking` and asks the next turn in the same transition (`prepareRequest` and `ask` do nothing
  * once `over` holds), and `asking` leaves for `replied` when `over` holds, or for `failed` when `crashed`

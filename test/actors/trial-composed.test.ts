@@ -110,8 +110,8 @@ describe('default trial (own play/reflect states) vs composed trial (episode and
 });
 
 /**
- * The default and the composed trial over the same input: both end `done` with the same record and
- * turn events; returns the default trial's.
+ * The default and the composed trial over the same input, on their own and in a rollout: both end `done`
+ * with the same record and turn events; returns the default trial's (on its own).
  */
 async function playBoth(policy: Parameters<typeof trialWithPolicy>[0], input: TrialInput) {
   const own = await play(trialWithPolicy(policy), input);
@@ -120,6 +120,23 @@ async function playBoth(policy: Parameters<typeof trialWithPolicy>[0], input: Tr
   expect(composed.snapshot.status).toBe('done');
   expect(JSON.stringify(composed.snapshot.output)).toBe(JSON.stringify(own.snapshot.output));
   expect(composed.turns).toEqual(own.turns);
+  const inRollout = async (trialMachine?: typeof composedTrialMachine) => {
+    const turns: TurnSample[] = [];
+    const records = await runRollout({
+      envId: input.envId,
+      tasks: [{ seed: input.seed }],
+      trial: { attempts: input.attempts, maxTurns: input.maxTurns },
+      policy,
+      ...(trialMachine ? { trialMachine } : {}),
+      attach: (actor) => actor.on('turn', (e) => turns.push(e.sample)),
+    });
+    return { records, turns };
+  };
+  const ownRollout = await inRollout();
+  const composedRollout = await inRollout(composedTrialMachine);
+  expect(JSON.stringify(composedRollout.records)).toBe(JSON.stringify(ownRollout.records));
+  expect(composedRollout.turns).toEqual(ownRollout.turns);
+  expect(ownRollout.turns).toEqual(ownRollout.records[0]!.samples);
   return { record: own.snapshot.output!, turns: own.turns };
 }
 
