@@ -21,11 +21,11 @@ import { laneMachine } from './lane.js';
 import { reflectorMachine } from './reflector.js';
 import { type RolloutInput, rolloutMachine } from './rollout.js';
 import { policyPort, ServedPolicy } from './served.js';
-import { generateActor, ROLLOUT_SYSTEM_ID, requestKey, stepCrashed, turnTarget } from './shared.js';
+import { generateActor, ROLLOUT_SYSTEM_ID, requestKey, turnTarget } from './shared.js';
 import { composedTrialMachine, servedTrialMachine, trialMachine } from './trial.js';
 import type { TrialContext, TrialEvent } from './trial-config.js';
 import { turnSampleOf } from './trial-setup.js';
-import { TurnRelay } from './turn-relay.js';
+import { relayedStep, TurnRelay } from './turn-relay.js';
 
 /** A policy, or a client already wrapping one (to share its batcher and cache). */
 export type PolicySource = Policy | PolicyClient;
@@ -117,12 +117,13 @@ function wireTrial<M extends AnyStateMachine>(
   // the other trials call the policy through their own child; ours may invoke `episode` / `reflector`
   // (built only then: each `provide` constructs a machine, per rollout)
   const policy = client as PolicyClient;
+  const relayOf = wiringOf && ((system: object) => wiringOf(system).relay);
   const actors = plain
     ? { generate: generateActor(policy) }
     : {
         generate: generateActor(policy),
-        episode: relayedStep(episodeWithPolicy(policy, parts.episode), !parts.episode, wiringOf),
-        reflector: relayedStep(reflectorWithPolicy(policy, parts.reflector), !parts.reflector, wiringOf),
+        episode: relayedStep(episodeWithPolicy(policy, parts.episode), !parts.episode, relayOf),
+        reflector: relayedStep(reflectorWithPolicy(policy, parts.reflector), !parts.reflector, relayOf),
       };
   // drop the trial's replay-cache entries when it ends (custom machines without `trialEnded` ignore it)
   const forget = ({ context }: { context: { samples?: TurnSample[] } }) =>
@@ -133,38 +134,6 @@ function wireTrial<M extends AnyStateMachine>(
   // skipped (the rollout emits both)
   const actions = { emitTurn: () => {}, reportTrial: () => {}, forwardTurn, trialEnded: forget };
   return composed.provide({ actors, actions } as never) as M;
-}
-
-/**
- * Our own episode or reflector machine (`ours`) invoked by a trial in a rollout (`wiringOf`): its turns go to
- * the rollout's relay (one `turns` event per batch, as our trials' turns do) instead of one `turn` event
- * each into the rollout, and its own `turn` emit (no listener: only its trial holds it) is left out. Why:
- * a rollout macrostep per turn was the largest part of a composed trial's cost per turn after its own
- * transitions (bench:engine's rollout with `composedTrialMachine`). Custom parts are left as they are.
- */
-function relayedStep<M extends AnyStateMachine>(machine: M, ours: boolean, wiringOf: WiringOf | null): M {
-  if (!ours || wiringOf === null) return machine;
-  // to the rollout's relay; without the rollout in the system (no system id), to the trial as before
-  const forwardTurn = ({ context, self, system }: StepActionArgs) => {
-    if (stepCrashed(context)) return; // a reply that could not be applied: no turn
-    const sample = 'samples' in context ? context.samples[context.samples.length - 1] : context.sample;
-    if (!sample) return;
-    const { reportTo } = context.cfg;
-    const rollout = reportTo !== undefined ? system.get(reportTo) : undefined;
-    if (rollout) wiringOf(system).relay.add(rollout, sample);
-    else turnTarget(undefined, self, system)?.send({ type: 'turn', sample });
-  };
-  return machine.provide({ actions: { forwardTurn, emitTurn: () => {} } } as never) as M;
-}
-
-/** What an episode's or reflector's `forwardTurn` reads of its arguments. */
-interface StepActionArgs {
-  context: { cfg: { reportTo?: string }; failed: string | null; request: unknown } & (
-    | { samples: TurnSample[] }
-    | { sample: TurnSample | null }
-  );
-  self: AnyActorRef;
-  system: { get(id: string): AnyActorRef | undefined };
 }
 
 /** Our default trial with no episode or reflector swapped in: the one a rollout serves without a policy child. */

@@ -8,10 +8,12 @@
  * the rollout ONE `turns` event with every sample collected when that run of microtasks is over; the
  * rollout re-emits them as `turn` events in the same order. When a trial ends, the rollout takes what is
  * queued as it handles that end (its `drainTurns` action, before the trial's `trial` event), so the
- * trial's turns still reach the rollout's listeners first, without one more event per trial.
+ * trial's turns still reach the rollout's listeners first, without one more event per trial. A composed
+ * trial's own episode and reflector hand their turns to the same relay (`relayedStep`).
  */
-import type { AnyActorRef } from 'xstate';
+import type { AnyActorRef, AnyStateMachine } from 'xstate';
 import type { TurnSample } from '../streams/types.js';
+import { stepCrashed, turnTarget } from './shared.js';
 
 /** The event a {@link TurnRelay} sends: the turns of one batch, in the order their trials played them. */
 export interface TurnsEvent {
@@ -62,4 +64,40 @@ export class TurnRelay {
     this.samples = [];
     this.target.send({ type: 'turns', samples } satisfies TurnsEvent);
   }
+}
+
+/**
+ * Our own episode or reflector machine (`ours`) invoked by a trial in a rollout (`relayOf`: the rollout's
+ * relay, found by the actor system; provide.ts): its turns go to the rollout's relay (one `turns` event per
+ * batch, as our trials' turns do) instead of one `turn` event each into the rollout, and its own `turn` emit (no listener: only its trial holds it) is left out. Why:
+ * a rollout macrostep per turn was the largest part of a composed trial's cost per turn after its own
+ * transitions (bench:engine's rollout with `composedTrialMachine`). Custom parts are left as they are.
+ */
+export function relayedStep<M extends AnyStateMachine>(
+  machine: M,
+  ours: boolean,
+  relayOf: ((system: object) => TurnRelay) | null,
+): M {
+  if (!ours || relayOf === null) return machine;
+  // to the rollout's relay; without the rollout in the system (no system id), to the trial as before
+  const forwardTurn = ({ context, self, system }: StepActionArgs) => {
+    if (stepCrashed(context)) return; // a reply that could not be applied: no turn
+    const sample = 'samples' in context ? context.samples[context.samples.length - 1] : context.sample;
+    if (!sample) return;
+    const { reportTo } = context.cfg;
+    const rollout = reportTo !== undefined ? system.get(reportTo) : undefined;
+    if (rollout) relayOf(system).add(rollout, sample);
+    else turnTarget(undefined, self, system)?.send({ type: 'turn', sample });
+  };
+  return machine.provide({ actions: { forwardTurn, emitTurn: () => {} } } as never) as M;
+}
+
+/** What an episode's or reflector's `forwardTurn` reads of its arguments. */
+interface StepActionArgs {
+  context: { cfg: { reportTo?: string }; failed: string | null; request: unknown } & (
+    | { samples: TurnSample[] }
+    | { sample: TurnSample | null }
+  );
+  self: AnyActorRef;
+  system: { get(id: string): AnyActorRef | undefined };
 }
