@@ -23,7 +23,7 @@
  * `ask`, `applyReply`, `emitTurn`, `forwardTurn`, `noteFailure`, guards
  * `over`, `crashed`, `canRetry`, delay `retryDelay`.
  */
-import { type AnyActorRef, assign, enqueueActions, setup } from 'xstate';
+import { assign, enqueueActions, setup } from 'xstate';
 import type { AttemptMemory, HistoryRecord, Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
 import type { GenerationRequest, SamplingSettings } from '../policy/types.js';
 import type { TurnSample } from '../streams/types.js';
@@ -31,9 +31,9 @@ import { ConfigError } from '../util/errors.js';
 import type { EpisodeEmitted } from './events.js';
 import type { PolicyReply, ReplyEvent } from './policy-actor.js';
 import {
+  askPolicy,
   canRetry,
   DEFAULT_RETRY,
-  describeFailure,
   envOf,
   failedTry,
   initialState,
@@ -41,6 +41,7 @@ import {
   type RetrySettings,
   retryDelay,
   stepCrashed,
+  stepFailure,
   type TurnOwner,
   taskTypeOf,
   turnStates,
@@ -151,8 +152,6 @@ export function resolveEpisodeInput(input: EpisodeInput): EpisodeConfig {
 /** The attempt is over: the env said done, or the turn budget is spent. */
 const over = (c: EpisodeContext): boolean => c.done || c.history.length >= c.cfg.maxTurns;
 
-const crash = (error: unknown) => ({ failed: describeFailure(error), request: null });
-
 function outputOf(c: EpisodeContext): EpisodeOutput {
   return {
     attempt: c.cfg.attempt,
@@ -191,7 +190,7 @@ export const episodeMachine = setup({
       try {
         return { request: playRequest(c.cfg, c.state, c.history) };
       } catch (error) {
-        return crash(error);
+        return stepFailure(error);
       }
     }),
     // a reply the env cannot take (its step threw) ends the episode failed, the turns before it kept
@@ -201,7 +200,7 @@ export const episodeMachine = setup({
       try {
         t = playReply(c.cfg, c.state, c.history.length, c.request, gen);
       } catch (error) {
-        return crash(error);
+        return stepFailure(error);
       }
       return {
         state: t.state,
@@ -231,9 +230,7 @@ export const episodeMachine = setup({
     },
     // a direct send to the policy child, not `sendTo` (a deferred relay per call); nothing to ask once over
     ask: ({ context, self }) => {
-      if (context.request === null) return;
-      const children = self.getSnapshot().children as Record<string, AnyActorRef | undefined>;
-      children.policy?.send({ type: 'ask', request: context.request });
+      if (context.request !== null) askPolicy(self, context.request);
     },
     noteFailure: assign(({ context, event }) => failedTry(context, event)),
   },

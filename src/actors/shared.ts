@@ -135,6 +135,18 @@ export function askingStates<R extends string>(replied: R) {
 export const stepCrashed = (c: { failed: string | null; request: unknown }): boolean =>
   c.failed !== null && c.request === null;
 
+/** The context update of a machine whose env threw (`error`): failed, no request pending (what {@link stepCrashed} reads). */
+export const stepFailure = (error: unknown) => ({ failed: describeFailure(error), request: null });
+
+/**
+ * Send the machine's `policy` child `ask` for `request` directly (the episode's and the default trial's
+ * `ask` action): not `sendTo`, which defers a relay per call.
+ */
+export function askPolicy(self: AnyActorRef, request: GenerationRequest): void {
+  const children = self.getSnapshot().children as Record<string, AnyActorRef | undefined>;
+  children.policy?.send({ type: 'ask', request });
+}
+
 /**
  * The same states for a machine that asks one reply per turn until `over` holds (the episode): a reply
  * stays in `asking` and asks the next turn in the same transition (`prepareRequest` and `ask` do nothing

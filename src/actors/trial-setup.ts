@@ -6,14 +6,14 @@
  * from the machine configs for size.
  */
 
-import { type AnyActorRef, assign, emit, enqueueActions, raise, sendTo, setup } from 'xstate';
+import { assign, emit, enqueueActions, raise, sendTo, setup } from 'xstate';
 import type { TrialRecord, TurnSample } from '../streams/types.js';
 import { type EpisodeOutput, episodeMachine } from './episode.js';
 import type { TrialMachineEmitted, TurnEmitted } from './events.js';
 import type { LaneDoneEvent } from './lane.js';
 import { missingPolicy, type ReplyErrorEvent, type ReplyEvent } from './policy-actor.js';
 import { type ReflectorOutput, reflectorMachine } from './reflector.js';
-import { canRetry, describeFailure, requestKey, retryDelay, turnTarget } from './shared.js';
+import { askPolicy, canRetry, describeFailure, requestKey, retryDelay, turnTarget } from './shared.js';
 import {
   resolveTrialInput,
   type TrialContext,
@@ -86,9 +86,7 @@ export const trialSetup = setup({
     reflectThenPlay: assign(({ context, event }) => reflectThenPlayUpdate(context, event as ReplyEvent)),
     // a direct send to the policy child, not `sendTo` (a deferred relay per call)
     ask: ({ context, self }) => {
-      if (context.request === null || context.failed !== null) return;
-      const children = self.getSnapshot().children as Record<string, AnyActorRef | undefined>;
-      children.policy?.send({ type: 'ask', request: context.request });
+      if (context.request !== null && context.failed === null) askPolicy(self, context.request);
     },
     noteFailure: assign(({ context }) => ({ tries: context.tries + 1 })),
     scheduleRetry: raise({ type: 'retry' }, { delay: 'retryDelay' }),

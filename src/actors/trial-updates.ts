@@ -9,7 +9,7 @@ import type { GenerationRequest } from '../policy/types.js';
 import type { TrialRecord } from '../streams/types.js';
 import { checkMaxTurns, type EpisodeConfig } from './episode.js';
 import type { ReplyEvent } from './policy-actor.js';
-import { describeFailure } from './shared.js';
+import { describeFailure, stepFailure } from './shared.js';
 import { type AttemptRun, episodeInput, reflectorInput, type TrialContext } from './trial-config.js';
 import { type PlayTurn, playReply, playRequest, reflectReply, reflectRequest } from './turns.js';
 
@@ -19,8 +19,6 @@ function nextRequest(play: AttemptRun): GenerationRequest | null {
     ? null
     : playRequest(play.cfg, play.state, play.history);
 }
-
-const failure = (error: unknown) => ({ failed: describeFailure(error), request: null });
 
 /**
  * The settings of the attempt at the current play step: {@link episodeInput}, whose turn budget the
@@ -95,7 +93,7 @@ export function startAttemptUpdate(c: TrialContext): Partial<TrialContext> {
   try {
     cfg = attemptConfig(c);
   } catch (error) {
-    return failure(error);
+    return stepFailure(error);
   }
   const play: AttemptRun = { cfg, state: cfg.initial, history: [], done: false };
   // the attempt's first request in the same context update (none when its turn budget is 0)
@@ -108,7 +106,7 @@ export function applyPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<Tri
   try {
     t = playReply(run.cfg, run.state, run.history.length, c.request, event.generation);
   } catch (error) {
-    return Object.assign(failure(error), closeAttempt(c, run));
+    return Object.assign(stepFailure(error), closeAttempt(c, run));
   }
   const play: AttemptRun = {
     cfg: run.cfg,
@@ -138,7 +136,7 @@ export function prepareReflectionUpdate(c: TrialContext): Partial<TrialContext> 
     const reflect = reflectorInput(c);
     return { reflect, request: reflectRequest(reflect), tries: 0 };
   } catch (error) {
-    return failure(error);
+    return stepFailure(error);
   }
 }
 
@@ -155,7 +153,7 @@ export function applyReflectionUpdate(c: TrialContext, event: ReplyEvent): Parti
       tries: 0,
     };
   } catch (error) {
-    return failure(error);
+    return stepFailure(error);
   }
 }
 

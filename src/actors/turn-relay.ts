@@ -69,9 +69,10 @@ export class TurnRelay {
 /**
  * Our own episode or reflector machine (`ours`) invoked by a trial in a rollout (`relayOf`: the rollout's
  * relay, found by the actor system; provide.ts): its turns go to the rollout's relay (one `turns` event per
- * batch, as our trials' turns do) instead of one `turn` event each into the rollout, and its own `turn` emit (no listener: only its trial holds it) is left out. Why:
- * a rollout macrostep per turn was the largest part of a composed trial's cost per turn after its own
- * transitions (bench:engine's rollout with `composedTrialMachine`). Custom parts are left as they are.
+ * batch, as our trials' turns do) instead of one `turn` event each into the rollout, and its own `turn`
+ * emit (no listener: only its trial holds it) is left out. Why: a rollout macrostep per turn was the
+ * largest part of a composed trial's cost per turn after its own transitions (bench:engine's rollout with
+ * `composedTrialMachine`). Custom parts are left as they are.
  */
 export function relayedStep<M extends AnyStateMachine>(
   machine: M,
