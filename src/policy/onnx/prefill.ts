@@ -12,7 +12,7 @@
 import type { KeptBuffers } from './kv-buffers.js';
 import { f32, i64, kvName, type OrtFeeds, type WeightedSession } from './ort-run.js';
 import { prefillGroups } from './prefill-groups.js';
-import { idsHash, type PrefixMatch, type PrefixStore, readKv } from './prefix-store.js';
+import { idsHash, type PrefixMatch, type PrefixStore, readKv, sharedLength } from './prefix-store.js';
 import type { KvLayout } from './protocol.js';
 
 /** A batch's prompts; the cache puts them left-padded to the longest. */
@@ -87,7 +87,9 @@ export async function prefillBatch(
   b.prompts.forEach((p, r) => {
     const hash = idsHash(p, 0, p.length);
     const firsts = firstsOf.get(hash);
-    const first = firsts?.find((f) => sameIds(b.prompts[f]!, p));
+    const first = firsts?.find(
+      (f) => b.prompts[f]!.length === p.length && sharedLength(b.prompts[f]!, p) === p.length,
+    );
     if (first === undefined) {
       if (firsts === undefined) firstsOf.set(hash, [r]);
       else firsts.push(r);
@@ -185,11 +187,4 @@ function pastOf(
       if (m !== null) readKv(m.entry, L, j, h, n, past, at + (P - n) * hd);
     }
   });
-}
-
-/** Whether two prompts have the same ids. */
-function sameIds(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

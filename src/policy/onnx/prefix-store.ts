@@ -261,7 +261,7 @@ function blockHashes(tokens: ArrayLike<number>): number[] {
 }
 
 /** Length of the common prefix of `a` and `b` (at most `limit`). */
-function sharedLength(
+export function sharedLength(
   a: ArrayLike<number>,
   b: ArrayLike<number>,
   limit = Math.min(a.length, b.length),
