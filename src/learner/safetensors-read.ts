@@ -3,6 +3,7 @@
  * file), then names, dtypes and shapes against what the caller expects. Every error is a
  * CheckpointError that names the file and, where one is at fault, the tensor.
  */
+import { sameShape } from './graph/shape.js';
 import {
   assertLittleEndianHost,
   CheckpointError,
@@ -151,10 +152,6 @@ export function readSafetensorsHeader(
     );
   }
   return { entries, metadata, dataStart };
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** Check a header's tensors against an expected spec (names, dtypes, shapes). */
