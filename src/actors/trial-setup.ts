@@ -27,13 +27,11 @@ import {
   applyReflectionUpdate,
   attemptEnds,
   attemptOver,
-  attemptThenPlay,
   failCallUpdate,
   finished,
   finishUpdate,
   playAfterReflection,
   playNext,
-  prepareReflectionUpdate,
   reflectThenPlayUpdate,
   startAttemptUpdate,
 } from './trial-updates.js';
@@ -75,12 +73,9 @@ export const trialSetup = setup({
   },
   actors: { episode: episodeMachine, reflector: reflectorMachine, generate: missingPolicy },
   actions: {
-    // the attempt's settings and its first request (unless it is over at once: `attemptOver` ends it)
-    startAttempt: assign(({ context }) => startAttemptUpdate(context)),
     // apply the reply and build the next turn's request in ONE context update (each assign clones the
     // context and the snapshot: one clone per turn instead of two)
     applyPlay: assign(({ context, event }) => applyPlayUpdate(context, event as ReplyEvent)),
-    prepareReflection: assign(({ context }) => prepareReflectionUpdate(context)),
     applyReflection: assign(({ context, event }) => applyReflectionUpdate(context, event as ReplyEvent)),
     // a reflection's reply and the start of the attempt that follows it, in one context update
     reflectThenPlay: assign(({ context, event }) => reflectThenPlayUpdate(context, event as ReplyEvent)),
@@ -155,9 +150,7 @@ export const trialSetup = setup({
     playNext: ({ context }) => playNext(context),
     attemptOver: ({ context }) => attemptOver(context),
     attemptEnds: ({ context }) => attemptEnds(context),
-    attemptThenPlay: ({ context }) => attemptThenPlay(context),
     playAfterReflection: ({ context }) => playAfterReflection(context),
-    crashed: ({ context: c }) => c.failed !== null,
     canRetry,
   },
   delays: { retryDelay },
@@ -165,8 +158,8 @@ export const trialSetup = setup({
 
 /**
  * The default trial's initial context: {@link initialContext} with its first attempt started (what the
- * `startAttempt` action does on the other ways into `playing`), so the trial's start costs no context
- * update of its own.
+ * update that closes an attempt does for the next step, trial-updates.ts `closeAttempt`), so the trial's
+ * start costs no context update of its own.
  */
 export function initialPlayContext(args: { input: TrialInput }): TrialContext {
   const c = initialContext(args);

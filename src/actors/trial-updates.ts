@@ -38,8 +38,9 @@ const over = (play: AttemptRun, failed: string | null | undefined): boolean =>
   failed != null || play.done || play.history.length >= play.cfg.maxTurns;
 
 /**
- * An attempt is over: the default trial closes it in the same context update that ended it (see
- * `closeAttempt`), so between steps its `play` is null; a failed trial is over too.
+ * An attempt is over: the default trial closes it in the same context update that ended it and starts
+ * the next step there too (see `closeAttempt`), so its `play` is null only while a reflection is pending
+ * or the trial has ended; a failed trial is over too.
  */
 export const attemptOver = (c: TrialContext): boolean => c.failed !== null || c.play === null;
 
@@ -49,14 +50,19 @@ export const attemptOver = (c: TrialContext): boolean => c.failed !== null || c.
  */
 
 /**
- * The context that closes attempt `run`: its history joins the memory (unless memory mode `none`) and
- * `last` (what the reflection reads), the schedule moves one step on. The update that ends an attempt
- * (its last reply, a budget of 0, a failure) includes it, so an attempt's end costs no context update
- * of its own (each one clones the context and the snapshot; MineSweeper ends ~2.7 attempts a trial).
+ * The context that closes attempt `run` (on `c` as `update` leaves it): its history joins the memory
+ * (unless memory mode `none`) and `last` (what the reflection reads), the schedule moves one step on,
+ * and that step starts in the same update (see {@link nextStep}). The update that ends an attempt (its
+ * last reply, a budget of 0) includes it, so a step boundary costs no context update of its own (each
+ * one clones the context and the snapshot; MineSweeper ends ~2.7 attempts a trial).
  */
-export function closeAttempt(c: TrialContext, run: AttemptRun): Partial<TrialContext> {
+export function closeAttempt(
+  c: TrialContext,
+  run: AttemptRun,
+  update: Partial<TrialContext>,
+): Partial<TrialContext> {
   const { attempt } = run.cfg;
-  return {
+  Object.assign(update, {
     step: c.step + 1,
     attempt: c.attempt + 1,
     memory:
@@ -65,7 +71,21 @@ export function closeAttempt(c: TrialContext, run: AttemptRun): Partial<TrialCon
         : [...c.memory, { attempt, history: run.history, reflection: '' }],
     last: { attempt, final: run.state, history: run.history },
     play: null,
-  };
+  });
+  return update.failed != null ? update : Object.assign(update, nextStep(Object.assign({}, c, update)));
+}
+
+/**
+ * The step after a closed attempt, started on the context `c` that closed it: nothing when the trial
+ * ends (`finished`), a play step's attempt ({@link startAttemptUpdate}), or a reflect step's request
+ * ({@link prepareReflectionUpdate}). The default trial's `playing` then ends the trial (`attemptEnds`),
+ * goes on to `reflecting` (`attemptOver`: a reflection is pending), or plays on in place. Why: entering
+ * a reflection or the next attempt in an update of its own (`prepareReflection`, `startAttempt`) cost an
+ * `assign` (a context and snapshot clone) per step boundary, and a third `always` guard after every reply.
+ */
+function nextStep(c: TrialContext): Partial<TrialContext> {
+  if (finished(c)) return {};
+  return playNext(c) ? startAttemptUpdate(c) : prepareReflectionUpdate(c);
 }
 
 /**
@@ -83,7 +103,7 @@ function settleAttempt(
   } catch (error) {
     update.failed = describeFailure(error);
   }
-  return over(play, update.failed) ? Object.assign(update, closeAttempt(c, play)) : update;
+  return over(play, update.failed) ? closeAttempt(c, play, update) : update;
 }
 
 export function startAttemptUpdate(c: TrialContext): Partial<TrialContext> {
@@ -106,7 +126,7 @@ export function applyPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<Tri
   try {
     t = playReply(run.cfg, run.state, run.history.length, c.request, event.generation);
   } catch (error) {
-    return Object.assign(stepFailure(error), closeAttempt(c, run));
+    return closeAttempt(c, run, stepFailure(error));
   }
   const play: AttemptRun = {
     cfg: run.cfg,
@@ -128,7 +148,7 @@ export function applyPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<Tri
 /** A call failed for good: the trial fails, closing the attempt it was playing (see `closeAttempt`). */
 export function failCallUpdate(c: TrialContext, error: unknown): Partial<TrialContext> {
   const update = { failed: describeFailure(error) };
-  return c.play === null ? update : Object.assign(update, closeAttempt(c, c.play));
+  return c.play === null ? update : closeAttempt(c, c.play, update);
 }
 
 export function prepareReflectionUpdate(c: TrialContext): Partial<TrialContext> {
@@ -187,8 +207,6 @@ export const playNext = (c: TrialContext): boolean => c.cfg.schedule[c.step]!.ph
 
 /** An attempt is over and the trial ends with it (closed: the `next` state's `finished`). */
 export const attemptEnds = (c: TrialContext): boolean => attemptOver(c) && finished(c);
-/** An attempt is over and a play step follows it (closed: the `next` state's `playNext`). */
-export const attemptThenPlay = (c: TrialContext): boolean => attemptOver(c) && !finished(c) && playNext(c);
 /**
  * The step after the reflection being asked is a play step (else the trial ends: a reflect step is
  * followed by a play step or nothing, validateSchedule; the reflection cannot be a win).

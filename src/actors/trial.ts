@@ -33,18 +33,17 @@
  *   composition custom trial machines follow (examples/custom-trial.ts).
  * An env that throws ends the trial `failed` with the turns played so far.
  *
- * In `playing`, the update that enters it (the initial context, `startAttempt`
- * or `reflectThenPlay`) sets up an attempt and builds its first request, and
+ * In `playing`, the update that enters it (the initial context, `restart` or
+ * `reflectThenPlay`) sets up an attempt and builds its first request, and
  * `applyPlay` applies each reply AND builds the next request (one context
- * update per turn); the update that ends an attempt closes it (`closeAttempt`).
+ * update per turn); the update that ends an attempt closes it and starts the
+ * next step, an attempt or a reflection's request (`closeAttempt`).
  *
  * Named implementations: actors `generate`, `episode`, `reflector`; actions
- * `startAttempt`, `applyPlay`, `prepareReflection`,
- * `applyReflection`, `reflectThenPlay`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
+ * `applyPlay`, `applyReflection`, `reflectThenPlay`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
  * `recordAttempt`, `recordReflection`, `crash`, `finish`, `emitTurn`,
  * `forwardTurn`, `reportTrial`, `trialEnded`, `reportEnd`, `restart`; guards `finished`, `playNext`,
- * `attemptOver`, `attemptEnds`, `attemptThenPlay`, `playAfterReflection`, `crashed`, `canRetry`;
- * delay `retryDelay`.
+ * `attemptOver`, `attemptEnds`, `playAfterReflection`, `canRetry`; delay `retryDelay`.
  */
 import { episodeInput, reflectorInput } from './trial-config.js';
 import { initialContext, initialPlayContext, trialSetup } from './trial-setup.js';
@@ -93,23 +92,30 @@ const FORWARDED = {
  *
  * A step's end goes straight to the next step, not through `next` (the composed trial's chooser):
  * the context update that ends an attempt (its last reply, a turn budget of 0, a failure) also
- * closes it (`closeAttempt`: memory, `last`, the next schedule step), and `playing` picks the next
- * step with `next`'s own guards (`attemptEnds` / `attemptThenPlay`, trial-updates.ts); a reflection's reply goes on to play
- * (or the end) as the schedule says: a reflect step is always followed by a play step or the end
- * (validateSchedule); a reply that cannot be applied fails the trial, and `playing` leaves a failed
- * trial as it is and ends it. Why: `next` cost two microsteps per step boundary (bench:engine), and
- * MineSweeper's short attempts have many. The record, turns and snapshots at rest are the same.
+ * closes it and starts the next step (`closeAttempt`: memory, `last`, the next schedule step: an
+ * attempt, played on in place, or a reflection's request, asked by the same transition), and
+ * `playing` ends the trial (`attemptEnds`: `next`'s `finished` on the closed context) or goes on to
+ * `reflecting` (`attemptOver`); a reflection's reply goes on to play (or the end) as the schedule
+ * says: a reflect step is always followed by a play step or the end (validateSchedule); a reply that
+ * cannot be applied fails the trial, and `playing` leaves a failed trial as it is and ends it. Why:
+ * `next` cost two microsteps per step boundary (bench:engine), and MineSweeper's short attempts have
+ * many; since session 11 the next step starts in the closing update too (no `startAttempt` /
+ * `prepareReflection` assigns: one context and snapshot clone less per step boundary, and two
+ * `always` guards after each reply instead of three). The record, turns and snapshots at rest are the
+ * same.
  */
 const ownStates = (report: typeof REPORTED | typeof FORWARDED) =>
   ({
     // every way in starts the attempt in its own context update: the initial context
-    // (`initialPlayContext`), `startAttempt` on a new attempt, `reflectThenPlay` after a reflection
+    // (`initialPlayContext`), `restart` (a served trial's next trial), `reflectThenPlay` after a
+    // reflection; its entry asks the pending request (a reflection's, when the attempt was over at once)
     playing: {
       entry: 'ask',
-      // the update that ended the attempt closed it (trial-updates.ts `closeAttempt`): pick the next step
+      // the update that ended the attempt closed it and started the next step (trial-updates.ts
+      // `closeAttempt`): the trial ends, or a reflection is pending (already asked), or the next attempt
+      // plays on in place (its first request asked by the same transition)
       always: [
         { guard: 'attemptEnds', target: 'done' },
-        { guard: 'attemptThenPlay', target: 'playing', reenter: true, actions: 'startAttempt' },
         { guard: 'attemptOver', target: 'reflecting' },
       ],
       on: {
@@ -123,9 +129,8 @@ const ownStates = (report: typeof REPORTED | typeof FORWARDED) =>
         resume: { actions: 'ask' },
       },
     },
+    // entered with its request built and asked (by the transition into `playing` that closed the attempt)
     reflecting: {
-      entry: ['prepareReflection', 'ask'],
-      always: { guard: 'crashed', target: 'done' },
       on: {
         reply: [
           {
