@@ -23,8 +23,8 @@ import {
   type TrialRunEvent,
 } from './trial-config.js';
 import {
-  applyPlayUpdate,
   applyReflectionUpdate,
+  applyReplyUpdate,
   attemptEnds,
   attemptOver,
   failCallUpdate,
@@ -73,11 +73,12 @@ export const trialSetup = setup({
   },
   actors: { episode: episodeMachine, reflector: reflectorMachine, generate: missingPolicy },
   actions: {
-    // apply the reply and build the next turn's request in ONE context update (each assign clones the
-    // context and the snapshot: one clone per turn instead of two)
-    applyPlay: assign(({ context, event }) => applyPlayUpdate(context, event as ReplyEvent)),
+    // apply the reply (a play turn's or a reflection's) and build the next request in ONE context update
+    // (each assign clones the context and the snapshot: one clone per turn instead of two)
+    applyReply: assign(({ context, event }) => applyReplyUpdate(context, event as ReplyEvent)),
     applyReflection: assign(({ context, event }) => applyReflectionUpdate(context, event as ReplyEvent)),
-    // a reflection's reply and the start of the attempt that follows it, in one context update
+    // a reflection's reply and the start of the attempt that follows it, in one context update (a trial
+    // restored in `reflecting`)
     reflectThenPlay: assign(({ context, event }) => reflectThenPlayUpdate(context, event as ReplyEvent)),
     // a direct send to the policy child, not `sendTo` (a deferred relay per call)
     ask: ({ context, self }) => {

@@ -78,10 +78,9 @@ export function closeAttempt(
 /**
  * The step after a closed attempt, started on the context `c` that closed it: nothing when the trial
  * ends (`finished`), a play step's attempt ({@link startAttemptUpdate}), or a reflect step's request
- * ({@link prepareReflectionUpdate}). The default trial's `playing` then ends the trial (`attemptEnds`),
- * goes on to `reflecting` (`attemptOver`: a reflection is pending), or plays on in place. Why: entering
- * a reflection or the next attempt in an update of its own (`prepareReflection`, `startAttempt`) cost an
- * `assign` (a context and snapshot clone) per step boundary, and a third `always` guard after every reply.
+ * ({@link prepareReflectionUpdate}). The default trial's `playing` then ends the trial (`attemptEnds`)
+ * or plays the step in place. Why: entering a reflection or the next attempt in an update of its own
+ * (`prepareReflection`, `startAttempt`) cost an `assign` (a context and snapshot clone) per step boundary.
  */
 function nextStep(c: TrialContext): Partial<TrialContext> {
   if (finished(c)) return {};
@@ -181,6 +180,17 @@ export function applyReflectionUpdate(c: TrialContext, event: ReplyEvent): Parti
 export function reflectThenPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<TrialContext> {
   const update = applyReflectionUpdate(c, event);
   return Object.assign(update, startAttemptUpdate(Object.assign({}, c, update)));
+}
+
+/**
+ * The default trial's reply (the named action `applyReply`): a reflection's while one is pending
+ * (`reflect` set), applied and followed by the attempt after it ({@link reflectThenPlayUpdate}) or the
+ * trial's end ({@link applyReflectionUpdate}: a reflect step is followed by a play step or nothing);
+ * else a play turn's ({@link applyPlayUpdate}).
+ */
+export function applyReplyUpdate(c: TrialContext, event: ReplyEvent): Partial<TrialContext> {
+  if (c.reflect === null) return applyPlayUpdate(c, event);
+  return playAfterReflection(c) ? reflectThenPlayUpdate(c, event) : applyReflectionUpdate(c, event);
 }
 
 /** The trial's record, built when it ends (the named action `finish`). */

@@ -33,14 +33,14 @@
  *   composition custom trial machines follow (examples/custom-trial.ts).
  * An env that throws ends the trial `failed` with the turns played so far.
  *
- * In `playing`, the update that enters it (the initial context, `restart` or
- * `reflectThenPlay`) sets up an attempt and builds its first request, and
- * `applyPlay` applies each reply AND builds the next request (one context
- * update per turn); the update that ends an attempt closes it and starts the
- * next step, an attempt or a reflection's request (`closeAttempt`).
+ * In `playing`, the update that enters it (the initial context, `restart`)
+ * sets up an attempt and builds its first request, and `applyReply` applies
+ * each reply (a play turn's or a reflection's) AND builds the next request
+ * (one context update per turn); the update that ends a step starts the next
+ * one, an attempt or a reflection's request (`closeAttempt`).
  *
  * Named implementations: actors `generate`, `episode`, `reflector`; actions
- * `applyPlay`, `applyReflection`, `reflectThenPlay`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
+ * `applyReply`, `applyReflection`, `reflectThenPlay`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
  * `recordAttempt`, `recordReflection`, `crash`, `finish`, `emitTurn`,
  * `forwardTurn`, `reportTrial`, `trialEnded`, `reportEnd`, `restart`; guards `finished`, `playNext`,
  * `attemptOver`, `attemptEnds`, `playAfterReflection`, `canRetry`; delay `retryDelay`.
@@ -86,41 +86,41 @@ const FORWARDED = {
 } as const;
 
 /**
- * The default trial's states: attempts and reflections played in its own states. A reply is one
- * microstep; `resume` (sent to a restored trial served by its rollout, see served.ts) asks the
+ * The default trial's states: attempts and reflections played in its own state `playing`. A reply is
+ * one microstep; `resume` (sent to a restored trial served by its rollout, see served.ts) asks the
  * pending request again.
  *
  * A step's end goes straight to the next step, not through `next` (the composed trial's chooser):
- * the context update that ends an attempt (its last reply, a turn budget of 0, a failure) also
- * closes it and starts the next step (`closeAttempt`: memory, `last`, the next schedule step: an
- * attempt, played on in place, or a reflection's request, asked by the same transition), and
- * `playing` ends the trial (`attemptEnds`: `next`'s `finished` on the closed context) or goes on to
- * `reflecting` (`attemptOver`); a reflection's reply goes on to play (or the end) as the schedule
- * says: a reflect step is always followed by a play step or the end (validateSchedule); a reply that
- * cannot be applied fails the trial, and `playing` leaves a failed trial as it is and ends it. Why:
- * `next` cost two microsteps per step boundary (bench:engine), and MineSweeper's short attempts have
- * many; since session 11 the next step starts in the closing update too (no `startAttempt` /
- * `prepareReflection` assigns: one context and snapshot clone less per step boundary, and two
- * `always` guards after each reply instead of three). The record, turns and snapshots at rest are the
- * same.
+ * the context update that ends an attempt (its last reply, a turn budget of 0) also closes it and
+ * starts the next step (`closeAttempt`: memory, `last`, the next schedule step: an attempt or a
+ * reflection's request), and a reflection's reply starts the attempt after it (`applyReply`:
+ * trial-updates.ts `applyReplyUpdate`); the same transition asks the new request, and the trial stays
+ * in `playing` until the update leaves it over and finished (`attemptEnds`: `next`'s `finished` on the
+ * closed context): then `done`. A reply that cannot be applied, or a call failed for good, fails the
+ * trial, and `playing` ends it. Why: `next` cost two microsteps per step boundary (bench:engine), and
+ * MineSweeper's short attempts have many; since session 11 a reflection is played in `playing` too:
+ * entering and leaving a `reflecting` state (exit and entry sets, a snapshot of new state nodes) and
+ * building its request in an update of its own (`prepareReflection`) cost more than the reply itself
+ * (~2.7 attempts a MineSweeper trial), and `playing` checks one `always` guard after a reply instead of
+ * three. The record, turns and policy calls are the same; a trial waiting for its reflection's reply
+ * now rests in `playing` with the reflection in `context.reflect`. `reflecting` stays for snapshots
+ * persisted in it before: such a trial plays its reflection's reply there as before, then plays on in
+ * `playing`.
  */
 const ownStates = (report: typeof REPORTED | typeof FORWARDED) =>
   ({
-    // every way in starts the attempt in its own context update: the initial context
-    // (`initialPlayContext`), `restart` (a served trial's next trial), `reflectThenPlay` after a
-    // reflection; its entry asks the pending request (a reflection's, when the attempt was over at once)
+    // every way in starts the step in its own context update: the initial context
+    // (`initialPlayContext`), `restart` (a served trial's next trial), a restored `reflecting`'s reply;
+    // its entry asks the pending request
     playing: {
       entry: 'ask',
-      // the update that ended the attempt closed it and started the next step (trial-updates.ts
-      // `closeAttempt`): the trial ends, or a reflection is pending (already asked), or the next attempt
-      // plays on in place (its first request asked by the same transition)
-      always: [
-        { guard: 'attemptEnds', target: 'done' },
-        { guard: 'attemptOver', target: 'reflecting' },
-      ],
+      // the update that ended a step started the next one (trial-updates.ts `closeAttempt`,
+      // `applyReplyUpdate`) or left the trial over: it ends
+      always: { guard: 'attemptEnds', target: 'done' },
       on: {
-        // one microstep per turn: apply the reply and build the next request, report the turn, ask
-        reply: { actions: ['applyPlay', ...report.turn, 'ask'] },
+        // one microstep per turn: apply the reply (a play turn's or a reflection's) and build the next
+        // request, report the turn, ask
+        reply: { actions: ['applyReply', ...report.turn, 'ask'] },
         'reply.error': [
           { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
           { actions: ['noteFailure', 'failCall'] },
@@ -129,7 +129,7 @@ const ownStates = (report: typeof REPORTED | typeof FORWARDED) =>
         resume: { actions: 'ask' },
       },
     },
-    // entered with its request built and asked (by the transition into `playing` that closed the attempt)
+    // only for a snapshot persisted while a trial waited here for its reflection (before session 11)
     reflecting: {
       on: {
         reply: [
