@@ -143,6 +143,43 @@ describe('persistence', () => {
     expect(duplicates(policy.seen)).toEqual([]);
   });
 
+  // since session 11 a trial waits for its reflection's reply in `playing` (trial.ts); one persisted in
+  // `reflecting` before then plays that reply there and goes on
+  it('a trial and a rollout persisted in `reflecting` (before 2026-12-07, session 11) restore and finish', async () => {
+    const reference = createActor(trialWithPolicy(randomPolicy()), { input }).start();
+    await finished(reference);
+    const expected = reference.getSnapshot().output!;
+    const reflection = expected.samples.findIndex((s) => s.phase === 'reflect');
+    expect(reflection).toBeGreaterThan(0);
+    const policy = new GatedPolicy(reflection);
+    const machine = trialWithPolicy(new PolicyClient(policy));
+    const first = createActor(machine, { input }).start();
+    await settle();
+    const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
+    first.stop();
+    // waiting for the reflection's reply: the old form rests in `reflecting`
+    expect(persisted.value).toBe('playing');
+    expect(persisted.context.request.key).toMatch(/reflect$/);
+    persisted.value = 'reflecting';
+    const restored = createActor(machine, { input, snapshot: persisted }).start();
+    policy.release();
+    await finished(restored);
+    expect(restored.getSnapshot().output).toEqual(expected);
+    expect(duplicates(policy.seen)).toEqual([]);
+
+    const r = await persistedRollout(20, 50);
+    let old = 0;
+    for (const lane of Object.values(r.persisted.children) as { snapshot: OldLane }[])
+      for (const trial of Object.values(lane.snapshot.children) as unknown as OldTrial[])
+        if (trial.snapshot.value === 'playing' && trial.snapshot.context?.reflect) {
+          trial.snapshot.value = 'reflecting';
+          old++;
+        }
+    expect(old).toBeGreaterThan(0);
+    expect((await restoreAndFinish(r)).output).toEqual(r.expected);
+    expect(duplicates(r.policy.seen)).toEqual([]);
+  });
+
   it('a rollout persisted before lanes had slots (trials keyed by trial id) restores and finishes', async () => {
     const r = await persistedRollout(20, 10);
     const { expected, policy, persisted } = r;
@@ -166,4 +203,9 @@ describe('persistence', () => {
 interface OldLane {
   context: { trials?: unknown };
   children: Record<string, { snapshot: { context: { cfg: { trialId: string } } } }>;
+}
+
+/** What the test above rewrites of a persisted trial. */
+interface OldTrial {
+  snapshot: { value?: unknown; context?: { reflect?: unknown } };
 }
