@@ -1,30 +1,26 @@
 /**
- * The policy client between the machines and a Policy: a batcher plus a
- * replay cache, shared by every trial of a rollout.
+ * The policy client between the machines and a Policy: a batcher plus a replay cache, shared by every
+ * trial of a rollout.
  *
- * Batching: requests wait until every in-flight trial has one pending
- * (`setExpected(n)`, kept up to date by the rollout machine) or `maxBatch`
- * are pending, then go to `policy.generate(batch)` in one call. With no
- * expected count (a trial or episode run on its own) requests go out as soon
- * as the current synchronous work ends (those submitted together, together). A trial waiting out a retry backoff still counts as in flight, so
- * the batch waits for it (lock-step, as the reference runs its trials).
- * A policy with `generateContinuous` (the ONNX policy) gets one continuous batch
- * at a time instead, started on the same condition: each request is answered
- * when its row ends, and the requests pending once that answer's synchronous
- * work is over join the running batch (client-continuous.ts).
+ * Batching: requests wait until every in-flight trial has one pending (`setExpected(n)`, kept up to
+ * date by the rollout machine) or `maxBatch` are pending, then go to `policy.generate(batch)` in one
+ * call. With no expected count (a trial or episode run on its own) requests go out as soon as the
+ * current synchronous work ends (those submitted together, together). A trial waiting out a retry
+ * backoff still counts as in flight, so the batch waits for it (lock-step, as the reference runs its
+ * trials). A policy with `generateContinuous` (the ONNX policy) gets one continuous batch at a time
+ * instead, started on the same condition: each request is answered when its row ends, and the
+ * requests pending once that answer's synchronous work is over join the running batch
+ * (client-continuous.ts).
  *
- * Idempotency (choice: the cache lives here, not in machine context): a
- * request key already answered is served from the cache, and a key already
- * in flight joins that call. A restored snapshot re-runs the policy call that
- * was in flight when it was persisted; through the same client that call is
- * answered from the cache or joins the original one, so the policy sees each
- * key once and nothing is counted twice. Failed calls are not cached (a retry
- * asks again). Aborting a request that was not sent yet withdraws it; one
- * already sent runs to completion and lands in the cache. A signal gets one
- * 'abort' listener however many requests it guards (a policy actor passes
- * the same signal for every call of its episode). A trial's entries
- * are dropped when it ends (`forget`). Use one client per rollout: the
- * expected count is the in-flight trial count of one rollout.
+ * Idempotency (choice: the cache lives here, not in machine context): a request key already answered
+ * is served from the cache, and a key already in flight joins that call. A restored snapshot re-runs
+ * the policy call that was in flight when it was persisted; through the same client that call is
+ * answered from the cache or joins the original one, so the policy sees each key once and nothing is
+ * counted twice. Failed calls are not cached (a retry asks again). Aborting a request that was not
+ * sent yet withdraws it; one already sent runs to completion and lands in the cache. A signal gets
+ * one 'abort' listener however many requests it guards (a policy actor passes the same signal for
+ * every call of its episode). A trial's entries are dropped when it ends (`forget`). Use one client
+ * per rollout: the expected count is the in-flight trial count of one rollout.
  */
 import { PolicyError } from '../policy/errors.js';
 import type { Generation, GenerationRequest, Policy } from '../policy/types.js';
@@ -167,16 +163,20 @@ export class PolicyClient {
     reject: (e: unknown, handle: AskHandle) => void,
     signal: AbortSignal | undefined,
   ): Waiter {
-    let entry = this.inflight.get(request.key);
-    if (entry) {
+    const joined = this.inflight.get(request.key);
+    let waiter: Waiter;
+    if (joined) {
       this.stats.replayed++;
+      waiter = { resolve, reject, entry: joined, signal };
+      joined.waiters.push(waiter);
     } else {
-      entry = { request, waiters: [], sent: false };
+      // the entry's waiters made as `[waiter]` (a first push into `[]` allocates room for 17)
+      waiter = { resolve, reject, entry: undefined as unknown as Entry, signal };
+      const entry: Entry = { request, waiters: [waiter], sent: false };
+      waiter.entry = entry;
       this.inflight.set(request.key, entry);
       this.pending.push(entry);
     }
-    const waiter: Waiter = { resolve, reject, entry, signal };
-    entry.waiters.push(waiter);
     this.queueFlush();
     return waiter;
   }
@@ -203,11 +203,14 @@ export class PolicyClient {
   private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    queueMicrotask(() => {
-      this.flushQueued = false;
-      this.maybeFlush();
-    });
+    queueMicrotask(this.flushLater);
   }
+
+  /** The queued check (one function for the client's life, not a closure per check). */
+  private readonly flushLater = (): void => {
+    this.flushQueued = false;
+    this.maybeFlush();
+  };
 
   private maybeFlush(): void {
     if (this.running !== null) {

@@ -17,9 +17,11 @@ import type { Policy } from '../policy/types.js';
 import type { TrialRecord, TurnSample } from '../streams/types.js';
 import { PolicyClient, type PolicyClientOptions } from './client.js';
 import { episodeMachine } from './episode.js';
+import type { LaneReport } from './lane.js';
 import { laneMachine } from './lane.js';
 import { reflectorMachine } from './reflector.js';
 import { type RolloutInput, rolloutMachine } from './rollout.js';
+import { type CollectAction, collectActions } from './rollout-collect.js';
 import { policyPort, ServedPolicy } from './served.js';
 import { generateActor, ROLLOUT_SYSTEM_ID, requestKey, turnTarget } from './shared.js';
 import { composedTrialMachine, servedTrialMachine, trialMachine } from './trial.js';
@@ -97,7 +99,7 @@ function wireTrial<M extends AnyStateMachine>(
   const ours = composed === (trialMachine as unknown) || composed === (composedTrialMachine as unknown);
   // the turn goes to the relay (one `turns` event per batch), not as its own event; the trial's turns
   // still queued reach the rollout's listeners first: it drains the relay as it handles the trial's end
-  // (`drainTurns`), not with one more event here
+  // (its `collect`), not with one more event here
   const forwardTurn = ({ context, event, self, system }: ActionArgs) => {
     const sample = turnSampleOf(context, event);
     const target = sample && turnTarget(context.cfg.reportTo, self, system);
@@ -188,9 +190,12 @@ function wiredRollout(
     actors: { lane },
     actions: {
       inFlightChanged: ({ context, system }) => wiringOf(system).client.setExpected(context.running.length),
-      drainTurns: enqueueActions(({ self, system, enqueue }) => {
+      // a trial ended: its (and its batch's) turns still queued in the relay first, then the rollout's own
+      // `collect` (one action a trial end, not three: rollout-collect.ts)
+      collect: enqueueActions(({ context, event, self, system, enqueue }) => {
         for (const sample of wiringOf(system).relay.take(self))
-          enqueue({ type: 'emitSample', params: { sample } });
+          enqueue({ type: 'emitSample', params: sample });
+        collectActions(context, event as LaneReport, enqueue as (action: CollectAction) => void);
       }),
     },
   });

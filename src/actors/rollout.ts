@@ -15,16 +15,17 @@
  * Output: every TrialRecord in plan order (task by task, trial by trial).
  *
  * Named actions (default no-op, `rolloutWithPolicy` wires them): `inFlightChanged`
- * tells a batching policy client how many trials are in flight; `drainTurns`
- * emits the turns its trials' `TurnRelay` still holds when a trial ends.
+ * tells a batching policy client how many trials are in flight; the wired `collect`
+ * first emits the turns its trials' `TurnRelay` still holds when a trial ends.
  */
-import { emit, enqueueActions, setup } from 'xstate';
+import { assign, emit, enqueueActions, sendTo, setup } from 'xstate';
 import type { Json } from '../envs/core/types.js';
 import type { TrialRecord, TurnSample } from '../streams/types.js';
 import { ConfigError } from '../util/errors.js';
-import type { RolloutEmitted, TurnEmitted } from './events.js';
-import { LANE_TRIALS, type LaneReport, type LaneRunEvent, laneMachine } from './lane.js';
-import { describeFailure, envOf, ROLLOUT_SYSTEM_ID } from './shared.js';
+import type { RolloutEmitted, TaskEmitted, TrialEmitted, TurnEmitted } from './events.js';
+import { LANE_TRIALS, type LaneReport, laneMachine } from './lane.js';
+import { type CollectAction, collectActions, trialsToStart } from './rollout-collect.js';
+import { envOf, ROLLOUT_SYSTEM_ID } from './shared.js';
 import { type TrialInput, type TrialSettings, trialSchedule } from './trial-config.js';
 import type { TurnsEvent } from './turn-relay.js';
 
@@ -55,6 +56,9 @@ export interface RolloutInput {
    */
   systemId?: string;
 }
+
+/** The params of the machine's `sendRun` action. */
+type SendRun = Extract<CollectAction, { type: 'sendRun' }>['params'];
 
 /** Context of {@link rolloutMachine} (plain JSON): the plan, trials in flight, and records so far. */
 export interface RolloutContext {
@@ -116,75 +120,6 @@ export function planRollout(input: RolloutInput): TrialInput[] {
   return plan;
 }
 
-function failedRecord(plan: TrialInput, error: unknown): TrialRecord {
-  return {
-    taskId: plan.taskId!,
-    groupId: plan.groupId!,
-    trialId: plan.trialId!,
-    envId: plan.envId,
-    taskType: plan.envId,
-    seed: plan.seed,
-    attempts: plan.schedule ? plan.schedule.filter((s) => s.phase === 'play').length : (plan.attempts ?? 3),
-    samples: [],
-    wonAt: null,
-    failed: describeFailure(error),
-  };
-}
-
-/* The context updates of the machine's `collect` and `launch` actions, as pure functions. */
-
-/** `slots` with `trialId` in `lane`'s `slot`: new objects for the map and that lane's entry, the rest shared. */
-function withSlot(
-  slots: RolloutContext['slots'],
-  lane: string,
-  slot: string,
-  trialId: string,
-): Record<string, Record<string, string>> {
-  const entry = Object.assign({}, slots?.[lane]);
-  entry[slot] = trialId;
-  const next = Object.assign({}, slots);
-  next[lane] = entry;
-  return next;
-}
-
-/**
- * A finished trial's record stored at plan index `i`, its id in `running` replaced by `next`'s (or
- * removed when the plan has no next trial); returns all of its task's records once complete, else
- * null. In place: `results` (one entry per trial of the plan) and `running` (one per trial in
- * flight) are the machine's own arrays, and copying them at every trial end cost O(plan x
- * concurrency) (64 MB copied over a 4096-trial plan at 2048 in flight, bench:cluster). A persisted
- * snapshot shares them: serialise it at once (JSON, as `getPersistedSnapshot` callers do), not later.
- */
-export function collectUpdate(
-  c: RolloutContext,
-  i: number,
-  trialId: string,
-  record: TrialRecord,
-  next: TrialInput | null,
-): TrialRecord[] | null {
-  const { results, running } = c;
-  results[i] = record;
-  const slot = running.indexOf(trialId);
-  if (slot !== -1) {
-    if (next !== null) running[slot] = next.trialId!;
-    else {
-      running[slot] = running[running.length - 1]!;
-      running.pop();
-    }
-  } else if (next !== null) running.push(next.trialId!);
-  const group = c.taskTrials[record.taskId] ?? [];
-  return group.every((j) => results[j] !== null) ? group.map((j) => results[j]!) : null;
-}
-
-/** The next trials of the plan that fit beside `running` under the concurrency limit. */
-export function trialsToStart(c: RolloutContext, running: readonly string[]): TrialInput[] {
-  const started: TrialInput[] = [];
-  for (let i = c.next; running.length + started.length < c.concurrency && i < c.plan.length; i++) {
-    started.push(c.plan[i]!);
-  }
-  return started;
-}
-
 /**
  * The rollout orchestrator as an XState machine: n trials per task on the
  * same seed, up to `concurrency` in flight; emits `turn`, `trial`, `task`,
@@ -216,39 +151,27 @@ export const rolloutMachine = setup({
         enqueue.spawnChild('lane', { id: `lane${k}`, input });
       }
     }),
-    // a trial ended: store its record, give its slot the next trial (lanes stop with the rollout): to the
-    // slot's actor when it reported itself and waits (a served trial), else to its lane
-    collect: enqueueActions(({ context: c, event, enqueue }) => {
-      const e = event as LaneReport;
-      // a lane does not see the `run` its served trials get from here: the slot's trial is named by `slots`
-      const trialId = e.type === 'lane.error' ? (c.slots?.[e.lane]?.[e.slot] ?? e.trialId) : e.trialId;
-      const i = c.index[trialId];
-      if (i === undefined) return;
-      const record = e.type === 'lane.done' ? e.record : failedRecord(c.plan[i]!, e.error);
-      const trial = c.next < c.plan.length ? c.plan[c.next]! : null;
-      const task = collectUpdate(c, i, trialId, record, trial);
-      if (trial !== null) {
-        enqueue.assign({ next: c.next + 1, slots: withSlot(c.slots, e.lane, e.slot, trial.trialId!) });
-        const run: LaneRunEvent = { type: 'run', slot: e.slot, trial };
-        if (e.type === 'lane.done' && e.actor !== undefined) enqueue.sendTo(e.actor, run);
-        else enqueue.sendTo(e.lane, run);
-      }
-      enqueue.emit({ type: 'trial', record });
-      if (task !== null) enqueue.emit({ type: 'task', taskId: record.taskId, records: task });
-    }),
+    // a trial ended: store its record, give its slot the next trial (lanes stop with the rollout), report it
+    // (rollout-collect.ts); the wired rollout's `collect` first emits the turns its relay still holds (provide.ts)
+    collect: enqueueActions(({ context, event, enqueue }) =>
+      collectActions(context, event as LaneReport, enqueue as (action: CollectAction) => void),
+    ),
+    // what `collect` enqueues (params typed as CollectAction says: XState infers `unknown` here)
+    advance: assign((_, params: unknown) => params as Pick<RolloutContext, 'next' | 'slots'>),
+    sendRun: sendTo(
+      (_, params: unknown) => (params as SendRun).to,
+      (_, params: unknown) => (params as SendRun).run,
+    ),
+    emitReport: emit((_, event: unknown) => event as TrialEmitted | TaskEmitted),
     forwardTurn: emit(({ event }) => event as TurnEmitted),
     // a batch's turns (one event from the trials' TurnRelay), re-emitted one `turn` each, in order; through
-    // the named `emitSample` (an emit created at run time inside a trial's action draws an XState warning)
+    // the named `emitSample` (an emit created at run time inside a trial's action draws an XState warning),
+    // whose params are the sample itself (not an object around it: one allocation a turn less)
     forwardTurns: enqueueActions(({ event, enqueue }) => {
-      for (const sample of (event as TurnsEvent).samples) enqueue({ type: 'emitSample', params: { sample } });
+      for (const sample of (event as TurnsEvent).samples) enqueue({ type: 'emitSample', params: sample });
     }),
-    emitSample: emit((_, params: unknown) => ({
-      type: 'turn' as const,
-      sample: (params as { sample: TurnSample }).sample,
-    })),
+    emitSample: emit((_, sample: unknown) => ({ type: 'turn' as const, sample: sample as TurnSample })),
     inFlightChanged: () => {},
-    // a trial ended: emit its (and its batch's) turns still queued in a `TurnRelay` first (default: none)
-    drainTurns: () => {},
     reportDone: emit({ type: 'done' as const }),
   },
   guards: {
@@ -289,8 +212,8 @@ export const rolloutMachine = setup({
       on: {
         turn: { actions: 'forwardTurn' },
         turns: { actions: 'forwardTurns' },
-        'lane.done': { actions: ['drainTurns', 'collect', 'inFlightChanged'] },
-        'lane.error': { actions: ['drainTurns', 'collect', 'inFlightChanged'] },
+        'lane.done': { actions: 'collect' },
+        'lane.error': { actions: 'collect' },
       },
     },
     done: { type: 'final', entry: 'reportDone' },

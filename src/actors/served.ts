@@ -63,7 +63,10 @@ export interface AskArgs {
  * `policyPort` ({@link policyPort}) does with them, over the rollout's PolicyClient.
  */
 export class ServedPolicy {
-  /** The calls of each trial that asked (until it ends). */
+  /**
+   * The calls of each trial actor that asked. A served trial's actor plays its slot's trials one after
+   * another, and its entry (with its two callbacks) serves them all: one per slot, not one per trial.
+   */
   private readonly trials = new Map<AnyActorRef, TrialCalls>();
   private readonly name: string;
 
@@ -122,10 +125,15 @@ export class ServedPolicy {
    */
   ended(trial: AnyActorRef, samples: number, sampleKeys: () => string[]): void {
     const calls = this.trials.get(trial);
-    this.trials.delete(trial);
     this.client.forget(
       calls !== undefined && calls.answered.length === samples ? calls.answered : sampleKeys(),
     );
+    if (calls === undefined) return;
+    // kept for the slot's next trial, which this actor plays (lane.ts): its calls start empty, and an
+    // answer to a request still open is dropped (not given to that trial)
+    calls.key = null;
+    calls.handle = null;
+    calls.answered.length = 0;
   }
 
   /** Withdraw the open requests of the trials of `lane` (it stopped: its rollout was stopped). */
