@@ -43,7 +43,11 @@ import { validate } from '../src/train/evaluate.js';
 import { findShippedWarmStart } from '../src/train/shipped.js';
 import { stepRolloutInput } from '../src/train/train-tasks.js';
 import { envOf, loadWarmStart, modelOf } from '../src/train/warmstart.js';
+import { applyEngineV8Flags } from '../src/util/v8-flags.js';
 import { ATTEMPTS, CONCURRENCY, plainRun, STYLE } from './engine-plain.js';
+
+// as `lamer` runs (src/util/v8-flags.ts): the engine's share is read on the product's settings
+applyEngineV8Flags();
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const TASKS = Number(process.env.BENCH_TASKS ?? 128);

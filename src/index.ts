@@ -8,7 +8,7 @@
  * @module lamer-ts
  */
 
-// Errors and seeded randomness
+// Errors, seeded randomness, and the V8 settings the engine runs with
 export {
   ConfigError,
   ContractViolationError,
@@ -17,6 +17,7 @@ export {
   UnknownIdError,
 } from './util/errors.js';
 export { deriveSeed, Rng, type RngState } from './util/rng.js';
+export { applyEngineV8Flags } from './util/v8-flags.js';
 
 // Envs: the contract, the registry, the built-in envs, seeds, the contract checker
 export {

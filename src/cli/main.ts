@@ -6,6 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { LamerError } from '../util/errors.js';
+import { applyEngineV8Flags } from '../util/v8-flags.js';
 import { registerEnvsCommand } from './commands/envs.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerExportCommand } from './commands/export.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
 
 /** Run the CLI on `argv` (as `process.argv`); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  applyEngineV8Flags();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
