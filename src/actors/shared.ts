@@ -75,6 +75,20 @@ export function makeRequest(
   };
 }
 
+/**
+ * `items` with `item` appended, in a new array of exactly that length: a context's arrays (a trial's
+ * samples, an attempt's history) are never changed, an update replaces them. Why not `[...items, item]`:
+ * V8 builds a spread by growing an array, about three times the bytes (spare capacity included) for the
+ * short arrays of a trial, at the same speed (bench:engine: two such copies a turn).
+ */
+export function appended<T>(items: readonly T[], item: T): T[] {
+  const n = items.length;
+  const out = new Array<T>(n + 1);
+  for (let i = 0; i < n; i++) out[i] = items[i]!;
+  out[n] = item;
+  return out;
+}
+
 /** Delay before retry number `tries` (1-based). */
 export function backoffDelay(retry: RetrySettings, tries: number): number {
   return retry.backoffMs * 2 ** Math.max(0, tries - 1);

@@ -26,12 +26,12 @@ import {
   applyReflectionUpdate,
   applyReplyUpdate,
   attemptEnds,
-  attemptOver,
   failCallUpdate,
   finished,
   finishUpdate,
   playAfterReflection,
   playNext,
+  recorded,
   reflectThenPlayUpdate,
   startAttemptUpdate,
 } from './trial-updates.js';
@@ -75,11 +75,18 @@ export const trialSetup = setup({
   actions: {
     // apply the reply (a play turn's or a reflection's) and build the next request in ONE context update
     // (each assign clones the context and the snapshot: one clone per turn instead of two)
-    applyReply: assign(({ context, event }) => applyReplyUpdate(context, event as ReplyEvent)),
-    applyReflection: assign(({ context, event }) => applyReflectionUpdate(context, event as ReplyEvent)),
+    // (every update of the default trial's states adds the record when it ends the trial: `recorded`)
+    applyReply: assign(({ context, event }) =>
+      recorded(context, applyReplyUpdate(context, event as ReplyEvent)),
+    ),
+    applyReflection: assign(({ context, event }) =>
+      recorded(context, applyReflectionUpdate(context, event as ReplyEvent)),
+    ),
     // a reflection's reply and the start of the attempt that follows it, in one context update (a trial
     // restored in `reflecting`)
-    reflectThenPlay: assign(({ context, event }) => reflectThenPlayUpdate(context, event as ReplyEvent)),
+    reflectThenPlay: assign(({ context, event }) =>
+      recorded(context, reflectThenPlayUpdate(context, event as ReplyEvent)),
+    ),
     // a direct send to the policy child, not `sendTo` (a deferred relay per call)
     ask: ({ context, self }) => {
       if (context.request !== null && context.failed === null) askPolicy(self, context.request);
@@ -87,7 +94,9 @@ export const trialSetup = setup({
     noteFailure: assign(({ context }) => ({ tries: context.tries + 1 })),
     scheduleRetry: raise({ type: 'retry' }, { delay: 'retryDelay' }),
     // a call failed for good: the trial fails, closing the attempt it was playing
-    failCall: assign(({ context, event }) => failCallUpdate(context, (event as ReplyErrorEvent).error)),
+    failCall: assign(({ context, event }) =>
+      recorded(context, failCallUpdate(context, (event as ReplyErrorEvent).error)),
+    ),
     // the composed trial: an episode or reflector child finished
     recordAttempt: assign(({ context: c, event }) => {
       const out = (event as unknown as { output: EpisodeOutput }).output;
@@ -149,7 +158,6 @@ export const trialSetup = setup({
   guards: {
     finished: ({ context }) => finished(context),
     playNext: ({ context }) => playNext(context),
-    attemptOver: ({ context }) => attemptOver(context),
     attemptEnds: ({ context }) => attemptEnds(context),
     playAfterReflection: ({ context }) => playAfterReflection(context),
     canRetry,
@@ -164,7 +172,7 @@ export const trialSetup = setup({
  */
 export function initialPlayContext(args: { input: TrialInput }): TrialContext {
   const c = initialContext(args);
-  return Object.assign(c, startAttemptUpdate(c));
+  return Object.assign(c, recorded(c, startAttemptUpdate(c)));
 }
 
 export function initialContext({ input }: { input: TrialInput }): TrialContext {

@@ -9,7 +9,7 @@ import type { GenerationRequest } from '../policy/types.js';
 import type { TrialRecord } from '../streams/types.js';
 import { checkMaxTurns, type EpisodeConfig } from './episode.js';
 import type { ReplyEvent } from './policy-actor.js';
-import { describeFailure, stepFailure } from './shared.js';
+import { appended, describeFailure, stepFailure } from './shared.js';
 import { type AttemptRun, episodeInput, reflectorInput, type TrialContext } from './trial-config.js';
 import { type PlayTurn, playReply, playRequest, reflectReply, reflectRequest } from './turns.js';
 
@@ -36,13 +36,6 @@ export function attemptConfig(c: TrialContext): EpisodeConfig {
 /** The attempt `play` can take no further turn: it ended, its turn budget is spent, or the trial failed. */
 const over = (play: AttemptRun, failed: string | null | undefined): boolean =>
   failed != null || play.done || play.history.length >= play.cfg.maxTurns;
-
-/**
- * An attempt is over: the default trial closes it in the same context update that ended it and starts
- * the next step there too (see `closeAttempt`), so its `play` is null only while a reflection is pending
- * or the trial has ended; a failed trial is over too.
- */
-export const attemptOver = (c: TrialContext): boolean => c.failed !== null || c.play === null;
 
 /*
  * The context updates of the default trial's own-state actions, as pure functions (the named assign
@@ -130,12 +123,12 @@ export function applyPlayUpdate(c: TrialContext, event: ReplyEvent): Partial<Tri
   const play: AttemptRun = {
     cfg: run.cfg,
     state: t.state,
-    history: [...run.history, t.record],
+    history: appended(run.history, t.record),
     done: t.record.done,
   };
   const update: Partial<TrialContext> = {
     play,
-    samples: [...c.samples, t.sample],
+    samples: appended(c.samples, t.sample),
     wonAt: t.record.won ? run.cfg.attempt : c.wonAt,
     request: null,
     tries: 0,
@@ -166,7 +159,7 @@ export function applyReflectionUpdate(c: TrialContext, event: ReplyEvent): Parti
     return {
       step: c.step + 1,
       memory: c.memory.map((m) => (m.attempt === attempt ? { ...m, reflection: t.reflection } : m)),
-      samples: [...c.samples, t.sample],
+      samples: appended(c.samples, t.sample),
       reflect: null,
       request: null,
       tries: 0,
@@ -193,6 +186,16 @@ export function applyReplyUpdate(c: TrialContext, event: ReplyEvent): Partial<Tr
   return playAfterReflection(c) ? reflectThenPlayUpdate(c, event) : applyReflectionUpdate(c, event);
 }
 
+/**
+ * `update` with the trial's record (see {@link finishUpdate}) when the context it leaves ends the trial
+ * ({@link attemptEnds}, what the default trial's `playing` reads as it enters `done`). Every update of the
+ * default trial's states goes through it, so the trial's end costs no `finish` update of its own (an
+ * `assign`: a context and snapshot clone per trial).
+ */
+export function recorded(c: TrialContext, update: Partial<TrialContext>): Partial<TrialContext> {
+  return endsAfter(c, update) ? Object.assign(update, finishUpdate(Object.assign({}, c, update))) : update;
+}
+
 /** The trial's record, built when it ends (the named action `finish`). */
 export function finishUpdate(c: TrialContext): Partial<TrialContext> {
   const record: TrialRecord = {
@@ -215,8 +218,22 @@ export const finished = (c: TrialContext): boolean =>
   c.failed !== null || c.wonAt !== null || c.step >= c.cfg.schedule.length;
 export const playNext = (c: TrialContext): boolean => c.cfg.schedule[c.step]!.phase === 'play';
 
-/** An attempt is over and the trial ends with it (closed: the `next` state's `finished`). */
-export const attemptEnds = (c: TrialContext): boolean => attemptOver(c) && finished(c);
+/**
+ * The trial ends once `update` applies to `c`: it failed, or no attempt is in play (closed, and no
+ * reflection pending either: the update that closes an attempt starts the next step) and it is
+ * `finished` (won, or the schedule done). Read field by field: not the updated context built per turn.
+ */
+function endsAfter(c: TrialContext, u: Partial<TrialContext>): boolean {
+  if (('failed' in u ? u.failed : c.failed) !== null) return true;
+  if (('play' in u ? u.play : c.play) !== null) return false;
+  const step = 'step' in u ? u.step! : c.step;
+  return ('wonAt' in u ? u.wonAt : c.wonAt) !== null || step >= c.cfg.schedule.length;
+}
+
+const NO_UPDATE: Partial<TrialContext> = Object.freeze({});
+
+/** The trial ends: an attempt is over and the trial `finished` (the `next` state's guard, on the closed context). */
+export const attemptEnds = (c: TrialContext): boolean => endsAfter(c, NO_UPDATE);
 /**
  * The step after the reflection being asked is a play step (else the trial ends: a reflect step is
  * followed by a play step or nothing, validateSchedule; the reflection cannot be a win).

@@ -43,7 +43,7 @@
  * `applyReply`, `applyReflection`, `reflectThenPlay`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
  * `recordAttempt`, `recordReflection`, `crash`, `finish`, `emitTurn`,
  * `forwardTurn`, `reportTrial`, `trialEnded`, `reportEnd`, `restart`; guards `finished`, `playNext`,
- * `attemptOver`, `attemptEnds`, `playAfterReflection`, `canRetry`; delay `retryDelay`.
+ * `attemptEnds`, `playAfterReflection`, `canRetry`; delay `retryDelay`.
  */
 import { episodeInput, reflectorInput } from './trial-config.js';
 import { initialContext, initialPlayContext, trialSetup } from './trial-setup.js';
@@ -60,7 +60,11 @@ const next = {
 const done = { type: 'final', entry: ['finish', 'reportTrial', 'trialEnded'] } as const;
 
 /** How the default trial reports a turn and its end: emitted to its own listeners and forwarded. */
-const REPORTED = { turn: ['emitTurn', 'forwardTurn'], done } as const;
+const REPORTED = {
+  turn: ['emitTurn', 'forwardTurn'],
+  // the update that ended the trial built its record (trial-updates.ts `recorded`): no `finish`
+  done: { type: 'final', entry: ['reportTrial', 'trialEnded'] },
+} as const;
 /**
  * How a served trial reports them (servedTrialMachine): only the rollout holds it, so nothing can
  * listen to its own `turn` and `trial` emits (the rollout emits both); forwarded only. Until
@@ -80,7 +84,7 @@ const REPORTED = { turn: ['emitTurn', 'forwardTurn'], done } as const;
 const FORWARDED = {
   turn: ['forwardTurn'],
   done: {
-    entry: ['finish', 'trialEnded', 'reportEnd'],
+    entry: ['trialEnded', 'reportEnd'],
     on: { run: { target: 'playing', actions: 'restart' } },
   },
 } as const;
