@@ -213,9 +213,12 @@ export function finishUpdate(c: TrialContext): Partial<TrialContext> {
   return { record };
 }
 
+/** The trial is finished with these values of its context: failed, won, or its schedule done. */
+const finishedWith = (c: TrialContext, failed: string | null, wonAt: number | null, step: number): boolean =>
+  failed !== null || wonAt !== null || step >= c.cfg.schedule.length;
+
 /** Guards of the default trial (named below), as functions. */
-export const finished = (c: TrialContext): boolean =>
-  c.failed !== null || c.wonAt !== null || c.step >= c.cfg.schedule.length;
+export const finished = (c: TrialContext): boolean => finishedWith(c, c.failed, c.wonAt, c.step);
 export const playNext = (c: TrialContext): boolean => c.cfg.schedule[c.step]!.phase === 'play';
 
 /**
@@ -224,10 +227,14 @@ export const playNext = (c: TrialContext): boolean => c.cfg.schedule[c.step]!.ph
  * `finished` (won, or the schedule done). Read field by field: not the updated context built per turn.
  */
 function endsAfter(c: TrialContext, u: Partial<TrialContext>): boolean {
-  if (('failed' in u ? u.failed : c.failed) !== null) return true;
-  if (('play' in u ? u.play : c.play) !== null) return false;
-  const step = 'step' in u ? u.step! : c.step;
-  return ('wonAt' in u ? u.wonAt : c.wonAt) !== null || step >= c.cfg.schedule.length;
+  const failed = 'failed' in u ? (u.failed as string | null) : c.failed;
+  if (failed === null && ('play' in u ? u.play : c.play) !== null) return false;
+  return finishedWith(
+    c,
+    failed,
+    'wonAt' in u ? (u.wonAt as number | null) : c.wonAt,
+    'step' in u ? u.step! : c.step,
+  );
 }
 
 const NO_UPDATE: Partial<TrialContext> = Object.freeze({});
