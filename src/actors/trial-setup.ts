@@ -23,22 +23,19 @@ import {
   type TrialRunEvent,
 } from './trial-config.js';
 import {
-  applyReflectionUpdate,
   applyReplyUpdate,
   attemptEnds,
   failCallUpdate,
   finished,
   finishUpdate,
-  playAfterReflection,
   playNext,
   recorded,
-  reflectThenPlayUpdate,
   startAttemptUpdate,
 } from './trial-updates.js';
 
 /**
  * The sample of the turn to report: a child's `turn` event's, else the trial's own latest turn; after a
- * crash, only when the reply's turn was recorded (the env threw building the next prompt, see `applyPlay`).
+ * crash, only when the reply's turn was recorded (the env threw building the next prompt, see `applyReply`).
  */
 export function turnSampleOf(c: TrialContext, event: { type: string }): TurnSample | null {
   if (event.type === 'turn') return (event as TurnEmitted).sample;
@@ -78,14 +75,6 @@ export const trialSetup = setup({
     // (every update of the default trial's states adds the record when it ends the trial: `recorded`)
     applyReply: assign(({ context, event }) =>
       recorded(context, applyReplyUpdate(context, event as ReplyEvent)),
-    ),
-    applyReflection: assign(({ context, event }) =>
-      recorded(context, applyReflectionUpdate(context, event as ReplyEvent)),
-    ),
-    // a reflection's reply and the start of the attempt that follows it, in one context update (a trial
-    // restored in `reflecting`)
-    reflectThenPlay: assign(({ context, event }) =>
-      recorded(context, reflectThenPlayUpdate(context, event as ReplyEvent)),
     ),
     // a direct send to the policy child, not `sendTo` (a deferred relay per call)
     ask: ({ context, self }) => {
@@ -159,7 +148,6 @@ export const trialSetup = setup({
     finished: ({ context }) => finished(context),
     playNext: ({ context }) => playNext(context),
     attemptEnds: ({ context }) => attemptEnds(context),
-    playAfterReflection: ({ context }) => playAfterReflection(context),
     canRetry,
   },
   delays: { retryDelay },

@@ -40,10 +40,10 @@
  * one, an attempt or a reflection's request (`closeAttempt`).
  *
  * Named implementations: actors `generate`, `episode`, `reflector`; actions
- * `applyReply`, `applyReflection`, `reflectThenPlay`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
+ * `applyReply`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
  * `recordAttempt`, `recordReflection`, `crash`, `finish`, `emitTurn`,
  * `forwardTurn`, `reportTrial`, `trialEnded`, `reportEnd`, `restart`; guards `finished`, `playNext`,
- * `attemptEnds`, `playAfterReflection`, `canRetry`; delay `retryDelay`.
+ * `attemptEnds`, `canRetry`; delay `retryDelay`.
  */
 import { episodeInput, reflectorInput } from './trial-config.js';
 import { initialContext, initialPlayContext, trialSetup } from './trial-setup.js';
@@ -133,17 +133,12 @@ const ownStates = (report: typeof REPORTED | typeof FORWARDED) =>
         resume: { actions: 'ask' },
       },
     },
-    // only for a snapshot persisted while a trial waited here for its reflection (before session 11)
+    // only for a snapshot persisted while a trial waited here for its reflection (before session 11): its
+    // reply is applied as `playing` applies one (the reflection pending in `reflect`), and `playing` plays
+    // on or ends the trial
     reflecting: {
       on: {
-        reply: [
-          {
-            guard: 'playAfterReflection',
-            target: 'playing',
-            actions: ['reflectThenPlay', ...report.turn],
-          },
-          { target: 'done', actions: ['applyReflection', ...report.turn] },
-        ],
+        reply: { target: 'playing', actions: ['applyReply', ...report.turn] },
         'reply.error': [
           { guard: 'canRetry', actions: ['noteFailure', 'scheduleRetry'] },
           { target: 'done', actions: ['noteFailure', 'failCall'] },

@@ -146,26 +146,30 @@ describe('persistence', () => {
   // since session 11 a trial waits for its reflection's reply in `playing` (trial.ts); one persisted in
   // `reflecting` before then plays that reply there and goes on
   it('a trial and a rollout persisted in `reflecting` (before 2026-12-07, session 11) restore and finish', async () => {
-    const reference = createActor(trialWithPolicy(randomPolicy()), { input }).start();
-    await finished(reference);
-    const expected = reference.getSnapshot().output!;
-    const reflection = expected.samples.findIndex((s) => s.phase === 'reflect');
-    expect(reflection).toBeGreaterThan(0);
-    const policy = new GatedPolicy(reflection);
-    const machine = trialWithPolicy(new PolicyClient(policy));
-    const first = createActor(machine, { input }).start();
-    await settle();
-    const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
-    first.stop();
-    // waiting for the reflection's reply: the old form rests in `reflecting`
-    expect(persisted.value).toBe('playing');
-    expect(persisted.context.request.key).toMatch(/reflect$/);
-    persisted.value = 'reflecting';
-    const restored = createActor(machine, { input, snapshot: persisted }).start();
-    policy.release();
-    await finished(restored);
-    expect(restored.getSnapshot().output).toEqual(expected);
-    expect(duplicates(policy.seen)).toEqual([]);
+    // a reflection followed by an attempt, and a schedule that ends with its reflection
+    const ending = { ...input, schedule: [{ phase: 'play' as const }, { phase: 'reflect' as const }] };
+    for (const trialInput of [input, ending]) {
+      const reference = createActor(trialWithPolicy(randomPolicy()), { input: trialInput }).start();
+      await finished(reference);
+      const expected = reference.getSnapshot().output!;
+      const reflection = expected.samples.findIndex((s) => s.phase === 'reflect');
+      expect(reflection).toBeGreaterThan(0);
+      const policy = new GatedPolicy(reflection);
+      const machine = trialWithPolicy(new PolicyClient(policy));
+      const first = createActor(machine, { input: trialInput }).start();
+      await settle();
+      const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
+      first.stop();
+      // waiting for the reflection's reply: the old form rests in `reflecting`
+      expect(persisted.value).toBe('playing');
+      expect(persisted.context.request.key).toMatch(/reflect$/);
+      persisted.value = 'reflecting';
+      const restored = createActor(machine, { input: trialInput, snapshot: persisted }).start();
+      policy.release();
+      await finished(restored);
+      expect(restored.getSnapshot().output).toEqual(expected);
+      expect(duplicates(policy.seen)).toEqual([]);
+    }
 
     const r = await persistedRollout(20, 50);
     let old = 0;
