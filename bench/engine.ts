@@ -3,8 +3,9 @@
  * as a share of one turn of the built-in model's rollout, both measured in
  * this run. Goal: <= 1%.
  *
- * - Engine µs per turn: `runRollout` (rollout machine -> trial machines ->
- *   policy child, batching client, a turn listener attached) with an instant
+ * - Engine µs per turn: the rollouts of one `RolloutRunner`, as training plays its steps and
+ *   validations (one kept rollout actor -> lanes -> trial machines, batching client, a turn
+ *   listener attached to each rollout) with an instant
  *   scripted policy (random admissible actions, rule reflections), minus a
  *   plain loop over the same env functions and policy playing the same trials
  *   (same keys, so the same seeded replies; both keep their samples), with as
@@ -30,14 +31,13 @@
  * microseconds of engine work (docs/architecture.md, Benchmarks).
  */
 import Table from 'cli-table3';
-import { runRollout } from '../src/actors/provide.js';
+import { RolloutRunner } from '../src/actors/rollout-runner.js';
 import { BUILTIN_ENVS, registerBuiltinEnvs } from '../src/envs/builtin.js';
 import { validationSeeds } from '../src/envs/core/seeds.js';
 import type { AnyEnvDefinition, Json } from '../src/envs/core/types.js';
 import { initParams } from '../src/learner/model.js';
 import { OnnxPolicy } from '../src/policy/onnx/policy.js';
 import { randomPolicy } from '../src/policy/scripted.js';
-import type { Policy } from '../src/policy/types.js';
 import { loadTrainConfig, trainingPlan, validationOptions } from '../src/train/config.js';
 import { validate } from '../src/train/evaluate.js';
 import { findShippedWarmStart } from '../src/train/shipped.js';
@@ -58,16 +58,15 @@ async function engineRun(
   env: AnyEnvDefinition,
   params: Json,
   seeds: number[],
-  policy: Policy,
+  runner: RolloutRunner,
 ): Promise<number> {
   let turns = 0;
-  await runRollout({
+  await runner.run({
     envId: env.id,
     params,
     tasks: seeds.map((seed) => ({ seed })),
     concurrency: CONCURRENCY,
     trial: { attempts: ATTEMPTS, memoryMode: 'reflection_only', style: STYLE },
-    policy,
     attach: (actor) => {
       actor.on('turn', () => {
         turns++;
@@ -96,18 +95,19 @@ async function engineCost(env: AnyEnvDefinition): Promise<EngineCost> {
   const params = env.presets[env.defaultPreset] as Json;
   const seeds = validationSeeds(TASKS);
   const policy = randomPolicy();
+  const runner = new RolloutRunner({ policy });
   // Warm-up (JIT) of both paths: the first runs of the engine are several times slower than later ones.
   for (let w = 0; w < WARMUP; w++) {
     await plainRun(env, params, seeds, policy);
-    await engineRun(env, params, seeds, policy);
+    await engineRun(env, params, seeds, runner);
   }
   const total = { plain: 0, engine: 0, plainCpu: 0, engineCpu: 0, turns: 0 };
   for (let r = 0; r < RUNS; r++) {
     // alternate the order: a collection left due by one run lands on the other side as often
     const engineFirst = r % 2 === 1;
-    const e0 = engineFirst ? await timed(() => engineRun(env, params, seeds, policy)) : null;
+    const e0 = engineFirst ? await timed(() => engineRun(env, params, seeds, runner)) : null;
     const p = await timed(() => plainRun(env, params, seeds, policy));
-    const e = e0 ?? (await timed(() => engineRun(env, params, seeds, policy)));
+    const e = e0 ?? (await timed(() => engineRun(env, params, seeds, runner)));
     if (p.turns !== e.turns)
       throw new Error(`${env.id}: plain loop took ${p.turns} turns, engine ${e.turns}`);
     total.plain += p.ms;
@@ -116,6 +116,7 @@ async function engineCost(env: AnyEnvDefinition): Promise<EngineCost> {
     total.engineCpu += e.cpuMs;
     total.turns += e.turns;
   }
+  runner.stop();
   const perTurn = (ms: number) => (ms * 1000) / total.turns;
   return {
     turns: total.turns / RUNS,
@@ -174,9 +175,11 @@ async function modelCost(): Promise<{
     seed: c.seed,
   });
   const rows: ModelCost[] = [];
+  // the steps' rollouts on one runner, as training plays them (src/train/loop.ts)
+  const rollouts = new RolloutRunner({ policy });
   try {
     const train = async (step: number) => {
-      const records = await runRollout({ ...stepRolloutInput(c, plan, { envId, params }, step), policy });
+      const records = await rollouts.run(stepRolloutInput(c, plan, { envId, params }, step));
       return records.reduce((n, r) => n + r.samples.length, 0);
     };
     await train(1); // warm-up: the worker's first generations
@@ -206,6 +209,7 @@ async function modelCost(): Promise<{
       cpuUs: (v.cpuMs * 1000) / v.turns,
     });
   } finally {
+    rollouts.stop();
     await policy.dispose();
   }
   return { weights, rows };

@@ -32,9 +32,11 @@ export interface TaskEmitted {
   records: TrialRecord[];
 }
 
-/** Emitted by the rollout when it ends. */
+/** Emitted by the rollout when it ends (a kept one, `RolloutInput.keep`: when its last trial ended). */
 export interface DoneEmitted {
   type: 'done';
+  /** A kept rollout's records in plan order (it has no output: it waits for the next rollout). */
+  records?: TrialRecord[];
 }
 
 /** What the episode and reflector machines emit. */

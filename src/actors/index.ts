@@ -59,6 +59,7 @@ export {
   type RolloutContext,
   type RolloutEvent,
   type RolloutInput,
+  type RolloutNextEvent,
   type RolloutTask,
   rolloutMachine,
 } from './rollout.js';
@@ -112,6 +113,13 @@ export {
   toClient,
   trialWithPolicy,
 } from './provide.js';
+// Rollouts one after another on one kept rollout actor
+export {
+  RolloutBusyError,
+  RolloutRunner,
+  type RolloutRunnerOptions,
+  type RunnerRolloutOptions,
+} from './rollout-runner.js';
 
 // The policy actor (one child per trial, episode or reflection) and its events
 export {

@@ -67,6 +67,15 @@ export interface LaneRunEvent {
 }
 
 /**
+ * Rollout → lane: the first trials of a kept rollout's next one (rollout.ts `keep`), trial k in slot k, as
+ * a `run` each (one event for the lane's trials, not one each).
+ */
+export interface LaneRunsEvent {
+  type: 'runs';
+  trials: TrialInput[];
+}
+
+/**
  * Lane → rollout: the trial ended with this record. A served trial sends it itself (trial-setup.ts
  * `reportEnd`), naming its actor, which waits in its slot for the next trial.
  */
@@ -128,7 +137,14 @@ export const laneMachine = setup({
   types: {
     input: {} as TrialInput[],
     context: {} as LaneContext,
-    events: {} as LaneRunEvent | TurnEmitted | TurnsEvent | TrialDone | TrialError | TrialDoneEvent,
+    events: {} as
+      | LaneRunEvent
+      | LaneRunsEvent
+      | TurnEmitted
+      | TurnsEvent
+      | TrialDone
+      | TrialError
+      | TrialDoneEvent,
   },
   // `policyPort`: one per lane, for trials its rollout serves (served.ts); by default it does nothing
   actors: { trial: trialMachine, policyPort: policyPort(null) },
@@ -139,20 +155,24 @@ export const laneMachine = setup({
       });
       return {};
     }),
-    // the next trial of a slot whose trial ended: its actor plays it when it waits for one (a served
-    // trial), else a new actor replaces the ended one in `children` (same id, no stop)
+    // the next trial of a slot whose trial ended (`run`), or of each slot (`runs`): its actor plays it when it
+    // waits for one (a served trial), else a new actor replaces the ended one in `children` (same id, no stop)
     run: enqueueActions(({ context, event, self, enqueue }) => {
-      const { slot, trial } = event as LaneRunEvent;
-      const trials = Object.assign({}, context.trials, { [slot]: trial.trialId! });
-      const waiting = waitingTrial(self, slot, event as LaneRunEvent);
-      if (waiting !== undefined) {
-        enqueue.assign({ trials });
-        enqueue.sendTo(waiting, event as LaneRunEvent);
-        return;
+      const runs: LaneRunEvent[] =
+        event.type === 'runs'
+          ? (event as LaneRunsEvent).trials.map((trial, k) => ({ type: 'run', slot: slotId(k), trial }))
+          : [event as LaneRunEvent];
+      const trials = Object.assign({}, context.trials);
+      const spawned: LaneRunEvent[] = [];
+      for (const run of runs) {
+        trials[run.slot] = run.trial.trialId!;
+        const waiting = waitingTrial(self, run.slot, run);
+        if (waiting !== undefined) enqueue.sendTo(waiting, run);
+        else spawned.push(run);
       }
-      // a new actor for the slot's trial, spawned and recorded in one context update
+      // the new actors spawned and recorded in one context update
       enqueue.assign(({ spawn }) => {
-        spawn('trial', { id: slot, input: trial, syncSnapshot: false });
+        for (const run of spawned) spawn('trial', { id: run.slot, input: run.trial, syncSnapshot: false });
         return { trials };
       });
     }),
@@ -181,6 +201,7 @@ export const laneMachine = setup({
   entry: 'startFirst',
   on: {
     run: { actions: 'run' },
+    runs: { actions: 'run' },
     turn: { actions: 'forwardTurn' },
     turns: { actions: 'forwardTurns' },
     'xstate.done.actor.*': { actions: 'report' },

@@ -13,6 +13,9 @@
  * order) and `done`. Turns arrive one per `turn` event, or a batch's in one
  * `turns` event (`TurnRelay`, which `rolloutWithPolicy` gives its trials).
  * Output: every TrialRecord in plan order (task by task, trial by trial).
+ * A kept rollout (`keep`, rollout-runner.ts) does not end after its last
+ * trial: it emits `done` with the records and waits in `idle` for the next
+ * plan (`rollout.next`), which its lanes and trial actors play.
  *
  * Named actions (default no-op, `rolloutWithPolicy` wires them): `inFlightChanged`
  * tells a batching policy client how many trials are in flight; the wired `collect`
@@ -55,6 +58,17 @@ export interface RolloutInput {
    * episodes send their turns straight to it (one hop). `createRolloutActor` sets it.
    */
   systemId?: string;
+  /**
+   * After the last trial, wait in `idle` for the next rollout (`rollout.next`) instead of ending: the
+   * lanes and their trials' actors play it (rollout-runner.ts). Default false: the rollout ends (`done`).
+   */
+  keep?: boolean;
+}
+
+/** Start the next rollout on a kept rollout actor waiting in `idle` (`RolloutInput.keep`). */
+export interface RolloutNextEvent {
+  type: 'rollout.next';
+  input: RolloutInput;
 }
 
 /** The params of the machine's `sendRun` action. */
@@ -80,13 +94,17 @@ export interface RolloutContext {
    * named from this. Absent in a snapshot persisted before 2026-12-07 (its lanes saw every `run`).
    */
   slots?: Record<string, Record<string, string>>;
+  /** The rollout waits for the next one after its last trial (`RolloutInput.keep`). */
+  keep?: true;
+  /** Lanes spawned (`lane0` ...; a kept rollout's next one starts its trials in them). */
+  lanes?: number;
 }
 
 /**
  * Events {@link rolloutMachine} handles: its trials' turns (one at a time, or a batch's at once from a
  * `TurnRelay`), and how each trial ended (from its lane, or from a served trial itself).
  */
-export type RolloutEvent = TurnEmitted | TurnsEvent | LaneReport;
+export type RolloutEvent = TurnEmitted | TurnsEvent | LaneReport | RolloutNextEvent;
 
 /** The ordered trial inputs of a rollout. */
 export function planRollout(input: RolloutInput): TrialInput[] {
@@ -120,6 +138,34 @@ export function planRollout(input: RolloutInput): TrialInput[] {
   return plan;
 }
 
+/** The context a rollout starts with (and a kept one's next rollout, `rollout.next`). */
+function rolloutContext(input: RolloutInput): RolloutContext {
+  const plan = planRollout(input);
+  const concurrency = input.concurrency ?? 64;
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new ConfigError(`concurrency must be an integer >= 1, got ${concurrency}`);
+  }
+  const index: Record<string, number> = {};
+  const taskTrials: Record<string, number[]> = {};
+  plan.forEach((t, i) => {
+    index[t.trialId!] = i;
+    const group = taskTrials[t.taskId!] ?? [];
+    group.push(i);
+    taskTrials[t.taskId!] = group;
+  });
+  return {
+    plan,
+    concurrency,
+    next: 0,
+    running: [],
+    index,
+    results: plan.map(() => null),
+    taskTrials,
+    slots: {},
+    ...(input.keep === true ? { keep: true as const } : {}),
+  };
+}
+
 /**
  * The rollout orchestrator as an XState machine: n trials per task on the
  * same seed, up to `concurrency` in flight; emits `turn`, `trial`, `task`,
@@ -137,20 +183,30 @@ export const rolloutMachine = setup({
   actors: { lane: laneMachine },
   actions: {
     // on entry: the first trials, LANE_TRIALS per lane (lane k keeps the id `lane{k}` for the whole rollout)
+    // (a kept rollout's next one: a lane it has already starts its trials in its slots, one `runs` event)
     launch: enqueueActions(({ context: c, enqueue }) => {
       const started = trialsToStart(c, c.running);
       if (started.length === 0) return;
+      const lanes = Math.ceil(started.length / LANE_TRIALS);
       enqueue.assign({
         next: c.next + started.length,
         running: [...c.running, ...started.map((t) => t.trialId!)],
+        lanes: Math.max(lanes, c.lanes ?? 0),
       });
       // tell the batcher the new count before the trials start asking
       enqueue('inFlightChanged');
-      for (let k = 0; k * LANE_TRIALS < started.length; k++) {
+      for (let k = 0; k < lanes; k++) {
         const input = started.slice(k * LANE_TRIALS, (k + 1) * LANE_TRIALS);
-        enqueue.spawnChild('lane', { id: `lane${k}`, input });
+        if (k < (c.lanes ?? 0)) enqueue.sendTo(`lane${k}`, { type: 'runs', trials: input });
+        else enqueue.spawnChild('lane', { id: `lane${k}`, input });
       }
     }),
+    // a kept rollout's next one (`rollout.next`): its plan, from the start (it stays kept)
+    replan: assign(({ context, event }) =>
+      Object.assign(rolloutContext({ ...(event as RolloutNextEvent).input, keep: true }), {
+        lanes: context.lanes,
+      }),
+    ),
     // a trial ended: store its record, give its slot the next trial (lanes stop with the rollout), report it
     // (rollout-collect.ts); the wired rollout's `collect` first emits the turns its relay still holds (provide.ts)
     collect: enqueueActions(({ context, event, enqueue }) =>
@@ -173,48 +229,39 @@ export const rolloutMachine = setup({
     emitSample: emit((_, sample: unknown) => ({ type: 'turn' as const, sample: sample as TurnSample })),
     inFlightChanged: () => {},
     reportDone: emit({ type: 'done' as const }),
+    // a kept rollout's end: its records with its `done`, then its context lets them go (the runner hands
+    // them on; the next rollout's plan replaces the rest)
+    reportRecords: emit(({ context }) => ({
+      type: 'done' as const,
+      records: context.results.filter((r): r is TrialRecord => r !== null),
+    })),
+    release: assign({ plan: [], index: {}, results: [], taskTrials: {} }),
   },
   guards: {
     allDone: ({ context: c }) => c.next >= c.plan.length && c.running.length === 0,
+    kept: ({ context: c }) => c.keep === true,
   },
 }).createMachine({
   id: 'rollout',
-  context: ({ input }) => {
-    const plan = planRollout(input);
-    const concurrency = input.concurrency ?? 64;
-    if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
-      throw new ConfigError(`concurrency must be an integer >= 1, got ${concurrency}`);
-    }
-    const index: Record<string, number> = {};
-    const taskTrials: Record<string, number[]> = {};
-    plan.forEach((t, i) => {
-      index[t.trialId!] = i;
-      const group = taskTrials[t.taskId!] ?? [];
-      group.push(i);
-      taskTrials[t.taskId!] = group;
-    });
-    return {
-      plan,
-      concurrency,
-      next: 0,
-      running: [],
-      index,
-      results: plan.map(() => null),
-      taskTrials,
-      slots: {},
-    };
-  },
+  context: ({ input }) => rolloutContext(input),
   initial: 'running',
   states: {
     running: {
       entry: 'launch',
-      always: { guard: 'allDone', target: 'done' },
+      always: { guard: 'allDone', target: 'ended' },
       on: {
         turn: { actions: 'forwardTurn' },
         turns: { actions: 'forwardTurns' },
         'lane.done': { actions: 'collect' },
         'lane.error': { actions: 'collect' },
       },
+    },
+    // (one guard an event in `running`, not two: whether the rollout is kept is read once, here)
+    ended: { always: [{ guard: 'kept', target: 'idle' }, { target: 'done' }] },
+    // a kept rollout (`RolloutInput.keep`) after its last trial: its lanes and trials wait for the next plan
+    idle: {
+      entry: ['reportRecords', 'release'],
+      on: { 'rollout.next': { target: 'running', actions: 'replan' } },
     },
     done: { type: 'final', entry: 'reportDone' },
   },

@@ -6,6 +6,7 @@
  */
 import { from, lastValueFrom, merge, type Observable, reduce } from 'rxjs';
 import { runRollout } from '../actors/provide.js';
+import { RolloutRunner } from '../actors/rollout-runner.js';
 import { validationSeeds } from '../envs/core/seeds.js';
 import type { Json, MemoryMode, PromptStyle } from '../envs/core/types.js';
 import { fatalRepeatRate } from '../metrics/fatal-repeat-rate.js';
@@ -122,12 +123,15 @@ export interface ValidationOptions {
   runId?: string;
 }
 
-/** Play the fixed validation set with `policy` and summarise it. */
+/**
+ * Play the fixed validation set with `policy` and summarise it; with a {@link RolloutRunner} over the
+ * policy, on its kept rollout actor (training's validations: rollout-runner.ts).
+ */
 export async function validate(
-  policy: Policy,
+  policy: Policy | RolloutRunner,
   o: ValidationOptions,
 ): Promise<{ summary: RolloutSummary; records: TrialRecord[] }> {
-  const records = await runRollout({
+  const input = {
     envId: o.envId,
     params: o.params,
     tasks: validationSeeds(o.tasks, o.seed).map((seed) => ({ seed })),
@@ -141,8 +145,9 @@ export async function validate(
     },
     runId: o.runId ?? 'validation',
     ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
-    policy,
-  });
+  };
+  const records =
+    policy instanceof RolloutRunner ? await policy.run(input) : await runRollout({ ...input, policy });
   return { summary: await summarize(records, o.attempts), records };
 }
 

@@ -12,8 +12,8 @@
  * resume reconciles); at the end the report (report.ts).
  */
 import { join } from 'node:path';
-import { runRollout } from '../actors/provide.js';
 import { planRollout } from '../actors/rollout.js';
+import { RolloutRunner } from '../actors/rollout-runner.js';
 import { checkpointDirName } from '../learner/checkpoint-dirs.js';
 import { computeAdvantages } from '../learner/credit/index.js';
 import { checkProvider } from '../learner/provider-check.js';
@@ -170,12 +170,15 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
     await trainer.dispose();
     throw error;
   }
+  // the steps' rollouts, and the validations, each on one kept rollout actor (rollout-runner.ts)
+  const rollouts = new RolloutRunner({ policy });
+  const validations = new RolloutRunner({ policy });
   const trajGamma = trajGammaOf(c, envId);
   const { topP, topK } = c.sampling.train;
   const truncates = topP < 1 || (topK > 0 && topK < model.vocabSize);
   const validationOf = async (step: number): Promise<RolloutSummary> => {
     const t0 = Date.now();
-    const { summary } = await validate(policy, {
+    const { summary } = await validate(validations, {
       ...validationOptions(c, envId, params),
       runId: `validation-${step}`,
     });
@@ -230,9 +233,8 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
             // Without the prefixes kept from the validation before it, as after --resume (same run, same samples).
             await policy.resetPrefixCache?.();
             live?.at(step, trainer.policyVersion);
-            return runRollout({
+            return rollouts.run({
               ...input,
-              policy,
               attach: (actor) => {
                 attach(actor);
                 if (hooks?.at) {
@@ -297,6 +299,8 @@ async function train(c: TrainConfig, options: TrainOptions): Promise<TrainResult
       },
     });
   } finally {
+    rollouts.stop();
+    validations.stop();
     await policy.dispose();
     await trainer.dispose();
   }
