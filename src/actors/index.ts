@@ -51,6 +51,7 @@ export {
   type LaneErrorEvent,
   type LaneReport,
   type LaneRunEvent,
+  type LaneRunsEvent,
   LANE_TRIALS,
   laneMachine,
 } from './lane.js';
