@@ -57,7 +57,12 @@ class RunEvents implements EmittingActor {
 
   subscribe(observer: { error?: (err: unknown) => void; complete?: () => void }): Subscription {
     this.observers.push(observer);
-    return { unsubscribe: () => this.observers.splice(this.observers.indexOf(observer) >>> 0, 1) };
+    return {
+      unsubscribe: () => {
+        const i = this.observers.indexOf(observer);
+        if (i !== -1) this.observers.splice(i, 1);
+      },
+    };
   }
 
   /** The run ended (with `error` when it failed). */

@@ -102,7 +102,8 @@ export interface RolloutContext {
 
 /**
  * Events {@link rolloutMachine} handles: its trials' turns (one at a time, or a batch's at once from a
- * `TurnRelay`), and how each trial ended (from its lane, or from a served trial itself).
+ * `TurnRelay`), how each trial ended (from its lane, or from a served trial itself), and, kept and
+ * idle, the next rollout.
  */
 export type RolloutEvent = TurnEmitted | TurnsEvent | LaneReport | RolloutNextEvent;
 
