@@ -25,7 +25,11 @@
  * Each engine/plain pair alternates which goes first over BENCH_RUNS timed runs
  * (default 10) of BENCH_TASKS tasks (default 128) x 3 attempts after
  * BENCH_WARMUP warm-up runs (default 3), and the rate is total turns / total
- * time (single short runs swing with the garbage collector's cycle).
+ * time (single short runs swing with the garbage collector's cycle). The own
+ * time's ± is the standard error over the pairs (each pair's engine − plain):
+ * on a shared machine one invocation's reading swings by tens of percent, and
+ * the ± says how far this one can be trusted (the model turn's own swing is
+ * not in it).
  * Why this goal and not engine / plain (>= 0.5, the old goal): with any
  * language model a turn costs milliseconds to seconds against tens of
  * microseconds of engine work (docs/architecture.md, Benchmarks).
@@ -40,6 +44,7 @@ import { OnnxPolicy } from '../src/policy/onnx/policy.js';
 import { randomPolicy } from '../src/policy/scripted.js';
 import { loadTrainConfig, trainingPlan, validationOptions } from '../src/train/config.js';
 import { validate } from '../src/train/evaluate.js';
+import { meanSe } from '../src/train/final-eval.js';
 import { findShippedWarmStart } from '../src/train/shipped.js';
 import { stepRolloutInput } from '../src/train/train-tasks.js';
 import { envOf, loadWarmStart, modelOf } from '../src/train/warmstart.js';
@@ -102,6 +107,7 @@ async function engineCost(env: AnyEnvDefinition): Promise<EngineCost> {
     await engineRun(env, params, seeds, runner);
   }
   const total = { plain: 0, engine: 0, plainCpu: 0, engineCpu: 0, turns: 0 };
+  const ownRuns: number[] = []; // each pair's own µs per turn (engine − plain), for the standard error
   for (let r = 0; r < RUNS; r++) {
     // alternate the order: a collection left due by one run lands on the other side as often
     const engineFirst = r % 2 === 1;
@@ -115,6 +121,7 @@ async function engineCost(env: AnyEnvDefinition): Promise<EngineCost> {
     total.plainCpu += p.cpuMs;
     total.engineCpu += e.cpuMs;
     total.turns += e.turns;
+    ownRuns.push(((e.ms - p.ms) * 1000) / e.turns);
   }
   runner.stop();
   const perTurn = (ms: number) => (ms * 1000) / total.turns;
@@ -123,6 +130,7 @@ async function engineCost(env: AnyEnvDefinition): Promise<EngineCost> {
     engine: perTurn(total.engine),
     plain: perTurn(total.plain),
     ownCpu: perTurn(total.engineCpu - total.plainCpu),
+    ownSe: meanSe(ownRuns).se,
   };
 }
 
@@ -132,6 +140,8 @@ interface EngineCost {
   engine: number;
   plain: number;
   ownCpu: number;
+  /** Standard error of the engine's own µs per turn over the runs (engine − plain of each pair). */
+  ownSe: number;
 }
 
 /** µs per turn of a model rollout: wall time and the process's CPU time (all threads). */
@@ -256,8 +266,8 @@ async function main(): Promise<void> {
       String(Math.round(e.turns)),
       us(e.engine),
       us(e.plain),
-      us(own),
-      `${pct(share)}${share <= GOAL ? '' : `  (above goal ${pct(GOAL)})`}`,
+      `${us(own)} ± ${us(e.ownSe)}`,
+      `${pct(share)} ± ${pct(e.ownSe / cheapest.us)}${share <= GOAL ? '' : `  (above goal ${pct(GOAL)})`}`,
       us(e.ownCpu),
       pct(e.ownCpu / cheapestCpu),
     ]);
@@ -265,7 +275,7 @@ async function main(): Promise<void> {
   console.log(`built-in model (main job's architecture): ${weights}`);
   console.log(model.toString());
   console.log(
-    `engine with an instant policy (random admissible actions), ${TASKS} tasks x ${ATTEMPTS} attempts, ${STYLE} prompts, totals over ${RUNS} alternating runs after ${WARMUP} warm-up runs; share = engine's own µs per turn / the cheapest model turn above (wall time; goal ${pct(GOAL)}); CPU share = the engine's own CPU µs per turn / the cheapest model turn in CPU time (the process's, all threads: the work itself, whatever else runs on the machine)`,
+    `engine with an instant policy (random admissible actions), ${TASKS} tasks x ${ATTEMPTS} attempts, ${STYLE} prompts, totals over ${RUNS} alternating runs after ${WARMUP} warm-up runs; share = engine's own µs per turn / the cheapest model turn above (wall time; goal ${pct(GOAL)}; ± the standard error over the ${RUNS} engine/plain pairs, the model turn's own noise not included); CPU share = the engine's own CPU µs per turn / the cheapest model turn in CPU time (the process's, all threads: the work itself, whatever else runs on the machine)`,
   );
   console.log(table.toString());
 }
