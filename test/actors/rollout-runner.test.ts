@@ -13,7 +13,7 @@ import { registerBuiltinEnvs } from '../../src/envs/builtin.js';
 import { expertPolicy, randomPolicy } from '../../src/policy/scripted.js';
 import type { EmittingActor } from '../../src/streams/bridge.js';
 import { ConfigError } from '../../src/util/errors.js';
-import { pitCorridorEnv, withPitVariant } from '../fixtures/pit-corridor-env.js';
+import { withBadStart } from '../fixtures/pit-corridor-env.js';
 import { ManualPolicy, PIT, registerPitCorridor, settle } from './helpers.js';
 
 beforeAll(() => {
@@ -158,26 +158,17 @@ describe('RolloutRunner', () => {
   });
 
   it('names a trial that crashed as it started in a later rollout (its slot actor from the one before)', async () => {
-    await withPitVariant(
-      'BadStartKept-v0',
-      {
-        initial: (seed, params) => {
-          if (seed === 13) throw new Error('no board for 13');
-          return pitCorridorEnv.initial(seed, params);
-        },
-      },
-      async () => {
-        const runner = new RolloutRunner({ policy: randomPolicy() });
-        await runner.run({ envId: 'BadStartKept-v0', tasks: [{ seed: 1 }, { seed: 2 }], concurrency: 2 });
-        const tasks = [{ seed: 13 }, { seed: 3 }, { seed: 13 }, { seed: 4 }].map((t, i) => ({
-          ...t,
-          taskId: `k${i}`,
-        }));
-        const records = await runner.run({ envId: 'BadStartKept-v0', tasks, concurrency: 2 });
-        expect(records.map((r) => r.trialId)).toEqual(['k0#0', 'k1#0', 'k2#0', 'k3#0']);
-        expect(records.map((r) => r.failed !== undefined)).toEqual([true, false, true, false]);
-        runner.stop();
-      },
-    );
+    await withBadStart('BadStartKept-v0', 13, async () => {
+      const runner = new RolloutRunner({ policy: randomPolicy() });
+      await runner.run({ envId: 'BadStartKept-v0', tasks: [{ seed: 1 }, { seed: 2 }], concurrency: 2 });
+      const tasks = [{ seed: 13 }, { seed: 3 }, { seed: 13 }, { seed: 4 }].map((t, i) => ({
+        ...t,
+        taskId: `k${i}`,
+      }));
+      const records = await runner.run({ envId: 'BadStartKept-v0', tasks, concurrency: 2 });
+      expect(records.map((r) => r.trialId)).toEqual(['k0#0', 'k1#0', 'k2#0', 'k3#0']);
+      expect(records.map((r) => r.failed !== undefined)).toEqual([true, false, true, false]);
+      runner.stop();
+    });
   });
 });

@@ -10,7 +10,7 @@ import {
   runRollout,
 } from '../../src/actors/provide.js';
 import { expertPolicy, randomPolicy } from '../../src/policy/scripted.js';
-import { pitCorridorEnv, withPitVariant } from '../fixtures/pit-corridor-env.js';
+import { pitCorridorEnv, withBadStart, withPitVariant } from '../fixtures/pit-corridor-env.js';
 import { finished, flakyPolicy, PIT, registerPitCorridor, settle } from './helpers.js';
 
 beforeAll(registerPitCorridor);
@@ -172,30 +172,21 @@ describe('rollout machine', () => {
 
   it("names a trial that crashed as it started on its slot's actor (a `run` its lane did not see)", async () => {
     // at 1 and 2 in flight a slot's actor plays the next trial it is sent; seed 13's initial state throws
-    await withPitVariant(
-      'BadStart-v0',
-      {
-        initial: (seed, params) => {
-          if (seed === 13) throw new Error('no board for 13');
-          return pitCorridorEnv.initial(seed, params);
-        },
-      },
-      async () => {
-        for (const concurrency of [1, 2]) {
-          const { records, events } = await collect({
-            envId: 'BadStart-v0',
-            tasks: [{ seed: 1 }, { seed: 2 }, { seed: 13 }, { seed: 3 }],
-            policy: randomPolicy(),
-            concurrency,
-          });
-          expect(records.map((r) => r.trialId)).toEqual(['t0-s1#0', 't1-s2#0', 't2-s13#0', 't3-s3#0']);
-          expect(records.map((r) => r.failed !== undefined)).toEqual([false, false, true, false]);
-          expect(records[2]!.failed).toMatch(/no board for 13/);
-          const trials = events.flatMap((e) => (e.type === 'trial' ? [e.record.trialId] : []));
-          expect([...trials].sort()).toEqual(records.map((r) => r.trialId));
-        }
-      },
-    );
+    await withBadStart('BadStart-v0', 13, async () => {
+      for (const concurrency of [1, 2]) {
+        const { records, events } = await collect({
+          envId: 'BadStart-v0',
+          tasks: [{ seed: 1 }, { seed: 2 }, { seed: 13 }, { seed: 3 }],
+          policy: randomPolicy(),
+          concurrency,
+        });
+        expect(records.map((r) => r.trialId)).toEqual(['t0-s1#0', 't1-s2#0', 't2-s13#0', 't3-s3#0']);
+        expect(records.map((r) => r.failed !== undefined)).toEqual([false, false, true, false]);
+        expect(records[2]!.failed).toMatch(/no board for 13/);
+        const trials = events.flatMap((e) => (e.type === 'trial' ? [e.record.trialId] : []));
+        expect([...trials].sort()).toEqual(records.map((r) => r.trialId));
+      }
+    });
   });
 
   it('rollouts running at once keep their own clients, turns and records (their machine is shared)', async () => {
