@@ -41,8 +41,8 @@
  * system id to send to. An ended trial stays in its slot until the next one or the
  * lane's end, so a snapshot can hold one: restored, it is not started again
  * (XState starts a restored machine's active children only; a served trial waiting
- * in `done` is started but runs no entry action again), so its end is not
- * reported twice.
+ * for its next trial is started but runs no entry action again, and its record is
+ * handed over already), so its end is not reported twice.
  *
  * Each lane also invokes one `policyPort` (served.ts; id `policy`, never a slot id):
  * when the rollout serves its trials' policy calls itself (`rolloutWithPolicy`), the port withdraws the
@@ -119,8 +119,8 @@ type TrialDone = { type: `xstate.done.actor.${string}`; actorId: string; output:
 type TrialError = { type: `xstate.error.actor.${string}`; actorId: string; error: unknown };
 
 /**
- * The actor in `slot` when it waits for the slot's next trial (a served trial in `done`, trial.ts: it
- * takes `run`), else undefined (an empty slot, an ended or failed actor, a trial machine that ends in a
+ * The actor in `slot` when it waits for the slot's next trial (a served trial whose trial is over,
+ * trial.ts: it takes `run`), else undefined (an empty slot, an ended or failed actor, a trial machine that ends in a
  * final state): then the next trial gets a new actor.
  */
 function waitingTrial(lane: AnyActorRef, slot: string, run: LaneRunEvent): AnyActorRef | undefined {

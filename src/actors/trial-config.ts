@@ -122,7 +122,7 @@ export interface ResumeEvent {
   type: 'resume';
 }
 
-/** Lane → a served trial waiting in its slot (servedTrialMachine, in `done`): play this trial next. */
+/** Lane → a served trial waiting in its slot (servedTrialMachine, its trial over): play this trial next. */
 export interface TrialRunEvent {
   type: 'run';
   trial: TrialInput;

@@ -141,6 +141,8 @@ export const trialSetup = setup({
     ),
     // the next trial of a served trial's slot: the context a new actor's would be (`initialPlayContext`)
     restart: assign(({ event }) => initialPlayContext({ input: (event as TrialRunEvent).trial })),
+    // a served trial's end reported: the rollout has its record, the slot keeps none (nor reports it again)
+    handOver: assign({ record: null }),
     /** Called when the trial ends; `trialWithPolicy` drops the trial's replay-cache entries here. */
     trialEnded: () => {},
   },
@@ -148,6 +150,8 @@ export const trialSetup = setup({
     finished: ({ context }) => finished(context),
     playNext: ({ context }) => playNext(context),
     attemptEnds: ({ context }) => attemptEnds(context),
+    // a served trial over whose record is not handed over yet (`handOver`)
+    endsUnreported: ({ context }) => context.record !== null && attemptEnds(context),
     canRetry,
   },
   delays: { retryDelay },

@@ -62,6 +62,9 @@ const done = { type: 'final', entry: ['finish', 'reportTrial', 'trialEnded'] } a
 /** How the default trial reports a turn and its end: emitted to its own listeners and forwarded. */
 const REPORTED = {
   turn: ['emitTurn', 'forwardTurn'],
+  // the update that ended a step started the next one (trial-updates.ts `closeAttempt`,
+  // `applyReplyUpdate`) or left the trial over: it ends
+  end: { always: { guard: 'attemptEnds', target: 'done' } },
   // the update that ended the trial built its record (trial-updates.ts `recorded`): no `finish`
   done: { type: 'final', entry: ['reportTrial', 'trialEnded'] },
 } as const;
@@ -70,10 +73,17 @@ const REPORTED = {
  * listen to its own `turn` and `trial` emits (the rollout emits both); forwarded only. Until
  * 2026-12-07 they were there, provided as no-ops: two actions a turn instead of one.
  *
- * Its end is not a final state: it tells its rollout (`reportEnd`: the `lane.done` event its lane would
- * send, with the record the final state's output carried and this actor; to its lane as `trial.done` when
- * the rollout has no system id) and waits for the next trial of its slot, which the rollout sends it
- * (`run`: `restart` sets the context up as a new actor's would be, and it plays on in `playing`). Why two
+ * Its end is not a final state, nor a state at all: once the update that ended it built its record, an
+ * eventless transition of `playing` (`endsUnreported`, no target) tells its rollout (`reportEnd`: the
+ * `lane.done` event its lane would send, with the record the final state's output carried and this actor;
+ * to its lane as `trial.done` when the rollout has no system id) and hands the record over (`handOver`:
+ * the slot keeps none, so it is reported once); the actor then waits in `playing` for the next trial of its
+ * slot, which the rollout sends it (`run`, taken once the trial is over, `attemptEnds`: `restart` sets the
+ * context up as a new actor's would be, and `ask` asks its first request). Why no `done` state (since
+ * session 12): entering it and leaving it again for the next trial were two state changes a trial (exit and
+ * entry sets, a snapshot of new state nodes, an eventless selection more): own −2 to −11% a MineSweeper turn
+ * (same-process A/B, 4 series, docs/experiments.md). `done` stays for snapshots persisted in it before: a
+ * trial restored there plays its slot's next trial as before. Why two
  * events a trial and not four (trial → lane → rollout → lane → trial): the lane's two were ~7% of the
  * engine's own CPU a MineSweeper turn (docs/experiments.md, session 10). Why: an actor per trial
  * (constructed, initialised, stopped, its done event handled by the lane, the next one spawned) was
@@ -83,6 +93,13 @@ const REPORTED = {
  */
 const FORWARDED = {
   turn: ['forwardTurn'],
+  // the trial over: its end reported and its record handed over in `playing` (no state change), where
+  // the slot's next trial (`run`) is taken once it is over
+  end: {
+    always: { guard: 'endsUnreported', actions: ['trialEnded', 'reportEnd', 'handOver'] },
+    on: { run: { guard: 'attemptEnds', actions: ['restart', 'ask'] } },
+  },
+  // only for a snapshot persisted while a served trial waited here (before session 12)
   done: {
     entry: ['trialEnded', 'reportEnd'],
     on: { run: { target: 'playing', actions: 'restart' } },
@@ -118,10 +135,9 @@ const ownStates = (report: typeof REPORTED | typeof FORWARDED) =>
     // its entry asks the pending request
     playing: {
       entry: 'ask',
-      // the update that ended a step started the next one (trial-updates.ts `closeAttempt`,
-      // `applyReplyUpdate`) or left the trial over: it ends
-      always: { guard: 'attemptEnds', target: 'done' },
+      always: report.end.always,
       on: {
+        ...('on' in report.end ? report.end.on : {}),
         // one microstep per turn: apply the reply (a play turn's or a reflection's) and build the next
         // request, report the turn, ask
         reply: { actions: ['applyReply', ...report.turn, 'ask'] },
@@ -169,7 +185,7 @@ export const trialMachine = trialSetup.createMachine({
  * largest share of the engine's own cost after XState's per-event work (bench:engine). It reports a
  * turn and its end by `forwardTurn` only (FORWARDED above): a spawned trial's emits have no listener.
  * An actor of it plays the trials of one lane slot in turn: at a trial's end it reports to its rollout and
- * waits in `done` for the slot's next trial (a `run` event); it has no final state.
+ * waits, in `playing` with the trial over, for the slot's next trial (a `run` event); it has no final state.
  */
 export const servedTrialMachine = trialSetup.createMachine({
   id: 'trial',

@@ -54,6 +54,29 @@ async function persistedRollout(concurrency: number, answered: number) {
   return { options, expected, policy, client, persisted };
 }
 
+/** A persisted slot trial: its snapshot as JSON. */
+interface PersistedSlot {
+  snapshot: {
+    status: string;
+    value?: unknown;
+    context: { request: unknown; record: unknown; cfg: { trialId: string } };
+  };
+}
+
+/** The slot trials of a persisted rollout whose trial ended: waiting in `playing`, the record handed over. */
+function endedSlots(persisted: { children: object }): PersistedSlot[] {
+  const slots = Object.values(persisted.children).flatMap((lane) =>
+    Object.values((lane as { snapshot: { children: object } }).snapshot.children),
+  ) as PersistedSlot[];
+  return slots.filter(
+    (t) =>
+      t.snapshot.status === 'active' &&
+      t.snapshot.value === 'playing' &&
+      t.snapshot.context.request === null &&
+      t.snapshot.context.record === null,
+  );
+}
+
 /** Restore `persisted` over the same client, release the held requests, and play to the end: the records and the trials that ended. */
 async function restoreAndFinish(r: Awaited<ReturnType<typeof persistedRollout>>) {
   const restored = createRolloutActor({ ...r.options, policy: r.client, snapshot: r.persisted });
@@ -115,20 +138,35 @@ describe('persistence', () => {
     const r = await persistedRollout(20, 140);
     const { expected, policy, persisted } = r;
     // every trial started, some ended: an ended trial stays in its lane's slot (no next trial to replace
-    // it), its actor waiting in `done` for a next trial (a served trial has no final state, trial.ts)
+    // it), its actor waiting in `playing` for a next trial, its record handed over (a served trial has
+    // no final state, trial.ts)
     expect(persisted.context.next).toBe(expected.length);
-    const slots = Object.values(persisted.children).flatMap((lane) =>
-      Object.values((lane as { snapshot: { children: object } }).snapshot.children),
-    ) as { snapshot: { status: string; value?: unknown } }[];
-    expect(
-      slots.filter((t) => t.snapshot.status === 'active' && t.snapshot.value === 'done').length,
-    ).toBeGreaterThan(0);
+    expect(endedSlots(persisted).length).toBeGreaterThan(0);
     // (the restored rollout takes `persisted` as its context and updates its `running` in place)
     const running = [...persisted.context.running];
 
     const { output, trialsSeen } = await restoreAndFinish(r);
     expect(output).toEqual(expected);
     // only the trials running at persist time end again (the ended ones in the slots are not restarted)
+    expect(trialsSeen.sort()).toEqual(running.sort());
+    expect(duplicates(policy.seen)).toEqual([]);
+  });
+
+  // until session 12 a served trial waited for its slot's next trial in `done` (trial.ts)
+  it('a rollout persisted with ended trials waiting in `done` (before session 12) restores and finishes', async () => {
+    const r = await persistedRollout(20, 140);
+    const { expected, policy, persisted } = r;
+    const ended = endedSlots(persisted);
+    expect(ended.length).toBeGreaterThan(0);
+    // the old form: the ended trial in `done`, its record still in its context
+    const byTrial = new Map(expected.map((rec) => [rec.trialId, rec]));
+    for (const t of ended) {
+      t.snapshot.value = 'done';
+      t.snapshot.context.record = byTrial.get(t.snapshot.context.cfg.trialId)!;
+    }
+    const running = [...persisted.context.running];
+    const { output, trialsSeen } = await restoreAndFinish(r);
+    expect(output).toEqual(expected);
     expect(trialsSeen.sort()).toEqual(running.sort());
     expect(duplicates(policy.seen)).toEqual([]);
   });
