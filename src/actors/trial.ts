@@ -26,8 +26,9 @@
  *   its own `turn` / `trial` emits (only its rollout holds it: it forwards them);
  *   the rollout that runs it provides `ask` (served.ts: its PolicyClient answers
  *   the trial directly). `rolloutWithPolicy` runs it in place of `trialMachine`.
- *   Its end is no final state: it reports the record to its rollout and waits for
- *   the slot's next trial, so one actor plays a lane slot's trials in turn.
+ *   Its end is no state of its own: in `playing` it reports the record to its
+ *   rollout and waits for the slot's next trial, so one actor plays a lane slot's
+ *   trials in turn.
  * - `composedTrialMachine` invokes the `episode` and `reflector` machines per
  *   step (swap them with `provide`, or `trialWithPolicy(..., parts)`): the
  *   composition custom trial machines follow (examples/custom-trial.ts).
@@ -42,8 +43,8 @@
  * Named implementations: actors `generate`, `episode`, `reflector`; actions
  * `applyReply`, `ask`, `noteFailure`, `scheduleRetry`, `failCall`,
  * `recordAttempt`, `recordReflection`, `crash`, `finish`, `emitTurn`,
- * `forwardTurn`, `reportTrial`, `trialEnded`, `reportEnd`, `restart`; guards `finished`, `playNext`,
- * `attemptEnds`, `canRetry`; delay `retryDelay`.
+ * `forwardTurn`, `reportTrial`, `trialEnded`, `reportEnd`, `restart`, `handOver`; guards `finished`,
+ * `playNext`, `attemptEnds`, `endsUnreported`, `canRetry`; delay `retryDelay`.
  */
 import { episodeInput, reflectorInput } from './trial-config.js';
 import { initialContext, initialPlayContext, trialSetup } from './trial-setup.js';
