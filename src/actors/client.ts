@@ -101,6 +101,11 @@ export class PolicyClient {
     for (const key of keys) this.cache.delete(key);
   }
 
+  /** Drop every answered generation from the replay cache (requests in flight stay). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   /** Answered generations held for replay. */
   get cachedCount(): number {
     return this.cache.size;

@@ -107,6 +107,10 @@ export class RolloutRunner {
     }
     const { attach, signal, ...rest } = options;
     const input: RolloutInput = { ...rest, systemId: this.systemId, keep: true };
+    // a rollout's keys may repeat an earlier one's (the same tasks: every validation): no reply of an
+    // earlier rollout is served from the replay cache (a trial's end drops its keys; one whose env threw
+    // while stepping leaves its last one)
+    this.client.forgetAll();
     const fresh = this.kept === null;
     const actor = this.kept ?? this.newActor(input);
     const events = new RunEvents(actor);
