@@ -13,7 +13,7 @@ import { registerBuiltinEnvs } from '../../src/envs/builtin.js';
 import { expertPolicy, randomPolicy } from '../../src/policy/scripted.js';
 import type { EmittingActor } from '../../src/streams/bridge.js';
 import { ConfigError } from '../../src/util/errors.js';
-import { pitCorridorEnv, withBadStart, withPitVariant } from '../fixtures/pit-corridor-env.js';
+import { withBadStart, withBrittleStep } from '../fixtures/pit-corridor-env.js';
 import { ManualPolicy, PIT, registerPitCorridor, settle } from './helpers.js';
 
 beforeAll(() => {
@@ -158,26 +158,17 @@ describe('RolloutRunner', () => {
   });
 
   it('never serves a later rollout a reply cached by an earlier one (a trial whose env threw left its key)', async () => {
-    await withPitVariant(
-      'BrittleKept-v0',
-      {
-        step: (state, action) => {
-          if (action === 'left') throw new Error('boom');
-          return pitCorridorEnv.step(state, action);
-        },
-      },
-      async () => {
-        const client = new PolicyClient(randomPolicy());
-        const runner = new RolloutRunner({ policy: client });
-        const plan = { envId: 'BrittleKept-v0', tasks: [{ seed: 5 }], trialsPerTask: 6 };
-        const first = await runner.run(plan);
-        expect(first.some((r) => r.failed?.includes('boom'))).toBe(true);
-        const replayed = client.stats.replayed;
-        expect(await runner.run(plan)).toEqual(first);
-        expect(client.stats.replayed).toBe(replayed);
-        runner.stop();
-      },
-    );
+    await withBrittleStep('BrittleKept-v0', async () => {
+      const client = new PolicyClient(randomPolicy());
+      const runner = new RolloutRunner({ policy: client });
+      const plan = { envId: 'BrittleKept-v0', tasks: [{ seed: 5 }], trialsPerTask: 6 };
+      const first = await runner.run(plan);
+      expect(first.some((r) => r.failed?.includes('boom'))).toBe(true);
+      const replayed = client.stats.replayed;
+      expect(await runner.run(plan)).toEqual(first);
+      expect(client.stats.replayed).toBe(replayed);
+      runner.stop();
+    });
   });
 
   it('names a trial that crashed as it started in a later rollout (its slot actor from the one before)', async () => {

@@ -10,7 +10,7 @@ import {
   runRollout,
 } from '../../src/actors/provide.js';
 import { expertPolicy, randomPolicy } from '../../src/policy/scripted.js';
-import { pitCorridorEnv, withBadStart, withPitVariant } from '../fixtures/pit-corridor-env.js';
+import { withBadStart, withBrittleStep } from '../fixtures/pit-corridor-env.js';
 import { finished, flakyPolicy, PIT, registerPitCorridor, settle } from './helpers.js';
 
 beforeAll(registerPitCorridor);
@@ -149,25 +149,16 @@ describe('rollout machine', () => {
   });
 
   it('records a trial that crashed (an env throwing) as failed instead of dropping it', async () => {
-    await withPitVariant(
-      'Brittle-v0',
-      {
-        step: (s, a) => {
-          if (a === 'left') throw new Error('boom');
-          return pitCorridorEnv.step(s, a);
-        },
-      },
-      async () => {
-        const records = await runRollout({
-          envId: 'Brittle-v0',
-          tasks: [{ seed: 5 }],
-          trialsPerTask: 6,
-          policy: randomPolicy(),
-        });
-        expect(records).toHaveLength(6);
-        expect(records.some((r) => r.failed?.includes('boom'))).toBe(true);
-      },
-    );
+    await withBrittleStep('Brittle-v0', async () => {
+      const records = await runRollout({
+        envId: 'Brittle-v0',
+        tasks: [{ seed: 5 }],
+        trialsPerTask: 6,
+        policy: randomPolicy(),
+      });
+      expect(records).toHaveLength(6);
+      expect(records.some((r) => r.failed?.includes('boom'))).toBe(true);
+    });
   });
 
   it("names a trial that crashed as it started on its slot's actor (a `run` its lane did not see)", async () => {
