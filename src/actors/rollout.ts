@@ -139,6 +139,9 @@ export function planRollout(input: RolloutInput): TrialInput[] {
   return plan;
 }
 
+/** The records of the trials that ended, in plan order (the output; a kept rollout's `done`). */
+const recordsOf = (c: RolloutContext): TrialRecord[] => c.results.filter((r): r is TrialRecord => r !== null);
+
 /** The context a rollout starts with (and a kept one's next rollout, `rollout.next`). */
 function rolloutContext(input: RolloutInput): RolloutContext {
   const plan = planRollout(input);
@@ -232,10 +235,7 @@ export const rolloutMachine = setup({
     reportDone: emit({ type: 'done' as const }),
     // a kept rollout's end: its records with its `done`, then its context lets them go (the runner hands
     // them on; the next rollout's plan replaces the rest)
-    reportRecords: emit(({ context }) => ({
-      type: 'done' as const,
-      records: context.results.filter((r): r is TrialRecord => r !== null),
-    })),
+    reportRecords: emit(({ context }) => ({ type: 'done' as const, records: recordsOf(context) })),
     release: assign({ plan: [], index: {}, results: [], taskTrials: {} }),
   },
   guards: {
@@ -266,5 +266,5 @@ export const rolloutMachine = setup({
     },
     done: { type: 'final', entry: 'reportDone' },
   },
-  output: ({ context }) => context.results.filter((r): r is TrialRecord => r !== null),
+  output: ({ context }) => recordsOf(context),
 });

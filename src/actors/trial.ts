@@ -65,7 +65,7 @@ const REPORTED = {
   turn: ['emitTurn', 'forwardTurn'],
   // the update that ended a step started the next one (trial-updates.ts `closeAttempt`,
   // `applyReplyUpdate`) or left the trial over: it ends
-  end: { always: { guard: 'attemptEnds', target: 'done' } },
+  end: { always: { guard: 'attemptEnds', target: 'done' }, on: {} },
   // the update that ended the trial built its record (trial-updates.ts `recorded`): no `finish`
   done: { type: 'final', entry: ['reportTrial', 'trialEnded'] },
 } as const;
@@ -138,7 +138,7 @@ const ownStates = (report: typeof REPORTED | typeof FORWARDED) =>
       entry: 'ask',
       always: report.end.always,
       on: {
-        ...('on' in report.end ? report.end.on : {}),
+        ...report.end.on,
         // one microstep per turn: apply the reply (a play turn's or a reflection's) and build the next
         // request, report the turn, ask
         reply: { actions: ['applyReply', ...report.turn, 'ask'] },
